@@ -1,0 +1,53 @@
+import { CommanderError } from 'commander';
+import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, isPortalError } from '../core/errors.js';
+import { loadDotEnv } from '../core/dotenv.js';
+import type { CliIo } from './context.js';
+import { createOutput } from './output.js';
+import { createProgram } from './program.js';
+
+/** The only error boundary: every failure becomes one line (or one JSON error) and an exit code. */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  try {
+    loadDotEnv(io.cwd, io.env);
+    await createProgram(io).parseAsync(args, { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    return renderFailure(error, io, json);
+  }
+}
+
+function renderFailure(error: unknown, io: CliIo, json: boolean): number {
+  const output = createOutput(io, io.env, json);
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return EXIT_OK;
+    const message = error.message.replace(/^error: /, '');
+    output.error({ code: 'usage', message, hint: 'run with --help for usage' });
+    return EXIT_USAGE;
+  }
+  if (isPortalError(error)) {
+    if (error.code === 'cancelled' && !json) io.stderr.write('Cancelled.\n');
+    else output.error(error);
+    debugStack(error, io);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.error({ code: 'runtime', message, hint: 'set DEBUG=1 for details' });
+  debugStack(error, io);
+  return EXIT_RUNTIME;
+}
+
+function debugStack(error: unknown, io: CliIo): void {
+  if (io.env.DEBUG !== undefined && io.env.DEBUG !== '' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  process.exitCode = await runCli(argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+  });
+}

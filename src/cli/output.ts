@@ -1,0 +1,61 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { PortalError } from '../core/errors.js';
+
+export const JSON_VERSION = 1;
+
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * The one place that decides colour and where text goes: data to stdout, everything else to stderr.
+ * chalk 5 ignores NO_COLOR, so it is mapped here.
+ */
+export interface Output {
+  readonly json: boolean;
+  readonly color: ChalkInstance;
+  readonly stderrColor: ChalkInstance;
+  /** A line of data (human mode) on stdout. */
+  line(text?: string): void;
+  /** Progress, warnings and notices on stderr. */
+  info(text: string): void;
+  warn(text: string): void;
+  /** One JSON document on stdout, always carrying the contract version. */
+  data(document: Record<string, unknown>): void;
+  /** One NDJSON record on stdout (for streaming commands such as `webhook serve --json`). */
+  record(document: Record<string, unknown>): void;
+  error(error: Pick<PortalError, 'code' | 'message' | 'hint'>): void;
+}
+
+export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, json: boolean): 0 | 1 | 2 | 3 {
+  if (json) return 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return 1;
+  if (!stream.isTTY || env.TERM === 'dumb') return 0;
+  return 1;
+}
+
+export function createOutput(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Output {
+  const color = new Chalk({ level: colorLevel(streams.stdout, env, json) });
+  const stderrColor = new Chalk({ level: colorLevel(streams.stderr, env, json) });
+  const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
+  return {
+    json,
+    color,
+    stderrColor,
+    line: (text = '') => write(streams.stdout, text),
+    info: (text) => write(streams.stderr, text),
+    warn: (text) => write(streams.stderr, `${stderrColor.yellow('warning:')} ${text}`),
+    data: (document) => write(streams.stdout, JSON.stringify({ version: JSON_VERSION, ...document }, null, 2)),
+    record: (document) => write(streams.stdout, JSON.stringify(document)),
+    error: ({ code, message, hint }) => {
+      if (json) {
+        write(streams.stdout, JSON.stringify({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }));
+        return;
+      }
+      const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${hint})`)}`;
+      write(streams.stderr, `${stderrColor.red('error:')} ${message}${suffix}`);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CliIo } from './context.js';
+import { registerConfigure } from './commands/configure.js';
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * The registry of every command. Command modules only declare options here; what a command runs
+ * is imported inside its action, so `stats` never loads nodemailer and `--help` loads nothing heavy.
+ */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('smtp2go-portal')
+    .description('Operate SMTP2Go-tracked help-desk replies: configure, send-test, webhook listener, stats')
+    .version(packageVersion())
+    .option('--db <path>', 'tracking store (default: $SMTP2GO_PORTAL_DB or $XDG_DATA_HOME/smtp2go-portal/portal.db)')
+    .option('--json', 'print one JSON document (version 1) on stdout; never prompt')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Errors are rendered by the boundary in main.ts, so --json gets them as JSON.
+      outputError: () => undefined,
+    });
+
+  registerConfigure(program, io);
+
+  program.exitOverride();
+  for (const command of allCommands(program)) command.exitOverride();
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((child) => [child, ...allCommands(child)]);
+}

@@ -1,0 +1,42 @@
+import { maskSecret } from './mask.js';
+import { SECRET_KEYS, SETTING_ENV_VARS, SETTING_FLAGS, SETTING_KEYS, type SettingKey, type SettingSource, type Settings } from './settings.js';
+
+export interface SettingView {
+  key: SettingKey;
+  value: string | number | boolean | null;
+  source: SettingSource;
+  secret: boolean;
+  flag: string;
+  env: string;
+}
+
+/** Settings as they may be shown: every secret masked, never whole. */
+export function viewSettings(settings: Settings, sources: Record<SettingKey, SettingSource>): SettingView[] {
+  return SETTING_KEYS.map((key) => {
+    const secret = SECRET_KEYS.has(key);
+    const raw = settings[key];
+    return {
+      key,
+      value: secret ? maskSecret(raw as string | null) : raw,
+      source: sources[key],
+      secret,
+      flag: SETTING_FLAGS[key],
+      env: SETTING_ENV_VARS[key],
+    };
+  });
+}
+
+/** Notes about settings that are valid but will not do what the operator may expect. */
+export function settingsWarnings(settings: Settings): string[] {
+  const warnings: string[] = [];
+  if (!settings.trackingEnabled && (settings.trackOpens || settings.trackClicks)) {
+    warnings.push('open and click tracking have no effect while tracking is off (turn it on with --tracking)');
+  }
+  if (settings.enabled && settings.webhookSecret === null) {
+    warnings.push('no webhook secret: `webhook serve` will generate one on first start (or use --generate-webhook-secret)');
+  }
+  if (settings.smtpHost === null) {
+    warnings.push('no SMTP relay configured: there is no fallback when the API fails (--smtp-host)');
+  }
+  return warnings;
+}

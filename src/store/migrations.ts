@@ -1,0 +1,126 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  up: (db: Database) => void;
+}
+
+// Tracking columns shared by a reply and each of its recipients. Times are ISO-8601 UTC strings
+// produced by Date#toISOString(), so they sort and compare correctly as text.
+const TRACKING_COLUMNS = `
+  sent_at TEXT,
+  processed_at TEXT,
+  delivered_at TEXT,
+  opened_at TEXT,
+  open_count INTEGER NOT NULL DEFAULT 0,
+  clicked_at TEXT,
+  click_count INTEGER NOT NULL DEFAULT 0,
+  bounced_at TEXT,
+  bounce_type TEXT,
+  bounce_reason TEXT,
+  spam_at TEXT,
+  rejected_at TEXT,
+  unsubscribed_at TEXT,
+  resubscribed_at TEXT,
+  last_event_at TEXT,
+  last_event_type TEXT`;
+
+/** Ordered, append-only. Never edit a released migration: add a new one. */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE integration_modules (
+          slug TEXT PRIMARY KEY,
+          enabled INTEGER NOT NULL DEFAULT 0,
+          settings TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE ticket_replies (
+          id INTEGER PRIMARY KEY,
+          ticket_id INTEGER,
+          subject TEXT,
+          sender TEXT,
+          recipients TEXT NOT NULL DEFAULT '[]',
+          email_tracking_id TEXT UNIQUE,
+          rfc_message_id TEXT,
+          smtp2go_email_id TEXT,
+          transport TEXT NOT NULL DEFAULT 'pending',
+          send_outcome TEXT,
+          fallback_reason TEXT,
+          last_error TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          ${TRACKING_COLUMNS}
+        );
+        CREATE INDEX ticket_replies_email_id ON ticket_replies (smtp2go_email_id);
+        CREATE INDEX ticket_replies_message_id ON ticket_replies (rfc_message_id);
+        CREATE INDEX ticket_replies_sent_at ON ticket_replies (sent_at);
+        CREATE INDEX ticket_replies_ticket ON ticket_replies (ticket_id);
+
+        CREATE TABLE reply_recipients (
+          id INTEGER PRIMARY KEY,
+          reply_id INTEGER NOT NULL REFERENCES ticket_replies (id) ON DELETE CASCADE,
+          email TEXT NOT NULL,
+          display_name TEXT,
+          role TEXT NOT NULL CHECK (role IN ('to', 'cc', 'bcc')),
+          send_status TEXT,
+          send_error TEXT,
+          ${TRACKING_COLUMNS},
+          UNIQUE (reply_id, email)
+        );
+        CREATE INDEX reply_recipients_email ON reply_recipients (email);
+
+        CREATE TABLE send_attempts (
+          id INTEGER PRIMARY KEY,
+          reply_id INTEGER NOT NULL REFERENCES ticket_replies (id) ON DELETE CASCADE,
+          attempt_no INTEGER NOT NULL,
+          transport TEXT NOT NULL,
+          ok INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          http_status INTEGER,
+          error_class TEXT,
+          error TEXT,
+          email_id TEXT,
+          ms INTEGER NOT NULL,
+          started_at TEXT NOT NULL
+        );
+        CREATE INDEX send_attempts_reply ON send_attempts (reply_id);
+
+        CREATE TABLE email_tracking_events (
+          id INTEGER PRIMARY KEY,
+          dedupe_key TEXT NOT NULL UNIQUE,
+          notification_id TEXT,
+          reply_id INTEGER REFERENCES ticket_replies (id) ON DELETE SET NULL,
+          smtp2go_email_id TEXT,
+          tracking_id TEXT,
+          message_id TEXT,
+          event_type TEXT NOT NULL,
+          raw_type TEXT NOT NULL,
+          recipient TEXT,
+          url TEXT,
+          user_agent TEXT,
+          ip TEXT,
+          bounce_type TEXT,
+          detail TEXT,
+          occurred_at TEXT NOT NULL,
+          time_source TEXT NOT NULL DEFAULT 'event',
+          received_at TEXT NOT NULL,
+          source TEXT NOT NULL DEFAULT 'webhook',
+          content_type TEXT,
+          raw_body TEXT NOT NULL,
+          payload TEXT NOT NULL
+        );
+        CREATE INDEX events_reply_time ON email_tracking_events (reply_id, occurred_at);
+        CREATE INDEX events_email_id ON email_tracking_events (smtp2go_email_id);
+        CREATE INDEX events_received ON email_tracking_events (received_at);
+        CREATE INDEX events_unlinked ON email_tracking_events (occurred_at) WHERE reply_id IS NULL;
+      `);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

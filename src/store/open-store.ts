@@ -1,0 +1,96 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../core/errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
+
+export type Store = Database.Database;
+
+export interface OpenStoreOptions {
+  /** How long a writer waits for another connection's lock before failing (ms). */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+  migrations?: Migration[];
+}
+
+/**
+ * Opens (creating if needed) the tracking store and brings its schema up to date.
+ * The file is created 0600 before SQLite touches it: it holds API keys and webhook secrets,
+ * and SQLite gives the -wal and -shm files the same mode as the database file.
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const isMemory = path === ':memory:';
+  if (!isMemory && !options.readonly) createPrivateFile(path);
+  let db: Store;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (error) {
+    throw new StoreError(`cannot open the database ${path}: ${(error as Error).message}`, {
+      hint: 'check the path given with --db or SMTP2GO_PORTAL_DB',
+      cause: error,
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // FULL: an acknowledged webhook must survive power loss, not only a process crash.
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
+    else assertSchemaKnown(db, options.migrations ?? MIGRATIONS);
+  } catch (error) {
+    db.close();
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`the database ${path} is unreadable: ${(error as Error).message}`, {
+      hint: 'it may be corrupt or not an smtp2go-portal database; point --db at another file or restore a backup',
+      cause: error,
+    });
+  }
+  return db;
+}
+
+function createPrivateFile(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) {
+      closeSync(openSync(path, 'a', 0o600));
+      // openSync's mode is filtered by the umask; make sure it is exactly 0600.
+      chmodSync(path, 0o600);
+    }
+  } catch (error) {
+    throw new StoreError(`cannot create the database ${path}: ${(error as Error).message}`, {
+      hint: 'choose a writable location with --db or SMTP2GO_PORTAL_DB',
+      cause: error,
+    });
+  }
+}
+
+export function schemaVersion(db: Store): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function assertSchemaKnown(db: Store, migrations: Migration[]): void {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const current = schemaVersion(db);
+  if (current > latest) {
+    throw new StoreError(`the database schema is version ${current}, newer than this smtp2go-portal knows (${latest})`, {
+      hint: 'upgrade smtp2go-portal, or point --db at another file',
+    });
+  }
+}
+
+/** Applies each pending migration in its own transaction; re-running is a no-op. */
+export function migrate(db: Store, migrations: Migration[] = MIGRATIONS): void {
+  assertSchemaKnown(db, migrations);
+  for (const migration of migrations) {
+    if (migration.version <= schemaVersion(db)) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+export { LATEST_SCHEMA_VERSION };

@@ -1,0 +1,49 @@
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/context.js';
+import type { Prompter } from '../../src/cli/prompts.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunCliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  now?: () => Date;
+  prompter?: Prompter;
+  tty?: boolean;
+  onParsed?: CliIo['onParsed'];
+}
+
+function capture(tty: boolean) {
+  const stream = new PassThrough() as PassThrough & { isTTY?: boolean };
+  stream.isTTY = tty;
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return { stream, read: () => text };
+}
+
+/** Runs the CLI in-process with captured streams; the environment is isolated from the test runner's. */
+export async function runCliInProcess(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const tty = options.tty ?? false;
+  const stdout = capture(tty);
+  const stderr = capture(tty);
+  const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  stdin.isTTY = tty;
+  const io: CliIo = {
+    stdin,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...(options.env ?? { CI: '1' }) },
+    cwd: options.cwd ?? process.cwd(),
+    now: options.now ?? (() => new Date()),
+    ...(options.prompter ? { prompter: options.prompter } : {}),
+    ...(options.onParsed ? { onParsed: options.onParsed } : {}),
+  };
+  const code = await runCli(args, io);
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: stdout.read(), stderr: stderr.read() };
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Listener and SMTP tests bind real sockets; forks keep native better-sqlite3 handles per process.
+    pool: 'forks',
+  },
+});
