@@ -1,0 +1,60 @@
+/**
+ * The normalised form of one SMTP2Go webhook event: what the listener, `webhook replay`,
+ * `webhook trigger` and `reconcile` all hand to the store (src/store/ingest-events.ts).
+ */
+export const KNOWN_EVENT_TYPES = [
+  'processed',
+  'delivered',
+  'open',
+  'click',
+  'bounce',
+  'spam',
+  'reject',
+  'unsubscribe',
+  'resubscribe',
+] as const;
+
+export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
+
+export type BounceType = 'hard' | 'soft';
+
+export interface TrackingEvent {
+  /** Normalised type (`open` for `opened`, `bounce` for `hard-bounced`...); an unknown type is kept lowercased as received. */
+  type: string;
+  /** The event name exactly as SMTP2Go sent it. */
+  rawType: string;
+  known: boolean;
+  /** SMTP2Go's per-notification `id` (32 hex); repeated on retries, so it is the best dedupe key. */
+  notificationId: string | null;
+  /** SMTP2Go's `email_id`, the same as the send response's `data.email_id`. */
+  emailId: string | null;
+  /** Our `X-Portal-Tracking-Id` header echoed back as a field, when the webhook is set to send it. */
+  trackingId: string | null;
+  /** `message-id` as sent, angle brackets kept. */
+  messageId: string | null;
+  /** `rcpt`, lowercased; null when absent (never guessed). */
+  recipient: string | null;
+  /** `recipients` of a `processed` event, lowercased. */
+  recipients: string[];
+  url: string | null;
+  userAgent: string | null;
+  ip: string | null;
+  bounceType: BounceType | null;
+  /** Remote server reply and context, for bounces and rejects. */
+  detail: string | null;
+  /** Event time, ISO-8601 UTC from Date#toISOString(). */
+  occurredAt: string;
+  /** 'received' when the payload had no usable `time` and the receipt time stands in. */
+  timeSource: 'event' | 'received';
+  /** The event's own fields as received (keys as sent), for the stored payload. */
+  fields: Record<string, string | string[]>;
+}
+
+/** One event plus the bytes it came in, so `webhook replay --from-store` can resend it unchanged. */
+export interface IncomingEvent {
+  event: TrackingEvent;
+  rawBody: string;
+  contentType: string;
+}
+
+export type EventSource = 'webhook' | 'replay' | 'trigger' | 'reconcile';

@@ -1,0 +1,113 @@
+import type { Store } from './open-store.js';
+
+export type RecipientRole = 'to' | 'cc' | 'bcc';
+
+export interface NewRecipient {
+  email: string;
+  displayName: string | null;
+  role: RecipientRole;
+}
+
+export interface NewReply {
+  /** Attach to an existing reply id (created if missing); otherwise a new id is assigned. */
+  id?: number;
+  ticketId: number | null;
+  subject: string;
+  sender: string;
+  trackingId: string;
+  messageId: string;
+  recipients: NewRecipient[];
+}
+
+export interface ReplyRow {
+  id: number;
+  ticket_id: number | null;
+  subject: string | null;
+  sender: string | null;
+  recipients: string;
+  email_tracking_id: string | null;
+  rfc_message_id: string | null;
+  smtp2go_email_id: string | null;
+  transport: string;
+  send_outcome: string | null;
+  fallback_reason: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+  processed_at: string | null;
+  delivered_at: string | null;
+  opened_at: string | null;
+  open_count: number;
+  clicked_at: string | null;
+  click_count: number;
+  bounced_at: string | null;
+  bounce_type: string | null;
+  bounce_reason: string | null;
+  spam_at: string | null;
+  rejected_at: string | null;
+  unsubscribed_at: string | null;
+  resubscribed_at: string | null;
+  last_event_at: string | null;
+  last_event_type: string | null;
+}
+
+/**
+ * Writes the reply row and its recipients before any network call (transport = pending), so a
+ * webhook that races the send response can already find it by tracking id or Message-ID.
+ * With `id` set, an existing reply is re-armed for a new send: its tracking id, Message-ID and
+ * recipients are replaced and its SMTP2Go email id cleared.
+ */
+export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
+  const at = now.toISOString();
+  const write = db.transaction(() => {
+    const params = {
+      id: reply.id ?? null,
+      ticket_id: reply.ticketId,
+      subject: reply.subject,
+      sender: reply.sender,
+      recipients: JSON.stringify(reply.recipients.map((r) => r.email)),
+      tracking_id: reply.trackingId,
+      message_id: reply.messageId,
+      at,
+    };
+    const row = db
+      .prepare(
+        `INSERT INTO ticket_replies (id, ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at)
+         VALUES (@id, @ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at)
+         ON CONFLICT (id) DO UPDATE SET
+           ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
+           sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
+           rfc_message_id = excluded.rfc_message_id, smtp2go_email_id = NULL, transport = 'pending',
+           send_outcome = NULL, last_error = NULL, updated_at = excluded.updated_at
+         RETURNING id`,
+      )
+      .get(params) as { id: number };
+    const insertRecipient = db.prepare(
+      `INSERT INTO reply_recipients (reply_id, email, display_name, role) VALUES (?, ?, ?, ?)
+       ON CONFLICT (reply_id, email) DO UPDATE SET display_name = excluded.display_name, role = excluded.role`,
+    );
+    for (const recipient of reply.recipients) {
+      insertRecipient.run(row.id, recipient.email.toLowerCase(), recipient.displayName, recipient.role);
+    }
+    return row.id;
+  });
+  const id = write.immediate();
+  return getReply(db, id) as ReplyRow;
+}
+
+export function getReply(db: Store, id: number): ReplyRow | undefined {
+  return db.prepare('SELECT * FROM ticket_replies WHERE id = ?').get(id) as ReplyRow | undefined;
+}
+
+export function findReplyByEmailId(db: Store, emailId: string): ReplyRow | undefined {
+  return db.prepare('SELECT * FROM ticket_replies WHERE smtp2go_email_id = ? ORDER BY id DESC LIMIT 1').get(emailId) as ReplyRow | undefined;
+}
+
+export function findReplyByTrackingId(db: Store, trackingId: string): ReplyRow | undefined {
+  return db.prepare('SELECT * FROM ticket_replies WHERE email_tracking_id = ?').get(trackingId) as ReplyRow | undefined;
+}
+
+export function findReplyByMessageId(db: Store, messageId: string): ReplyRow | undefined {
+  return db.prepare('SELECT * FROM ticket_replies WHERE rfc_message_id = ? ORDER BY id DESC LIMIT 1').get(messageId) as ReplyRow | undefined;
+}
