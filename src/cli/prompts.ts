@@ -40,9 +40,10 @@ async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
   }
 }
 
-/** @inquirer/prompts is loaded only when a prompt is actually shown. */
-export function createInquirerPrompter(): Prompter {
-  const load = () => import('@inquirer/prompts');
+type InquirerModule = Pick<typeof import('@inquirer/prompts'), 'input' | 'password' | 'confirm'>;
+
+/** @inquirer/prompts is loaded only when a prompt is actually shown (tests pass their own module). */
+export function createInquirerPrompter(load: () => Promise<InquirerModule> = () => import('@inquirer/prompts')): Prompter {
   return {
     input: (prompt) => cancellable(async () => (await load()).input(prompt)),
     password: (prompt) =>

@@ -19,8 +19,8 @@ export function loadModuleSettings(db: Store): Partial<Settings> {
 }
 
 /** Replaces the module's settings in one statement, so a failed validation never leaves half a save. */
-export function saveModuleSettings(db: Store, settings: Settings, now: Date): void {
-  const { enabled, ...rest } = settings;
+export function saveModuleSettings(db: Store, settings: Partial<Settings>, now: Date): void {
+  const { enabled = false, ...rest } = settings;
   db.prepare(
     `INSERT INTO integration_modules (slug, enabled, settings, created_at, updated_at)
      VALUES (@slug, @enabled, @settings, @now, @now)

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/run-cli.js';
+
+interface Row {
+  argv: string[];
+  command?: string;
+  options?: Record<string, unknown>;
+  code: number;
+}
+
+// Each command line maps to the typed options its operation receives, or to a usage exit code.
+// The onParsed hook stops before anything runs, so no store or network is touched.
+const ROWS: Row[] = [
+  { argv: ['configure', '--show'], command: 'configure', options: { show: true, flags: {} }, code: 0 },
+  {
+    argv: ['configure', '--api-key', 'api-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--enable', '--no-track-clicks', '--smtp-port', '587'],
+    command: 'configure',
+    options: { flags: { apiKey: 'api-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', enabled: true, trackClicks: false, smtpPort: '587' } },
+    code: 0,
+  },
+  { argv: ['configure', '--disable', '--region', 'au'], command: 'configure', options: { flags: { enabled: false, apiUrl: 'https://au-api.smtp2go.com/v3' } }, code: 0 },
+  { argv: ['configure', '--rotate-webhook-secret'], command: 'configure', options: { rotateWebhookSecret: true }, code: 0 },
+  { argv: ['configure', '--enable', '--disable'], code: 2 },
+  { argv: ['configure', '--api-url', 'https://x.example', '--region', 'eu'], code: 2 },
+  { argv: ['configure', '--smtp-port'], code: 2 },
+  { argv: ['no-such-command'], code: 2 },
+  { argv: ['--version'], code: 0 },
+  { argv: ['--help'], code: 0 },
+];
+
+describe('argv → options and exit codes', () => {
+  it.each(ROWS)('$argv', async (row) => {
+    const seen: { command: string; options: unknown }[] = [];
+    const result = await runCliInProcess(row.argv, {
+      env: { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/never-opened.db' },
+      onParsed: (command, options) => {
+        seen.push({ command, options });
+        return true;
+      },
+    });
+    expect(result.code).toBe(row.code);
+    if (row.command !== undefined) {
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.command).toBe(row.command);
+      expect(seen[0]?.options).toMatchObject(row.options ?? {});
+    } else {
+      expect(seen).toHaveLength(0);
+    }
+  });
+});
