@@ -1,5 +1,5 @@
 import type { Store } from '../store/open-store.js';
-import { createOutput, type Output, type OutputStreams } from './output.js';
+import { createOutput, loadPainters, type Output, type OutputStreams } from './output.js';
 import { createInquirerPrompter, isInteractive, type Prompter } from './prompts.js';
 
 /** Everything a command may touch, filled in once by the composition root (and by tests with fakes). */
@@ -45,7 +45,7 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
     now: io.now,
     json,
     dbPath,
-    output: createOutput(io, io.env, json),
+    output: createOutput(io, json, await loadPainters(io, io.env, json)),
     interactive: isInteractive({ stdin: io.stdin, stdout: io.stdout, env: io.env, json }),
     prompter: io.prompter ?? createInquirerPrompter(),
     async store() {

@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, isPortalError } from '../core/errors.js';
 import { loadDotEnv } from '../core/dotenv.js';
 import type { CliIo } from './context.js';
-import { createOutput } from './output.js';
+import { createOutput, loadPainters, type Painters } from './output.js';
 import { createProgram } from './program.js';
 
 /** The only error boundary: every failure becomes one line (or one JSON error) and an exit code. */
@@ -13,12 +13,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     await createProgram(io).parseAsync(args, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
-    return renderFailure(error, io, json);
+    return renderFailure(error, io, json, await loadPainters(io, io.env, json));
   }
 }
 
-function renderFailure(error: unknown, io: CliIo, json: boolean): number {
-  const output = createOutput(io, io.env, json);
+function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Painters): number {
+  const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_OK;
     const message = error.message.replace(/^error: /, '');

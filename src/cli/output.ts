@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { PortalError } from '../core/errors.js';
 
 export const JSON_VERSION = 1;
@@ -36,9 +36,34 @@ export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, 
   return 1;
 }
 
-export function createOutput(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Output {
-  const color = new Chalk({ level: colorLevel(streams.stdout, env, json) });
-  const stderrColor = new Chalk({ level: colorLevel(streams.stderr, env, json) });
+/**
+ * A colourless stand-in with chalk's chaining API (`color.red.bold(text)` returns text unchanged).
+ * Most runs (pipes, --json, CI, benchmarks) never colour anything, so chalk is not even loaded for them.
+ */
+const PLAIN: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) as unknown as ChalkInstance, {
+  get: (target, property) => (property === 'level' ? 0 : property in Function.prototype ? Reflect.get(target, property) : PLAIN),
+});
+
+export interface Painters {
+  stdout: ChalkInstance;
+  stderr: ChalkInstance;
+}
+
+/** Loads chalk only when some stream will actually be coloured. */
+export async function loadPainters(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Promise<Painters> {
+  const stdoutLevel = colorLevel(streams.stdout, env, json);
+  const stderrLevel = colorLevel(streams.stderr, env, json);
+  if (stdoutLevel === 0 && stderrLevel === 0) return { stdout: PLAIN, stderr: PLAIN };
+  const { Chalk } = await import('chalk');
+  return {
+    stdout: stdoutLevel === 0 ? PLAIN : new Chalk({ level: stdoutLevel }),
+    stderr: stderrLevel === 0 ? PLAIN : new Chalk({ level: stderrLevel }),
+  };
+}
+
+export function createOutput(streams: OutputStreams, json: boolean, painters: Painters = { stdout: PLAIN, stderr: PLAIN }): Output {
+  const color = painters.stdout;
+  const stderrColor = painters.stderr;
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
   return {
     json,
