@@ -1,0 +1,149 @@
+import { Agent, type Dispatcher } from 'undici';
+import { classifyTransportError } from './transport-error.js';
+import { Smtp2goAmbiguousError, Smtp2goNotSentError } from './errors.js';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+
+export interface Smtp2goRequestOptions {
+  /** Base URL such as `https://api.smtp2go.com/v3` (tests point it at 127.0.0.1). */
+  apiUrl: string;
+  apiKey: string;
+  /** Endpoint path such as `/email/send` or `/webhook/view`. */
+  path: string;
+  body: unknown;
+  /** Overall budget for this one request: connect, send, and read the whole answer. */
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** An undici dispatcher (Agent, MockAgent, a composed one); defaults to a shared keep-alive Agent. */
+  dispatcher?: Dispatcher;
+}
+
+export interface Smtp2goResponse {
+  status: number;
+  /** Parsed JSON body, or `null` when the body was empty or not JSON. */
+  json: unknown;
+  /** The raw body when it was not JSON (truncated), for error messages. */
+  text: string | null;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  ms: number;
+}
+
+const agents = new Map<number, Agent>();
+
+/** One keep-alive Agent per connect timeout, shared by every call in the process. */
+export function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
+  let agent = agents.get(connectTimeoutMs);
+  if (agent === undefined) {
+    agent = new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    agents.set(connectTimeoutMs, agent);
+  }
+  return agent;
+}
+
+export function endpointUrl(apiUrl: string, path: string): URL {
+  const base = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
+  return new URL(path.replace(/^\//, ''), base);
+}
+
+/**
+ * POSTs JSON to one SMTP2Go endpoint and returns whatever HTTP answer came back (any status; classify it
+ * with `apiErrorOf`). Throws only when no answer arrived: `Smtp2goNotSentError` if the request certainly
+ * never reached SMTP2Go, `Smtp2goAmbiguousError` if it was sent and then timed out or was cut.
+ * The key travels only in the `X-Smtp2go-Api-Key` header, never in the body or in any message.
+ */
+export function smtp2goRequest(options: Smtp2goRequestOptions): Promise<Smtp2goResponse> {
+  const url = endpointUrl(options.apiUrl, options.path);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const dispatcher = options.dispatcher ?? defaultDispatcher(options.connectTimeoutMs);
+  const payload = Buffer.from(JSON.stringify(options.body ?? {}), 'utf8');
+  const label = `POST ${url.origin}${url.pathname}`;
+  const started = performance.now();
+
+  return new Promise<Smtp2goResponse>((resolve, reject) => {
+    let requestSent = false;
+    let settled = false;
+    let abort: ((reason: Error) => void) | undefined;
+    let status = 0;
+    const headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(classifyTransportError(error, requestSent, label));
+    };
+    const timer = setTimeout(() => {
+      const error = requestSent
+        ? new Smtp2goAmbiguousError('timeout', `${label}: no answer within ${timeoutMs} ms after the request was sent`)
+        : new Smtp2goNotSentError('connect_timeout', `${label}: could not send the request within ${timeoutMs} ms`);
+      fail(error);
+      abort?.(error);
+    }, timeoutMs);
+
+    // onRequestSent is part of undici's (still supported) legacy handler interface, missing from its types.
+    const handler: Dispatcher.DispatchHandler & { onRequestSent?: () => void } = {
+      onConnect: (abortRequest) => {
+        abort = abortRequest;
+        if (settled) abortRequest(new Error('request already settled'));
+      },
+      // Everything before this point can be retried or relayed safely; after it, SMTP2Go may have the mail.
+      onRequestSent: () => {
+        requestSent = true;
+      },
+      onHeaders: (statusCode, rawHeaders) => {
+        requestSent = true;
+        status = statusCode;
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+          headers[String(rawHeaders[i]).toLowerCase()] = String(rawHeaders[i + 1]);
+        }
+        return true;
+      },
+      onData: (chunk) => {
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete: () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status, headers, ...parseBody(Buffer.concat(chunks)), ms: Math.round(performance.now() - started) });
+      },
+      onError: fail,
+    };
+
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'content-length': String(payload.length),
+            'x-smtp2go-api-key': options.apiKey,
+          },
+          body: payload,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      fail(error);
+    }
+  });
+}
+
+function parseBody(body: Buffer): { json: unknown; text: string | null } {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return { json: null, text: null };
+  try {
+    return { json: JSON.parse(text) as unknown, text: null };
+  } catch {
+    return { json: null, text: text.slice(0, 500) };
+  }
+}
