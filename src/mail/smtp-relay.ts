@@ -1,0 +1,112 @@
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { formatMailbox, type Mailbox } from './mailbox.js';
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (465, 8465, 443). Otherwise STARTTLS is used whenever the server offers it. */
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  timeoutMs: number;
+  /** Refuse to send in clear text when the server does not offer STARTTLS. */
+  requireTls?: boolean;
+  /** Only tests turn certificate checks off (their server has a self-signed certificate). */
+  tls?: { rejectUnauthorized?: boolean };
+}
+
+export interface RelayMessage {
+  from: Mailbox;
+  /** What the headers show: only To and Cc, never Bcc. */
+  to: Mailbox[];
+  cc: Mailbox[];
+  /** Who actually gets a copy (SMTP RCPT TO): may be a subset (a partial-success fallback) and include Bcc. */
+  envelopeTo: string[];
+  replyTo: Mailbox | null;
+  subject: string;
+  html: string;
+  text: string;
+  /** `<id@host>`, the same Message-ID the API send used. */
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+export interface RelayResult {
+  accepted: string[];
+  rejected: string[];
+  /** Server reply per rejected recipient. */
+  rejectedReasons: Record<string, string>;
+  response: string;
+}
+
+export interface MailTransport {
+  send(message: RelayMessage): Promise<RelayResult>;
+  close(): void;
+}
+
+export type MailTransportFactory = (config: RelayConfig) => MailTransport;
+
+/** An SMTP relay transport over nodemailer; one connection per send-test, closed afterwards. */
+export const createSmtpRelay: MailTransportFactory = (config) => {
+  const options: SMTPTransport.Options = {
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    requireTLS: config.requireTls === true,
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+    ...(config.user === null ? {} : { auth: { user: config.user, pass: config.password ?? '' } }),
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
+  };
+  const transport = nodemailer.createTransport(options);
+  return {
+    async send(message) {
+      const info = await transport.sendMail({
+        from: formatMailbox(message.from),
+        to: message.to.map(formatMailbox),
+        cc: message.cc.map(formatMailbox),
+        ...(message.replyTo === null ? {} : { replyTo: formatMailbox(message.replyTo) }),
+        subject: message.subject,
+        html: message.html,
+        text: message.text,
+        messageId: message.messageId,
+        headers: message.headers,
+        // An explicit envelope: every recipient gets a copy, but only To and Cc appear in the headers.
+        envelope: { from: message.from.address, to: message.envelopeTo },
+      });
+      return {
+        accepted: info.accepted.map(addressOf),
+        rejected: info.rejected.map(addressOf),
+        rejectedReasons: reasonsOf(info.rejectedErrors),
+        response: info.response,
+      };
+    },
+    close: () => transport.close(),
+  };
+};
+
+function addressOf(value: string | { address: string }): string {
+  return typeof value === 'string' ? value : value.address;
+}
+
+function reasonsOf(errors: unknown): Record<string, string> {
+  const reasons: Record<string, string> = {};
+  if (!Array.isArray(errors)) return reasons;
+  for (const error of errors as Array<{ recipient?: string; response?: string; message?: string }>) {
+    if (typeof error.recipient === 'string') reasons[error.recipient] = error.response ?? error.message ?? 'rejected';
+  }
+  return reasons;
+}
+
+/** A stable class for an SMTP failure, from nodemailer's error codes. */
+export function relayErrorClass(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const map: Record<string, string> = {
+    ECONNECTION: 'smtp_connection', ETIMEDOUT: 'smtp_timeout', ESOCKET: 'smtp_connection', EDNS: 'smtp_dns',
+    ETLS: 'smtp_tls', EAUTH: 'smtp_auth', ENOAUTH: 'smtp_auth', EENVELOPE: 'smtp_recipients', EMESSAGE: 'smtp_message',
+    EPROTOCOL: 'smtp_protocol', ECONNREFUSED: 'smtp_connection',
+  };
+  return typeof code === 'string' ? (map[code] ?? 'smtp_error') : 'smtp_error';
+}
