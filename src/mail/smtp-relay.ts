@@ -69,8 +69,8 @@ export const createSmtpRelay: MailTransportFactory = (config) => {
         cc: message.cc.map(formatMailbox),
         ...(message.replyTo === null ? {} : { replyTo: formatMailbox(message.replyTo) }),
         subject: message.subject,
-        html: message.html,
-        text: message.text,
+        ...(message.html !== '' ? { html: message.html } : {}),
+        ...(message.text !== '' ? { text: message.text } : {}),
         messageId: message.messageId,
         headers: message.headers,
         // An explicit envelope: every recipient gets a copy, but only To and Cc appear in the headers.
@@ -79,7 +79,7 @@ export const createSmtpRelay: MailTransportFactory = (config) => {
       return {
         accepted: info.accepted.map(addressOf),
         rejected: info.rejected.map(addressOf),
-        rejectedReasons: reasonsOf(info.rejectedErrors),
+        rejectedReasons: reasonsOf((info as { rejectedErrors?: unknown }).rejectedErrors),
         response: info.response,
       };
     },

@@ -52,8 +52,8 @@ export function buildSendBody(message: ApiMessage): Record<string, unknown> {
     ...(message.cc.length > 0 ? { cc: message.cc } : {}),
     ...(message.bcc.length > 0 ? { bcc: message.bcc } : {}),
     subject: message.subject,
-    html_body: message.htmlBody,
-    text_body: message.textBody,
+    ...(message.htmlBody !== '' ? { html_body: message.htmlBody } : {}),
+    ...(message.textBody !== '' ? { text_body: message.textBody } : {}),
     custom_headers: message.customHeaders,
   };
 }
