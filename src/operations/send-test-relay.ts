@@ -4,6 +4,8 @@ import { createSmtpRelay, relayErrorClass, type MailTransportFactory, type Relay
 import { TRACKING_HEADER, type SendPlan } from './send-test-plan.js';
 import type { SendRecorder } from './send-test-recorder.js';
 
+export const MIN_RELAY_TIMEOUT_MS = 5_000;
+
 export interface RelayPhaseDeps {
   createTransport?: MailTransportFactory;
   /** Only tests loosen TLS (their relay has a self-signed certificate). */
@@ -33,7 +35,8 @@ export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: Relay
  */
 export async function runRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], recorder: SendRecorder, deps: RelayPhaseDeps): Promise<RelayPhaseResult> {
   const envelopeTo = recipients.map((m) => m.address);
-  const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, plan.timeoutMs, deps.relayTls));
+  // A short --timeout is about the API's overall budget; an SMTP dialogue still gets a sane floor.
+  const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS), deps.relayTls));
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {

@@ -30,7 +30,7 @@ export interface FakeSmtp2go {
  * A local stand-in for SMTP2Go's API that speaks its wire format: it records every request and answers
  * from a script (the last entry repeats). `hang` reads the whole body and then never answers.
  */
-export async function startFakeSmtp2go(script: Reply[]): Promise<FakeSmtp2go> {
+export async function startFakeSmtp2go(script: Reply[], onRequest?: (request: ReceivedRequest) => void): Promise<FakeSmtp2go> {
   const requests: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -44,7 +44,9 @@ export async function startFakeSmtp2go(script: Reply[]): Promise<FakeSmtp2go> {
       } catch {
         body = {};
       }
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body });
+      const received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body };
+      requests.push(received);
+      onRequest?.(received);
       answer(res, script[Math.min(requests.length - 1, script.length - 1)] ?? { status: 500 });
     });
   });
