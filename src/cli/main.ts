@@ -26,6 +26,8 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
     return EXIT_USAGE;
   }
   if (isPortalError(error)) {
+    // A command that already printed its own --json document for this failure (send-test) marks it.
+    if ((error as { reported?: unknown }).reported === true) return error.exitCode;
     if (error.code === 'cancelled' && !json) io.stderr.write('Cancelled.\n');
     else output.error(error);
     debugStack(error, io);

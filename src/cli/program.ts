@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './context.js';
 import { registerConfigure } from './commands/configure.js';
+import { registerSendTest } from './commands/send-test.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -26,6 +27,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   registerConfigure(program, io);
+  registerSendTest(program, io);
 
   program.exitOverride();
   for (const command of allCommands(program)) command.exitOverride();

@@ -43,7 +43,9 @@ export function useSendHarness() {
     onRequest?: (request: ReceivedRequest, db: Store) => void;
   }): Promise<Harness> => {
     const db = openStore(join(tempDir(), 'portal.db'));
-    open.push(() => db.close());
+    open.push(() => {
+      db.close();
+    });
     const api = setup.api === null || setup.api === undefined ? null : await startFakeSmtp2go(setup.api, (request) => setup.onRequest?.(request, db));
     if (api !== null) open.push(() => api.close());
     const relay = setup.relay === null ? null : await startFakeRelay(setup.relay ?? {});
