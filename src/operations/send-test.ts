@@ -44,7 +44,7 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
     },
     deps.now(),
   );
-  const recorder = createSendRecorder(db, reply.id, { now: deps.now, secrets: [settings.apiKey, settings.smtpPassword, settings.smtpUser], ...pick(deps, 'onProgress') });
+  const recorder = createSendRecorder(db, reply.id, { now: deps.now, secrets: [settings.apiKey, settings.smtpPassword], ...pick(deps, 'onProgress') });
   let emailId: string | null = null;
   let api: ApiPhaseResult | null = null;
   let fallbackReason = plan.primaryRelayReason;

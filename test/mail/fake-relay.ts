@@ -41,6 +41,7 @@ export async function startFakeRelay(options: FakeRelayOptions = {}): Promise<Fa
     authOptional: options.auth === undefined,
     allowInsecureAuth: true,
     logger: false,
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       const ok = auth.username === options.auth?.user && auth.password === options.auth?.pass;
       authAttempts.push({ user: auth.username ?? '', ok });
