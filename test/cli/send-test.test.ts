@@ -50,7 +50,7 @@ describe('send-test argv', () => {
 describe('send-test command', () => {
   it('--json: one versioned document on stdout, nothing secret anywhere', async () => {
     const { api, env } = await peers([{ status: 200, fixture: 'send-ok.json' }]);
-    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--json'], { env });
+    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--json'], { env, tty: true });
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({ version: 1, transport: 'api', smtp2go_email_id: '1u0SwL-B9zBpi9ffUq-JAB2', fallback_reason: null, failed_recipients: [] });
