@@ -29,6 +29,7 @@ export interface SendTestOptions {
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 export const TRACKING_HEADER = 'X-Portal-Tracking-Id';
+export const MAX_RECIPIENTS_PER_FIELD = 100;
 
 export interface SendPlan {
   recipients: RecipientLists;
@@ -106,6 +107,9 @@ export function planSendTest(options: SendTestOptions, settings: Settings, deps:
     cc: parseMailboxList(options.cc ?? [], '--cc'),
     bcc: parseMailboxList(options.bcc ?? [], '--bcc'),
   });
+  for (const [flag, list] of Object.entries(recipients)) {
+    if (list.length > MAX_RECIPIENTS_PER_FIELD) throw new UsageError(`--${flag}: ${list.length} addresses; SMTP2Go takes at most ${MAX_RECIPIENTS_PER_FIELD} per field`);
+  }
   const from = options.from === undefined ? null : parseMailbox(options.from, '--from');
   const replyTo = options.replyTo === undefined ? null : parseMailbox(options.replyTo, '--reply-to');
   if (options.subject !== undefined) assertHeaderSafe(options.subject, '--subject');

@@ -58,62 +58,8 @@ export function smtp2goRequest(options: Smtp2goRequestOptions): Promise<Smtp2goR
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const dispatcher = options.dispatcher ?? defaultDispatcher(options.connectTimeoutMs);
   const payload = Buffer.from(JSON.stringify(options.body ?? {}), 'utf8');
-  const label = `POST ${url.origin}${url.pathname}`;
-  const started = performance.now();
-
   return new Promise<Smtp2goResponse>((resolve, reject) => {
-    let requestSent = false;
-    let settled = false;
-    let abort: ((reason: Error) => void) | undefined;
-    let status = 0;
-    const headers: Record<string, string> = {};
-    const chunks: Buffer[] = [];
-
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(classifyTransportError(error, requestSent, label));
-    };
-    const timer = setTimeout(() => {
-      const error = requestSent
-        ? new Smtp2goAmbiguousError('timeout', `${label}: no answer within ${timeoutMs} ms after the request was sent`)
-        : new Smtp2goNotSentError('connect_timeout', `${label}: could not send the request within ${timeoutMs} ms`);
-      fail(error);
-      abort?.(error);
-    }, timeoutMs);
-
-    // onRequestSent is part of undici's (still supported) legacy handler interface, missing from its types.
-    const handler: Dispatcher.DispatchHandler & { onRequestSent?: () => void } = {
-      onConnect: (abortRequest) => {
-        abort = abortRequest;
-        if (settled) abortRequest(new Error('request already settled'));
-      },
-      // Everything before this point can be retried or relayed safely; after it, SMTP2Go may have the mail.
-      onRequestSent: () => {
-        requestSent = true;
-      },
-      onHeaders: (statusCode, rawHeaders) => {
-        requestSent = true;
-        status = statusCode;
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          headers[String(rawHeaders[i]).toLowerCase()] = String(rawHeaders[i + 1]);
-        }
-        return true;
-      },
-      onData: (chunk) => {
-        chunks.push(chunk);
-        return true;
-      },
-      onComplete: () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status, headers, ...parseBody(Buffer.concat(chunks)), ms: Math.round(performance.now() - started) });
-      },
-      onError: fail,
-    };
-
+    const call = trackCall(`POST ${url.origin}${url.pathname}`, timeoutMs, resolve, reject);
     try {
       dispatcher.dispatch(
         {
@@ -130,12 +76,70 @@ export function smtp2goRequest(options: Smtp2goRequestOptions): Promise<Smtp2goR
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         },
-        handler,
+        call.handler,
       );
     } catch (error) {
-      fail(error);
+      call.fail(error);
     }
   });
+}
+
+// onRequestSent is part of undici's (still supported) legacy handler interface, missing from its types.
+type Handler = Dispatcher.DispatchHandler & { onRequestSent?: () => void };
+
+/**
+ * One call's state: whether the request has been handed to the socket (the line between "certainly not
+ * sent" and "ambiguous"), the overall timer, and the collected answer.
+ */
+function trackCall(label: string, timeoutMs: number, resolve: (response: Smtp2goResponse) => void, reject: (error: Error) => void) {
+  const started = performance.now();
+  let requestSent = false;
+  let settled = false;
+  let abort: ((reason: Error) => void) | undefined;
+  let status = 0;
+  const headers: Record<string, string> = {};
+  const chunks: Buffer[] = [];
+  const settle = () => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    return true;
+  };
+  const fail = (error: unknown) => {
+    if (settle()) reject(classifyTransportError(error, requestSent, label));
+  };
+  const timer = setTimeout(() => {
+    const error = requestSent
+      ? new Smtp2goAmbiguousError('timeout', `${label}: no answer within ${timeoutMs} ms after the request was sent`)
+      : new Smtp2goNotSentError('connect_timeout', `${label}: could not send the request within ${timeoutMs} ms`);
+    fail(error);
+    abort?.(error);
+  }, timeoutMs);
+  const handler: Handler = {
+    // undici calls this just before writing; aborting here guarantees nothing is written after a timeout.
+    onConnect: (abortRequest) => {
+      abort = abortRequest;
+      if (settled) abortRequest(new Error('request already timed out'));
+    },
+    onRequestSent: () => {
+      requestSent = true;
+    },
+    onHeaders: (statusCode, rawHeaders) => {
+      requestSent = true;
+      status = statusCode;
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers[String(rawHeaders[i]).toLowerCase()] = String(rawHeaders[i + 1]);
+      return true;
+    },
+    onData: (chunk) => {
+      chunks.push(chunk);
+      return true;
+    },
+    onComplete: () => {
+      if (settle()) resolve({ status, headers, ...parseBody(Buffer.concat(chunks)), ms: Math.round(performance.now() - started) });
+    },
+    onError: fail,
+  };
+  return { handler, fail };
 }
 
 function parseBody(body: Buffer): { json: unknown; text: string | null } {

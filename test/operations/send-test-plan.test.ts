@@ -68,5 +68,8 @@ describe('planSendTest', () => {
     expect(() => planSendTest({ to: ['a@example.com'], from: 'x@example.com, y@example.com' }, settings, { now })).toThrow(/--from takes exactly one/);
     expect(() => planSendTest({ to: ['a@example.com'], replyTo: 'nope' }, settings, { now })).toThrow(/--reply-to/);
     expect(() => planSendTest({ to: ['a@example.com'], timeoutMs: 0 }, settings, { now })).toThrow(/--timeout/);
+    const many = Array.from({ length: 101 }, (_, i) => `user${i}@example.com`);
+    expect(() => planSendTest({ to: ['a@example.com'], bcc: many }, settings, { now })).toThrow(/--bcc: 101 addresses/);
+    expect(planSendTest({ to: many.slice(1) }, settings, { now }).all).toHaveLength(100);
   });
 });

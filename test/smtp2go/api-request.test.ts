@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { smtp2goRequest } from '../../src/smtp2go/api-request.js';
 import { apiErrorOf, retryAfterMs, smtp2goCall } from '../../src/smtp2go/api-response.js';
@@ -55,6 +58,41 @@ describe('smtp2goRequest', () => {
     expect((error as Smtp2goAmbiguousError).errorClass).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a timeout before the request could be written (stalled TLS handshake) is certain, and nothing is sent later', async () => {
+    const received: Buffer[] = [];
+    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await smtp2goRequest({ apiUrl: `https://127.0.0.1:${port}/v3`, apiKey, path: '/email/send', body: {}, timeoutMs: 150, connectTimeoutMs: 5_000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Smtp2goNotSentError);
+      expect((error as Smtp2goNotSentError).errorClass).toBe('connect_timeout');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(Buffer.concat(received).toString('latin1')).not.toContain('POST');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an untrusted certificate is a TLS failure: certain, and the request never arrives', async () => {
+    const tls = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+    let requests = 0;
+    const server = createHttpsServer({ key: tls('test-key.pem'), cert: tls('test-cert.pem') }, (_req, res) => {
+      requests += 1;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await smtp2goRequest({ apiUrl: `https://127.0.0.1:${port}/v3`, apiKey, path: '/email/send', body: {} }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Smtp2goNotSentError);
+      expect((error as Smtp2goNotSentError).errorClass).toBe('tls');
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('a connection cut after the request was sent is ambiguous (reset)', async () => {
