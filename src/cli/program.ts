@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import type { CliIo } from './context.js';
 import { registerConfigure } from './commands/configure.js';
 import { registerSendTest } from './commands/send-test.js';
+import { registerWebhookRegister } from './commands/webhook/register.js';
+import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -28,6 +30,8 @@ export function createProgram(io: CliIo): Command {
 
   registerConfigure(program, io);
   registerSendTest(program, io);
+  registerWebhookRegister(program, io);
+  registerWebhookUnregister(program, io);
 
   program.exitOverride();
   for (const command of allCommands(program)) command.exitOverride();

@@ -10,7 +10,7 @@ export interface Smtp2goWebhook {
   usernames: string[];
   outputFormat: string | null;
   authHeaderType: string | null;
-  /** The token or base64 credentials exactly as returned: a secret, never printed whole. */
+  /** The token or base64 credentials exactly as returned (a secret, never printed whole); null when not shown. */
   authHeaderValue: string | null;
 }
 
@@ -50,7 +50,7 @@ export function parseWebhook(value: unknown): Smtp2goWebhook | null {
     usernames: stringList(record.usernames),
     outputFormat: stringOrNull(record.output_format)?.toLowerCase() ?? null,
     authHeaderType: stringOrNull(record.auth_header_type)?.toLowerCase() ?? null,
-    authHeaderValue: stringOrNull(record.auth_header_value),
+    authHeaderValue: typeof record.auth_header_value === 'string' ? record.auth_header_value : null,
   };
 }
 
