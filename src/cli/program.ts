@@ -5,6 +5,7 @@ import { registerConfigure } from './commands/configure.js';
 import { registerSendTest } from './commands/send-test.js';
 import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
+import { registerDoctor } from './commands/doctor.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -32,6 +33,7 @@ export function createProgram(io: CliIo): Command {
   registerSendTest(program, io);
   registerWebhookRegister(program, io);
   registerWebhookUnregister(program, io);
+  registerDoctor(program, io);
 
   program.exitOverride();
   for (const command of allCommands(program)) command.exitOverride();
