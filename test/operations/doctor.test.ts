@@ -49,7 +49,9 @@ describe('runDoctor', () => {
   async function run(env: Record<string, string>, listenerUrl: string, timeoutMs = 2_000) {
     const dbPath = join(tempDir(), 'portal.db');
     let store: Store | undefined;
-    cleanup.push(() => store?.close());
+    cleanup.push(() => {
+      store?.close();
+    });
     return {
       dbPath,
       result: await runDoctor(
