@@ -6,6 +6,7 @@ import { registerSendTest } from './commands/send-test.js';
 import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerCompletion } from './commands/completion.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
   registerWebhookRegister(program, io);
   registerWebhookUnregister(program, io);
   registerDoctor(program, io);
+  registerCompletion(program, io);
 
   program.exitOverride();
   for (const command of allCommands(program)) command.exitOverride();
