@@ -27,7 +27,7 @@ describe('webhook register / unregister', () => {
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout) as { version: number; webhook: { action: string; after: { output_format: string; auth_header_value: string } } };
     expect(doc.version).toBe(1);
-    expect(doc.webhook.action).toBe('created');
+    expect(doc.webhook).toMatchObject({ action: 'created', dry_run: false, webhook_id: '4320', url: 'https://portal.example.com/api/webhooks/smtp2go/events' });
     expect(doc.webhook.after.output_format).toBe('json');
     expect(doc.webhook.after.auth_header_value).toBe('••••••••0001');
     expect(result.stdout + result.stderr).not.toContain(SECRET);

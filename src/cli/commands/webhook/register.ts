@@ -35,8 +35,15 @@ async function register(ctx: CliContext, options: WebhookRegisterOptions): Promi
   const { loadModuleSettings } = await import('../../../store/module-settings.js');
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
   const result = await runWebhookRegister(options, { settings });
-  if (ctx.json) return ctx.output.data({ webhook: result });
+  if (ctx.json) return ctx.output.data({ webhook: registerDocument(result) });
   renderRegister(ctx.output, result);
+}
+
+export function registerDocument(r: WebhookRegisterResult): Record<string, unknown> {
+  return {
+    action: r.action, dry_run: r.dryRun, webhook_id: r.webhookId, url: r.url, events: r.events, changes: r.changes,
+    before: r.before, after: r.after, problems: r.problems, others: r.others,
+  };
 }
 
 const HEADLINES: Record<WebhookRegisterResult['action'], string> = {
