@@ -21,7 +21,7 @@ export async function apiKeyCheck(connection: ApiConnection | null): Promise<Doc
     if (permissions.canSend) return ok('api-key', 'API key accepted and allowed to send (/email/send)');
     return fail('api-key', 'API key accepted but not allowed to call /email/send', 'SMTP2Go app: Sending > API Keys > edit the key > Permissions: allow /email/send');
   } catch (error) {
-    const auth = isSmtp2goFailure(error) && 'errorClass' in error && error.errorClass === 'auth';
+    const auth = isSmtp2goFailure(error) && error.errorClass === 'auth';
     return fail('api-key', auth ? `API key rejected: ${reason(error)}` : `SMTP2Go API unreachable: ${reason(error)}`, auth ? 'configure --api-key with a valid key (Sending > API Keys)' : 'check --api-url / --region and the network');
   }
 }
