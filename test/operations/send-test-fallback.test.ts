@@ -57,7 +57,7 @@ describe('runSendTest fallback to the SMTP relay', () => {
 
   it('ambiguous (body accepted, never answered): recorded, not resent, exit 1', async () => {
     const h = await setup({ api: ['hang'] });
-    const { result, error } = await h.send({ timeoutMs: 200 });
+    const { result, error } = await h.send({ timeoutMs: 500 });
     expect(h.api?.requests).toHaveLength(1);
     expect(h.api?.requests[0]?.body.subject).toBeDefined();
     expect(error?.exitCode).toBe(1);
@@ -74,7 +74,7 @@ describe('runSendTest fallback to the SMTP relay', () => {
     ['the stored setting', {}, { fallbackOnTimeout: true }],
   ])('ambiguous with %s: relays, and says a duplicate is possible', async (_label, options, settings) => {
     const h = await setup({ api: ['hang'], settings });
-    const { result, error } = await h.send({ timeoutMs: 200, ...options });
+    const { result, error } = await h.send({ timeoutMs: 500, ...options });
     expect(error).toBeNull();
     expect(result.transport).toBe('smtp');
     expect(result.fallback_reason).toMatch(/^ambiguous: timeout.*fallback-on-timeout/);
@@ -143,7 +143,7 @@ describe('runSendTest fallback to the SMTP relay', () => {
     const outputs: string[] = [];
     for (const api of [[{ status: 401, fixture: 'error-permission.json' }], ['hang'], [{ status: 500, text: `oops ${API_KEY}` }]] as const) {
       const h = await setup({ api: [...api], relay: { rejectRecipients: ['john@example.com'] } });
-      const { result, error } = await h.send({ timeoutMs: 200 });
+      const { result, error } = await h.send({ timeoutMs: 500 });
       outputs.push(JSON.stringify(result), error?.message ?? '', error?.hint ?? '', h.dump());
     }
     expect(outputs.join('\n')).not.toContain(API_KEY);

@@ -53,7 +53,7 @@ describe('smtp2goRequest', () => {
   it('a body accepted and never answered is ambiguous after the timeout', async () => {
     fake = await startFakeSmtp2go(['hang']);
     const started = Date.now();
-    const error = await smtp2goRequest({ apiUrl: fake.url, apiKey, path: '/email/send', body: { a: 1 }, timeoutMs: 150 }).catch((e: unknown) => e);
+    const error = await smtp2goRequest({ apiUrl: fake.url, apiKey, path: '/email/send', body: { a: 1 }, timeoutMs: 500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goAmbiguousError);
     expect((error as Smtp2goAmbiguousError).errorClass).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(2_000);
