@@ -72,6 +72,7 @@ describe('send-test command', () => {
     expect(run.stdout).toContain('delivered to john@example.com via smtp');
     expect(run.stdout).toMatch(/reply id 1 {2}tracking id [A-Za-z0-9_-]{24} {2}SMTP2Go email id -/);
     expect(relay.mails).toHaveLength(1);
+    expect(run.stderr).toBe('');
     expect(run.stdout + run.stderr).not.toContain(API_KEY);
   });
 

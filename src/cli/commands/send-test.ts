@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import type { SendTestOptions, TransportChoice } from '../../operations/send-test-plan.js';
+import type { SendTestProgress } from '../../operations/send-test-recorder.js';
 import type { CliContext, CliIo } from '../context.js';
 import { withContext } from '../run-command.js';
 
@@ -44,6 +45,11 @@ export function registerSendTest(program: Command, io: CliIo): void {
     });
 }
 
+function progressText(event: SendTestProgress): string | null {
+  if (event.type === 'sending') return `sending through ${event.transport === 'api' ? 'the SMTP2Go API' : 'the SMTP relay'}…`;
+  return event.attempt.outcome === 'retry' ? `SMTP2Go answered HTTP ${event.attempt.status ?? '?'}; retrying…` : null;
+}
+
 async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void> {
   const { runSendTest, SendFailedError } = await import('../../operations/send-test.js');
   const { resolveSettings } = await import('../../core/resolve-settings.js');
@@ -56,7 +62,7 @@ async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void
   try {
     const result = await runSendTest(options, {
       store, settings, now: ctx.now,
-      onProgress: (event) => spinner.update(event.type === 'sending' ? `sending through ${event.transport === 'api' ? 'the SMTP2Go API' : 'the SMTP relay'}…` : null),
+      onProgress: (event) => spinner.update(progressText(event)),
     });
     spinner.stop();
     if (ctx.json) return ctx.output.data(sendTestDocument(result));
