@@ -129,6 +129,14 @@ describe('runDoctor', () => {
     expect(checks.config).toMatchObject({ status: 'fail', message: expect.stringMatching(/verified sender/) });
   });
 
+  it('a relay that offers no STARTTLS fails "TLS as configured" before any password is sent', async () => {
+    const plain = await startFakeRelay({ auth: { user: 'relay-user', pass: 'right-password' }, starttls: false });
+    cleanup.push(() => plain.close());
+    const { result } = await run({ SMTP_HOST: plain.host, SMTP_PORT: String(plain.port), SMTP_USER: 'relay-user', SMTP_PASSWORD: 'right-password' }, await healthServer(200));
+    expect(byName(result.checks)['smtp-relay']).toMatchObject({ status: 'fail', message: expect.stringMatching(/TLS failed/), fix: expect.stringMatching(/--smtp-secure/) });
+    expect(plain.authAttempts).toEqual([]);
+  });
+
   it('network checks run in parallel: three hanging peers take one timeout, not three', async () => {
     const hang = createServer(() => undefined);
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
