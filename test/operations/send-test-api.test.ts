@@ -61,6 +61,17 @@ describe('runSendTest through the SMTP2Go API', () => {
     expect(h.relay?.mails).toHaveLength(0);
   });
 
+  it('links orphan webhook events right after the email id is stored, before any fallback', async () => {
+    const partial = { data: { succeeded: 1, failed: 1, failures: ['bad@example.net: 550 unknown user'], email_id: '1uLink-0001' } };
+    const h = await setup({ api: [{ status: 200, json: partial }] });
+    const calls: Array<{ replyId: number; emailId: string | null; relayed: number }> = [];
+    const { result } = await h.send({ to: ['john@example.com', 'bad@example.net'] }, {
+      linkOrphanEvents: (db, replyId) => calls.push({ replyId, emailId: (db.prepare('SELECT smtp2go_email_id AS id FROM ticket_replies WHERE id = ?').get(replyId) as { id: string | null }).id, relayed: h.relay?.mails.length ?? -1 }),
+    });
+    expect(calls).toEqual([{ replyId: result.reply_id, emailId: '1uLink-0001', relayed: 0 }]);
+    expect(h.relay?.mails).toHaveLength(1);
+  });
+
   it('never takes request_id for the email id', async () => {
     const h = await setup({ api: [{ status: 200, json: { request_id: 'req-1', data: { succeeded: 1, failed: 0, failures: [], email_id: '' } } }], relay: null });
     const { result, error } = await h.send({});

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
-import { runSendTest, SendFailedError, type SendTestOptions, type SendTestResult } from '../../src/operations/send-test.js';
+import { runSendTest, SendFailedError, type SendTestDeps, type SendTestOptions, type SendTestResult } from '../../src/operations/send-test.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { getReply, type ReplyRow } from '../../src/store/replies.js';
 import { listRecipientStatuses } from '../../src/store/reply-sends.js';
@@ -21,7 +21,7 @@ export interface Harness {
   relay: FakeRelay | null;
   clock: ReturnType<typeof fakeClock>;
   settings: Settings;
-  send(options: Partial<SendTestOptions>): Promise<{ result: SendTestResult; error: SendFailedError | null }>;
+  send(options: Partial<SendTestOptions>, extraDeps?: Partial<SendTestDeps>): Promise<{ result: SendTestResult; error: SendFailedError | null }>;
   reply(id: number): ReplyRow;
   attempts(id: number): SendAttemptRow[];
   recipients(id: number): ReturnType<typeof listRecipientStatuses>;
@@ -66,8 +66,8 @@ export function useSendHarness() {
     const newTrackingId = () => (sends++ === 0 ? TRACKING_ID : `${TRACKING_ID}-${sends}`);
     return {
       db, api, relay, clock, settings,
-      async send(options) {
-        const deps = { store: db, settings, now: () => NOW, clock, newTrackingId, relayTls: { rejectUnauthorized: false } };
+      async send(options, extraDeps = {}) {
+        const deps = { store: db, settings, now: () => NOW, clock, newTrackingId, relayTls: { rejectUnauthorized: false }, ...extraDeps };
         try {
           return { result: await runSendTest({ to: ['john@example.com'], timeoutMs: 2_000, ...options }, deps), error: null };
         } catch (error) {
