@@ -7,6 +7,7 @@ import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerReconcile } from './commands/reconcile.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   registerWebhookRegister(program, io);
   registerWebhookUnregister(program, io);
   registerDoctor(program, io);
+  registerReconcile(program, io);
   registerCompletion(program, io);
 
   program.exitOverride();

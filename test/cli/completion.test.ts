@@ -26,7 +26,8 @@ describe('completion', () => {
   it('bash: completes commands, nested subcommands, options per command, and option choices', async () => {
     const { stdout, code } = await runCliInProcess(['completion', 'bash']);
     expect(code).toBe(0);
-    expect(bashComplete(stdout, [''])).toEqual(expect.arrayContaining(['completion', 'configure', 'doctor', 'send-test', 'webhook']));
+    expect(bashComplete(stdout, [''])).toEqual(expect.arrayContaining(['completion', 'configure', 'doctor', 'reconcile', 'send-test', 'webhook']));
+    expect(bashComplete(stdout, ['reconcile', '--'])).toEqual(expect.arrayContaining(['--since', '--reply', '--dry-run']));
     expect(bashComplete(stdout, ['webhook', ''])).toEqual(expect.arrayContaining(['register', 'unregister']));
     expect(bashComplete(stdout, ['webhook', 'register', '--'])).toEqual(expect.arrayContaining(['--url', '--events', '--dry-run', '--json', '--db', '--help']));
     expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--listener-url');
