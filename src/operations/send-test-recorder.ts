@@ -15,7 +15,8 @@ export interface AttemptSummary {
 
 export type SendTestProgress =
   | { type: 'sending'; transport: SendTransport; recipients: number }
-  | { type: 'attempt'; attempt: AttemptSummary };
+  | { type: 'attempt'; attempt: AttemptSummary }
+  | { type: 'warning'; message: string };
 
 export interface SendTestResult {
   reply_id: number;

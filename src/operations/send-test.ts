@@ -3,6 +3,7 @@ import { formatMailbox, type Mailbox } from '../mail/mailbox.js';
 import type { Store } from '../store/open-store.js';
 import { createReply } from '../store/replies.js';
 import { finishReplySend, recordSmtp2goEmailId, type ReplyTransport } from '../store/reply-sends.js';
+import { loadOrphanLinker, type OrphanLinker } from './orphan-linker.js';
 import { runApiPhase, type ApiPhaseDeps, type ApiPhaseResult } from './send-test-api.js';
 import { planSendTest, type SendPlan, type SendTestOptions } from './send-test-plan.js';
 import { createSendRecorder, SendFailedError, type SendRecorder, type SendTestProgress, type SendTestResult } from './send-test-recorder.js';
@@ -18,8 +19,8 @@ export interface SendTestDeps extends Omit<ApiPhaseDeps, 'onEmailId'>, RelayPhas
   now: () => Date;
   hostname?: () => string;
   newTrackingId?: () => string;
-  /** Links webhook events that arrived before the email id was known (see store/ingest-events). */
-  linkOrphanEvents?: (db: Store, replyId: number) => void;
+  /** Links webhook events that arrived before the email id was known; defaults to store/ingest-events. */
+  linkOrphanEvents?: OrphanLinker;
   onProgress?: (event: SendTestProgress) => void;
 }
 
@@ -31,6 +32,7 @@ export interface SendTestDeps extends Omit<ApiPhaseDeps, 'onEmailId'>, RelayPhas
 export async function runSendTest(options: SendTestOptions, deps: SendTestDeps): Promise<SendTestResult> {
   const { store: db, settings } = deps;
   const plan = planSendTest(options, settings, { now: deps.now(), ...pick(deps, 'hostname', 'newTrackingId') });
+  const linkOrphans = deps.linkOrphanEvents ?? (await loadOrphanLinker());
   const reply = createReply(
     db,
     {
@@ -57,7 +59,7 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
       onEmailId: (id) => {
         emailId = id;
         recordSmtp2goEmailId(db, reply.id, id, deps.now());
-        deps.linkOrphanEvents?.(db, reply.id);
+        linkEarlyEvents(db, reply.id, linkOrphans, deps.onProgress);
       },
     });
     const relayAllowed = plan.relay === 'fallback';
@@ -130,6 +132,15 @@ function failure(result: SendTestResult, unattributed: number): SendFailedError 
   }
   const who = result.failed_recipients.join(', ');
   return new SendFailedError(`not delivered to ${who}: ${result.last_error ?? 'unknown error'}`, result);
+}
+
+/** A failure to link is not a failed send: the mail left, and the listener links orphans on later events. */
+function linkEarlyEvents(db: Store, replyId: number, link: OrphanLinker | undefined, onProgress?: (event: SendTestProgress) => void): void {
+  try {
+    link?.(db, replyId);
+  } catch (error) {
+    onProgress?.({ type: 'warning', message: `could not link early webhook events to reply ${replyId}: ${error instanceof Error ? error.message : String(error)}` });
+  }
 }
 
 function roles(list: Mailbox[], role: 'to' | 'cc' | 'bcc') {

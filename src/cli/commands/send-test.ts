@@ -46,6 +46,7 @@ export function registerSendTest(program: Command, io: CliIo): void {
 }
 
 function progressText(event: SendTestProgress): string | null {
+  if (event.type === 'warning') return null;
   if (event.type === 'sending') return `sending through ${event.transport === 'api' ? 'the SMTP2Go API' : 'the SMTP relay'}…`;
   return event.attempt.outcome === 'retry' ? `SMTP2Go answered HTTP ${event.attempt.status ?? '?'}; retrying…` : null;
 }
@@ -62,7 +63,7 @@ async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void
   try {
     const result = await runSendTest(options, {
       store, settings, now: ctx.now,
-      onProgress: (event) => spinner.update(progressText(event)),
+      onProgress: (event) => (event.type === 'warning' ? ctx.output.warn(event.message) : spinner.update(progressText(event))),
     });
     spinner.stop();
     if (ctx.json) return ctx.output.data(sendTestDocument(result));
