@@ -8,6 +8,7 @@ import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerStats } from './commands/stats.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -37,6 +38,7 @@ export function createProgram(io: CliIo): Command {
   registerWebhookUnregister(program, io);
   registerDoctor(program, io);
   registerReconcile(program, io);
+  registerStats(program, io);
   registerCompletion(program, io);
 
   program.exitOverride();

@@ -1,0 +1,72 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import type { CliContext, CliIo } from '../context.js';
+import { withContext } from '../run-command.js';
+
+interface StatsCliOptions {
+  reply?: string;
+  since?: string;
+  until?: string;
+  by?: 'day' | 'transport' | 'domain';
+}
+
+export type StatsCliParsed =
+  | { mode: 'reply'; replyId: number }
+  /** `since`/`until` stay raw: they are read against the context's clock (tests inject it). */
+  | { mode: 'summary'; since: string | null; until: string | null; by: 'none' | 'day' | 'transport' | 'domain' };
+
+export function toStatsOptions(o: StatsCliOptions): StatsCliParsed {
+  if (o.reply !== undefined) {
+    if (!/^\d+$/.test(o.reply) || Number(o.reply) < 1 || !Number.isSafeInteger(Number(o.reply))) throw new UsageError(`--reply must be a reply id (a positive whole number), not "${o.reply}"`);
+    const extra = (['since', 'until', 'by'] as const).filter((key) => o[key] !== undefined);
+    if (extra.length > 0) throw new UsageError(`--reply shows one reply; --${extra[0]} only applies to the summary`, 'drop --reply for the summary');
+    return { mode: 'reply', replyId: Number(o.reply) };
+  }
+  return { mode: 'summary', since: o.since ?? null, until: o.until ?? null, by: o.by ?? 'none' };
+}
+
+export function registerStats(program: Command, io: CliIo): void {
+  program
+    .command('stats')
+    .description("the delivery story of one reply (--reply), or delivery, open and bounce rates over the portal's replies")
+    .option('--reply <id>', 'one reply: status, recipients, clicks and the event timeline')
+    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01); default: all')
+    .option('--until <time>', 'replies sent before: a duration back from now or a date/time; default: now')
+    .addOption(new Option('--by <group>', 'break the figures down').choices(['day', 'transport', 'domain']))
+    .action(async (opts: StatsCliOptions, command: Command) => {
+      const options = toStatsOptions(opts);
+      if (io.onParsed?.('stats', options) === true) return;
+      await withContext(io, command, (ctx) => (options.mode === 'reply' ? replyStats(ctx, options.replyId) : summary(ctx, options)));
+    });
+}
+
+async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
+  const { runReplyStats } = await import('../../operations/stats.js');
+  const stats = runReplyStats({ replyId }, { store: await ctx.store() });
+  if (ctx.json) return ctx.output.data({ ...stats.document });
+  const [{ renderReplyStats }, { resolveTimeZone }] = await Promise.all([import('../render-stats-reply.js'), import('../../core/time-zone.js')]);
+  renderReplyStats(ctx.output, stats, resolveTimeZone(ctx.env.TZ));
+}
+
+async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
+  const [{ runStatsSummary }, { parseSince }, { resolveTimeZone }] = await Promise.all([
+    import('../../operations/stats.js'), import('../../core/since.js'), import('../../core/time-zone.js'),
+  ]);
+  const now = ctx.now();
+  const since = options.since === null ? null : parseSince(options.since, now);
+  const until = options.until === null ? null : parseTime(() => parseSince(options.until as string, now), options.until);
+  const result = runStatsSummary({ since, until, by: options.by, timeZone: resolveTimeZone(ctx.env.TZ) }, { store: await ctx.store() });
+  if (ctx.json) return ctx.output.data({ ...result });
+  const { renderStatsSummary } = await import('../render-stats-summary.js');
+  renderStatsSummary(ctx.output, result);
+}
+
+// parseSince names --since in its errors; --until takes the same forms.
+function parseTime(parse: () => Date, value: string): Date {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(`--until "${value}" is not a time`, error.hint);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Where a reply (or one of its recipients) stands, from the tracking columns the webhook ingest keeps.
+ * The order is the priority: a bounce outranks an earlier "delivered", a spam complaint outranks an open,
+ * and a recipient SMTP2Go has told us nothing about is only as far as our own send path got it.
+ */
+export const REPLY_STATUSES = [
+  'bounced',
+  'spam',
+  'rejected',
+  'unsubscribed',
+  'clicked',
+  'opened',
+  'delivered',
+  'processed',
+  'sent',
+  'failed',
+  'pending',
+] as const;
+
+export type ReplyStatus = (typeof REPLY_STATUSES)[number];
+
+/** The columns a status is decided from (ticket_replies and reply_recipients share them). */
+export interface StatusColumns {
+  sent_at: string | null;
+  processed_at: string | null;
+  delivered_at: string | null;
+  opened_at: string | null;
+  clicked_at: string | null;
+  bounced_at: string | null;
+  spam_at: string | null;
+  rejected_at: string | null;
+  unsubscribed_at: string | null;
+  resubscribed_at?: string | null;
+  /** reply_recipients.send_status: what the send path recorded ('sent' | 'failed' | 'ambiguous'). */
+  send_status?: string | null;
+}
+
+export function statusRank(status: ReplyStatus): number {
+  return REPLY_STATUSES.indexOf(status);
+}
+
+/** The highest-priority status among several (the first of `REPLY_STATUSES` present). */
+export function topStatus(statuses: Iterable<ReplyStatus>): ReplyStatus {
+  let best: ReplyStatus = 'pending';
+  for (const status of statuses) if (statusRank(status) < statusRank(best)) best = status;
+  return best;
+}
+
+export function recipientStatus(row: StatusColumns): ReplyStatus {
+  if (row.bounced_at !== null) return 'bounced';
+  if (row.spam_at !== null) return 'spam';
+  if (row.rejected_at !== null) return 'rejected';
+  // A later resubscribe undoes the unsubscribe (ISO-8601 UTC strings compare as times).
+  if (row.unsubscribed_at !== null && !(row.resubscribed_at != null && row.resubscribed_at > row.unsubscribed_at)) return 'unsubscribed';
+  if (row.clicked_at !== null) return 'clicked';
+  if (row.opened_at !== null) return 'opened';
+  if (row.delivered_at !== null) return 'delivered';
+  if (row.processed_at !== null) return 'processed';
+  if (row.sent_at !== null || row.send_status === 'sent') return 'sent';
+  if (row.send_status === 'failed') return 'failed';
+  // 'ambiguous' (the API may or may not have taken it) stays pending until SMTP2Go says something.
+  return 'pending';
+}
+
+/** Statuses that mean the mail reached the mailbox (an open or click implies delivery). */
+const REACHED: ReadonlySet<ReplyStatus> = new Set(['clicked', 'opened', 'delivered', 'unsubscribed', 'spam']);
+
+export interface ReplyStatusSummary {
+  /** The reply's status: the highest-priority recipient status, or the reply's own when it has no recipients. */
+  status: ReplyStatus;
+  /** True when recipients are not all in the same status. */
+  mixed: boolean;
+  /** Human wording: "opened", or "delivered to 2 of 3, bounced 1" when recipients differ. */
+  text: string;
+}
+
+export function summarizeReplyStatus(reply: StatusColumns, recipients: readonly StatusColumns[]): ReplyStatusSummary {
+  if (recipients.length === 0) {
+    const status = recipientStatus(reply);
+    return { status, mixed: false, text: status };
+  }
+  const statuses = recipients.map(recipientStatus);
+  const status = topStatus(statuses);
+  const mixed = statuses.some((s) => s !== statuses[0]);
+  if (!mixed) return { status, mixed, text: recipients.length === 1 ? status : `${status} (all ${recipients.length})` };
+  return { status, mixed, text: mixedText(statuses) };
+}
+
+function mixedText(statuses: ReplyStatus[]): string {
+  const count = (wanted: ReplyStatus) => statuses.filter((s) => s === wanted).length;
+  const reached = statuses.filter((s) => REACHED.has(s)).length;
+  const parts = [`delivered to ${reached} of ${statuses.length}`];
+  const opened = count('opened') + count('clicked');
+  if (opened > 0) parts.push(`opened by ${opened}`);
+  if (count('clicked') > 0) parts.push(`clicked by ${count('clicked')}`);
+  for (const status of ['bounced', 'spam', 'rejected', 'unsubscribed', 'failed', 'processed', 'sent', 'pending'] as const) {
+    const n = count(status);
+    if (n > 0) parts.push(`${status} ${n}`);
+  }
+  return parts.join(', ');
+}

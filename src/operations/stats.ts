@@ -1,0 +1,145 @@
+import { NotFoundError } from '../core/errors.js';
+import { recipientStatus, summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
+import type { Store } from '../store/open-store.js';
+import type { ReplyRow } from '../store/replies.js';
+import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
+
+export { runStatsSummary, type StatsSummary, type StatsSummaryOptions, type StatsFigures, type Rate, type Latency } from './stats-summary.js';
+
+export interface RecipientStats {
+  email: string;
+  role: string;
+  status: ReplyStatus;
+  delivered_at: string | null;
+  opened_at: string | null;
+  open_count: number;
+  clicked_at: string | null;
+  click_count: number;
+  bounced_at: string | null;
+  bounce_type: string | null;
+  spam_at: string | null;
+  rejected_at: string | null;
+  unsubscribed_at: string | null;
+  last_event_at: string | null;
+  last_event_type: string | null;
+}
+
+export interface ReplyEvent {
+  type: string;
+  at: string;
+  recipient: string | null;
+  url: string | null;
+  detail: string | null;
+  received_at: string;
+}
+
+/** The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it. */
+export interface ReplyStatsDocument {
+  reply_id: number;
+  ticket_id: number | null;
+  tracking_id: string | null;
+  smtp2go_email_id: string | null;
+  message_id: string | null;
+  transport: string;
+  status: ReplyStatus;
+  sent_at: string | null;
+  processed_at: string | null;
+  delivered_at: string | null;
+  opened_at: string | null;
+  open_count: number;
+  clicked_at: string | null;
+  click_count: number;
+  clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
+  bounced_at: string | null;
+  bounce_type: string | null;
+  bounce_reason: string | null;
+  spam_at: string | null;
+  rejected_at: string | null;
+  unsubscribed_at: string | null;
+  /** True once at least one SMTP2Go event has been stored for the reply. */
+  has_tracking: boolean;
+  recipients: RecipientStats[];
+  events: ReplyEvent[];
+}
+
+export interface ReplyStats {
+  document: ReplyStatsDocument;
+  /** "opened", or "delivered to 2 of 3, bounced 1" when the recipients differ. */
+  statusText: string;
+  subject: string | null;
+  send: { outcome: string | null; fallbackReason: string | null; lastError: string | null };
+}
+
+export interface ReplyStatsOptions {
+  replyId: number;
+}
+
+export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }): ReplyStats {
+  const reply = selectReply(deps.store, options.replyId);
+  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'list replies with `stats`, or check --db');
+  const recipients = selectRecipients(deps.store, reply.id);
+  const events = selectEvents(deps.store, reply.id);
+  const summary = summarizeReplyStatus(reply, recipients);
+  return {
+    document: replyDocument(reply, recipients, events, summary.status),
+    statusText: summary.text,
+    subject: reply.subject,
+    send: { outcome: reply.send_outcome, fallbackReason: reply.fallback_reason, lastError: reply.last_error },
+  };
+}
+
+function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: EventRow[], status: ReplyStatus): ReplyStatsDocument {
+  // The reply's own columns are the ingest's summary; the recipients fill any gap (earliest time, summed counts).
+  const first = (column: 'processed_at' | 'delivered_at' | 'opened_at' | 'clicked_at' | 'bounced_at' | 'spam_at' | 'rejected_at' | 'unsubscribed_at') =>
+    reply[column] ?? earliest(recipients.map((r) => r[column]));
+  const bounced = reply.bounced_at !== null ? reply : (recipients.filter((r) => r.bounced_at !== null).sort(byTime('bounced_at'))[0] ?? reply);
+  return {
+    reply_id: reply.id,
+    ticket_id: reply.ticket_id,
+    tracking_id: reply.email_tracking_id,
+    smtp2go_email_id: reply.smtp2go_email_id,
+    message_id: reply.rfc_message_id,
+    transport: reply.transport,
+    status,
+    sent_at: reply.sent_at ?? earliest(recipients.map((r) => r.sent_at)),
+    processed_at: first('processed_at'),
+    delivered_at: first('delivered_at'),
+    opened_at: first('opened_at'),
+    open_count: Math.max(reply.open_count, sum(recipients.map((r) => r.open_count))),
+    clicked_at: first('clicked_at'),
+    click_count: Math.max(reply.click_count, sum(recipients.map((r) => r.click_count))),
+    clicks: events.filter((e) => e.event_type === 'click').map((e) => ({ url: e.url, clicked_at: e.occurred_at, recipient: e.recipient })),
+    bounced_at: first('bounced_at'),
+    bounce_type: bounced.bounce_type,
+    bounce_reason: bounced.bounce_reason,
+    spam_at: first('spam_at'),
+    rejected_at: first('rejected_at'),
+    unsubscribed_at: first('unsubscribed_at'),
+    has_tracking: events.length > 0,
+    recipients: recipients.map(recipientDocument),
+    events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
+  };
+}
+
+function recipientDocument(r: RecipientRow): RecipientStats {
+  return {
+    email: r.email, role: r.role, status: recipientStatus(r), delivered_at: r.delivered_at, opened_at: r.opened_at,
+    open_count: r.open_count, clicked_at: r.clicked_at, click_count: r.click_count, bounced_at: r.bounced_at,
+    bounce_type: r.bounce_type, spam_at: r.spam_at, rejected_at: r.rejected_at, unsubscribed_at: r.unsubscribed_at,
+    last_event_at: r.last_event_at, last_event_type: r.last_event_type,
+  };
+}
+
+function earliest(times: Array<string | null>): string | null {
+  let best: string | null = null;
+  for (const time of times) if (time !== null && (best === null || time < best)) best = time;
+  return best;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function byTime<K extends string>(column: K) {
+  return (a: Record<K, string | null>, b: Record<K, string | null>) => ((a[column] ?? '') < (b[column] ?? '') ? -1 : 1);
+}
