@@ -1,0 +1,117 @@
+import type { BounceType, TrackingEvent } from './tracking-event.js';
+import { KNOWN_EVENT_TYPES } from './tracking-event.js';
+import { parseEventTime } from './event-time.js';
+
+export type WebhookFields = Record<string, string | string[]>;
+
+/** An event the listener cannot store at all (no type): a 400 for that event, never a guess. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+// Every spelling seen in SMTP2Go webhooks, its activity log and other receivers (SMTP2GO.md).
+const TYPE_ALIASES: Record<string, { type: string; bounce?: BounceType }> = {
+  processed: { type: 'processed' },
+  delivered: { type: 'delivered' },
+  delivery: { type: 'delivered' },
+  open: { type: 'open' },
+  opened: { type: 'open' },
+  click: { type: 'click' },
+  clicked: { type: 'click' },
+  bounce: { type: 'bounce' },
+  bounced: { type: 'bounce' },
+  'hard-bounced': { type: 'bounce', bounce: 'hard' },
+  hard_bounced: { type: 'bounce', bounce: 'hard' },
+  hardbounce: { type: 'bounce', bounce: 'hard' },
+  'soft-bounced': { type: 'bounce', bounce: 'soft' },
+  soft_bounced: { type: 'bounce', bounce: 'soft' },
+  softbounce: { type: 'bounce', bounce: 'soft' },
+  spam: { type: 'spam' },
+  spam_complaint: { type: 'spam' },
+  'spam-complaint': { type: 'spam' },
+  complaint: { type: 'spam' },
+  reject: { type: 'reject' },
+  rejected: { type: 'reject' },
+  unsubscribe: { type: 'unsubscribe' },
+  unsubscribed: { type: 'unsubscribe' },
+  resubscribe: { type: 'resubscribe' },
+  resubscribed: { type: 'resubscribe' },
+};
+
+const KNOWN = new Set<string>(KNOWN_EVENT_TYPES);
+
+/** `Message-Id`, `message_id` and `MESSAGE-ID` are one key: SMTP2Go's form bodies carry several spellings. */
+export function canonicalKey(key: string): string {
+  return key.trim().toLowerCase().replace(/_/g, '-');
+}
+
+/** Case- and separator-insensitive access to webhook fields; the first non-empty spelling wins. */
+export function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
+  const byKey = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(fields)) {
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+    const canonical = canonicalKey(key);
+    byKey.set(canonical, [...(byKey.get(canonical) ?? []), ...values]);
+  }
+  const list = (...keys: string[]): string[] => {
+    for (const key of keys) {
+      const values = (byKey.get(canonicalKey(key)) ?? []).map((v) => v.trim()).filter((v) => v !== '');
+      if (values.length > 0) return values;
+    }
+    return [];
+  };
+  return { list, text: (...keys) => list(...keys)[0] ?? null };
+}
+
+/**
+ * One SMTP2Go webhook event (fields as parsed from JSON or a form body) in the shape the store keeps.
+ * Reads the real keys (`rcpt`, `time`, `user-agent`), never invented ones, and never guesses a recipient.
+ */
+export function normalizeEvent(fields: WebhookFields, receivedAt: Date): TrackingEvent {
+  const read = createFieldReader(fields);
+  const rawType = read.text('event', 'event-type', 'type');
+  if (rawType === null) throw new InvalidEventError('event has no "event" field');
+  const alias = TYPE_ALIASES[rawType.toLowerCase()];
+  const type = alias?.type ?? rawType.toLowerCase();
+  const time = parseEventTime(read.text('time', 'timestamp', 'date'));
+  const recipients = type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt')) : [];
+  return {
+    type,
+    rawType,
+    known: KNOWN.has(type),
+    notificationId: read.text('id', 'notification-id', 'event-id'),
+    emailId: read.text('email-id'),
+    trackingId: read.text('x-portal-tracking-id', 'portal-tracking-id', 'tracking-id'),
+    messageId: read.text('message-id'),
+    recipient: type === 'processed' ? null : (read.text('rcpt')?.toLowerCase() ?? null),
+    recipients,
+    url: read.text('url', 'click-url', 'link'),
+    userAgent: read.text('user-agent'),
+    ip: read.text('srchost', 'ip'),
+    bounceType: type === 'bounce' ? bounceType(alias?.bounce ?? read.text('bounce', 'bounce-type')) : null,
+    detail: detail(read.text('context'), read.text('message')),
+    occurredAt: (time ?? receivedAt).toISOString(),
+    timeSource: time === null ? 'received' : 'event',
+    fields,
+  };
+}
+
+function bounceType(value: string | null): BounceType | null {
+  const lower = value?.toLowerCase() ?? '';
+  if (lower.startsWith('hard')) return 'hard';
+  if (lower.startsWith('soft')) return 'soft';
+  return null;
+}
+
+/** `recipients` is an array in JSON and one string (or repeated keys) in form bodies; some senders join with commas. */
+function splitRecipients(values: string[]): string[] {
+  const all = values.flatMap((value) => value.split(',')).map((value) => value.trim().toLowerCase()).filter((value) => value !== '');
+  return [...new Set(all)];
+}
+
+function detail(context: string | null, message: string | null): string | null {
+  if (context === null) return message;
+  if (message === null || message === context) return context;
+  // `context: Unavailable` on a delivered event says nothing; the server's reply does.
+  return /^unavailable$/i.test(context) ? message : `${context}: ${message}`;
+}
