@@ -121,6 +121,17 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    // Events without a notification id (reconcile, trigger, some relays) are matched by content, and a
+    // webhook that later brings its notification id must not count the same event twice.
+    version: 2,
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE email_tracking_events ADD COLUMN content_key TEXT;
+        CREATE INDEX events_content_key ON email_tracking_events (content_key);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { canonicalKey } from '../core/normalize-event.js';
+import type { EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
+import { bracketed, eventEmailId, findReplyForEvent } from './correlate-event.js';
+import type { Store } from './open-store.js';
+import { statementCache } from './statement-cache.js';
+import { applyTrackingEffects } from './tracking-effects.js';
+
+export interface IngestOptions {
+  receivedAt: Date;
+  source: EventSource;
+}
+
+export interface IngestedEvent {
+  type: string;
+  replyId: number | null;
+  recipient: string | null;
+  duplicate: boolean;
+  /** The stored row's id; for a duplicate, the row that already held it. */
+  eventId: number | null;
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  unlinked: number;
+  results: IngestedEvent[];
+}
+
+const statements = statementCache((db) => ({
+  byKey: db.prepare('SELECT id, reply_id FROM email_tracking_events WHERE dedupe_key = ?'),
+  // Events without a notification id (reconcile, trigger, some relays) match a stored event by content.
+  byContent: db.prepare(
+    `SELECT id, reply_id FROM email_tracking_events
+     WHERE content_key = @content_key AND (@notification_id IS NULL OR notification_id IS NULL) LIMIT 1`,
+  ),
+  insert: db.prepare(
+    `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
+       message_id, event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source,
+       received_at, source, content_type, raw_body, payload)
+     VALUES (@dedupe_key, @content_key, @notification_id, @reply_id, @email_id, @tracking_id, @message_id, @type, @raw_type,
+       @recipient, @url, @user_agent, @ip, @bounce_type, @detail, @occurred_at, @time_source, @received_at, @source,
+       @content_type, @raw_body, @payload)`,
+  ),
+}));
+
+/**
+ * Stores events exactly once and updates each reply's tracking story, all in one transaction: either
+ * every event of the request is on disk or none is (the caller answers 2xx only after this returns).
+ * Called inside an outer transaction (the listener's group commit) it becomes a savepoint.
+ */
+export function ingestEvents(db: Store, incoming: IncomingEvent[], options: IngestOptions): IngestResult {
+  const run = db.transaction(() => {
+    const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, results: [] };
+    for (const item of incoming) {
+      const outcome = ingestOne(db, item, options);
+      result.results.push(outcome);
+      if (outcome.duplicate) result.duplicates += 1;
+      else {
+        result.stored += 1;
+        if (outcome.replyId === null) result.unlinked += 1;
+      }
+    }
+    return result;
+  });
+  return run.immediate();
+}
+
+function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, options: IngestOptions): IngestedEvent {
+  const sql = statements(db);
+  const keys = dedupeKeys(event);
+  const existing = (sql.byKey.get(keys.dedupeKey) ?? sql.byContent.get({ content_key: keys.contentKey, notification_id: event.notificationId })) as
+    | { id: number; reply_id: number | null }
+    | undefined;
+  if (existing !== undefined) {
+    return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, eventId: existing.id };
+  }
+  const replyId = findReplyForEvent(db, event) ?? null;
+  const info = sql.insert.run({
+    dedupe_key: keys.dedupeKey,
+    content_key: keys.contentKey,
+    notification_id: event.notificationId,
+    reply_id: replyId,
+    email_id: eventEmailId(event),
+    tracking_id: event.trackingId,
+    message_id: bracketed(event.messageId),
+    type: event.type,
+    raw_type: event.rawType,
+    recipient: event.recipient,
+    url: event.url,
+    user_agent: event.userAgent,
+    ip: event.ip,
+    bounce_type: event.bounceType,
+    detail: event.detail,
+    occurred_at: event.occurredAt,
+    time_source: event.timeSource,
+    received_at: options.receivedAt.toISOString(),
+    source: options.source,
+    content_type: contentType,
+    raw_body: rawBody,
+    payload: JSON.stringify(event.fields),
+  });
+  if (replyId !== null) applyTrackingEffects(db, replyId, event);
+  return { type: event.type, replyId, recipient: event.recipient, duplicate: false, eventId: Number(info.lastInsertRowid) };
+}
+
+/**
+ * `dedupe_key` is SMTP2Go's notification id (repeated on each retry) when present, else the content key.
+ * The content key hashes what makes an event itself: email, type, recipient, time and URL; without an
+ * event time (receipt time stands in, which differs on each retry) it hashes all the fields instead.
+ */
+export function dedupeKeys(event: TrackingEvent): { dedupeKey: string; contentKey: string } {
+  const identity =
+    event.timeSource === 'event'
+      ? [eventEmailId(event), event.type, event.recipient, event.occurredAt, event.url]
+      : [eventEmailId(event), event.type, event.recipient, canonicalFields(event.fields)];
+  const contentKey = `c:${createHash('sha256').update(JSON.stringify(identity)).digest('hex')}`;
+  return { dedupeKey: event.notificationId === null ? contentKey : `n:${event.notificationId}`, contentKey };
+}
+
+function canonicalFields(fields: TrackingEvent['fields']): string {
+  const entries = Object.entries(fields).map(([key, value]) => [canonicalKey(key), Array.isArray(value) ? [...value].sort() : [value]] as const);
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export { linkOrphanEvents } from './link-orphans.js';

@@ -1,0 +1,83 @@
+import type { TrackingEvent } from '../core/tracking-event.js';
+import type { Store } from './open-store.js';
+import { statementCache } from './statement-cache.js';
+
+/** The first-X column each event type sets, and the counter it bumps. */
+const EFFECTS: Record<string, { first: string; counter?: string; alsoSent?: boolean }> = {
+  processed: { first: 'processed_at', alsoSent: true },
+  delivered: { first: 'delivered_at' },
+  open: { first: 'opened_at', counter: 'open_count' },
+  click: { first: 'clicked_at', counter: 'click_count' },
+  spam: { first: 'spam_at' },
+  reject: { first: 'rejected_at' },
+  unsubscribe: { first: 'unsubscribed_at' },
+  resubscribe: { first: 'resubscribed_at' },
+};
+
+/** What the tracking rules read from an event. */
+export type EffectEvent = Pick<TrackingEvent, 'type' | 'occurredAt' | 'recipient' | 'recipients'>;
+
+type Target = 'reply' | 'recipient';
+const TABLES: Record<Target, { table: string; where: string; bounceFilter: string }> = {
+  reply: { table: 'ticket_replies', where: 'id = @reply_id', bounceFilter: 'reply_id = @reply_id' },
+  recipient: { table: 'reply_recipients', where: 'reply_id = @reply_id AND email = @email', bounceFilter: 'reply_id = @reply_id AND recipient = @email' },
+};
+
+// Every rule is order-independent (earliest time, counts of distinct stored events, latest event with a
+// fixed tie-break), so retries and out-of-order delivery end in the same state as a clean in-order run.
+const LATEST = `(last_event_at IS NULL OR @at > last_event_at OR (@at = last_event_at AND @type > last_event_type))`;
+
+function updateSql(target: Target, type: string | null): string {
+  const { table, where } = TABLES[target];
+  const effect = type === null ? undefined : EFFECTS[type];
+  const sets = [`last_event_type = CASE WHEN ${LATEST} THEN @type ELSE last_event_type END`, `last_event_at = CASE WHEN ${LATEST} THEN @at ELSE last_event_at END`];
+  if (effect !== undefined) {
+    sets.push(`${effect.first} = CASE WHEN ${effect.first} IS NULL OR @at < ${effect.first} THEN @at ELSE ${effect.first} END`);
+    if (effect.counter !== undefined) sets.push(`${effect.counter} = ${effect.counter} + 1`);
+    if (effect.alsoSent === true) sets.push('sent_at = COALESCE(sent_at, @at)');
+  }
+  return `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where}`;
+}
+
+// A hard bounce outranks a soft one whatever the order; among equals the earliest decides.
+function bounceSql(target: Target): string {
+  const { table, where, bounceFilter } = TABLES[target];
+  const events = `FROM email_tracking_events WHERE ${bounceFilter} AND event_type = 'bounce'`;
+  return `UPDATE ${table} SET bounced_at = (SELECT MIN(occurred_at) ${events}),
+    (bounce_type, bounce_reason) = (SELECT bounce_type, detail ${events}
+      ORDER BY (bounce_type = 'hard') DESC, (bounce_type IS NULL) ASC, occurred_at ASC, detail ASC LIMIT 1)
+    WHERE ${where}`;
+}
+
+const statements = statementCache((db) => {
+  const build = (target: Target) => ({
+    byType: new Map(Object.keys(EFFECTS).map((type) => [type, db.prepare(updateSql(target, type))])),
+    other: db.prepare(updateSql(target, null)),
+    bounce: db.prepare(bounceSql(target)),
+  });
+  return { reply: build('reply'), recipient: build('recipient') };
+});
+
+/**
+ * Applies one newly stored event (its row already carries reply_id) to the reply's story and, when the
+ * event names its recipient, to that recipient's. A missing `rcpt` never lands on a guessed recipient;
+ * `processed` lists its recipients explicitly, so each of them is marked processed.
+ */
+export function applyTrackingEffects(db: Store, replyId: number, event: EffectEvent): void {
+  const sql = statements(db);
+  const at = event.occurredAt;
+  const type = event.type;
+  const apply = (target: Target, email: string | null) => {
+    const group = sql[target];
+    const params = { reply_id: replyId, email, at, type };
+    if (type === 'bounce') {
+      group.other.run(params);
+      group.bounce.run(params);
+    } else {
+      (group.byType.get(type) ?? group.other).run(params);
+    }
+  };
+  apply('reply', null);
+  const recipients = event.recipient !== null ? [event.recipient] : event.recipients;
+  for (const email of recipients) apply('recipient', email);
+}
