@@ -5,6 +5,7 @@ import { registerConfigure } from './commands/configure.js';
 import { registerSendTest } from './commands/send-test.js';
 import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
+import { registerWebhookTrigger } from './commands/webhook/trigger.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
@@ -36,6 +37,7 @@ export function createProgram(io: CliIo): Command {
   registerSendTest(program, io);
   registerWebhookRegister(program, io);
   registerWebhookUnregister(program, io);
+  registerWebhookTrigger(program, io);
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);

@@ -1,0 +1,39 @@
+import type { EventFields } from './build-event.js';
+
+export type EventFormat = 'json' | 'form';
+
+export interface EncodedEvent {
+  body: string;
+  contentType: string;
+}
+
+export const JSON_CONTENT_TYPE = 'application/json';
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * The body SMTP2Go would post for the webhook's `output_format`. Form bodies repeat `recipients` once per
+ * address, and (as captured live) carry `Message-Id` and `Subject` as well as the lowercase spellings.
+ */
+export function encodeEvent(fields: EventFields, format: EventFormat): EncodedEvent {
+  if (format === 'json') return { body: JSON.stringify(fields), contentType: JSON_CONTENT_TYPE };
+  const params = new URLSearchParams();
+  const messageId = fields['message-id'];
+  const subject = fields.subject;
+  if (typeof messageId === 'string') params.append('Message-Id', messageId);
+  if (typeof subject === 'string') params.append('Subject', subject);
+  for (const [key, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
+  }
+  return { body: params.toString(), contentType: FORM_CONTENT_TYPE };
+}
+
+/** The fields a listener reads back from an encoded body (a form key given twice becomes a list). */
+export function decodeEvent(encoded: EncodedEvent): EventFields {
+  if (encoded.contentType === JSON_CONTENT_TYPE) return JSON.parse(encoded.body) as EventFields;
+  const fields: EventFields = {};
+  for (const [key, value] of new URLSearchParams(encoded.body)) {
+    const existing = fields[key];
+    fields[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return fields;
+}
