@@ -3,7 +3,10 @@ import { formatMailbox, type Mailbox } from '../mail/mailbox.js';
 import type { Store } from '../store/open-store.js';
 import { createReply } from '../store/replies.js';
 import { finishReplySend, recordSmtp2goEmailId, type ReplyTransport } from '../store/reply-sends.js';
-import { loadOrphanLinker, type OrphanLinker } from './orphan-linker.js';
+import { linkOrphanEvents } from '../store/link-orphans.js';
+
+/** Links webhook events stored before the reply had its email id (src/store/link-orphans.ts). */
+export type OrphanLinker = (db: Store, replyId: number) => unknown;
 import { runApiPhase, type ApiPhaseDeps, type ApiPhaseResult } from './send-test-api.js';
 import { planSendTest, type SendPlan, type SendTestOptions } from './send-test-plan.js';
 import { createSendRecorder, SendFailedError, type SendRecorder, type SendTestProgress, type SendTestResult } from './send-test-recorder.js';
@@ -32,7 +35,7 @@ export interface SendTestDeps extends Omit<ApiPhaseDeps, 'onEmailId'>, RelayPhas
 export async function runSendTest(options: SendTestOptions, deps: SendTestDeps): Promise<SendTestResult> {
   const { store: db, settings } = deps;
   const plan = planSendTest(options, settings, { now: deps.now(), ...pick(deps, 'hostname', 'newTrackingId') });
-  const linkOrphans = deps.linkOrphanEvents ?? (await loadOrphanLinker());
+  const linkOrphans = deps.linkOrphanEvents ?? linkOrphanEvents;
   const reply = createReply(
     db,
     {

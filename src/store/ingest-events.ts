@@ -5,6 +5,7 @@ import { bracketed, eventEmailId, findReplyForEvent } from './correlate-event.js
 import type { Store } from './open-store.js';
 import { statementCache } from './statement-cache.js';
 import { applyTrackingEffects } from './tracking-effects.js';
+import { linkOrphanEvents } from './link-orphans.js';
 
 export interface IngestOptions {
   receivedAt: Date;
@@ -34,6 +35,7 @@ const statements = statementCache((db) => ({
     `SELECT id, reply_id FROM email_tracking_events
      WHERE content_key = @content_key AND (@notification_id IS NULL OR notification_id IS NULL) LIMIT 1`,
   ),
+  hasOrphans: db.prepare('SELECT 1 FROM email_tracking_events WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1').pluck(),
   insert: db.prepare(
     `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
        message_id, event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source,
@@ -100,7 +102,12 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     raw_body: rawBody,
     payload: JSON.stringify(event.fields),
   });
-  if (replyId !== null) applyTrackingEffects(db, replyId, event);
+  if (replyId !== null) {
+    applyTrackingEffects(db, replyId, event);
+    // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
+    const emailId = eventEmailId(event);
+    if (emailId !== null && sql.hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
+  }
   return { type: event.type, replyId, recipient: event.recipient, duplicate: false, eventId: Number(info.lastInsertRowid) };
 }
 
@@ -123,4 +130,4 @@ function canonicalFields(fields: TrackingEvent['fields']): string {
   return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export { linkOrphanEvents } from './link-orphans.js';
+export { linkOrphanEvents };

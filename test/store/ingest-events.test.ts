@@ -131,6 +131,15 @@ describe('ingestEvents', () => {
     expect(recipientRow(db, id, 'alice@example.com').processed_at).toBe('2026-11-30T10:00:00.000Z');
   });
 
+  it('links earlier orphans when a later event finds the reply by email id', () => {
+    const db = store();
+    ingest(db, ev('processed', '2026-11-30T10:00:00Z', { id: 'p', email_id: 'LATE', recipients: ['alice@example.com'] }));
+    const id = reply(db, 'LATE', ['alice@example.com']);
+    expect(ingest(db, ev('delivered', '2026-11-30T10:00:02Z', { id: 'd', email_id: 'LATE', rcpt: 'alice@example.com' })).unlinked).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) FROM email_tracking_events WHERE reply_id IS NULL').pluck().get()).toBe(0);
+    expect(getReply(db, id)?.processed_at).toBe('2026-11-30T10:00:00.000Z');
+  });
+
   it('keeps unknown types and events without a time, and dedupes a timeless retry by content', () => {
     const db = store();
     reply(db, 'E1');

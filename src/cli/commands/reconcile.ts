@@ -60,21 +60,9 @@ async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<
   }
 }
 
-// The listener's normaliser and storing code (issue 4) had not landed when reconcile was written. They are
-// loaded by path so this file compiles either way; once they exist, replace this with static imports.
-const LISTENER_MODULES = { normalize: '../../core/normalize-event.js', ingest: '../../store/ingest-events.js' };
-
 async function loadListenerCode(): Promise<{ normalize: NormalizeEvent; ingest: IngestEvents }> {
-  try {
-    const [normalizeModule, ingestModule] = (await Promise.all([import(LISTENER_MODULES.normalize), import(LISTENER_MODULES.ingest)])) as [
-      { normalizeEvent: NormalizeEvent },
-      { ingestEvents: IngestEvents },
-    ];
-    return { normalize: normalizeModule.normalizeEvent, ingest: ingestModule.ingestEvents };
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new PortalError('runtime', "reconcile needs the webhook listener's storing code, which this build does not include yet", { hint: 'update smtp2go-portal' });
-  }
+  const [{ normalizeEvent }, { ingestEvents }] = await Promise.all([import('../../core/normalize-event.js'), import('../../store/ingest-events.js')]);
+  return { normalize: normalizeEvent, ingest: ingestEvents };
 }
 
 export function reconcileDocument(result: ReconcileResult): Record<string, unknown> {
