@@ -1,0 +1,101 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingEvent } from '../core/tracking-event.js';
+import type { IngestResult } from '../store/ingest-events.js';
+import { isWebhookHttpError } from './errors.js';
+import { StoreUnavailableError } from './group-commit.js';
+import { parseWebhookBody } from './parse-body.js';
+import { verifyWebhookRequest } from './verify.js';
+
+export interface WebhookRequest {
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  contentType: string;
+  receivedAt: Date;
+}
+
+/** What one request did, for the log line: never the payload, never a secret. */
+export interface EventSummary {
+  type: string;
+  replyId: number | null;
+  recipient: string | null;
+  duplicate: boolean;
+}
+
+export interface HandledWebhook {
+  status: number;
+  body: Record<string, unknown>;
+  events: EventSummary[];
+  /** Why the request was refused; safe to log. */
+  error: string | null;
+  /** Authentication method that let the request in ('bearer', 'signature', 'insecure'...). */
+  method: string | null;
+}
+
+export interface WebhookHandlerOptions {
+  secrets: string[];
+  insecure?: boolean;
+  toleranceSeconds?: number;
+  commit: (incoming: IncomingEvent[], receivedAt: Date) => Promise<IngestResult>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The listener's decision for one POST whose body has been read: authenticate (fail closed), parse,
+ * commit, answer. The HTTP adapter owns routing, limits and timeouts; this function owns the statuses
+ * SMTP2Go acts on: 2xx only after the commit, 5xx when storing failed (it retries), 4xx otherwise.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): (request: WebhookRequest) => Promise<HandledWebhook> {
+  return async (request) => {
+    const method = authenticate(request, options);
+    if (typeof method !== 'string') return refuse(401, method.reason, null);
+    let incoming: IncomingEvent[];
+    try {
+      const parsed = parseWebhookBody(utf8.decode(request.rawBody), request.contentType, request.receivedAt);
+      if (parsed.errors.length > 0) return refuse(400, parsed.errors.join('; '), method);
+      incoming = parsed.events;
+    } catch (error) {
+      if (isWebhookHttpError(error)) return refuse(error.status, error.message, method);
+      if (error instanceof TypeError && (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+        return refuse(400, 'the body is not valid UTF-8', method);
+      }
+      throw error;
+    }
+    try {
+      const result = await options.commit(incoming, request.receivedAt);
+      return {
+        status: 200,
+        body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked },
+        events: result.results.map(({ type, replyId, recipient, duplicate }) => ({ type, replyId, recipient, duplicate })),
+        error: null,
+        method,
+      };
+    } catch (error) {
+      const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false }));
+      const status = error instanceof StoreUnavailableError ? 503 : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      return { status, body: { status: 'error', error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later' }, events: failedEvents, error: message, method };
+    }
+  };
+}
+
+function authenticate(request: WebhookRequest, options: WebhookHandlerOptions): string | { reason: string } {
+  try {
+    const verdict = verifyWebhookRequest(request.headers, request.rawBody, {
+      secrets: options.secrets,
+      insecure: options.insecure === true,
+      nowSeconds: Math.floor(request.receivedAt.getTime() / 1000),
+      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+    });
+    return verdict.ok ? String(verdict.method) : { reason: String(verdict.reason) };
+  } catch {
+    // Any doubt is a refusal: an exception during verification never lets a request through.
+    return { reason: 'verification failed' };
+  }
+}
+
+function refuse(status: number, error: string, method: string | null): HandledWebhook {
+  // The client learns only that it is unauthorised; the reason goes to the log.
+  const answer = status === 401 ? 'unauthorized' : error;
+  return { status, body: { status: 'error', error: answer }, events: [], error, method };
+}

@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { schemaVersion, type Store } from '../store/open-store.js';
+import { ingestEvents } from '../store/ingest-events.js';
+import { isWebhookHttpError } from './errors.js';
+import { createGroupCommitter, type IngestEventsFn } from './group-commit.js';
+import { createWebhookHandler, type EventSummary } from './handler.js';
+import { FORM_TYPE, JSON_TYPE, mediaType } from './parse-body.js';
+import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_PATH = '/api/webhooks/smtp2go/events';
+export const HEALTH_PATH = '/healthz';
+
+export interface WebhookTimeouts {
+  /** Whole header block (slowloris). */
+  headersMs: number;
+  /** Whole request, headers and body. */
+  requestMs: number;
+  /** Gap between two body chunks. */
+  bodyIdleMs: number;
+  keepAliveMs: number;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: WebhookTimeouts = { headersMs: 10_000, requestMs: 30_000, bodyIdleMs: 10_000, keepAliveMs: 5_000, closeGraceMs: 10_000 };
+
+/** One line of the request log: statuses and what was stored, never a secret or a payload. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  events: EventSummary[];
+  /** Why the request was refused or failed. */
+  error: string | null;
+  auth: string | null;
+  remoteAddress: string | null;
+}
+
+export interface LogEntry {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface WebhookServerOptions {
+  store: Store;
+  /** Current and previous webhook secret; empty only with `insecure`. */
+  secrets: string[];
+  insecure?: boolean;
+  host?: string;
+  port?: number;
+  path?: string;
+  now?: () => Date;
+  toleranceSeconds?: number;
+  maxBodyBytes?: number;
+  timeouts?: Partial<WebhookTimeouts>;
+  groupCommit?: { windowMs?: number; maxBatch?: number };
+  /** Applied to the store: how long a commit waits for another writer before answering 503. */
+  busyTimeoutMs?: number;
+  ingest?: IngestEventsFn;
+  onEvent?: (record: RequestRecord) => void;
+  onLog?: (entry: LogEntry) => void;
+}
+
+export interface WebhookServer {
+  url: string;
+  healthUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the listener; resolves once it accepts connections. */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const secrets = options.secrets.filter((secret) => secret !== '');
+  if (secrets.length === 0 && options.insecure !== true) throw new Error('the webhook listener needs a secret unless it runs insecure');
+  const path = options.path ?? DEFAULT_PATH;
+  const now = options.now ?? (() => new Date());
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const { store } = options;
+  if (options.busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+  const committer = createGroupCommitter(store, { ingest: options.ingest ?? ingestEvents, ...options.groupCommit });
+  const handle = createWebhookHandler({
+    secrets,
+    insecure: options.insecure === true,
+    ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+    commit: (incoming, receivedAt) => committer.submit(incoming, receivedAt),
+  });
+  const lingering = new Set<Socket>();
+  let closing = false;
+
+  function send(request: IncomingMessage, response: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
+    if (response.headersSent) return;
+    const text = JSON.stringify(body);
+    response.statusCode = status;
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.setHeader('Content-Length', Buffer.byteLength(text));
+    response.setHeader('Cache-Control', 'no-store');
+    if (close || closing) {
+      response.setHeader('Connection', 'close');
+      // The rest of an unread body is not worth reading: give the client a moment to read the answer, then cut.
+      if (close) {
+        const socket = request.socket;
+        lingering.add(socket);
+        response.once('finish', () => setTimeout(() => socket.destroy(), 1000).unref());
+        socket.once('close', () => lingering.delete(socket));
+      }
+    }
+    response.end(request.method === 'HEAD' ? undefined : text);
+  }
+
+  function health(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      return send(request, response, 405, { status: 'error', error: 'method not allowed' });
+    }
+    try {
+      send(request, response, 200, { status: 'ok', store: 'ok', schema_version: schemaVersion(store) });
+    } catch {
+      send(request, response, 503, { status: 'unavailable', store: 'unavailable' });
+    }
+  }
+
+  async function webhook(request: IncomingMessage, response: ServerResponse, record: RequestRecord, receivedAt: Date): Promise<void> {
+    const refuse = (status: number, error: string, close: boolean) => {
+      record.status = status;
+      record.error = error;
+      send(request, response, status, { status: 'error', error }, close);
+    };
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      return refuse(405, 'method not allowed', hasBody(request));
+    }
+    if (closing) return refuse(503, 'shutting down, retry later', true);
+    const contentType = mediaType(request.headers['content-type']);
+    if (contentType !== JSON_TYPE && contentType !== FORM_TYPE) {
+      return refuse(415, `unsupported content type "${contentType || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`, true);
+    }
+    const length = declaredLength(request);
+    if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, true);
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(request, maxBodyBytes, timeouts.bodyIdleMs);
+    } catch (error) {
+      if (isWebhookHttpError(error)) return refuse(error.status, error.message, true);
+      record.status = 499;
+      record.error = 'the client went away';
+      request.socket.destroy();
+      return;
+    }
+    const handled = await handle({ headers: request.headers, rawBody, contentType, receivedAt });
+    Object.assign(record, { status: handled.status, events: handled.events, error: handled.error, auth: handled.method });
+    if (handled.status === 401) options.onLog?.({ level: 'warn', message: `401 from ${record.remoteAddress ?? 'unknown'}: ${handled.error}` });
+    if (handled.status >= 500) options.onLog?.({ level: 'error', message: `${handled.status}: ${handled.error}` });
+    send(request, response, handled.status, handled.body);
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const target = pathname(request.url);
+    if (target === HEALTH_PATH) return health(request, response);
+    const receivedAt = now();
+    const record: RequestRecord = {
+      method: request.method ?? '', path: target, status: 0, ms: 0, events: [], error: null, auth: null,
+      remoteAddress: request.socket.remoteAddress ?? null,
+    };
+    try {
+      if (target !== path) {
+        record.status = 404;
+        record.error = 'not found';
+        send(request, response, 404, { status: 'error', error: 'not found' }, hasBody(request));
+      } else {
+        await webhook(request, response, record, receivedAt);
+      }
+    } catch (error) {
+      record.status = 500;
+      record.error = error instanceof Error ? error.message : String(error);
+      options.onLog?.({ level: 'error', message: `500: ${record.error}` });
+      send(request, response, 500, { status: 'error', error: 'internal error, retry later' });
+    }
+    record.ms = Math.round((performance.now() - started) * 10) / 10;
+    options.onEvent?.(record);
+  }
+
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: Math.max(timeouts.requestMs, timeouts.headersMs),
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
+    },
+    (request, response) => void route(request, response),
+  );
+  await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
+  const origin = originOf(server.address() as AddressInfo);
+  let closed: Promise<void> | undefined;
+
+  return {
+    url: `${origin}${path}`,
+    healthUrl: `${origin}${HEALTH_PATH}`,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        const grace = setTimeout(() => server.closeAllConnections(), timeouts.closeGraceMs).unref();
+        server.close(() => {
+          clearTimeout(grace);
+          committer.flush();
+          resolve();
+        });
+        server.closeIdleConnections();
+        for (const socket of lingering) socket.destroy();
+      });
+      return closed;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function originOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' || address.family === (6 as unknown) ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = declaredLength(request);
+  return (length !== null && length > 0) || request.headers['transfer-encoding'] !== undefined;
+}
+
+function pathname(url: string | undefined): string {
+  const raw = url ?? '/';
+  const end = raw.search(/[?#]/);
+  return end === -1 ? raw : raw.slice(0, end);
+}

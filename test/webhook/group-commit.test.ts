@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { IncomingEvent } from '../../src/core/tracking-event.js';
+import type { IngestResult } from '../../src/store/ingest-events.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../src/webhook/group-commit.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDir();
+const at = new Date('2026-09-10T09:00:00Z');
+
+/** A stand-in ingest that writes one row per request into its own table, so commits can be observed. */
+function setup(behaviour: (label: string) => void = () => undefined): { store: Store; ingest: IngestEventsFn; rows: () => string[] } {
+  const store = openStore(join(tempDir(), 'portal.db'));
+  store.exec('CREATE TABLE probe (label TEXT)');
+  const ingest: IngestEventsFn = (db, incoming) =>
+    db.transaction(() => {
+      const label = incoming[0]?.rawBody ?? '';
+      db.prepare('INSERT INTO probe VALUES (?)').run(label);
+      behaviour(label);
+      return { stored: 1, duplicates: 0, unlinked: 1, results: [] } satisfies IngestResult;
+    })();
+  return { store, ingest, rows: () => (store.prepare('SELECT label FROM probe ORDER BY rowid').all() as Array<{ label: string }>).map((row) => row.label) };
+}
+
+const job = (label: string): IncomingEvent[] => [{ rawBody: label, contentType: 'application/json', event: {} as IncomingEvent['event'] }];
+
+describe('group commit', () => {
+  it('commits requests that arrive together in one transaction, and answers none before it', async () => {
+    const { store, ingest, rows } = setup();
+    const transaction = vi.spyOn(store, 'transaction');
+    const committer = createGroupCommitter(store, { ingest, windowMs: 5 });
+    let answered = 0;
+    const all = ['a', 'b', 'c'].map((label) => committer.submit(job(label), at).then(() => (answered += 1)));
+    expect(rows()).toEqual([]);
+    await Promise.all(all);
+    expect(answered).toBe(3);
+    expect(rows()).toEqual(['a', 'b', 'c']);
+    // One outer transaction for the batch; each ingest's own is a savepoint inside it.
+    expect(transaction.mock.calls.length - 3).toBe(1);
+    store.close();
+  });
+
+  it('commits at once when the batch is full', async () => {
+    const { store, ingest, rows } = setup();
+    const committer = createGroupCommitter(store, { ingest, windowMs: 60_000, maxBatch: 2 });
+    await Promise.all([committer.submit(job('a'), at), committer.submit(job('b'), at)]);
+    expect(rows()).toEqual(['a', 'b']);
+    store.close();
+  });
+
+  it('rolls back only the request that failed on its own content', async () => {
+    const { store, ingest, rows } = setup((label) => {
+      if (label === 'bad') throw new Error('bad event');
+    });
+    const committer = createGroupCommitter(store, { ingest, windowMs: 0 });
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
+    expect(rows()).toEqual(['a', 'c']);
+    store.close();
+  });
+
+  it('fails the whole batch as StoreUnavailableError when the store fails, committing nothing', async () => {
+    const { store, ingest, rows } = setup((label) => {
+      if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    const committer = createGroupCommitter(store, { ingest, windowMs: 0 });
+    const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    expect(rows()).toEqual([]);
+    await committer.submit(job('after'), at);
+    expect(rows()).toEqual(['after']);
+    store.close();
+  });
+});

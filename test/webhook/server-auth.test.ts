@@ -1,0 +1,63 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signWebhookBody } from '../../src/webhook/sign.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { count, fixture, NOW_SECONDS, PREVIOUS, SECRET, useListeners } from './listener-harness.js';
+
+const tempDir = useTempDir();
+const listen = useListeners();
+const body = fixture('open.docs.json');
+const hmac = (secret: string, text = body) => createHmac('sha256', secret).update(text).digest();
+const basic = (password: string) => `Basic ${Buffer.from(`smtp2go:${password}`).toString('base64')}`;
+
+describe('webhook listener: authentication', () => {
+  it.each([
+    ['bearer', { authorization: `Bearer ${SECRET}` }],
+    ['basic', { authorization: basic(SECRET) }],
+    ['hmac', { 'x-smtp2go-signature': hmac(SECRET).toString('hex') }],
+    ['hmac', { 'x-smtp2go-signature': `sha256=${hmac(SECRET).toString('hex')}` }],
+    ['hmac', { 'x-smtp2go-signature': hmac(SECRET).toString('base64') }],
+    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS) }],
+    ['bearer', { authorization: `Bearer ${PREVIOUS}` }],
+    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, PREVIOUS, NOW_SECONDS - 120) }],
+  ])('accepts %s %j', async (method, headers) => {
+    const { store, post, records } = await listen(tempDir());
+    const answer = await post(body, { auth: 'none', headers });
+    expect(answer).toMatchObject({ status: 200, body: { stored: 1 } });
+    expect(records[0]?.auth).toBe(method);
+    expect(count(store)).toBe(1);
+  });
+
+  it.each([
+    ['no credentials', {}],
+    ['a wrong bearer secret', { authorization: 'Bearer not-the-secret' }],
+    ['a wrong basic password', { authorization: basic('nope') }],
+    ['a tampered body', { 'x-smtp2go-signature': hmac(SECRET, body.replace('bob', 'eve')).toString('hex') }],
+    ['a stale t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS - 301) }],
+    ['a future t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS + 301) }],
+    ['a non-ASCII header', { authorization: `Bearer ${SECRET}\u00e9` }],
+    ['a garbage signature', { 'x-smtp2go-signature': 'sha256=zz' }],
+  ])('refuses %s with 401, stores nothing, logs a warning without secret or body', async (_name, headers) => {
+    const { store, post, logs, records } = await listen(tempDir());
+    const answer = await post(body, { auth: 'none', headers });
+    expect(answer).toEqual(expect.objectContaining({ status: 401, body: { status: 'error', error: 'unauthorized' } }));
+    expect(count(store)).toBe(0);
+    expect(records[0]).toMatchObject({ status: 401, events: [] });
+    expect(logs).toHaveLength(1);
+    expect(logs[0]?.level).toBe('warn');
+    const logged = JSON.stringify([logs, records]);
+    for (const secret of [SECRET, PREVIOUS, 'bob@example.org', '0b6c4c1d2e3f4a5b6c7d8e9f0a1b2c3d']) expect(logged).not.toContain(secret);
+  });
+
+  it('accepts anything with insecure, and still refuses malformed bodies', async () => {
+    const { store, post, records } = await listen(tempDir(), { secrets: [], insecure: true });
+    expect((await post(body, { auth: 'none' })).status).toBe(200);
+    expect((await post('{', { auth: 'none' })).status).toBe(400);
+    expect(records.map((record) => record.auth)).toEqual(['insecure', 'insecure']);
+    expect(count(store)).toBe(1);
+  });
+
+  it('will not start without a secret unless insecure', async () => {
+    await expect(listen(tempDir(), { secrets: [''] })).rejects.toThrow(/secret/);
+  });
+});
