@@ -1,0 +1,89 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { DEFAULT_MAX_VALUE_CHARS, JsonValueSplitter } from './json-splitter.js';
+import type { ReplaySource, SourceItem } from './source.js';
+
+export type FileFormat = 'json' | 'ndjson' | 'form';
+
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Decides how to read a file from its first bytes: `[` is a JSON array; a first line that is a whole
+ * `{...}` is NDJSON (read line by line, so one bad line costs only that line); any other `{` is one or
+ * more pretty-printed objects; anything else is form bodies, one per line.
+ */
+export function sniffFormat(head: string): FileFormat | null {
+  const text = head.replace(/^\uFEFF/, '');
+  const start = text.search(/\S/);
+  if (start === -1) return null;
+  const first = text[start];
+  if (first === '[') return 'json';
+  if (first !== '{') return 'form';
+  const lineEnd = text.indexOf('\n', start);
+  if (lineEnd === -1 && text.length >= SNIFF_BYTES) return 'json';
+  const line = text.slice(start, lineEnd === -1 ? undefined : lineEnd).trim();
+  return line.length > 1 && line.endsWith('}') ? 'ndjson' : 'json';
+}
+
+async function readHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A file source that streams: memory holds one record (and one read chunk) at a time. */
+export async function openFileSource(path: string, options: { maxRecordChars?: number } = {}): Promise<ReplaySource & { format: FileFormat | null }> {
+  const size = (await stat(path)).size;
+  const format = sniffFormat(await readHead(path));
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  const items = format === null ? emptyItems(stream) : format === 'json' ? jsonItems(stream, options.maxRecordChars) : lineItems(stream, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
+  return { positionName: 'line', format, items, progress: () => ({ done: stream.bytesRead, total: size, unit: 'bytes' }) };
+}
+
+async function* emptyItems(stream: ReadStream): AsyncGenerator<SourceItem> {
+  stream.destroy();
+}
+
+async function* lineItems(stream: ReadStream, contentType: string): AsyncGenerator<SourceItem> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let number = 0;
+  try {
+    for await (const raw of lines) {
+      number += 1;
+      const text = (number === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+      if (text === '') continue;
+      yield { kind: 'record', position: number, rawBody: text, contentType, stored: null };
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+async function* jsonItems(stream: ReadStream, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
+  const splitter = new JsonValueSplitter(maxRecordChars);
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      for (const piece of splitter.push(chunk)) {
+        yield toItem(piece);
+        if (piece.kind === 'error' && piece.fatal) return;
+      }
+    }
+    for (const piece of splitter.end()) yield toItem(piece);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function toItem(piece: ReturnType<JsonValueSplitter['push']>[number]): SourceItem {
+  if (piece.kind === 'error') return { kind: 'malformed', position: piece.line, message: piece.message };
+  return { kind: 'record', position: piece.line, rawBody: piece.text, contentType: JSON_TYPE, stored: null };
+}
