@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, PortalError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
-import type { BounceType, EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
+import type { BounceType } from '../core/tracking-event.js';
 import { listenerUrl } from '../smtp2go/portal-webhook.js';
+import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
+import { createDeliveryClient, type DeliveryClientOptions, type DeliveryResult, type SignMode } from '../webhook/deliver.js';
+import { parseWebhookBody } from '../webhook/parse-body.js';
 import { buildEvent, type TriggerEventType } from '../webhook/trigger/build-event.js';
-import { decodeEvent, encodeEvent, type EventFormat } from '../webhook/trigger/encode-event.js';
-import { postEvent, type PostEvent } from '../webhook/trigger/post-event.js';
-import { authHeaders, type SignMode } from '../webhook/trigger/sign-request.js';
+import { encodeEvent, type EventFormat } from '../webhook/trigger/encode-event.js';
 import type { RandomBytes } from '../webhook/trigger/smtp2go-ids.js';
 import { resolveTarget, type TargetChoice } from '../webhook/trigger/target.js';
 
@@ -24,26 +25,17 @@ export interface WebhookTriggerOptions {
   /** Default `hmac`; only meaningful with `to`. */
   sign?: SignMode;
   secret?: string;
-  timeoutMs?: number;
 }
-
-export type NormalizeEvent = (fields: Record<string, string | string[]>, receivedAt: Date) => TrackingEvent;
-export interface IngestOutcome {
-  stored: number;
-  duplicates: number;
-  unlinked: number;
-  results: Array<{ replyId: number | null; duplicate: boolean; eventId: number | null }>;
-}
-export type IngestEvents = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestOutcome;
 
 export interface WebhookTriggerDeps {
   store: Store;
   settings: Settings;
   now: () => Date;
   random?: RandomBytes;
-  normalize: NormalizeEvent;
-  ingest: IngestEvents;
-  post?: PostEvent;
+  /** The listener's storing code; a stand-in only in tests that need one. */
+  ingest?: typeof ingestEvents;
+  /** Passed to the shared delivery client (tests inject its clock and retry policy). */
+  delivery?: DeliveryClientOptions;
 }
 
 export interface WebhookTriggerResult {
@@ -53,32 +45,32 @@ export interface WebhookTriggerResult {
   demoReplyCreated: boolean;
   emailId: string;
   notificationId: string;
+  /** `rcpt`; null for `processed`, which lists `recipients` instead. */
   recipient: string | null;
   format: EventFormat;
   contentType: string;
   body: string;
   /** Set when applied locally: what the store did with it. */
   applied: { stored: boolean; duplicate: boolean; replyId: number | null; eventId: number | null } | null;
-  /** Set with `to`: the listener's answer. */
-  delivery: { url: string; sign: SignMode; status: number; ok: boolean; ms: number; response: string } | null;
+  /** Set with `to`: the listener's final answer. */
+  delivery: (DeliveryResult & { url: string; sign: SignMode }) | null;
 }
 
-const RESPONSE_LIMIT = 500;
-
 /**
- * Builds one realistic SMTP2Go event for a reply and either applies it to the local store through the
- * listener's own normaliser and storing code (source `trigger`), or POSTs it, signed, to a listener.
- * A listener's non-2xx answer is returned, not thrown: the caller prints it, then fails.
+ * Builds one realistic SMTP2Go event for a reply and either applies it to the local store exactly as the
+ * listener would (its body parser and normaliser, then ingestEvents with source `trigger`), or POSTs it
+ * through the shared delivery client, signed, to a listener. A listener's refusal is returned, not
+ * thrown: the caller prints it, then fails.
  */
 export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: WebhookTriggerDeps): Promise<WebhookTriggerResult> {
   checkOptions(options);
   const random = deps.random ?? randomBytes;
   const sign = options.sign ?? 'hmac';
-  const secret = options.to === undefined || sign === 'none' ? null : (options.secret ?? deps.settings.webhookSecret);
-  if (options.to !== undefined && sign !== 'none' && secret === null) {
+  const to = options.to === undefined ? undefined : parseTo(options.to);
+  const secret = to === undefined || sign === 'none' ? null : (options.secret ?? deps.settings.webhookSecret);
+  if (to !== undefined && sign !== 'none' && secret === null) {
     throw new ConfigError(`--sign ${sign} needs a webhook secret and none is configured`, 'configure --generate-webhook-secret, pass --secret, or use --sign none');
   }
-  const to = options.to === undefined ? undefined : parseTo(options.to);
   const now = deps.now();
   const target = resolveTarget(options.target, { recipient: options.recipient, store: deps.store, settings: deps.settings, now, random });
   const fields = buildEvent({
@@ -93,22 +85,18 @@ export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: We
   };
   if (to === undefined) {
     const receivedAt = deps.now();
-    const event = deps.normalize(decodeEvent(encoded), receivedAt);
-    const outcome = deps.ingest(deps.store, [{ event, rawBody: encoded.body, contentType: encoded.contentType }], { receivedAt, source: 'trigger' });
+    const { events } = parseWebhookBody(encoded.body, encoded.contentType, receivedAt);
+    const outcome = (deps.ingest ?? ingestEvents)(deps.store, events, { receivedAt, source: 'trigger' });
     const first = outcome.results[0];
     result.applied = { stored: outcome.stored === 1, duplicate: outcome.duplicates === 1, replyId: first?.replyId ?? null, eventId: first?.eventId ?? null };
     return result;
   }
-  const headers = { 'content-type': encoded.contentType, 'user-agent': 'smtp2go-portal webhook trigger', ...authHeaders(sign, encoded.body, secret, now) };
-  let response;
+  const client = createDeliveryClient({ url: to, sign, secret }, { concurrency: 1, ...deps.delivery });
   try {
-    response = await (deps.post ?? postEvent)({ url: to, body: encoded.body, headers, timeoutMs: options.timeoutMs ?? 10_000 });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message || error.name : String(error);
-    throw new PortalError('network', `could not POST to ${to}: ${reason}`, { hint: 'is the listener running? start it with `webhook serve`' });
+    result.delivery = { url: to, sign, ...(await client.deliver({ rawBody: encoded.body, contentType: encoded.contentType })) };
+  } finally {
+    await client.close();
   }
-  const ok = response.status >= 200 && response.status < 300;
-  result.delivery = { url: to, sign, status: response.status, ok, ms: response.ms, response: response.body.slice(0, RESPONSE_LIMIT) };
   return result;
 }
 
@@ -122,11 +110,24 @@ function checkOptions(options: WebhookTriggerOptions): void {
 }
 
 function parseTo(value: string): string {
+  let url: URL;
   try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-    return listenerUrl(value);
+    url = new URL(value);
   } catch {
-    throw new UsageError(`--to "${value}" is not an http(s) URL`, 'e.g. --to http://127.0.0.1:8787');
+    throw new UsageError(`--to "${value}" is not a URL`, 'e.g. --to http://127.0.0.1:8787');
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${value}" is not an http(s) URL`, 'e.g. --to http://127.0.0.1:8787');
+  // Credentials in the URL would be printed with the result; --sign bearer is the way to pass one.
+  if (url.username !== '' || url.password !== '') throw new UsageError('--to must not carry credentials', 'use --sign bearer --secret <token>');
+  return listenerUrl(value);
+}
+
+/** Thrown by the command after printing, when the listener did not take the event. */
+export function deliveryFailure(result: WebhookTriggerResult): PortalError | null {
+  const delivery = result.delivery;
+  if (delivery === null || delivery.ok) return null;
+  const why = delivery.status === null ? (delivery.error ?? 'no answer') : `HTTP ${delivery.status}`;
+  return new PortalError('network', `the listener did not take the event: ${why}${delivery.attempts > 1 ? ` after ${delivery.attempts} attempts` : ''}`, {
+    hint: delivery.status === null ? 'is it running? start one with `webhook serve`' : delivery.status === 401 ? 'the listener refused the credentials: check --sign and --secret' : 'see its answer above',
+  });
 }

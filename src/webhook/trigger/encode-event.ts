@@ -26,14 +26,3 @@ export function encodeEvent(fields: EventFields, format: EventFormat): EncodedEv
   }
   return { body: params.toString(), contentType: FORM_CONTENT_TYPE };
 }
-
-/** The fields a listener reads back from an encoded body (a form key given twice becomes a list). */
-export function decodeEvent(encoded: EncodedEvent): EventFields {
-  if (encoded.contentType === JSON_CONTENT_TYPE) return JSON.parse(encoded.body) as EventFields;
-  const fields: EventFields = {};
-  for (const [key, value] of new URLSearchParams(encoded.body)) {
-    const existing = fields[key];
-    fields[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  return fields;
-}

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { PortalError, UsageError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
@@ -52,26 +52,25 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
 }
 
 async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {
-  const [{ runWebhookTrigger }, { normalizeEvent }, { ingestEvents }, { resolveSettings }, { loadModuleSettings }] = await Promise.all([
-    import('../../../operations/webhook-trigger.js'), import('../../../core/normalize-event.js'), import('../../../store/ingest-events.js'),
-    import('../../../core/resolve-settings.js'), import('../../../store/module-settings.js'),
+  const [{ runWebhookTrigger, deliveryFailure }, { resolveSettings }, { loadModuleSettings }] = await Promise.all([
+    import('../../../operations/webhook-trigger.js'), import('../../../core/resolve-settings.js'), import('../../../store/module-settings.js'),
   ]);
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
-  const result = await runWebhookTrigger(options, { store, settings, now: ctx.now, normalize: normalizeEvent, ingest: ingestEvents });
+  const result = await runWebhookTrigger(options, { store, settings, now: ctx.now });
   if (ctx.json) ctx.output.data(triggerDocument(result));
   else renderTrigger(ctx, result);
-  if (result.delivery !== null && !result.delivery.ok) {
-    throw Object.assign(new PortalError('network', `the listener answered HTTP ${result.delivery.status}`, { hint: 'see its response above' }), { reported: ctx.json });
-  }
+  const failure = deliveryFailure(result);
+  if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
 }
 
 export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown> {
+  const d = r.delivery;
   return {
     event: r.event, reply_id: r.replyId, demo_reply_created: r.demoReplyCreated, email_id: r.emailId, notification_id: r.notificationId,
     recipient: r.recipient, format: r.format, content_type: r.contentType, body: r.body,
     applied: r.applied === null ? null : { stored: r.applied.stored, duplicate: r.applied.duplicate, reply_id: r.applied.replyId, event_id: r.applied.eventId },
-    delivery: r.delivery,
+    delivery: d === null ? null : { url: d.url, sign: d.sign, ok: d.ok, status: d.status, ms: d.ms, attempts: d.attempts, duplicate: d.duplicate, response: d.body, error: d.error },
   };
 }
 
@@ -87,7 +86,8 @@ function renderTrigger(ctx: CliContext, r: WebhookTriggerResult): void {
   const d = r.delivery;
   if (d === null) return;
   out.line(`POST ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign}) ${what}`);
-  const status = `HTTP ${d.status} in ${d.ms} ms`;
-  out.line(d.ok ? out.color.green(status) : out.color.red(status));
-  if (d.response.trim() !== '') out.line(d.response.trim());
+  const tries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
+  if (d.ok) out.line(out.color.green(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`));
+  else out.line(out.color.red(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`));
+  if (d.body !== null) out.line(d.body);
 }
