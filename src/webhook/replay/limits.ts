@@ -5,8 +5,8 @@ export interface PacerClock {
 }
 
 export interface Pacer {
-  /** Resolves at the next moment a request may start, and books that moment. */
-  acquire(): Promise<void>;
+  /** Resolves at the next moment a request may start, booking it; resolves with that moment (clock ms). */
+  acquire(): Promise<number>;
 }
 
 /**
@@ -25,6 +25,7 @@ export function createPacer(ratePerSecond: number, clock: PacerClock): Pacer {
       // Booked before sleeping, so concurrent callers queue up behind one another.
       next = slot + spacingMs;
       if (slot > now) await clock.sleep(slot - now);
+      return slot;
     },
   };
 }
