@@ -91,7 +91,9 @@ export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: We
     result.applied = { stored: outcome.stored === 1, duplicate: outcome.duplicates === 1, replyId: first?.replyId ?? null, eventId: first?.eventId ?? null };
     return result;
   }
-  const client = createDeliveryClient({ url: to, sign, secret }, { concurrency: 1, ...deps.delivery });
+  // Signatures carry the injected clock's time, so a test listener with the same clock accepts them.
+  const clock = { now: () => deps.now().getTime(), ...deps.delivery?.clock };
+  const client = createDeliveryClient({ url: to, sign, secret }, { concurrency: 1, ...deps.delivery, clock });
   try {
     result.delivery = { url: to, sign, ...(await client.deliver({ rawBody: encoded.body, contentType: encoded.contentType })) };
   } finally {
