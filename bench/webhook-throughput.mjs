@@ -1,0 +1,388 @@
+#!/usr/bin/env node
+// Throughput, latency and memory of the webhook listener against a bare node:http server, in one run.
+//
+//   npm run build && node bench/webhook-throughput.mjs [--quick] [--concurrency 64] [--duration 10]
+//     [--events 100000] [--rounds 2] [--format json|form] [--target auto|cli|script] [--write] [--no-write]
+//
+// Phases, all with the same load generator (bench/load.mjs) and the same signed requests:
+//   1. max throughput, closed loop at --concurrency: the bare server (reads the body, answers 200) and the
+//      listener, alternated --rounds times; the best round of each counts (noise only ever slows a round);
+//   2. p99 at half the listener's max, open loop (fixed arrival rate);
+//   3. memory: a fresh listener takes --events events; its RSS is sampled every second from /proc;
+//   4. the stores are counted: every acknowledged event must be there, exactly once.
+// Each server is a child process, so the load generator's CPU is not the server's. The listener is the
+// built CLI (`webhook serve --json`, stdout to a file) on a temp store with a configured secret; with
+// --target script (or when the command is not built) a small child calls startWebhookServer on the real
+// store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
+// A full run writes its table into BENCHMARKS.md; --quick (under 30 s) only prints unless --write.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runLoad } from './load.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = fileURLToPath(import.meta.url);
+const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
+const SECRET_ENV = 'BENCH_WEBHOOK_SECRET';
+const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
+
+function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: 500, child: null, db: null };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = () => {
+      i += 1;
+      if (argv[i] === undefined) throw new Error(`${flag} needs a value`);
+      return argv[i];
+    };
+    if (flag === '--quick') continue;
+    else if (flag === '--concurrency') o.concurrency = Number(value());
+    else if (flag === '--duration') o.durationS = Number(value());
+    else if (flag === '--events') o.events = Number(value());
+    else if (flag === '--rounds') o.rounds = Number(value());
+    else if (flag === '--format') o.format = value();
+    else if (flag === '--target') o.target = value();
+    else if (flag === '--write') o.write = true;
+    else if (flag === '--no-write') o.write = false;
+    else if (flag === '--child') o.child = value();
+    else if (flag === '--db') o.db = value();
+    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/webhook-throughput.mjs)`);
+  }
+  if (!['json', 'form'].includes(o.format)) throw new Error('--format is json or form');
+  if (!['auto', 'cli', 'script'].includes(o.target)) throw new Error('--target is auto, cli or script');
+  for (const key of ['concurrency', 'durationS', 'events', 'rounds']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  return o;
+}
+
+// ---------------------------------------------------------------- children
+
+async function bareChild() {
+  const body = '{"status":"ok"}';
+  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
+    request.on('data', () => {});
+    request.on('end', () => {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      response.end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(JSON.stringify({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events` }));
+  process.once('SIGTERM', () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  });
+}
+
+// Stand-in for `webhook serve` when the command is not built: the same server, store and NDJSON log.
+async function listenerChild(db) {
+  const { openStore } = await dist('store/open-store.js');
+  const { startWebhookServer } = await dist('webhook/server.js');
+  const store = openStore(db);
+  const server = await startWebhookServer({
+    store,
+    secrets: [process.env[SECRET_ENV] ?? ''],
+    port: 0,
+    onEvent: (record) => process.stdout.write(`${JSON.stringify({ type: 'event', status: record.status, ms: record.ms, events: record.events.length })}\n`),
+  });
+  console.log(JSON.stringify({ type: 'ready', url: server.url }));
+  process.once('SIGTERM', async () => {
+    await server.close();
+    store.close();
+    process.exit(0);
+  });
+}
+
+// ---------------------------------------------------------------- processes
+
+/** Starts a server process whose first stdout line is `{"type":"ready","url":...}`; stdout goes to a file. */
+async function startServer(name, args, env, workDir) {
+  const outPath = join(workDir, `${name}.out`);
+  const errPath = join(workDir, `${name}.err`);
+  const out = openSync(outPath, 'w');
+  const err = openSync(errPath, 'w');
+  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  let exited = null;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
+  const startedAt = Date.now();
+  for (;;) {
+    const text = readFileSync(outPath, 'utf8');
+    const newline = text.indexOf('\n');
+    if (newline !== -1) {
+      const first = JSON.parse(text.slice(0, newline));
+      if (first.type !== 'ready') throw new Error(`${name}: expected a ready line first, got ${text.slice(0, newline)}`);
+      return { name, child, url: first.url, exit, outPath, errPath };
+    }
+    if (exited !== null || Date.now() - startedAt > 15_000) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start (${exited ? `exit ${exited.code ?? exited.signal}` : 'timeout'}): ${readFileSync(errPath, 'utf8').trim().slice(0, 500)}`);
+    }
+    await sleep(20);
+  }
+}
+
+async function stopServer(server) {
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+  const result = await server.exit;
+  clearTimeout(timer);
+  return result;
+}
+
+function rssMb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- store and events
+
+function childEnv(home, secret) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
+  return { ...env, HOME: home, CI: '1', NO_COLOR: '1', ...(secret === undefined ? {} : { [SECRET_ENV]: secret }) };
+}
+
+/** A temp store with `replies` sent replies (email id, two recipients), as `send-test` leaves them. */
+async function prepareStore(workDir, name, replies, secret, useCli) {
+  const { openStore } = await dist('store/open-store.js');
+  const { createReply } = await dist('store/replies.js');
+  const { recordSmtp2goEmailId } = await dist('store/reply-sends.js');
+  const db = join(workDir, `${name}.db`);
+  const store = openStore(db);
+  const salt = randomBytes(4).toString('hex');
+  const list = [];
+  const now = new Date();
+  store.transaction(() => {
+    for (let i = 0; i < replies; i += 1) {
+      const tracking = `bench-${salt}-${i}`;
+      const rcpt = [`customer${i}@example.org`, `cc${i}@example.net`];
+      const reply = createReply(store, { ticketId: 1000 + i, subject: `Re: ticket ${1000 + i}`, sender: 'help@example.com', trackingId: tracking, messageId: `<${tracking}@help.example.com>`, recipients: rcpt.map((email, n) => ({ email, displayName: null, role: n === 0 ? 'to' : 'cc' })) }, now);
+      const emailId = `1w${salt}-${String(i).padStart(6, '0')}-BENCH`;
+      recordSmtp2goEmailId(store, reply.id, emailId, now);
+      list.push({ emailId, rcpt });
+    }
+  })();
+  store.close();
+  if (useCli) {
+    // The command reads its secret from the store, as a configured install does (never from argv of the server).
+    execFileSync(process.execPath, [BIN, '--db', db, 'configure', '--webhook-secret', secret, '--json'], { cwd: workDir, env: childEnv(workDir), stdio: 'ignore' });
+  }
+  return { db, replies: list };
+}
+
+const TYPES = ['processed', 'delivered', 'open', 'click'];
+
+/** Unique, realistic SMTP2Go events (fresh notification id each), signed as `t=<now>,v1=<hmac>`. */
+function createEventFactory(replies, secret, format, signWebhookBody) {
+  const prefix = randomBytes(8).toString('hex');
+  const base = Date.now() - 3_600_000;
+  const contentType = format === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+  return (index) => {
+    const reply = replies[index % replies.length];
+    const type = TYPES[Math.floor(index / replies.length) % TYPES.length];
+    const fields = { id: `${prefix}${index.toString(16).padStart(16, '0')}`, email_id: reply.emailId, event: type, time: new Date(base + index).toISOString(), sendtime: new Date(base).toISOString(), sender: 'help@example.com', 'message-id': `<E${reply.emailId}@message-id.smtpcorp.com>`, srchost: '192.0.2.44', auth: 'api-BENCH' };
+    if (type === 'processed') fields.recipients = reply.rcpt;
+    else fields.rcpt = reply.rcpt[index % 2];
+    if (type === 'delivered') Object.assign(fields, { host: 'mx.example.org [192.0.2.25]', context: 'RCPT TO', message: '250 2.0.0 Ok: queued as 4f7f4b3tWbzKy' });
+    if (type === 'open' || type === 'click') Object.assign(fields, { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)', client: 'Apple Mail', 'geoip-country': 'NL' });
+    if (type === 'click') fields.url = `https://help.example.com/kb/${index % 50}`;
+    const body = format === 'json' ? JSON.stringify(fields) : formEncode(fields);
+    return { headers: { 'content-type': contentType, 'x-smtp2go-signature': signWebhookBody(body, secret, Date.now() / 1000) }, body };
+  };
+}
+
+function formEncode(fields) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) for (const item of [value].flat()) params.append(key, item);
+  return params.toString();
+}
+
+function countStored(db, openStore) {
+  const store = openStore(db, { readonly: true });
+  try {
+    return store.prepare('SELECT COUNT(*) FROM email_tracking_events').pluck().get();
+  } finally {
+    store.close();
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+/** Tracks what the listener acknowledged: the `stored` count of every 2xx answer. */
+function createTally() {
+  const tally = { acked: 0, stored: 0, duplicates: 0, non2xx: 0 };
+  tally.onResponse = (status, text) => {
+    if (status < 200 || status >= 300) {
+      tally.non2xx += 1;
+      return;
+    }
+    tally.acked += 1;
+    const body = JSON.parse(text);
+    tally.stored += body.stored;
+    tally.duplicates += body.duplicates;
+  };
+  return tally;
+}
+
+async function main(o) {
+  if (!existsSync(join(ROOT, 'dist', 'webhook', 'server.js'))) throw new Error('dist/webhook/server.js is missing: run `npm run build` first');
+  const useCli = o.target === 'cli' || (o.target === 'auto' && existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')));
+  if (o.target === 'cli' && !existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js'))) throw new Error('--target cli: dist/cli/commands/webhook/serve.js is not built');
+  const { signWebhookBody } = await dist('webhook/sign.js');
+  const { openStore } = await dist('store/open-store.js');
+  const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-bench-'));
+  const secret = `bench-${randomBytes(16).toString('hex')}`;
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const durationMs = o.durationS * 1000;
+  const load = { concurrency: o.concurrency };
+  const listenerArgs = (db) => (useCli ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db]);
+  const servers = [];
+  try {
+    log(`webhook bench: ${useCli ? 'built CLI `webhook serve --json`' : 'startWebhookServer child'} vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${o.format} bodies, store in ${workDir}`);
+    const main1 = await prepareStore(workDir, 'listener', o.replies, secret, useCli);
+    const makeRequest = createEventFactory(main1.replies, secret, o.format, signWebhookBody);
+    const bare = await startServer('bare', [SELF, '--child', 'bare'], childEnv(workDir), workDir);
+    servers.push(bare);
+    const listener = await startServer('listener', listenerArgs(main1.db), childEnv(workDir, useCli ? undefined : secret), workDir);
+    servers.push(listener);
+    let next = 0;
+    const request = () => (i) => makeRequest(next++);
+    const tally = createTally();
+
+    // Warm both up (JIT, connections, SQLite page cache) before anything counts.
+    await runLoad({ url: bare.url, makeRequest: request(), ...load, durationMs: 1000 });
+    await runLoad({ url: listener.url, makeRequest: request(), ...load, durationMs: 1000, onResponse: tally.onResponse });
+    const rounds = { bare: [], listener: [] };
+    for (let round = 1; round <= o.rounds; round += 1) {
+      for (const [name, server] of [['bare', bare], ['listener', listener]]) {
+        const result = await runLoad({ url: server.url, makeRequest: request(), ...load, durationMs, ...(name === 'listener' ? { onResponse: tally.onResponse } : {}) });
+        rounds[name].push(result);
+        log(`  round ${round} ${name.padEnd(8)} ${fmt(result)}`);
+      }
+    }
+    const best = (list) => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    const bareBest = best(rounds.bare);
+    const listenerBest = best(rounds.listener);
+    const halfRate = Math.max(1, Math.round(listenerBest.perSecond / 2));
+    const half = await runLoad({ url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
+    log(`  half load ${halfRate}/s    ${fmt(half)}`);
+    await stopServer(listener);
+    const stored1 = countStored(main1.db, openStore);
+
+    // Memory: a fresh listener and store take the whole event count; RSS every second.
+    const mem = await prepareStore(workDir, 'memory', o.replies, secret, useCli);
+    const memRequest = createEventFactory(mem.replies, secret, o.format, signWebhookBody);
+    const memListener = await startServer('memory', listenerArgs(mem.db), childEnv(workDir, useCli ? undefined : secret), workDir);
+    servers.push(memListener);
+    const memTally = createTally();
+    const samples = [{ s: 0, rss: rssMb(memListener.child.pid), done: 0 }];
+    let memDone = 0;
+    const sampler = setInterval(() => samples.push({ s: samples.length, rss: rssMb(memListener.child.pid), done: memDone }), 1000);
+    const memResult = await runLoad({
+      url: memListener.url, makeRequest: memRequest, ...load, requests: o.events,
+      onResponse: (status, text, i) => { memDone += 1; memTally.onResponse(status, text, i); },
+    });
+    clearInterval(sampler);
+    samples.push({ s: samples.length, rss: rssMb(memListener.child.pid), done: memDone });
+    log(`  memory run ${o.events} ev  ${fmt(memResult)}`);
+    await stopServer(memListener);
+    const stored2 = countStored(mem.db, openStore);
+
+    const results = {
+      target: useCli ? 'cli' : 'script', concurrency: o.concurrency, durationS: o.durationS, format: o.format,
+      bare: bareBest, listener: listenerBest, rounds, ratio: listenerBest.perSecond / bareBest.perSecond,
+      half: { rate: halfRate, ...half },
+      memory: { events: o.events, run: memResult, ...memorySummary(samples) },
+      verify: [
+        { store: 'throughput', acknowledged: tally.acked, storedAcked: tally.stored, duplicates: tally.duplicates, non2xx: tally.non2xx, rows: stored1 },
+        { store: 'memory', acknowledged: memTally.acked, storedAcked: memTally.stored, duplicates: memTally.duplicates, non2xx: memTally.non2xx, rows: stored2 },
+      ],
+      machine: machine(),
+    };
+    const table = renderTable(results, o);
+    console.log(table);
+    if (o.write) {
+      writeSection(table);
+      log('BENCHMARKS.md: `## webhook serve` updated');
+    }
+    const ok = results.verify.every((v) => v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0);
+    if (!ok) {
+      log('FAIL: the store does not hold exactly the acknowledged events (see the table)');
+      process.exitCode = 1;
+    }
+  } finally {
+    for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) await stopServer(server);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function memorySummary(samples) {
+  const values = samples.map((s) => s.rss).filter((v) => v !== null);
+  if (values.length === 0) return { start: null, peak: null, end: null, flat: null, samples };
+  // Growth after the first quarter (warm-up: JIT, page cache, pools) is what a leak looks like.
+  const quarter = values[Math.floor(values.length / 4)];
+  const end = values[values.length - 1];
+  const growth = end - quarter;
+  return { start: values[0], afterWarmup: quarter, peak: Math.max(...values), end, growthMb: Math.round(growth * 10) / 10, flat: growth <= Math.max(8, quarter * 0.1), samples };
+}
+
+function machine() {
+  return { cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+const fmt = (r) => `${String(r.perSecond).padStart(6)} ok/s  p50 ${r.p50} ms  p99 ${r.p99} ms  max ${r.max} ms  statuses ${JSON.stringify(r.statuses)}${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
+
+function renderTable(r, o) {
+  const pct = (x) => `${Math.round(x * 1000) / 10}%`;
+  const yes = (b) => (b ? 'yes' : '**no**');
+  const lines = [
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${r.machine.cpus}, ${r.machine.memGb} GB, Node ${r.machine.node}, ${r.machine.platform}.`,
+    `Listener: ${r.target === 'cli' ? 'the built CLI `webhook serve --json` (NDJSON log to a file)' : 'a child calling startWebhookServer (the command was not built)'}, store on the temp dir's disk (WAL, synchronous=FULL, group commit). ${r.format.toUpperCase()} bodies, \`X-Smtp2go-Signature: t=..,v1=..\`, a fresh notification id per event, linked to ${o.replies} seeded replies. Concurrency ${r.concurrency}, ${r.durationS} s per phase, best of ${o.rounds} alternated round(s).`,
+    '',
+    '| measure | bare node:http | webhook serve | target | met |',
+    '| --- | ---: | ---: | --- | --- |',
+    `| events/s at concurrency ${r.concurrency} | ${r.bare.perSecond} | ${r.listener.perSecond} | ≥ 60% of bare | ${pct(r.ratio)}: ${yes(r.ratio >= 0.6)} |`,
+    `| p50 / p99 at that load (ms) | ${r.bare.p50} / ${r.bare.p99} | ${r.listener.p50} / ${r.listener.p99} | | |`,
+    `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | | ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
+    `| RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB) | | ${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end} | flat | ${r.memory.flat === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${yes(r.memory.flat)}`} |`,
+    `| that run: events/s, p99 (ms) | | ${r.memory.run.perSecond}, ${r.memory.run.p99} | | |`,
+    ...r.verify.map((v) => `| ${v.store} store: 2xx answers / stored per answers / rows in store | | ${v.acknowledged} / ${v.storedAcked} / ${v.rows} | equal, no non-2xx | ${yes(v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0)}${v.non2xx ? ` (${v.non2xx} non-2xx)` : ''} |`),
+  ];
+  if (o.rounds > 1) {
+    lines.push('', `Rounds (events/s): bare ${r.rounds.bare.map((x) => x.perSecond).join(', ')}; listener ${r.rounds.listener.map((x) => x.perSecond).join(', ')}.`);
+  }
+  return lines.join('\n');
+}
+
+const START = '<!-- webhook-serve:start -->';
+const END = '<!-- webhook-serve:end -->';
+
+function writeSection(table) {
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
+  writeFileSync(path, `${text.slice(0, from + START.length)}\n${table}\n${text.slice(to)}`);
+}
+
+const options = parseArgs(process.argv.slice(2));
+try {
+  if (options.child === 'bare') await bareChild();
+  else if (options.child === 'listener') await listenerChild(options.db);
+  else await main(options);
+} catch (error) {
+  process.stderr.write(`webhook bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
