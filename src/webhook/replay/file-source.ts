@@ -43,16 +43,17 @@ async function readHead(path: string): Promise<string> {
 export async function openFileSource(path: string, options: { maxRecordChars?: number } = {}): Promise<ReplaySource & { format: FileFormat | null }> {
   const size = (await stat(path)).size;
   const format = sniffFormat(await readHead(path));
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
-  const items = format === null ? emptyItems(stream) : format === 'json' ? jsonItems(stream, options.maxRecordChars) : lineItems(stream, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
-  return { positionName: 'line', format, items, progress: () => ({ done: stream.bytesRead, total: size, unit: 'bytes' }) };
+  // Opened only when reading starts, so a source that is never read holds no file descriptor.
+  let stream: ReadStream | null = null;
+  const open = (): ReadStream => (stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 }));
+  const items = format === null ? emptyItems() : format === 'json' ? jsonItems(open, options.maxRecordChars) : lineItems(open, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
+  return { positionName: 'line', format, items, progress: () => ({ done: format === null ? size : (stream?.bytesRead ?? 0), total: size, unit: 'bytes' }) };
 }
 
-async function* emptyItems(stream: ReadStream): AsyncGenerator<SourceItem> {
-  stream.destroy();
-}
+async function* emptyItems(): AsyncGenerator<SourceItem> {}
 
-async function* lineItems(stream: ReadStream, contentType: string): AsyncGenerator<SourceItem> {
+async function* lineItems(open: () => ReadStream, contentType: string): AsyncGenerator<SourceItem> {
+  const stream = open();
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let number = 0;
   try {
@@ -68,7 +69,8 @@ async function* lineItems(stream: ReadStream, contentType: string): AsyncGenerat
   }
 }
 
-async function* jsonItems(stream: ReadStream, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
+async function* jsonItems(open: () => ReadStream, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
+  const stream = open();
   const splitter = new JsonValueSplitter(maxRecordChars);
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
