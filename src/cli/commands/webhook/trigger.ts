@@ -58,9 +58,11 @@ async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
   const result = await runWebhookTrigger(options, { store, settings, now: ctx.now });
-  if (ctx.json) ctx.output.data(triggerDocument(result));
-  else renderTrigger(ctx, result);
   const failure = deliveryFailure(result);
+  // With --json a failure is one document: the result plus the error (`reported` stops a second one).
+  const error = failure === null ? {} : { error: { code: failure.code, message: failure.message, hint: failure.hint ?? null } };
+  if (ctx.json) ctx.output.data({ ...triggerDocument(result), ...error });
+  else renderTrigger(ctx, result);
   if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
 }
 
