@@ -6,6 +6,7 @@ import { registerSendTest } from './commands/send-test.js';
 import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 import { registerWebhookTrigger } from './commands/webhook/trigger.js';
+import { registerWebhookServe } from './commands/webhook/serve.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
@@ -38,6 +39,7 @@ export function createProgram(io: CliIo): Command {
   registerWebhookRegister(program, io);
   registerWebhookUnregister(program, io);
   registerWebhookTrigger(program, io);
+  registerWebhookServe(program, io);
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);
