@@ -7,6 +7,7 @@ import { registerWebhookRegister } from './commands/webhook/register.js';
 import { registerWebhookUnregister } from './commands/webhook/unregister.js';
 import { registerWebhookTrigger } from './commands/webhook/trigger.js';
 import { registerWebhookServe } from './commands/webhook/serve.js';
+import { registerWebhookReplay } from './commands/webhook/replay.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
@@ -40,6 +41,7 @@ export function createProgram(io: CliIo): Command {
   registerWebhookUnregister(program, io);
   registerWebhookTrigger(program, io);
   registerWebhookServe(program, io);
+  registerWebhookReplay(program, io);
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);
