@@ -1,20 +1,25 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
-const MARKER = '<!-- walkthrough:';
+const MARKER = '<!-- walkthrough';
+const LISTENER_PORT = 8787;
 
-/** The shell lines of the README's Quick start walkthrough: the first ```sh block after the marker. */
+/** The shell lines of every ```sh block that follows a walkthrough marker in the README, in order. */
 function walkthroughLines(readme: string): string[] {
-  const start = readme.indexOf(MARKER);
-  if (start < 0) throw new Error(`README.md has no "${MARKER}" marker`);
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(start));
-  if (block === null) throw new Error('no ```sh block after the walkthrough marker');
-  return (block[1] ?? '').split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line !== '');
+  const lines: string[] = [];
+  for (let at = readme.indexOf(MARKER); at >= 0; at = readme.indexOf(MARKER, at + 1)) {
+    const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+    if (block === null) throw new Error('no ```sh block after a walkthrough marker');
+    lines.push(...(block[1] ?? '').split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line !== ''));
+  }
+  if (lines.length === 0) throw new Error(`README.md has no "${MARKER}" marker`);
+  return lines;
 }
 
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -25,18 +30,54 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A `cmd &` job: its output so far, and a promise of its exit code. */
+interface Job {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startJob(args: string[], cwd: string, env: NodeJS.ProcessEnv): Job {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+const jobs: Job[] = [];
+afterEach(() => {
+  for (const job of jobs.splice(0)) if (job.child.exitCode === null) job.child.kill('SIGKILL');
+});
+
+// The walkthrough's listener uses the default port; on a machine where something already holds it the
+// test cannot run the lines as written, so it says so instead of failing on someone else's process.
+const portFree = await portIsFree(LISTENER_PORT);
+
 describe('README Quick start walkthrough, built binary', () => {
   const tempDir = useTempDir();
   beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
   });
 
-  it('runs every line as written, on a fresh HOME with no configuration, and tells the demo reply\'s story', async () => {
+  it.skipIf(!portFree)(`runs every line as written on a fresh HOME with no network, and the demo reply's story is what the prose says (needs port ${LISTENER_PORT} free)`, async () => {
     const lines = walkthroughLines(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     const cwd = tempDir();
-    // No SMTP2Go settings and an unroutable proxy: anything that tried the network would fail.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: cwd, CI: '1', HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' };
-    const outputs: string[] = [];
+    // No SMTP2Go settings and an unroutable proxy: anything that tried to reach the internet would fail.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: cwd, CI: '1', HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' };
+    const outputs: Array<{ line: string; stdout: string; stderr: string }> = [];
     for (const line of lines) {
       if (line.startsWith('npm install')) continue; // the suite runs on a built checkout (npm test builds first)
       const exported = /^export ([A-Z][A-Z0-9_]*)=(\S+)$/.exec(line);
@@ -44,24 +85,56 @@ describe('README Quick start walkthrough, built binary', () => {
         env[exported[1] as string] = exported[2];
         continue;
       }
+      const sleep = /^sleep (\d+)$/.exec(line);
+      if (sleep !== null) {
+        // At least as long as the README waits, and until the job is listening (a loaded machine starts slowly).
+        const started = Date.now();
+        await until(() => jobs.every((job) => job.output().includes('Listening on')), 10_000);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(sleep[1]) * 1000 - (Date.now() - started))));
+        continue;
+      }
+      if (line === 'kill %1') {
+        const job = jobs[0];
+        expect(job, 'kill %1 without a job').toBeDefined();
+        job?.child.kill('SIGTERM');
+        expect(await job?.exited, job?.output()).toBe(0);
+        outputs.push({ line, stdout: job?.output() ?? '', stderr: '' });
+        continue;
+      }
       // Plain words only, so splitting on spaces is exactly what the shell does.
-      expect(line, 'a walkthrough line this test cannot run as the shell would').toMatch(/^npx smtp2go-portal [\w@:/.= -]+$/);
-      const result = await run(line.replace(/^npx smtp2go-portal /, '').split(/\s+/), cwd, env);
-      expect(result, line).toMatchObject({ code: 0, stderr: '' });
-      outputs.push(result.stdout);
+      expect(line, 'a walkthrough line this test cannot run as the shell would').toMatch(/^npx smtp2go-portal [\w@:/.= -]+( &)?$/);
+      const args = line.replace(/^npx smtp2go-portal /, '').replace(/ &$/, '').split(/\s+/);
+      if (line.endsWith(' &')) {
+        jobs.push(startJob(args, cwd, env));
+        continue;
+      }
+      const result = await run(args, cwd, env);
+      expect(result.code, `${line}\n${result.stderr}`).toBe(0);
+      outputs.push({ line, ...result });
     }
-    expect(lines.filter((line) => line.startsWith('npx '))).toHaveLength(5);
-    expect(existsSync(join(cwd, 'demo.db'))).toBe(true);
-    expect(outputs[0]).toMatch(/^Created demo reply 1 \(nothing was sent\)\.\nStored processed .*: reply 1\.\n$/);
-    for (const [index, type] of ['delivered', 'open', 'click'].entries()) expect(outputs[index + 1]).toMatch(new RegExp(`^Stored ${type} for customer@example\\.com .*: reply 1\\.\\n$`));
-    const story = outputs[4] ?? '';
-    expect(story).toContain('Demo reply (created by webhook trigger --demo; nothing was sent)');
-    expect(story).toContain('https://example.com/help');
+    const out = (pattern: RegExp) => outputs.filter((o) => pattern.test(o.line));
 
-    // What the README's prose promises, read from the same store.
+    const [demo, delivered, open, click] = out(/webhook trigger \w+ (--demo|--reply 1)(?! .*--to)/);
+    expect(demo?.stdout).toMatch(/^Created demo reply 1 \(nothing was sent\)\.\nStored processed .*: reply 1\.\n$/);
+    expect(delivered?.stdout).toMatch(/^Stored delivered for customer@example\.com .*: reply 1\.\n$/);
+    expect(open?.stdout).toMatch(/^Stored open for customer@example\.com .*: reply 1\.\n$/);
+    expect(click?.stdout).toMatch(/^Stored click for customer@example\.com .*: reply 1\.\n$/);
+    const [firstStory, lastStory] = out(/^npx smtp2go-portal stats --reply 1$/);
+    expect(firstStory?.stdout).toContain('Demo reply (created by webhook trigger --demo; nothing was sent)');
+    expect(firstStory?.stdout).toMatch(/\bstatus[\s│]+clicked\b/);
+    expect(firstStory?.stdout).toContain('https://example.com/help');
+    for (const o of outputs) expect(o.stderr, o.line).not.toMatch(/error/i);
+
+    const [posted] = out(/--to http:\/\/127\.0\.0\.1:8787$/);
+    expect(posted?.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:8787\/api\/webhooks\/smtp2go\/events \(json, hmac\) bounce for customer@example\.com .*\nHTTP 200 in \d+ ms/);
+    expect(out(/^kill %1$/)[0]?.stdout).toMatch(/200 bounce +reply 1 customer@example\.com/);
+    expect(lastStory?.stdout).toMatch(/\bstatus[\s│]+bounced\b/);
+    expect(lastStory?.stdout).toContain('452 4.2.2');
+
+    // What the prose promises, from the same store.
     const json = await run(['stats', '--reply', '1', '--json'], cwd, env);
-    const doc = JSON.parse(json.stdout) as { status: string; transport: string; open_count: number; click_count: number; events: Array<{ type: string }> };
-    expect(doc).toMatchObject({ status: 'clicked', transport: 'pending', open_count: 1, click_count: 1 });
-    expect(doc.events.map((event) => event.type)).toEqual(['processed', 'delivered', 'open', 'click']);
+    const doc = JSON.parse(json.stdout) as { status: string; transport: string; open_count: number; click_count: number; bounce_type: string; events: Array<{ type: string }> };
+    expect(doc).toMatchObject({ status: 'bounced', bounce_type: 'soft', transport: 'pending', open_count: 1, click_count: 1 });
+    expect(doc.events.map((event) => event.type)).toEqual(['processed', 'delivered', 'open', 'click', 'bounce']);
   });
 });
