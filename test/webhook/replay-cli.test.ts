@@ -116,3 +116,19 @@ describe('webhook replay (CLI)', () => {
     }
   });
 });
+
+describe('webhook replay progress bar', () => {
+  it('draws on a terminal for a long run, above the per-event lines; never with --json', async () => {
+    const { dir, env } = setup();
+    const target = await scripted(() => ({ status: 200, delayMs: 80 }));
+    const file = writeFile(dir, 'e.ndjson', [...EVENTS, makeEvent(), makeEvent(), makeEvent(), makeEvent()].map((event) => JSON.stringify(event)).join('\n'));
+    const argv = ['webhook', 'replay', '--file', file, '--to', target.url, '--sign', 'none', '--concurrency', '1'];
+    const tty = await runCliInProcess(argv, { env, now: () => NOW, tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/replay \[.*\] \d+% \| \d+ sent, 0 failed/);
+    expect(tty.stdout).toContain('sent 7, ok 7');
+    const json = await runCliInProcess([...argv, '--json'], { env, now: () => NOW, tty: true });
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout).summary.ok).toBe(7);
+  });
+});
