@@ -62,13 +62,9 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    let outcomes: Outcome[] = [];
+    let outcomes: Outcome[];
     try {
-      store
-        .transaction(() => {
-          outcomes = batch.map((job) => runJob(job));
-        })
-        .immediate();
+      outcomes = commitBatch.immediate(batch);
     } catch (error) {
       const failure = new StoreUnavailableError(error);
       for (const job of batch) job.reject(failure);
@@ -80,6 +76,9 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
       else job.reject(outcome.error);
     });
   }
+
+  // Built once: better-sqlite3 wraps the function in BEGIN IMMEDIATE … COMMIT on every call.
+  const commitBatch = store.transaction((batch: Job[]): Outcome[] => batch.map((job) => runJob(job)));
 
   function runJob(job: Job): Outcome {
     try {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import type { IncomingEvent } from '../../src/core/tracking-event.js';
 import type { IngestResult } from '../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
@@ -27,8 +28,10 @@ const job = (label: string): IncomingEvent[] => [{ rawBody: label, contentType: 
 
 describe('group commit', () => {
   it('commits requests that arrive together in one transaction, and answers none before it', async () => {
-    const { store, ingest, rows } = setup();
-    const transaction = vi.spyOn(store, 'transaction');
+    const seenCommitted: number[] = [];
+    let reader: Database.Database | undefined;
+    const { store, ingest, rows } = setup(() => seenCommitted.push((reader!.prepare('SELECT COUNT(*) AS n FROM probe').get() as { n: number }).n));
+    reader = new Database(store.name, { readonly: true });
     const committer = createGroupCommitter(store, { ingest, windowMs: 5 });
     let answered = 0;
     const all = ['a', 'b', 'c'].map((label) => committer.submit(job(label), at).then(() => (answered += 1)));
@@ -36,8 +39,11 @@ describe('group commit', () => {
     await Promise.all(all);
     expect(answered).toBe(3);
     expect(rows()).toEqual(['a', 'b', 'c']);
-    // One outer transaction for the batch; each ingest's own is a savepoint inside it.
-    expect(transaction.mock.calls.length - 3).toBe(1);
+    // Another connection saw none of them while the batch ran: one commit for all three.
+    expect(seenCommitted).toEqual([0, 0, 0]);
+    await committer.submit(job('d'), at);
+    expect(seenCommitted).toEqual([0, 0, 0, 3]);
+    reader.close();
     store.close();
   });
 
