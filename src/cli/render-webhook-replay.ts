@@ -11,8 +11,10 @@ export interface ReplayView {
   stop: () => void;
 }
 
-// A short run finishes before a bar would be worth drawing; only a run still going after this gets one.
+// A short run finishes before a bar would be worth drawing: only a big source or a run still going after
+// half a second gets one.
 const BAR_AFTER_MS = 500;
+const BIG_SOURCE = { bytes: 256 * 1024, events: 1_000 };
 
 /**
  * Per-event lines on stdout and malformed records on stderr as they happen (none with --json, whose
@@ -34,14 +36,19 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
     event: (result) => (ctx.json ? undefined : print(formatReplayEvent(result, options))),
     malformed: (problem) => (ctx.json ? undefined : print(`${problem.positionName} ${problem.position}: skipped, malformed: ${problem.message}`, true)),
     progress: ({ done, total, unit, summary }) => {
-      if (MultiBar === null || Presets === null || total === null || Date.now() - started < BAR_AFTER_MS) return;
+      if (MultiBar === null || Presets === null || total === null) return;
+      if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
       if (multi === null) {
-        multi = new MultiBar({ stream: ctx.io.stderr as NodeJS.WriteStream, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+        multi = new MultiBar({ stream: ctx.io.stderr as NodeJS.WriteStream, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
         bar = multi.create(total, 0, { sent: 0, failed: 0 });
       }
       bar?.update(done, { sent: summary.sent, failed: summary.failed });
     },
-    stop: () => multi?.stop(),
+    stop: () => {
+      // MultiBar.stop() drops lines still waiting in its log buffer; one last update writes them first.
+      multi?.update();
+      multi?.stop();
+    },
   };
 }
 
