@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+// `webhook replay` at scale: 100,000 stored events replayed into a real local listener, with flat memory,
+// at a rate set by the listener rather than by the tool.
+//
+//   npm run build && node bench/replay.mjs [--quick] [--events 100000] [--concurrency 32] [--rate 2000]
+//     [--write] [--no-write]
+//
+// Phases, each replaying through runWebhookReplay from the build (dist/), the code the command runs:
+//   1. seed: a source store gets --events events through the real ingest (ingestEvents);
+//   2. ceiling: --from-store into a bare node:http sink (child process: reads the body, answers 200), so the
+//      tool's own cost is all there is;
+//   3. listener: --from-store into `startWebhookServer` on a fresh store (child process), hmac-signed; the
+//      replaying process samples its heap and RSS every 100 ms; at the end the listener's store must hold
+//      every event exactly once;
+//   4. listener max: the same listener (fresh store) under bench/load.mjs at the same concurrency with the
+//      same kind of signed bodies: the most it takes, to compare phase 3 against;
+//   5. rate: a JSON-array file (streamed) replayed into the sink at --rate, achieved rate measured;
+//   6. local: --from-store without --to into the source store itself (every event a duplicate).
+// A full run writes its table into BENCHMARKS.md (`## webhook replay`); --quick (about 15 s) only prints
+// unless --write.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { runLoad } from './load.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = fileURLToPath(import.meta.url);
+const SECRET = `bench-${randomBytes(16).toString('hex')}`;
+const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (text) => process.stderr.write(`${text}\n`);
+
+function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  const o = { quick, events: quick ? 10_000 : 100_000, concurrency: 32, rate: 2000, rateSeconds: quick ? 2 : 5, write: !quick, child: null, db: null };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = () => {
+      i += 1;
+      if (argv[i] === undefined) throw new Error(`${flag} needs a value`);
+      return argv[i];
+    };
+    if (flag === '--quick') continue;
+    else if (flag === '--events') o.events = Number(value());
+    else if (flag === '--concurrency') o.concurrency = Number(value());
+    else if (flag === '--rate') o.rate = Number(value());
+    else if (flag === '--write') o.write = true;
+    else if (flag === '--no-write') o.write = false;
+    else if (flag === '--child') o.child = value();
+    else if (flag === '--db') o.db = value();
+    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/replay.mjs)`);
+  }
+  for (const key of ['events', 'concurrency', 'rate']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  return o;
+}
+
+// ---------------------------------------------------------------- children
+
+async function bareChild() {
+  const body = '{"status":"ok","stored":1,"duplicates":0}';
+  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
+    request.on('data', () => {});
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(JSON.stringify({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events` }));
+  process.once('SIGTERM', () => (server.close(() => process.exit(0)), server.closeIdleConnections()));
+}
+
+async function listenerChild(db) {
+  const [{ openStore }, { startWebhookServer }] = await Promise.all([dist('store/open-store.js'), dist('webhook/server.js')]);
+  const store = openStore(db);
+  const server = await startWebhookServer({ store, secrets: [process.env.BENCH_REPLAY_SECRET], port: 0 });
+  console.log(JSON.stringify({ type: 'ready', url: server.url }));
+  process.once('SIGTERM', async () => {
+    await server.close();
+    store.close();
+    process.exit(0);
+  });
+}
+
+async function startChild(name, args, workDir) {
+  const outPath = join(workDir, `${name}.out`);
+  const errPath = join(workDir, `${name}.err`);
+  const [out, err] = [openSync(outPath, 'w'), openSync(errPath, 'w')];
+  const child = spawn(process.execPath, [SELF, ...args], { cwd: workDir, env: { ...process.env, BENCH_REPLAY_SECRET: SECRET }, stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  const exit = new Promise((resolve) => child.once('exit', resolve));
+  const started = Date.now();
+  for (;;) {
+    const text = readFileSync(outPath, 'utf8');
+    if (text.includes('\n')) return { child, url: JSON.parse(text.slice(0, text.indexOf('\n'))).url, exit };
+    if (child.exitCode !== null || Date.now() - started > 15_000) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start: ${readFileSync(errPath, 'utf8').slice(0, 500)}`);
+    }
+    await sleep(20);
+  }
+}
+
+async function stopChild(server) {
+  server.child.kill('SIGTERM');
+  await server.exit;
+}
+
+/** CPU seconds used so far by a child (Linux /proc), or null elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- phases
+
+function eventFields(index) {
+  const types = ['delivered', 'open', 'click', 'processed', 'bounce'];
+  const type = types[index % types.length];
+  const fields = { id: randomBytes(16).toString('hex'), event: type, email_id: `1bench-${Math.floor(index / 5)}`, time: new Date(Date.parse('2026-11-01T00:00:00Z') + index * 1000).toISOString(), sender: 'help@desk.example', host: 'mx.example.net [192.0.2.1]', message: '250 2.0.0 Ok: queued' };
+  if (type === 'processed') fields.recipients = [`user${index % 997}@example.com`];
+  else fields.rcpt = `user${index % 997}@example.com`;
+  if (type === 'click') fields.url = 'https://help.example.com/kb/reset-password';
+  if (type === 'bounce') fields.bounce = 'soft';
+  return fields;
+}
+
+async function seed(db, events) {
+  const [{ openStore }, { ingestEvents }, { parseWebhookBody }] = await Promise.all([dist('store/open-store.js'), dist('store/ingest-events.js'), dist('webhook/parse-body.js')]);
+  const store = openStore(db);
+  const now = new Date();
+  for (let start = 0; start < events; start += 5000) {
+    const batch = [];
+    for (let index = start; index < Math.min(events, start + 5000); index += 1) batch.push(...parseWebhookBody(JSON.stringify(eventFields(index)), 'application/json', now).events);
+    store.transaction(() => ingestEvents(store, batch, { receivedAt: now, source: 'webhook' }))();
+  }
+  store.close();
+}
+
+/** One replay through the operation, with memory sampled every 100 ms and CPU measured for this process. */
+async function replay(options, store) {
+  const { runWebhookReplay } = await dist('operations/webhook-replay.js');
+  const samples = [];
+  const sample = (progress) => samples.push({ at: performance.now(), done: progress?.summary?.matched ?? null, heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
+  globalThis.gc?.();
+  sample();
+  let last = null;
+  const timer = setInterval(() => sample(last), 100);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await runWebhookReplay({ filter: {}, ratePerSecond: null, concurrency: 8, dryRun: false, collectEvents: false, ...options }, { store, now: () => new Date(), onProgress: (progress) => (last = progress) });
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  clearInterval(timer);
+  sample(last);
+  return { result, seconds, rate: result.summary.matched / seconds, cpu: (used.user + used.system) / 1e6 / seconds, samples };
+}
+
+function memory(samples) {
+  const mb = (bytes) => Math.round(bytes / 1048576);
+  const peak = (key) => mb(Math.max(...samples.map((s) => s[key])));
+  const withDone = samples.filter((s) => s.done !== null && s.done > 0);
+  const at = (fraction) => {
+    const target = (withDone.at(-1)?.done ?? 0) * fraction;
+    return mb((withDone.find((s) => s.done >= target) ?? withDone.at(-1) ?? samples[0]).heap);
+  };
+  return { startHeap: mb(samples[0].heap), heap10: at(0.1), heap50: at(0.5), heap100: at(1), peakHeap: peak('heap'), peakRss: peak('rss') };
+}
+
+async function writeArrayFile(path, events) {
+  const out = createWriteStream(path);
+  out.write('[\n');
+  for (let index = 0; index < events; index += 1) out.write(`${index === 0 ? '' : ',\n'}${JSON.stringify(eventFields(index + 10_000_000))}`);
+  out.write('\n]\n');
+  await new Promise((resolve) => out.end(resolve));
+}
+
+async function main(o) {
+  if (!existsSync(join(ROOT, 'dist', 'operations', 'webhook-replay.js'))) throw new Error('dist/operations/webhook-replay.js is missing: run `npm run build` first');
+  const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-replay-bench-'));
+  const children = [];
+  try {
+    const { openStore } = await dist('store/open-store.js');
+    const sourceDb = join(workDir, 'source.db');
+    log(`replay bench: ${o.events} events, concurrency ${o.concurrency}, ${cpus().length} CPUs, work dir ${workDir}`);
+    let t = performance.now();
+    await seed(sourceDb, o.events);
+    log(`seeded ${o.events} events through ingestEvents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const source = openStore(sourceDb);
+    const hmac = (url) => ({ kind: 'http', url, sign: 'hmac', secret: SECRET });
+
+    const sink = await startChild('sink', ['--child', 'bare'], workDir);
+    children.push(sink);
+    const ceiling = await replay({ source: { kind: 'store' }, target: hmac(sink.url), concurrency: o.concurrency }, source);
+    log(`ceiling (bare sink): ${Math.round(ceiling.rate)} events/s, tool CPU ${(ceiling.cpu * 100).toFixed(0)}%`);
+
+    const listener = await startChild('listener', ['--child', 'listener', '--db', join(workDir, 'listener.db')], workDir);
+    children.push(listener);
+    const cpuBefore = cpuSeconds(listener.child.pid);
+    const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source);
+    const cpuAfter = cpuSeconds(listener.child.pid);
+    await stopChild(listener);
+    children.splice(children.indexOf(listener), 1);
+    const check = openStore(join(workDir, 'listener.db'));
+    const stored = check.prepare('SELECT count(*) FROM email_tracking_events').pluck().get();
+    const distinct = check.prepare('SELECT count(DISTINCT raw_body) FROM email_tracking_events').pluck().get();
+    check.close();
+    const listenerCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / into.seconds;
+    log(`into the listener: ${Math.round(into.rate)} events/s, ok ${into.result.summary.ok}, failed ${into.result.summary.failed}, retried ${into.result.summary.retried}; listener store ${stored} (${distinct} distinct)`);
+
+    const fresh = await startChild('listener-max', ['--child', 'listener', '--db', join(workDir, 'listener-max.db')], workDir);
+    children.push(fresh);
+    const { signWebhookBody } = await dist('webhook/sign.js');
+    const load = await runLoad({
+      url: fresh.url, concurrency: o.concurrency, requests: Math.min(o.events, 50_000),
+      makeRequest: (index) => {
+        const body = JSON.stringify(eventFields(index + 20_000_000));
+        return { headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(body, SECRET, Math.floor(Date.now() / 1000)) }, body };
+      },
+    });
+    await stopChild(fresh);
+    children.splice(children.indexOf(fresh), 1);
+    const loadRate = load.ok / (load.elapsedMs / 1000);
+    log(`listener max (bench/load.mjs): ${Math.round(loadRate)} events/s (${load.ok} ok of ${load.sent})`);
+
+    const arrayFile = join(workDir, 'events.json');
+    await writeArrayFile(arrayFile, o.rate * o.rateSeconds);
+    const paced = await replay({ source: { kind: 'file', path: arrayFile }, target: hmac(sink.url), concurrency: o.concurrency, ratePerSecond: o.rate }, null);
+    log(`rate ${o.rate}/s: achieved ${Math.round(paced.rate)}/s over ${paced.result.summary.sent} events`);
+
+    const local = await replay({ source: { kind: 'store' }, target: { kind: 'local' } }, source);
+    log(`local (all duplicates): ${Math.round(local.rate)} events/s, duplicate ${local.result.summary.duplicate}`);
+    source.close();
+
+    const table = render(o, { ceiling, into, stored, distinct, listenerCpu, loadRate, paced, local });
+    console.log(table);
+    if (o.write) {
+      writeSection(table);
+      log('BENCHMARKS.md: `## webhook replay` updated');
+    }
+    if (stored !== o.events || distinct !== o.events || into.result.summary.failed > 0) process.exitCode = 1;
+  } finally {
+    for (const child of children) await stopChild(child);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function render(o, r) {
+  const n = (value) => Math.round(value).toLocaleString('en-US');
+  const m = memory(r.into.samples);
+  const row = (name, run, note) => `| ${name} | ${n(run.result.summary.matched)} | ${run.seconds.toFixed(1)} s | ${n(run.rate)} | ${run.result.summary.p50Ms ?? '-'} / ${run.result.summary.p95Ms ?? '-'} ms | ${(run.cpu * 100).toFixed(0)}% | ${memory(run.samples).peakHeap} MB | ${note} |`;
+  return [
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${o.quick ? 'quick' : 'full'}, Node ${process.versions.node}, ${cpus().length} CPUs; concurrency ${o.concurrency}, hmac-signed.`,
+    '',
+    '| phase | events | time | events/s | p50 / p95 | replay CPU | peak heap | note |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    row('store → bare sink (tool ceiling)', r.ceiling, 'sink answers 200 at once'),
+    row('store → listener', r.into, `listener store: ${n(r.stored)} rows, ${n(r.distinct)} distinct; listener CPU ${r.listenerCpu === null ? '?' : `${(r.listenerCpu * 100).toFixed(0)}%`}`),
+    `| listener max (bench/load.mjs) | ${n(Math.min(o.events, 50_000))} | | ${n(r.loadRate)} | | | | same concurrency, fresh signed events |`,
+    row(`JSON-array file → sink, --rate ${o.rate}`, r.paced, `achieved ${(r.paced.rate / o.rate * 100).toFixed(1)}% of the limit`),
+    row('store → local store (no --to)', r.local, `all ${n(r.local.result.summary.duplicate)} duplicates`),
+    '',
+    `Replay into the listener ran at ${(r.into.rate / r.loadRate * 100).toFixed(0)}% of the listener's own measured maximum and at ${(r.into.rate / r.ceiling.rate * 100).toFixed(0)}% of the tool's ceiling.`,
+    `Memory of the replaying process during store → listener: heap ${m.startHeap} MB before, ${m.heap10} MB at 10%, ${m.heap50} MB at 50%, ${m.heap100} MB at 100% of the events; peak heap ${m.peakHeap} MB, peak RSS ${m.peakRss} MB.`,
+  ].join('\n');
+}
+
+const START = '<!-- webhook-replay:start -->';
+const END = '<!-- webhook-replay:end -->';
+
+function writeSection(table) {
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
+  writeFileSync(path, `${text.slice(0, from + START.length)}\n${table}\n${text.slice(to)}`);
+}
+
+const o = parseArgs(process.argv.slice(2));
+if (o.child === 'bare') await bareChild();
+else if (o.child === 'listener') await listenerChild(o.db);
+else
+  await main(o).catch((error) => {
+    log(`replay bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
