@@ -2,7 +2,8 @@
 // Throughput, latency and memory of the webhook listener against a bare node:http server, in one run.
 //
 //   npm run build && node bench/webhook-throughput.mjs [--quick] [--concurrency 64] [--duration 10]
-//     [--events 100000] [--rounds 2] [--format json|form] [--target auto|cli|script] [--write] [--no-write]
+//     [--events 100000] [--rounds 2] [--replies 10000] [--format json|form] [--target auto|cli|script]
+//     [--write] [--no-write] [--profile <dir>] [--server-module <path>]
 //
 // Phases, all with the same load generator (bench/load.mjs) and the same signed requests:
 //   1. max throughput, closed loop at --concurrency: the bare server (reads the body, answers 200) and the
@@ -15,12 +16,14 @@
 // --target script (or when the command is not built) a small child calls startWebhookServer on the real
 // store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
 // A full run writes its table into BENCHMARKS.md; --quick (under 30 s) only prints unless --write.
+// --profile <dir> runs the listeners with --cpu-prof into <dir>; --server-module <path> (with --target
+// script) takes startWebhookServer from another build, to measure a proposed change without touching src/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runLoad } from './load.mjs';
 
@@ -32,7 +35,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: 500, child: null, db: null };
+  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, child: null, db: null };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = () => {
@@ -49,13 +52,16 @@ function parseArgs(argv) {
     else if (flag === '--target') o.target = value();
     else if (flag === '--write') o.write = true;
     else if (flag === '--no-write') o.write = false;
+    else if (flag === '--replies') o.replies = Number(value());
+    else if (flag === '--profile') o.profile = value();
+    else if (flag === '--server-module') o.serverModule = value();
     else if (flag === '--child') o.child = value();
     else if (flag === '--db') o.db = value();
     else throw new Error(`unknown option ${flag} (see the comment at the top of bench/webhook-throughput.mjs)`);
   }
   if (!['json', 'form'].includes(o.format)) throw new Error('--format is json or form');
   if (!['auto', 'cli', 'script'].includes(o.target)) throw new Error('--target is auto, cli or script');
-  for (const key of ['concurrency', 'durationS', 'events', 'rounds']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  for (const key of ['concurrency', 'durationS', 'events', 'rounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }
 
@@ -79,9 +85,9 @@ async function bareChild() {
 }
 
 // Stand-in for `webhook serve` when the command is not built: the same server, store and NDJSON log.
-async function listenerChild(db) {
+async function listenerChild(db, serverModule) {
   const { openStore } = await dist('store/open-store.js');
-  const { startWebhookServer } = await dist('webhook/server.js');
+  const { startWebhookServer } = serverModule ? await import(pathToFileURL(resolve(serverModule)).href) : await dist('webhook/server.js');
   const store = openStore(db);
   const server = await startWebhookServer({
     store,
@@ -142,6 +148,24 @@ function rssMb(pid) {
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far; /proc ticks are 10 ms, fine over whole phases. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** One load phase, plus the server's CPU microseconds per answered request. */
+async function measure(server, options) {
+  const before = cpuMs(server.child.pid);
+  const result = await runLoad(options);
+  const after = cpuMs(server.child.pid);
+  return { ...result, cpuUsPerRequest: before === null || after === null || result.completed === 0 ? null : Math.round(((after - before) * 1000) / result.completed) };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -237,7 +261,7 @@ function createTally() {
 
 async function main(o) {
   if (!existsSync(join(ROOT, 'dist', 'webhook', 'server.js'))) throw new Error('dist/webhook/server.js is missing: run `npm run build` first');
-  const useCli = o.target === 'cli' || (o.target === 'auto' && existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')));
+  const useCli = o.target === 'cli' || (o.target === 'auto' && o.serverModule === null && existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')));
   if (o.target === 'cli' && !existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js'))) throw new Error('--target cli: dist/cli/commands/webhook/serve.js is not built');
   const { signWebhookBody } = await dist('webhook/sign.js');
   const { openStore } = await dist('store/open-store.js');
@@ -246,7 +270,9 @@ async function main(o) {
   const log = (line) => process.stderr.write(`${line}\n`);
   const durationMs = o.durationS * 1000;
   const load = { concurrency: o.concurrency };
-  const listenerArgs = (db) => (useCli ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db]);
+  if (o.serverModule !== null && useCli) throw new Error('--server-module needs --target script');
+  const nodeArgs = o.profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(o.profile)}`];
+  const listenerArgs = (db) => [...nodeArgs, ...(useCli ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db, ...(o.serverModule ? ['--server-module', o.serverModule] : [])])];
   const servers = [];
   try {
     log(`webhook bench: ${useCli ? 'built CLI `webhook serve --json`' : 'startWebhookServer child'} vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${o.format} bodies, store in ${workDir}`);
@@ -266,7 +292,7 @@ async function main(o) {
     const rounds = { bare: [], listener: [] };
     for (let round = 1; round <= o.rounds; round += 1) {
       for (const [name, server] of [['bare', bare], ['listener', listener]]) {
-        const result = await runLoad({ url: server.url, makeRequest: request(), ...load, durationMs, ...(name === 'listener' ? { onResponse: tally.onResponse } : {}) });
+        const result = await measure(server, { url: server.url, makeRequest: request(), ...load, durationMs, ...(name === 'listener' ? { onResponse: tally.onResponse } : {}) });
         rounds[name].push(result);
         log(`  round ${round} ${name.padEnd(8)} ${fmt(result)}`);
       }
@@ -275,8 +301,11 @@ async function main(o) {
     const bareBest = best(rounds.bare);
     const listenerBest = best(rounds.listener);
     const halfRate = Math.max(1, Math.round(listenerBest.perSecond / 2));
-    const half = await runLoad({ url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
+    const half = await measure(listener, { url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
     log(`  half load ${halfRate}/s    ${fmt(half)}`);
+    // The same open-loop rate against the bare server: the latency floor this machine gives right now.
+    const halfBare = await measure(bare, { url: bare.url, makeRequest: request(), ...load, rate: halfRate, durationMs });
+    log(`  same rate, bare      ${fmt(halfBare)}`);
     await stopServer(listener);
     const stored1 = countStored(main1.db, openStore);
 
@@ -289,7 +318,7 @@ async function main(o) {
     const samples = [{ s: 0, rss: rssMb(memListener.child.pid), done: 0 }];
     let memDone = 0;
     const sampler = setInterval(() => samples.push({ s: samples.length, rss: rssMb(memListener.child.pid), done: memDone }), 1000);
-    const memResult = await runLoad({
+    const memResult = await measure(memListener, {
       url: memListener.url, makeRequest: memRequest, ...load, requests: o.events,
       onResponse: (status, text, i) => { memDone += 1; memTally.onResponse(status, text, i); },
     });
@@ -302,7 +331,7 @@ async function main(o) {
     const results = {
       target: useCli ? 'cli' : 'script', concurrency: o.concurrency, durationS: o.durationS, format: o.format,
       bare: bareBest, listener: listenerBest, rounds, ratio: listenerBest.perSecond / bareBest.perSecond,
-      half: { rate: halfRate, ...half },
+      half: { rate: halfRate, ...half }, halfBare,
       memory: { events: o.events, run: memResult, ...memorySummary(samples) },
       verify: [
         { store: 'throughput', acknowledged: tally.acked, storedAcked: tally.stored, duplicates: tally.duplicates, non2xx: tally.non2xx, rows: stored1 },
@@ -341,7 +370,7 @@ function machine() {
   return { cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
 }
 
-const fmt = (r) => `${String(r.perSecond).padStart(6)} ok/s  p50 ${r.p50} ms  p99 ${r.p99} ms  max ${r.max} ms  statuses ${JSON.stringify(r.statuses)}${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
+const fmt = (r) => `${String(r.perSecond).padStart(6)} ok/s  cpu ${r.cpuUsPerRequest ?? '?'} us/req  p50 ${r.p50} ms  p99 ${r.p99} ms  max ${r.max} ms  statuses ${JSON.stringify(r.statuses)}${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
 
 function renderTable(r, o) {
   const pct = (x) => `${Math.round(x * 1000) / 10}%`;
@@ -354,7 +383,8 @@ function renderTable(r, o) {
     '| --- | ---: | ---: | --- | --- |',
     `| events/s at concurrency ${r.concurrency} | ${r.bare.perSecond} | ${r.listener.perSecond} | ≥ 60% of bare | ${pct(r.ratio)}: ${yes(r.ratio >= 0.6)} |`,
     `| p50 / p99 at that load (ms) | ${r.bare.p50} / ${r.bare.p99} | ${r.listener.p50} / ${r.listener.p99} | | |`,
-    `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | | ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
+    `| server CPU per request (µs, user+sys) | ${r.bare.cpuUsPerRequest ?? 'n/a'} | ${r.listener.cpuUsPerRequest ?? 'n/a'} | | |`,
+    `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | ${r.halfBare.p50} / ${r.halfBare.p99} | ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
     `| RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB) | | ${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end} | flat | ${r.memory.flat === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${yes(r.memory.flat)}`} |`,
     `| that run: events/s, p99 (ms) | | ${r.memory.run.perSecond}, ${r.memory.run.p99} | | |`,
     ...r.verify.map((v) => `| ${v.store} store: 2xx answers / stored per answers / rows in store | | ${v.acknowledged} / ${v.storedAcked} / ${v.rows} | equal, no non-2xx | ${yes(v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0)}${v.non2xx ? ` (${v.non2xx} non-2xx)` : ''} |`),
@@ -380,7 +410,7 @@ function writeSection(table) {
 const options = parseArgs(process.argv.slice(2));
 try {
   if (options.child === 'bare') await bareChild();
-  else if (options.child === 'listener') await listenerChild(options.db);
+  else if (options.child === 'listener') await listenerChild(options.db, options.serverModule);
   else await main(options);
 } catch (error) {
   process.stderr.write(`webhook bench: ${error instanceof Error ? error.message : String(error)}\n`);
