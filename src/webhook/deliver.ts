@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import { retryAfterMs } from '../smtp2go/api-response.js';
 import { signWebhookBody } from './sign.js';
 import { createPacer, createSlots, type Pacer, type Slots } from './replay/limits.js';
 
@@ -120,7 +121,7 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
   const pacer: Pacer | null = options.ratePerSecond == null ? null : createPacer(options.ratePerSecond, clock);
   const path = `${url.pathname}${url.search}`;
 
-  async function attemptOnce(payload: DeliveryPayload): Promise<{ status: number | null; text: string; error: string | null; ms: number }> {
+  async function attemptOnce(payload: DeliveryPayload): Promise<{ status: number | null; text: string; error: string | null; ms: number; retryAfter: string | null }> {
     if (pacer !== null) await pacer.acquire();
     const headers: Record<string, string> = { 'content-type': payload.contentType, 'user-agent': 'smtp2go-portal-replay' };
     if (target.sign === 'hmac') headers['x-smtp2go-signature'] = signWebhookBody(payload.rawBody, target.secret as string, Math.floor(clock.now() / 1000));
@@ -129,10 +130,17 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
     try {
       const response = await dispatcher.request({ origin: url.origin, path, method: 'POST', headers, body: payload.rawBody, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       const text = await response.body.text();
-      return { status: response.statusCode, text, error: null, ms: Math.round(performance.now() - started) };
+      const retryAfter = response.headers['retry-after'];
+      return { status: response.statusCode, text, error: null, ms: Math.round(performance.now() - started), retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
     } catch (error) {
-      return { status: null, text: '', error: describeError(error), ms: Math.round(performance.now() - started) };
+      return { status: null, text: '', error: describeError(error), ms: Math.round(performance.now() - started), retryAfter: null };
     }
+  }
+
+  // A listener's Retry-After is honoured, up to a minute: past that, giving up and reporting is more useful.
+  function retryDelay(attempt: number, retryAfter: string | null): number {
+    const asked = retryAfter === null ? null : retryAfterMs({ 'retry-after': retryAfter }, clock.now());
+    return Math.max(deliveryBackoffMs(attempt, policy, clock.random), Math.min(asked ?? 0, 60_000));
   }
 
   async function deliverInSlot(payload: DeliveryPayload): Promise<DeliveryResult> {
@@ -142,7 +150,7 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
       const retryable = !ok && (answer.status === null || isRetryableDeliveryStatus(answer.status));
       const last = ok || !retryable || attempt >= policy.maxAttempts;
       const error = ok ? null : (answer.error ?? `HTTP ${answer.status}`);
-      const retryInMs = last ? null : deliveryBackoffMs(attempt, policy, clock.random);
+      const retryInMs = last ? null : retryDelay(attempt, answer.retryAfter);
       options.onAttempt?.({ attempt, status: answer.status, error, ms: answer.ms, retryInMs });
       if (last) {
         return { ok, status: answer.status, ms: answer.ms, attempts: attempt, duplicate: ok && saysDuplicate(answer.text), body: ok ? null : trimBody(answer.text), error };

@@ -96,6 +96,15 @@ describe('retries', () => {
     await b.close();
   });
 
+  it("waits at least the listener's Retry-After", async () => {
+    const target = await scripted((index) => ({ status: index === 0 ? 429 : 200, headers: { 'retry-after': '7' } }));
+    const clock = fakeClock(0);
+    const client = createDeliveryClient({ url: target.url, sign: 'none', secret: null }, { clock });
+    expect((await client.deliver({ rawBody: '{}', contentType: JSON_TYPE })).ok).toBe(true);
+    await client.close();
+    expect(clock.sleeps).toEqual([7000]);
+  });
+
   it('connection refused is retried, then reported without a status', async () => {
     const port = await freePort();
     const client = createDeliveryClient({ url: `http://127.0.0.1:${port}/hook`, sign: 'none', secret: null }, { clock: fakeClock(0), retry: { maxAttempts: 2 } });

@@ -76,7 +76,7 @@ export interface ScriptedServer {
 }
 
 /** A plain node:http target whose answers the test scripts (status per request number). */
-export function useScriptedServers(): (answer: (index: number, request: { headers: IncomingMessage['headers']; body: string }) => { status: number; body?: string; delayMs?: number }) => Promise<ScriptedServer> {
+export function useScriptedServers(): (answer: (index: number, request: { headers: IncomingMessage['headers']; body: string }) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> }) => Promise<ScriptedServer> {
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
@@ -95,7 +95,7 @@ export function useScriptedServers(): (answer: (index: number, request: { header
         const reply = answer(index, request);
         setTimeout(() => {
           inFlight -= 1;
-          res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body ?? JSON.stringify({ status: reply.status < 300 ? 'ok' : 'error', stored: 1, duplicates: 0 }));
+          res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? JSON.stringify({ status: reply.status < 300 ? 'ok' : 'error', stored: 1, duplicates: 0 }));
         }, reply.delayMs ?? 0);
       });
     });
