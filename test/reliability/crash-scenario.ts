@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { generateEvents, seededRandom, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
+import { spawnListener } from './listener-process.js';
+import { readStoredIds } from './store-probe.js';
+
+export const CRASH_SECRET = 'reliability-secret-0123456789abcdef';
+
+export interface CrashFigures {
+  seed: number;
+  sent: number;
+  killedAfterAcks: number;
+  ackedBeforeKill: number;
+  /** Acknowledged before the kill but missing from the store right after it: must be 0. */
+  lostAcked: number;
+  /** Rows on disk right after the kill that the client never saw acknowledged (in flight at the kill). */
+  storedUnacked: number;
+  resent: number;
+  resendRounds: number;
+  finalRows: number;
+  /** Ids stored more than once: must be 0. */
+  duplicateRows: number;
+  /** Sent ids missing from the final store: must be 0. */
+  missing: number;
+  /** Stored ids that were never sent: must be 0. */
+  unexpected: number;
+  firstRunStatuses: string;
+  eventsPerSecond: number;
+}
+
+/**
+ * Signed events at full speed to the built listener; SIGKILL once a random share (20-80%) has been
+ * acknowledged; then, before any restart, every acknowledged event must already be on disk. A restarted
+ * listener gets everything not acknowledged, and the final store must equal the sent set, once each.
+ */
+export async function runCrashScenario(dir: string, options: { count: number; seed: number; concurrency?: number }): Promise<CrashFigures> {
+  const dbPath = join(dir, 'portal.db');
+  const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+  const random = seededRandom(options.seed);
+  const events = generateEvents(options.count, { seed: options.seed, runId: options.seed.toString(16) });
+  const killAt = Math.floor(options.count * (0.2 + 0.6 * random()));
+
+  const first = await spawnListener({ dbPath, env });
+  let answered = 0;
+  let killed = false;
+  const run = await sendEvents(first.url, events, {
+    secret: CRASH_SECRET,
+    concurrency: options.concurrency ?? 64,
+    stop: () => killed,
+    onAnswer: (_event, status) => {
+      if (status !== null && status < 300) answered += 1;
+      if (!killed && answered >= killAt) {
+        killed = true;
+        first.child.kill('SIGKILL');
+      }
+    },
+  });
+  const exit = await first.kill('SIGKILL');
+  if (exit.signal !== 'SIGKILL') throw new Error(`the listener was not killed by SIGKILL: ${JSON.stringify(exit)}`);
+
+  const afterKill = readStoredIds(dbPath);
+  const lostAcked = [...run.acked].filter((id) => afterKill.counts.get(id) !== 1).length;
+  const storedUnacked = [...afterKill.counts.keys()].filter((id) => !run.acked.has(id)).length;
+
+  const second = await spawnListener({ dbPath, env });
+  const acked = new Set(run.acked);
+  let resent = 0;
+  let rounds = 0;
+  try {
+    for (; rounds < 3; rounds++) {
+      const todo: GeneratedEvent[] = events.filter((event) => !acked.has(event.id));
+      if (todo.length === 0) break;
+      resent += todo.length;
+      const retry = await sendEvents(second.url, todo, { secret: CRASH_SECRET, concurrency: options.concurrency ?? 64 });
+      for (const id of retry.acked) acked.add(id);
+    }
+  } finally {
+    await second.kill('SIGTERM');
+  }
+
+  const final = readStoredIds(dbPath);
+  const sentIds = new Set(events.map((event) => event.id));
+  return {
+    seed: options.seed,
+    sent: events.length,
+    killedAfterAcks: killAt,
+    ackedBeforeKill: run.acked.size,
+    lostAcked,
+    storedUnacked,
+    resent,
+    resendRounds: rounds,
+    finalRows: final.rows,
+    duplicateRows: [...final.counts.values()].filter((n) => n > 1).length,
+    missing: [...sentIds].filter((id) => !final.counts.has(id)).length,
+    unexpected: [...final.counts.keys()].filter((id) => !sentIds.has(id)).length,
+    firstRunStatuses: statusSummary(run.statuses) + (run.errors > 0 ? ` no-answer×${run.errors}` : ''),
+    eventsPerSecond: Math.round(run.acked.size / (run.elapsedMs / 1000)),
+  };
+}
