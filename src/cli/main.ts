@@ -1,23 +1,27 @@
-import { CommanderError } from 'commander';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, isPortalError } from '../core/errors.js';
 import { loadDotEnv } from '../core/dotenv.js';
 import type { CliIo } from './context.js';
 import { createOutput, loadPainters, type Painters } from './output.js';
-import { createProgram } from './program.js';
+import { tryStatsReplyFast } from './stats-reply-fast.js';
 
 /** The only error boundary: every failure becomes one line (or one JSON error) and an exit code. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   try {
     loadDotEnv(io.cwd, io.env);
+    // commander and the command registry are loaded only when needed: `stats --reply` has a start-up
+    // budget of 1.5x a bare `node -e 0` (issue 6) and answers without them.
+    if (await tryStatsReplyFast(args, io)) return EXIT_OK;
+    const { createProgram } = await import('./program.js');
     await createProgram(io).parseAsync(args, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
-    return renderFailure(error, io, json, await loadPainters(io, io.env, json));
+    const { CommanderError } = await import('commander');
+    return renderFailure(error, io, json, await loadPainters(io, io.env, json), CommanderError);
   }
 }
 
-function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Painters): number {
+function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Painters, CommanderError: typeof import('commander').CommanderError): number {
   const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_OK;

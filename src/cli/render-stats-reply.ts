@@ -1,24 +1,21 @@
-import Table from 'cli-table3';
 import type { ReplyStats } from '../operations/stats.js';
 import type { Output } from './output.js';
+import { renderTable } from './render-stats-table.js';
 import { createTimeFormatter, NONE } from './render-stats-time.js';
-
-function table(output: Output, head: string[]): Table.Table {
-  return new Table({ head, style: { head: output.color.level > 0 ? ['cyan'] : [], border: [] } });
-}
 
 /** `stats --reply` for people: summary, recipients, clicks, then the timeline oldest first. */
 export function renderReplyStats(output: Output, stats: ReplyStats, timeZone: string): void {
   const d = stats.document;
   const time = createTimeFormatter(timeZone);
   const sent = d.sent_at;
-  const title = `Reply ${d.reply_id}${d.ticket_id === null ? '' : ` (ticket ${d.ticket_id})`}${stats.subject === null ? '' : `: ${stats.subject}`}`;
-  output.line(output.color.bold(title));
-  output.line(`Times in ${time.timeZone}.`);
+  const head = (text: string) => output.color.bold(text);
+  const table = (rows: string[][], columns?: string[]) =>
+    output.line(renderTable(rows, { ...(columns === undefined ? {} : { head: columns }), paintHead: (text) => output.color.dim(text) }));
 
-  const summary = table(output, ['', '']);
-  const bounce = d.bounced_at === null ? NONE : `${time.since(d.bounced_at, sent)}${[d.bounce_type, d.bounce_reason].some((v) => v !== null) ? ` — ${[d.bounce_type, d.bounce_reason].filter((v) => v !== null).join(': ')}` : ''}`;
-  summary.push(
+  output.line(head(`Reply ${d.reply_id}${d.ticket_id === null ? '' : ` (ticket ${d.ticket_id})`}${stats.subject === null ? '' : `: ${stats.subject}`}`));
+  output.line(`Times in ${time.timeZone}.`);
+  const bounceWhy = [d.bounce_type, d.bounce_reason].filter((v) => v !== null).join(': ');
+  const rows = [
     ['status', statusColor(output, d.status, stats.statusText)],
     ['transport', d.transport + (stats.send.fallbackReason === null ? '' : ` (relay because: ${stats.send.fallbackReason})`)],
     ['SMTP2Go email id', d.smtp2go_email_id ?? NONE],
@@ -30,38 +27,43 @@ export function renderReplyStats(output: Output, stats: ReplyStats, timeZone: st
     ['opens', String(d.open_count)],
     ['first clicked', time.since(d.clicked_at, sent)],
     ['clicks', String(d.click_count)],
-    ['bounced', bounce],
+    ['bounced', d.bounced_at === null ? NONE : `${time.since(d.bounced_at, sent)}${bounceWhy === '' ? '' : ` — ${bounceWhy}`}`],
     ['spam', time.since(d.spam_at, sent)],
     ['rejected', time.since(d.rejected_at, sent)],
     ['unsubscribed', time.since(d.unsubscribed_at, sent)],
-  );
-  if (stats.send.lastError !== null) summary.push(['send error', stats.send.lastError]);
-  output.line(summary.toString());
+  ];
+  if (stats.send.lastError !== null) rows.push(['send error', stats.send.lastError]);
+  table(rows);
 
   if (d.recipients.length > 0) {
-    output.line('Recipients');
-    const recipients = table(output, ['recipient', 'role', 'status', 'delivered', 'opened', 'opens', 'clicks', 'last event']);
-    for (const r of d.recipients) {
-      recipients.push([r.email, r.role, statusColor(output, r.status, r.status), time.at(r.delivered_at), time.at(r.opened_at), String(r.open_count), String(r.click_count), r.last_event_type === null ? NONE : `${r.last_event_type} ${time.at(r.last_event_at)}`]);
-    }
-    output.line(recipients.toString());
+    output.line('');
+    output.line(head('Recipients'));
+    table(
+      d.recipients.map((r) => [
+        r.email, r.role, statusColor(output, r.status, r.status), time.at(r.delivered_at), time.at(r.opened_at), String(r.open_count),
+        String(r.click_count), r.bounced_at === null ? NONE : `${r.bounce_type ?? 'bounce'} ${time.at(r.bounced_at)}`,
+        r.last_event_type === null ? NONE : `${r.last_event_type} ${time.at(r.last_event_at)}`,
+      ]),
+      ['recipient', 'role', 'status', 'delivered', 'first opened', 'opens', 'clicks', 'bounced', 'last event'],
+    );
   }
 
   if (d.clicks.length > 0) {
-    output.line('Clicks');
-    const clicks = table(output, ['url', 'time', 'recipient']);
-    for (const c of d.clicks) clicks.push([c.url ?? NONE, time.since(c.clicked_at, sent), c.recipient ?? NONE]);
-    output.line(clicks.toString());
+    output.line('');
+    output.line(head('Clicks'));
+    table(d.clicks.map((c) => [c.url ?? NONE, time.since(c.clicked_at, sent), c.recipient ?? NONE]), ['url', 'time', 'recipient']);
   }
 
+  output.line('');
   if (d.events.length === 0) {
     output.line(d.transport === 'pending' ? 'No events yet: the reply has not been sent.' : 'No events from SMTP2Go yet.');
     return;
   }
-  output.line('Timeline (oldest first)');
-  const timeline = table(output, ['time', 'type', 'recipient', 'detail']);
-  for (const e of d.events) timeline.push([time.since(e.at, sent), e.type, e.recipient ?? NONE, e.url ?? e.detail ?? '']);
-  output.line(timeline.toString());
+  output.line(head('Timeline (oldest first)'));
+  table(
+    d.events.map((e, i) => [time.since(e.at, sent), e.type, e.recipient ?? NONE, [e.url, stats.eventBounceTypes[i] ?? null, e.detail].filter((part) => part !== null && part !== '').join(' — ')]),
+    ['time', 'type', 'recipient', 'detail'],
+  );
 }
 
 const BAD = new Set(['bounced', 'spam', 'rejected', 'unsubscribed', 'failed']);

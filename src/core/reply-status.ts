@@ -31,6 +31,8 @@ export interface StatusColumns {
   rejected_at: string | null;
   unsubscribed_at: string | null;
   resubscribed_at?: string | null;
+  /** 'hard' | 'soft' (a soft bounce followed by a delivery is not a bounce any more). */
+  bounce_type?: string | null;
   /** reply_recipients.send_status: what the send path recorded ('sent' | 'failed' | 'ambiguous'). */
   send_status?: string | null;
 }
@@ -46,8 +48,17 @@ export function topStatus(statuses: Iterable<ReplyStatus>): ReplyStatus {
   return best;
 }
 
+/**
+ * True when the row's bounce still stands. SMTP2Go keeps retrying after a soft bounce (a full mailbox, a
+ * greylisting server), so a delivery after it means the mail got through; a hard bounce is final.
+ */
+export function bounceStands(row: Pick<StatusColumns, 'bounced_at' | 'bounce_type' | 'delivered_at'>): boolean {
+  if (row.bounced_at === null) return false;
+  return !(row.bounce_type === 'soft' && row.delivered_at !== null && row.delivered_at > row.bounced_at);
+}
+
 export function recipientStatus(row: StatusColumns): ReplyStatus {
-  if (row.bounced_at !== null) return 'bounced';
+  if (bounceStands(row)) return 'bounced';
   if (row.spam_at !== null) return 'spam';
   if (row.rejected_at !== null) return 'rejected';
   // A later resubscribe undoes the unsubscribe (ISO-8601 UTC strings compare as times).
@@ -74,9 +85,11 @@ export interface ReplyStatusSummary {
   text: string;
 }
 
-export function summarizeReplyStatus(reply: StatusColumns, recipients: readonly StatusColumns[]): ReplyStatusSummary {
+export function summarizeReplyStatus(reply: StatusColumns & { transport?: string }, recipients: readonly StatusColumns[]): ReplyStatusSummary {
   if (recipients.length === 0) {
-    const status = recipientStatus(reply);
+    const own = recipientStatus(reply);
+    // Without recipient rows the send path's verdict lives on the reply itself.
+    const status = own === 'pending' && reply.transport === 'failed' ? 'failed' : own;
     return { status, mixed: false, text: status };
   }
   const statuses = recipients.map(recipientStatus);

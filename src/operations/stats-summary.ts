@@ -1,12 +1,14 @@
 import { UsageError } from '../core/errors.js';
-import { localDay } from '../core/time-zone.js';
+import { offsetSpans } from '../core/time-zone.js';
 import type { Store } from '../store/open-store.js';
 import {
-  selectLatencies,
+  selectRecipientCounts,
+  selectReplyCounts,
+  selectReplyTimeRange,
   selectUnlinkedCounts,
-  selectWindowCounts,
   type CountsRow,
-  type LatencyKind,
+  type Grouping,
+  type ReplyCountsRow,
   type StatsGrouping,
   type WindowBounds,
 } from '../store/stats-window-queries.js';
@@ -73,13 +75,25 @@ export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Sto
   if (options.since !== null && options.until !== null && options.since >= options.until) {
     throw new UsageError(`--since (${options.since.toISOString()}) is not before --until (${options.until.toISOString()})`);
   }
+  const db = deps.store;
   const bounds: WindowBounds = { since: options.since?.toISOString() ?? null, until: options.until?.toISOString() ?? null };
-  const keyOf = groupKeyMapper(options);
-  const latencies = { delivered: latencyGroups(deps.store, bounds, options.by, 'delivered', keyOf), opened: latencyGroups(deps.store, bounds, options.by, 'opened', keyOf) };
-  const totalRow = selectWindowCounts(deps.store, bounds, 'none')[0] ?? emptyCounts('');
-  const total = figures(totalRow, latencies.delivered.all, latencies.opened.all);
-  const groups = options.by === 'none' ? [] : groupFigures(selectWindowCounts(deps.store, bounds, options.by), keyOf, latencies, options.by);
-  const unlinkedRows = selectUnlinkedCounts(deps.store, bounds);
+  const grouping = groupingFor(db, bounds, options);
+  const replyRows = selectReplyCounts(db, bounds, grouping);
+  const recipientRows = selectRecipientCounts(db, bounds, grouping);
+  // One pass over the recipients serves both the groups and the total: every grouping puts each recipient
+  // in exactly one group. Replies too, except by domain (a reply to two domains is in both), so that total
+  // is counted apart, which is cheap.
+  const replyTotal = options.by === 'domain' ? selectReplyCounts(db, bounds, { by: 'none' })[0] : mergeReplyCounts(replyRows);
+  const total = figures(replyTotal, mergeRecipientCounts(recipientRows));
+  let groups: StatsSummary['groups'] = [];
+  if (options.by !== 'none') {
+    const replies = new Map(replyRows.map((row) => [row.key, row]));
+    const recipients = new Map(recipientRows.map((row) => [row.key, row]));
+    groups = [...new Set([...replies.keys(), ...recipients.keys()])].map((key) => ({ key, ...figures(replies.get(key), recipients.get(key)) }));
+    if (options.by === 'domain') groups.sort((a, b) => b.recipients - a.recipients || a.key.localeCompare(b.key));
+    else groups.sort((a, b) => a.key.localeCompare(b.key));
+  }
+  const unlinkedRows = selectUnlinkedCounts(db, bounds);
   return {
     since: bounds.since,
     until: bounds.until,
@@ -91,70 +105,40 @@ export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Sto
   };
 }
 
-/** Maps SQL group keys to shown ones: quarter-hour buckets become the operator's local day. */
-function groupKeyMapper(options: StatsSummaryOptions): (key: string) => string {
-  if (options.by !== 'day') return (key) => key;
-  const days = new Map<string, string>();
-  return (key) => {
-    let day = days.get(key);
-    if (day === undefined) days.set(key, (day = localDay(new Date(`${key}:00Z`), options.timeZone)));
-    return day;
-  };
+/** `day` folds UTC times into the operator's local days, with the zone's offsets over the window's replies. */
+function groupingFor(db: Store, bounds: WindowBounds, options: StatsSummaryOptions): Grouping {
+  if (options.by !== 'day') return { by: options.by };
+  const range = selectReplyTimeRange(db, bounds);
+  if (range.first === null || range.last === null) return { by: 'day', offsets: [] };
+  return { by: 'day', offsets: offsetSpans(options.timeZone, new Date(range.first), new Date(range.last)) };
 }
 
-interface LatencyGroups {
-  all: number[];
-  byKey: Map<string, number[]>;
+function mergeReplyCounts(rows: ReplyCountsRow[]): ReplyCountsRow {
+  const total: ReplyCountsRow = { key: '', replies: 0, replies_sent: 0, replies_relayed: 0 };
+  for (const row of rows) for (const field of ['replies', 'replies_sent', 'replies_relayed'] as const) total[field] += row[field] ?? 0;
+  return total;
 }
 
-function latencyGroups(db: Store, bounds: WindowBounds, by: StatsGrouping, kind: LatencyKind, keyOf: (key: string) => string): LatencyGroups {
-  const all: number[] = [];
-  const byKey = new Map<string, number[]>();
-  for (const [rawKey, ms] of selectLatencies(db, bounds, by, kind)) {
-    all.push(ms);
-    const key = keyOf(rawKey);
-    const list = byKey.get(key);
-    if (list === undefined) byKey.set(key, [ms]);
-    else list.push(ms);
-  }
-  return { all, byKey };
+function mergeRecipientCounts(rows: CountsRow[]): CountsRow | undefined {
+  if (rows.length <= 1) return rows[0];
+  const total = { key: '', to_delivered: null, to_opened: null, ...Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, 0])) } as CountsRow;
+  for (const row of rows) for (const field of RECIPIENT_FIELDS) total[field] += row[field] ?? 0;
+  const join = (parts: Array<string | null>) => parts.filter((part) => part !== null && part !== '').join(',') || null;
+  total.to_delivered = join(rows.map((row) => row.to_delivered));
+  total.to_opened = join(rows.map((row) => row.to_opened));
+  return total;
 }
 
-function groupFigures(
-  rows: CountsRow[],
-  keyOf: (key: string) => string,
-  latencies: { delivered: LatencyGroups; opened: LatencyGroups },
-  by: StatsGrouping,
-): StatsSummary['groups'] {
-  // Day buckets fold into days by summing: a reply sits in exactly one bucket, so its distinct counts add up.
-  const merged = new Map<string, CountsRow>();
-  for (const row of rows) {
-    const key = keyOf(row.key);
-    const into = merged.get(key);
-    if (into === undefined) merged.set(key, { ...row, key });
-    else for (const field of COUNT_FIELDS) into[field] += row[field];
-  }
-  const groups = [...merged.values()].map((row) => ({
-    key: row.key,
-    ...figures(row, latencies.delivered.byKey.get(row.key) ?? [], latencies.opened.byKey.get(row.key) ?? []),
-  }));
-  if (by === 'domain') return groups.sort((a, b) => b.recipients - a.recipients || a.key.localeCompare(b.key));
-  return groups.sort((a, b) => a.key.localeCompare(b.key));
-}
-
-const COUNT_FIELDS = [
-  'replies', 'replies_sent', 'replies_relayed', 'recipients', 'sent', 'delivered', 'opened', 'clicked', 'bounced',
-  'bounced_hard', 'bounced_soft', 'spam', 'rejected', 'unsubscribed', 'failed',
+const RECIPIENT_FIELDS = [
+  'recipients', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'bounced_hard', 'bounced_soft', 'spam', 'rejected', 'unsubscribed', 'failed',
 ] as const satisfies ReadonlyArray<keyof CountsRow>;
 
-function emptyCounts(key: string): CountsRow {
-  return { key, ...(Object.fromEntries(COUNT_FIELDS.map((field) => [field, 0])) as Omit<CountsRow, 'key'>) };
-}
-
-function figures(raw: CountsRow, delivered: number[], opened: number[]): StatsFigures {
-  // SUM() over no rows is NULL in SQL.
-  const c = Object.fromEntries(COUNT_FIELDS.map((field) => [field, raw[field] ?? 0])) as Omit<CountsRow, 'key'>;
+function figures(replyRow: ReplyCountsRow | undefined, recipientRow: CountsRow | undefined): StatsFigures {
+  // SUM() over no rows is NULL in SQL; a group can also have replies but no recipient rows.
+  const c = Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, recipientRow?.[field] ?? 0])) as Record<(typeof RECIPIENT_FIELDS)[number], number>;
+  const r = { replies: replyRow?.replies ?? 0, replies_sent: replyRow?.replies_sent ?? 0, replies_relayed: replyRow?.replies_relayed ?? 0 };
   return {
+    ...r,
     ...c,
     rates: {
       delivered: rate(c.delivered, c.sent),
@@ -165,11 +149,16 @@ function figures(raw: CountsRow, delivered: number[], opened: number[]): StatsFi
       rejected: rate(c.rejected, c.sent),
       unsubscribed: rate(c.unsubscribed, c.delivered),
       failed: rate(c.failed, c.recipients),
-      fallback_to_relay: rate(c.replies_relayed, c.replies_sent),
+      fallback_to_relay: rate(r.replies_relayed, r.replies_sent),
     },
-    send_to_delivered: latency(delivered),
-    send_to_first_open: latency(opened),
+    send_to_delivered: latency(unpack(recipientRow?.to_delivered)),
+    send_to_first_open: latency(unpack(recipientRow?.to_opened)),
   };
+}
+
+function unpack(packed: string | null | undefined): Float64Array {
+  if (packed === null || packed === undefined || packed === '') return new Float64Array(0);
+  return Float64Array.from(packed.split(','), Number);
 }
 
 export function rate(count: number, of: number): Rate {
@@ -177,7 +166,7 @@ export function rate(count: number, of: number): Rate {
 }
 
 /** Nearest-rank percentiles: always a value that was actually observed. */
-export function latency(values: number[]): Latency {
+export function latency(values: ArrayLike<number>): Latency {
   if (values.length === 0) return { count: 0, p50_ms: null, p95_ms: null };
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? null;

@@ -4,8 +4,6 @@ import type { Store } from '../store/open-store.js';
 import type { ReplyRow } from '../store/replies.js';
 import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
 
-export { runStatsSummary, type StatsSummary, type StatsSummaryOptions, type StatsFigures, type Rate, type Latency } from './stats-summary.js';
-
 export interface RecipientStats {
   email: string;
   role: string;
@@ -67,6 +65,8 @@ export interface ReplyStats {
   /** "opened", or "delivered to 2 of 3, bounced 1" when the recipients differ. */
   statusText: string;
   subject: string | null;
+  /** The bounce type of each event in `document.events` (null for other events), for the human timeline. */
+  eventBounceTypes: Array<string | null>;
   send: { outcome: string | null; fallbackReason: string | null; lastError: string | null };
 }
 
@@ -76,7 +76,7 @@ export interface ReplyStatsOptions {
 
 export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }): ReplyStats {
   const reply = selectReply(deps.store, options.replyId);
-  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'list replies with `stats`, or check --db');
+  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'check the reply id, and --db or SMTP2GO_PORTAL_DB');
   const recipients = selectRecipients(deps.store, reply.id);
   const events = selectEvents(deps.store, reply.id);
   const summary = summarizeReplyStatus(reply, recipients);
@@ -84,6 +84,7 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
     document: replyDocument(reply, recipients, events, summary.status),
     statusText: summary.text,
     subject: reply.subject,
+    eventBounceTypes: events.map((e) => e.bounce_type),
     send: { outcome: reply.send_outcome, fallbackReason: reply.fallback_reason, lastError: reply.last_error },
   };
 }

@@ -6,23 +6,19 @@ export type StatsGrouping = 'none' | 'day' | 'transport' | 'domain';
 /** A reply belongs to the window by when it was sent, or created when it never was (a failed send). */
 const REPLY_TIME = 'COALESCE(t.sent_at, t.created_at)';
 
-// For `day`, rows are grouped by quarter hour in SQL ("2026-11-24T10:45") and folded into the
-// operator's local days by the caller: every real UTC offset is a whole number of quarter hours.
-const GROUP_KEYS: Record<StatsGrouping, string> = {
-  none: `''`,
-  day: `substr(${REPLY_TIME}, 1, 14) || printf('%02d', CAST(substr(${REPLY_TIME}, 15, 2) AS INTEGER) / 15 * 15)`,
-  transport: 't.transport',
-  domain: `lower(substr(r.email, instr(r.email, '@') + 1))`,
-};
-
 const WINDOW = `(@since IS NULL OR ${REPLY_TIME} >= @since) AND (@until IS NULL OR ${REPLY_TIME} < @until)`;
 
 // A recipient counts as sent once our send path or any SMTP2Go event says the mail left.
 const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.delivered_at, r.bounced_at, r.rejected_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL)`;
 // Opens, clicks, complaints and unsubscribes all happen in the mailbox, so they imply delivery.
 const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
+// As in core/reply-status bounceStands: a soft bounce followed by a delivery does not count as a bounce.
+const BOUNCED = `(r.bounced_at IS NOT NULL AND NOT (IFNULL(r.bounce_type, '') = 'soft' AND IFNULL(r.delivered_at, '') > r.bounced_at))`;
 // The relay carried the reply because the API could not (fallback_reason set), not because it was asked to.
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL)`;
+// The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
+const SEND_TIME = 'COALESCE(r.sent_at, t.sent_at)';
+const millisSinceSend = (column: string) => `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
 
 export interface WindowBounds {
   /** ISO-8601 UTC, inclusive; null for no lower bound. */
@@ -31,11 +27,39 @@ export interface WindowBounds {
   until: string | null;
 }
 
+/** One stretch of constant UTC offset in the operator's zone: up to `until` (exclusive; null = onwards). */
+export interface OffsetSpan {
+  until: string | null;
+  offsetMinutes: number;
+}
+
+/** How to group: by the operator's local day needs the zone's offsets over the window. */
+export type Grouping = { by: 'none' | 'transport' | 'domain' } | { by: 'day'; offsets: OffsetSpan[] };
+
+function groupKey(grouping: Grouping, params: Record<string, unknown>): string {
+  switch (grouping.by) {
+    case 'none':
+      return `''`;
+    case 'transport':
+      return 't.transport';
+    case 'domain':
+      return `lower(substr(r.email, instr(r.email, '@') + 1))`;
+    case 'day': {
+      // The local date, shifted by the offset in force at that instant (DST changes inside the window included).
+      const shift = (span: OffsetSpan) => `date(${REPLY_TIME}, '${span.offsetMinutes >= 0 ? '+' : ''}${Math.trunc(span.offsetMinutes)} minutes')`;
+      const spans = grouping.offsets.length > 0 ? grouping.offsets : [{ until: null, offsetMinutes: 0 }];
+      const cases = spans.slice(0, -1).map((span, i) => {
+        params[`until_${i}`] = span.until;
+        return `WHEN ${REPLY_TIME} < @until_${i} THEN ${shift(span)}`;
+      });
+      const last = shift(spans[spans.length - 1] as OffsetSpan);
+      return cases.length === 0 ? last : `CASE ${cases.join(' ')} ELSE ${last} END`;
+    }
+  }
+}
+
 export interface CountsRow {
   key: string;
-  replies: number;
-  replies_sent: number;
-  replies_relayed: number;
   recipients: number;
   sent: number;
   delivered: number;
@@ -48,51 +72,70 @@ export interface CountsRow {
   rejected: number;
   unsubscribed: number;
   failed: number;
+  /** Comma-separated milliseconds from send to delivery / first open, one per recipient (null when none). */
+  to_delivered: string | null;
+  to_opened: string | null;
 }
 
-/** Recipient-level counts (SMTP2Go tracks each recipient) plus reply-level ones, per group key. */
-export function selectWindowCounts(db: Store, bounds: WindowBounds, by: StatsGrouping): CountsRow[] {
+/**
+ * Recipient-level counts (SMTP2Go tracks each recipient) and the send-to-delivery/open latencies, per group,
+ * in one pass over replies and recipients. The latencies come back packed as text: far cheaper than one
+ * JavaScript row per recipient on a large store.
+ */
+export function selectRecipientCounts(db: Store, bounds: WindowBounds, grouping: Grouping): CountsRow[] {
+  const params: Record<string, unknown> = { ...bounds };
+  const key = groupKey(grouping, params);
   return prepared(
     db,
-    `SELECT ${GROUP_KEYS[by]} AS key,
-            COUNT(DISTINCT t.id) AS replies,
-            COUNT(DISTINCT CASE WHEN t.sent_at IS NOT NULL THEN t.id END) AS replies_sent,
-            COUNT(DISTINCT CASE WHEN ${RELAYED} THEN t.id END) AS replies_relayed,
+    `SELECT ${key} AS key,
             COUNT(*) AS recipients,
             SUM(${SENT}) AS sent,
             SUM(${DELIVERED}) AS delivered,
             SUM(r.opened_at IS NOT NULL OR r.clicked_at IS NOT NULL) AS opened,
             SUM(r.clicked_at IS NOT NULL) AS clicked,
-            SUM(r.bounced_at IS NOT NULL) AS bounced,
-            SUM(r.bounced_at IS NOT NULL AND r.bounce_type = 'hard') AS bounced_hard,
-            SUM(r.bounced_at IS NOT NULL AND r.bounce_type = 'soft') AS bounced_soft,
+            SUM(${BOUNCED}) AS bounced,
+            SUM(${BOUNCED} AND r.bounce_type = 'hard') AS bounced_hard,
+            SUM(${BOUNCED} AND r.bounce_type = 'soft') AS bounced_soft,
             SUM(r.spam_at IS NOT NULL) AS spam,
             SUM(r.rejected_at IS NOT NULL) AS rejected,
             SUM(r.unsubscribed_at IS NOT NULL) AS unsubscribed,
-            SUM(r.send_status = 'failed' AND NOT ${SENT}) AS failed
+            SUM(r.send_status = 'failed' AND NOT ${SENT}) AS failed,
+            group_concat(${millisSinceSend('r.delivered_at')}) AS to_delivered,
+            group_concat(${millisSinceSend('r.opened_at')}) AS to_opened
        FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id
       WHERE ${WINDOW}
       GROUP BY key ORDER BY key`,
-  ).all(bounds) as CountsRow[];
+  ).all(params) as CountsRow[];
 }
 
-export type LatencyKind = 'delivered' | 'opened';
+export interface ReplyCountsRow {
+  key: string;
+  replies: number;
+  replies_sent: number;
+  replies_relayed: number;
+}
 
-/**
- * [group key, milliseconds] from the send to the recipient's first delivery or open. The recipient's
- * own send time is preferred: a relay fallback sends some recipients later than the reply's first send.
- */
-export function selectLatencies(db: Store, bounds: WindowBounds, by: StatsGrouping, kind: LatencyKind): Array<[string, number]> {
-  const column = kind === 'delivered' ? 'r.delivered_at' : 'r.opened_at';
-  return prepared(
-    db,
-    `SELECT ${GROUP_KEYS[by]} AS key,
-            CAST(round((julianday(${column}) - julianday(COALESCE(r.sent_at, t.sent_at))) * 86400000) AS INTEGER) AS ms
-       FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id
-      WHERE ${WINDOW} AND ${column} IS NOT NULL AND COALESCE(r.sent_at, t.sent_at) IS NOT NULL`,
-  )
-    .raw(true)
-    .all(bounds) as Array<[string, number]>;
+/** Reply-level counts per group; by domain, a reply counts once in each domain it was sent to. */
+export function selectReplyCounts(db: Store, bounds: WindowBounds, grouping: Grouping): ReplyCountsRow[] {
+  const params: Record<string, unknown> = { ...bounds };
+  const key = groupKey(grouping, params);
+  const sql =
+    grouping.by === 'domain'
+      ? `SELECT key, COUNT(*) AS replies, SUM(sent) AS replies_sent, SUM(relayed) AS replies_relayed
+           FROM (SELECT DISTINCT t.id, ${key} AS key, t.sent_at IS NOT NULL AS sent, ${RELAYED} AS relayed
+                   FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id WHERE ${WINDOW})
+          GROUP BY key ORDER BY key`
+      : `SELECT ${key} AS key, COUNT(*) AS replies, SUM(t.sent_at IS NOT NULL) AS replies_sent, SUM(${RELAYED}) AS replies_relayed
+           FROM ticket_replies t WHERE ${WINDOW} GROUP BY key ORDER BY key`;
+  return prepared(db, sql).all(params) as ReplyCountsRow[];
+}
+
+/** The earliest and latest reply time in the window (to work out the zone's offsets over it). */
+export function selectReplyTimeRange(db: Store, bounds: WindowBounds): { first: string | null; last: string | null } {
+  return prepared(db, `SELECT MIN(${REPLY_TIME}) AS first, MAX(${REPLY_TIME}) AS last FROM ticket_replies t WHERE ${WINDOW}`).get(bounds) as {
+    first: string | null;
+    last: string | null;
+  };
 }
 
 /** Events no reply claims yet, by type, counted by event time in the same window. */

@@ -40,17 +40,16 @@ export function registerStats(program: Command, io: CliIo): void {
     });
 }
 
+// main.ts usually answers `stats --reply` through cli/stats-reply-fast.ts before commander loads; this is
+// the same command for every other spelling, for errors, and for the argv tests.
 async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
-  const { runReplyStats } = await import('../../operations/stats.js');
-  const stats = runReplyStats({ replyId }, { store: await ctx.store() });
-  if (ctx.json) return ctx.output.data({ ...stats.document });
-  const [{ renderReplyStats }, { resolveTimeZone }] = await Promise.all([import('../render-stats-reply.js'), import('../../core/time-zone.js')]);
-  renderReplyStats(ctx.output, stats, resolveTimeZone(ctx.env.TZ));
+  const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../operations/stats.js'), import('../show-stats-reply.js')]);
+  await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store() }), ctx.env);
 }
 
 async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
   const [{ runStatsSummary }, { parseSince }, { resolveTimeZone }] = await Promise.all([
-    import('../../operations/stats.js'), import('../../core/since.js'), import('../../core/time-zone.js'),
+    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../../core/time-zone.js'),
   ]);
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);

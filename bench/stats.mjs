@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// Issue 6's performance targets, measured in one run on the same machine:
+//   1. `smtp2go-portal --db X stats --reply N` answers in under 1.5x a bare `node -e 0`;
+//   2. the summary over the whole store (1,000,000 events, 100,000 replies) takes under one second.
+//
+//   npm run build && node bench/stats.mjs [--db <path>] [--runs 21] [--json] [--check]
+//
+// The store is built by bench/generate-store.mjs when the file does not exist yet. Process timings are
+// wall-clock times of whole child processes (spawn to exit), interleaved run by run with the baseline so
+// that machine load affects both alike; the medians and their ratio are reported, plus the minimums.
+// --check exits 1 when a target is missed; --json prints one JSON document for bench/run-all.mjs.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateStore, parseArgs as parseGeneratorArgs } from './generate-store.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
+const REPLY_TARGET = 1.5;
+const SUMMARY_TARGET_MS = 1000;
+
+function parseArgs(argv) {
+  const options = { db: parseGeneratorArgs([]).db, runs: 21, json: false, check: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    if (flag === '--db') options.db = argv[(i += 1)];
+    else if (flag === '--runs') options.runs = Number(argv[(i += 1)]);
+    else if (flag === '--json') options.json = true;
+    else if (flag === '--check') options.check = true;
+    else throw new Error(`unknown option ${flag} (use --db, --runs, --json, --check)`);
+  }
+  if (!(options.runs >= 3)) throw new Error('--runs must be at least 3');
+  return options;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const min = (values) => Math.min(...values);
+
+/** Wall time of one child process, in ms; fails loudly if the command does. */
+function timeProcess(args, env = {}) {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', NO_COLOR: '1', ...env }, maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().trim()}`);
+  return { ms, stdout: child.stdout.toString() };
+}
+
+async function inProcessSummary(db, by) {
+  const [{ openStore }, { runStatsSummary }] = await Promise.all([
+    import(pathToFileURL(join(ROOT, 'dist', 'store', 'open-store.js')).href),
+    import(pathToFileURL(join(ROOT, 'dist', 'operations', 'stats-summary.js')).href),
+  ]);
+  const store = openStore(db);
+  try {
+    const started = performance.now();
+    runStatsSummary({ since: null, until: null, by, timeZone: 'UTC' }, { store });
+    return performance.now() - started;
+  } finally {
+    store.close();
+  }
+}
+
+export async function benchStats(options) {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  let generated = null;
+  if (!existsSync(options.db)) generated = await generateStore({ ...parseGeneratorArgs([]), db: options.db });
+
+  // Replies with a long story (many events) and short ones, spread over the file.
+  const replyIds = [4242, 17, 31337, 50000, 77777, 99999, 65536];
+  const cli = (id, json) => [BIN, '--db', options.db, 'stats', '--reply', String(id), ...(json ? ['--json'] : [])];
+  const sample = JSON.parse(timeProcess(cli(replyIds[0], true)).stdout);
+  for (let i = 0; i < 3; i += 1) {
+    timeProcess(['-e', '0']);
+    timeProcess(cli(replyIds[i], false));
+  }
+
+  const times = { baseline: [], reply: [], replyJson: [] };
+  for (let i = 0; i < options.runs; i += 1) {
+    const id = replyIds[i % replyIds.length];
+    times.baseline.push(timeProcess(['-e', '0']).ms);
+    times.reply.push(timeProcess(cli(id, false)).ms);
+    times.replyJson.push(timeProcess(cli(id, true)).ms);
+  }
+
+  const summaryRuns = Math.max(3, Math.min(7, Math.floor(options.runs / 3)));
+  const summaryCli = [];
+  for (let i = 0; i < summaryRuns; i += 1) summaryCli.push(timeProcess([BIN, '--db', options.db, '--json', 'stats']).ms);
+  const summaryInProcess = {};
+  for (const by of ['none', 'day', 'transport', 'domain']) {
+    const runs = [];
+    for (let i = 0; i < summaryRuns; i += 1) runs.push(await inProcessSummary(options.db, by));
+    summaryInProcess[by] = median(runs);
+  }
+  const whole = JSON.parse(timeProcess([BIN, '--db', options.db, '--json', 'stats']).stdout);
+
+  const baseline = median(times.baseline);
+  return {
+    name: 'stats',
+    node: process.version,
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    load_average: loadavg().map((n) => Number(n.toFixed(2))),
+    store: { path: options.db, generated, replies: whole.total.replies, recipients: whole.total.recipients, events_in_sample_reply: sample.events.length, unlinked_events: whole.unlinked.total },
+    runs: options.runs,
+    baseline_ms: { median: baseline, min: min(times.baseline) },
+    reply_ms: { median: median(times.reply), min: min(times.reply), ratio: median(times.reply) / baseline },
+    reply_json_ms: { median: median(times.replyJson), min: min(times.replyJson), ratio: median(times.replyJson) / baseline },
+    summary_cli_ms: { median: median(summaryCli), min: min(summaryCli) },
+    summary_in_process_ms: summaryInProcess,
+    targets: {
+      reply_ratio: REPLY_TARGET,
+      summary_ms: SUMMARY_TARGET_MS,
+      reply_ok: median(times.reply) / baseline < REPLY_TARGET && median(times.replyJson) / baseline < REPLY_TARGET,
+      summary_ok: median(summaryCli) < SUMMARY_TARGET_MS,
+    },
+  };
+}
+
+function print(result) {
+  const f = (ms) => `${ms.toFixed(1)} ms`;
+  console.log(`stats benchmark — node ${result.node}, ${result.cpus}, load ${result.load_average.join(' ')}`);
+  console.log(`store: ${result.store.path} (${result.store.replies} replies, ${result.store.recipients} recipients, ${result.store.unlinked_events} unlinked events)`);
+  if (result.store.generated !== null) console.log(`  generated in ${result.store.generated.seconds.toFixed(1)} s (${result.store.generated.events} events)`);
+  console.log(`runs: ${result.runs}, interleaved; medians (min)`);
+  console.log(`  node -e 0                      ${f(result.baseline_ms.median)} (${f(result.baseline_ms.min)})`);
+  console.log(`  stats --reply N                ${f(result.reply_ms.median)} (${f(result.reply_ms.min)})  ratio ${result.reply_ms.ratio.toFixed(2)}x (target < ${REPLY_TARGET}x)`);
+  console.log(`  stats --reply N --json         ${f(result.reply_json_ms.median)} (${f(result.reply_json_ms.min)})  ratio ${result.reply_json_ms.ratio.toFixed(2)}x`);
+  console.log(`  stats --json (whole store)     ${f(result.summary_cli_ms.median)} (${f(result.summary_cli_ms.min)})  process wall time (target < ${SUMMARY_TARGET_MS} ms)`);
+  const inProcess = Object.entries(result.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${f(ms)}`).join(', ');
+  console.log(`  runStatsSummary in process     ${inProcess}`);
+  console.log(`targets: reply ${result.targets.reply_ok ? 'met' : 'MISSED'}, summary ${result.targets.summary_ok ? 'met' : 'MISSED'}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const options = parseArgs(process.argv.slice(2));
+    const result = await benchStats(options);
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else print(result);
+    if (options.check && !(result.targets.reply_ok && result.targets.summary_ok)) process.exitCode = 1;
+  } catch (error) {
+    console.error(`bench/stats: ${error.message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,71 @@
+import type { CliIo } from './context.js';
+
+/** The one command line the fast path serves: `[--db <path>] [--json] stats --reply <id>`, in any order. */
+export interface StatsReplyArgs {
+  replyId: number;
+  db: string | undefined;
+  json: boolean;
+}
+
+const REPLY_ID = /^[1-9]\d*$/;
+
+/**
+ * Recognises exactly `stats --reply <id>` with the global `--db` and `--json` (each at most once, `--x v`
+ * or `--x=v`), and nothing else: any other word, a help or version flag, a bad id or a repeated option
+ * returns null and the full commander CLI handles it, usage errors included.
+ */
+export function matchStatsReply(args: readonly string[]): StatsReplyArgs | null {
+  let command = false;
+  let reply: string | undefined;
+  let db: string | undefined;
+  let json = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    if (name === 'stats' && !command) command = true;
+    else if (arg === '--json' && !json) json = true;
+    else if ((name === '--reply' && command && reply === undefined) || (name === '--db' && db === undefined)) {
+      const value = eq === -1 ? args[(i += 1)] : arg.slice(eq + 1);
+      if (value === undefined || value === '' || value.startsWith('-')) return null;
+      if (name === '--reply') reply = value;
+      else db = value;
+    } else return null;
+  }
+  if (!command || reply === undefined || !REPLY_ID.test(reply) || !Number.isSafeInteger(Number(reply))) return null;
+  return { replyId: Number(reply), db, json };
+}
+
+/**
+ * `stats --reply` is what agents poll, and its answer must come in about the time Node itself takes to
+ * start (issue 6). Commander and every other command's modules cost more than the query, so main.ts
+ * offers the command line here first. Only the success path is served: a missing reply or any other
+ * failure returns false before anything is printed, and the full CLI runs the command again and renders
+ * the error as always. Returns true when the answer has been printed.
+ */
+export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Promise<boolean> {
+  if (io.onParsed !== undefined) return false;
+  const match = matchStatsReply(args);
+  if (match === null) return false;
+  const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
+    import('../store/db-path.js'),
+    import('../store/open-store.js'),
+    import('../operations/stats.js'),
+    import('./output.js'),
+  ]);
+  let stats;
+  try {
+    const store = openStore(resolveDbPath(match.db, io.env));
+    try {
+      stats = runReplyStats({ replyId: match.replyId }, { store });
+    } finally {
+      store.close();
+    }
+  } catch {
+    return false;
+  }
+  const output = createOutput(io, match.json, await loadPainters(io, io.env, match.json));
+  const { printReplyStats } = await import('./show-stats-reply.js');
+  await printReplyStats(output, stats, io.env);
+  return true;
+}
