@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ingestEvents } from '../../src/store/ingest-events.js';
+import { openStore } from '../../src/store/open-store.js';
+import { parseWebhookBody } from '../../src/webhook/parse-body.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { CRASH_SECRET } from './crash-scenario.js';
+import { sendEvents, statusSummary } from './load-generator.js';
+import { assertBuilt, spawnListener } from './listener-process.js';
+import { planRetryStorm, prepareReplies, trackingSnapshot } from './retry-storm.js';
+import { report } from './store-probe.js';
+
+const tempDir = useTempDir('smtp2go-rel-');
+beforeAll(assertBuilt);
+const RECEIVED = new Date('2026-09-10T09:00:00Z');
+
+describe('retry storm over HTTP: the built listener under 64 concurrent senders', () => {
+  it('30% of 20,000 events sent 2-5 times, shuffled: per-reply and per-recipient results equal a clean in-order run', async () => {
+    const seed = Number(process.env.REL_SEED ?? 7);
+    const plan = planRetryStorm(20_000, seed);
+    const dbPath = join(tempDir(), 'portal.db');
+    const setup = openStore(dbPath);
+    prepareReplies(setup, plan);
+    setup.close();
+
+    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });
+    let outcome;
+    try {
+      outcome = await sendEvents(listener.url, plan.storm, { secret: CRASH_SECRET, concurrency: 64 });
+    } finally {
+      await listener.kill('SIGTERM');
+    }
+
+    const clean = openStore(':memory:');
+    prepareReplies(clean, plan);
+    for (const event of plan.inOrder) ingestEvents(clean, parseWebhookBody(event.body, 'application/json', RECEIVED).events, { receivedAt: RECEIVED, source: 'webhook' });
+    const expected = trackingSnapshot(clean);
+    clean.close();
+    const stormy = openStore(dbPath);
+    const actual = trackingSnapshot(stormy);
+    stormy.close();
+
+    const storedDuplicates = outcome.statuses.get(200) ?? 0;
+    report('retry-storm-http', {
+      seed, distinct: plan.inOrder.length, deliveries: plan.storm.length, repeated: plan.repeated, statuses: statusSummary(outcome.statuses),
+      noAnswer: outcome.errors, storedRows: actual.events.length, expectedRows: expected.events.length,
+      eventsPerSecond: Math.round(storedDuplicates / (outcome.elapsedMs / 1000)),
+    });
+    expect(outcome.errors).toBe(0);
+    expect(outcome.statuses.get(200)).toBe(plan.storm.length);
+    expect(actual.events).toEqual(expected.events);
+    expect(actual.replies).toEqual(expected.replies);
+    expect(actual.recipients).toEqual(expected.recipients);
+  });
+
+  it('finding: an id-less copy (reconcile, relay) arriving first swallows two distinct webhook events with the same content', () => {
+    // Two real opens in the same second carry different notification ids; an id-less copy of one of them
+    // (reconcile's activity row) stored first makes both look like duplicates, so the order decides the count.
+    const base = { email_id: 'e1', event: 'open', time: '2026-09-10T08:00:01Z', rcpt: 'a@example.com' };
+    const a = JSON.stringify({ ...base, id: 'a'.repeat(32) });
+    const b = JSON.stringify({ ...base, id: 'b'.repeat(32) });
+    const idless = JSON.stringify(base);
+    const storedAfter = (order: string[]) => {
+      const db = openStore(':memory:');
+      let stored = 0;
+      for (const body of order) stored += ingestEvents(db, parseWebhookBody(body, 'application/json', RECEIVED).events, { receivedAt: RECEIVED, source: 'webhook' }).stored;
+      db.close();
+      return stored;
+    };
+    const webhookFirst = storedAfter([a, b, idless]);
+    const idlessFirst = storedAfter([idless, a, b]);
+    report('content-dedupe-order', { webhookFirst, idlessFirst });
+    expect(idlessFirst).toBe(webhookFirst);
+  });
+});
