@@ -18,8 +18,10 @@ export interface WebhookServeDeps {
   now: () => Date;
   onEvent?: (record: RequestRecord) => void;
   onLog?: (entry: LogEntry) => void;
-  /** A commit blocks the event loop while it waits for the lock, so wait less than the store's default. */
+  /** How long a commit waits for another writer before answering 503 (SMTP2Go gives up after 10 s). */
   busyTimeoutMs?: number;
+  /** Commit on a thread of its own (default); tests running from sources pass the compiled worker. */
+  commitThread?: boolean | { workerUrl?: URL };
   timeouts?: Partial<WebhookTimeouts>;
   startServer?: (options: WebhookServerOptions) => Promise<WebhookServer>;
 }
@@ -54,7 +56,8 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
       port: options.port,
       path: options.path,
       now: deps.now,
-      busyTimeoutMs: deps.busyTimeoutMs ?? 1000,
+      busyTimeoutMs: deps.busyTimeoutMs ?? 2000,
+      commitThread: deps.commitThread ?? true,
       ...(deps.timeouts === undefined ? {} : { timeouts: deps.timeouts }),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
       ...(deps.onLog === undefined ? {} : { onLog: deps.onLog }),

@@ -1,16 +1,9 @@
 import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
-import type { Store } from '../store/open-store.js';
 import type { IngestResult } from '../store/ingest-events.js';
+import type { Store } from '../store/open-store.js';
+import { createBatchCommit, StoreUnavailableError, type IngestEventsFn, type JobOutcome } from './commit-batch.js';
 
-export type IngestEventsFn = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestResult;
-
-/** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`the store could not commit: ${describe(cause)}`, { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
+export { isStoreFailure, StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
 
 export interface GroupCommitOptions {
   ingest: IngestEventsFn;
@@ -24,8 +17,8 @@ export interface GroupCommitOptions {
 export interface GroupCommitter {
   /** Resolves only after the transaction holding these events has committed (synchronous=FULL: on disk). */
   submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
-  /** Commits whatever is waiting now (used when closing). */
-  flush(): void;
+  /** Commits whatever is waiting, then releases what the committer holds. */
+  close(): Promise<void>;
 }
 
 interface Job {
@@ -35,18 +28,14 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
-
-// Failures of the database itself, as opposed to one bad event: they doom the whole batch.
-const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|PROTOCOL|PERM)/;
-
 /**
- * Group commit: requests that arrive within a millisecond or two share one transaction (one fsync), and
- * each is answered only after that commit. Each request is its own savepoint inside the batch, so one
- * request that fails on its own content rolls back alone; a failure of the store fails the whole batch.
+ * Group commit on the event loop: requests that arrive within a millisecond or two share one transaction
+ * (one fsync), and each is answered only after that commit. Simple, but the loop waits for the fsync;
+ * worker-commit.ts moves the commit to a thread of its own.
  */
 export function createGroupCommitter(store: Store, options: GroupCommitOptions): GroupCommitter {
-  const { ingest, windowMs = 1, maxBatch = 256, source = 'webhook' } = options;
+  const { windowMs = 1, maxBatch = 256, source = 'webhook' } = options;
+  const commit = createBatchCommit(store, options.ingest, source);
   let pending: Job[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
@@ -62,9 +51,9 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    let outcomes: Outcome[];
+    let outcomes: JobOutcome[];
     try {
-      outcomes = commitBatch.immediate(batch);
+      outcomes = commit(batch);
     } catch (error) {
       const failure = new StoreUnavailableError(error);
       for (const job of batch) job.reject(failure);
@@ -77,19 +66,6 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
     });
   }
 
-  // Built once: better-sqlite3 wraps the function in BEGIN IMMEDIATE … COMMIT on every call.
-  const commitBatch = store.transaction((batch: Job[]): Outcome[] => batch.map((job) => runJob(job)));
-
-  function runJob(job: Job): Outcome {
-    try {
-      return { ok: true, result: ingest(store, job.incoming, { receivedAt: job.receivedAt, source }) };
-    } catch (error) {
-      // SQLite may already have rolled the whole transaction back (disk full, I/O error): never commit after that.
-      if (isStoreFailure(error) || !store.inTransaction) throw error;
-      return { ok: false, error };
-    }
-  }
-
   return {
     submit(incoming, receivedAt) {
       return new Promise<IngestResult>((resolve, reject) => {
@@ -98,17 +74,9 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
         else if (timer === undefined) timer = windowMs > 0 ? setTimeout(flush, windowMs) : setImmediate(flush);
       });
     },
-    flush,
+    close() {
+      flush();
+      return Promise.resolve();
+    },
   };
-}
-
-export function isStoreFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && STORE_FAILURE.test(code);
-}
-
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -4,10 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { schemaVersion, type Store } from '../store/open-store.js';
 import { ingestEvents } from '../store/ingest-events.js';
 import { isWebhookHttpError } from './errors.js';
-import { createGroupCommitter, type IngestEventsFn } from './group-commit.js';
+import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
 import { FORM_TYPE, JSON_TYPE, mediaType } from './parse-body.js';
 import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
+import { startWorkerCommitter } from './worker-commit.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -59,7 +60,13 @@ export interface WebhookServerOptions {
   maxBodyBytes?: number;
   timeouts?: Partial<WebhookTimeouts>;
   groupCommit?: { windowMs?: number; maxBatch?: number };
-  /** Applied to the store: how long a commit waits for another writer before answering 503. */
+  /**
+   * Commit on a thread of its own with its own connection to the store's file, so the event loop never
+   * waits for an fsync (the `webhook serve` default). `workerUrl` points tests at the compiled worker.
+   * Without it, commits run on the event loop with `ingest` (injectable for tests).
+   */
+  commitThread?: boolean | { workerUrl?: URL };
+  /** How long a commit waits for another writer before answering 503. */
   busyTimeoutMs?: number;
   ingest?: IngestEventsFn;
   onEvent?: (record: RequestRecord) => void;
@@ -81,8 +88,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const { store } = options;
-  if (options.busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
-  const committer = createGroupCommitter(store, { ingest: options.ingest ?? ingestEvents, ...options.groupCommit });
+  const committer = await startCommitter(store, options);
   const handle = createWebhookHandler({
     secrets,
     insecure: options.insecure === true,
@@ -194,7 +200,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     },
     (request, response) => void route(request, response),
   );
-  await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
+  try {
+    await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
+  } catch (error) {
+    await committer.close();
+    throw error;
+  }
   const origin = originOf(server.address() as AddressInfo);
   let closed: Promise<void> | undefined;
 
@@ -207,8 +218,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         const grace = setTimeout(() => server.closeAllConnections(), timeouts.closeGraceMs).unref();
         server.close(() => {
           clearTimeout(grace);
-          committer.flush();
-          resolve();
+          void committer.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
         for (const socket of lingering) socket.destroy();
@@ -216,6 +226,21 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return closed;
     },
   };
+}
+
+async function startCommitter(store: Store, options: WebhookServerOptions): Promise<GroupCommitter> {
+  const busyTimeoutMs = options.busyTimeoutMs === undefined ? undefined : Math.max(0, Math.floor(options.busyTimeoutMs));
+  const thread = options.commitThread;
+  if (thread === undefined || thread === false || store.memory) {
+    if (busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    return createGroupCommitter(store, { ingest: options.ingest ?? ingestEvents, ...options.groupCommit });
+  }
+  return startWorkerCommitter({
+    dbPath: store.name,
+    ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
+    ...options.groupCommit,
+    ...(typeof thread === 'object' && thread.workerUrl !== undefined ? { workerUrl: thread.workerUrl } : {}),
+  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

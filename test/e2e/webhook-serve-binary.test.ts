@@ -94,7 +94,7 @@ describe('webhook serve through the built binary', () => {
     const again = JSON.parse(await second.nextLine((line) => line.includes('"ready"'))) as Record<string, unknown>;
     expect(again).not.toHaveProperty('generated_webhook_secret');
     second.child.kill('SIGINT');
-    expect((await second.exit).code).toBe(0);
+    expect({ ...(await second.exit), stderr: second.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
     const store = openStore(db);
     expect(loadModuleSettings(store).webhookSecret).toBe(secret);
     expect(store.prepare('SELECT COUNT(*) AS n FROM email_tracking_events').get()).toEqual({ n: 1 });

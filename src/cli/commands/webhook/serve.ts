@@ -41,38 +41,47 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
   const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
   const render = await import('../../render-webhook-serve.js');
   const out = ctx.output;
-  const handle = await runWebhookServe(options, {
-    store: await ctx.store(),
-    env: ctx.env,
-    now: ctx.now,
-    onEvent: (record) => {
-      if (ctx.json) for (const line of render.serveEventRecords(record)) out.record(line);
-      else render.renderServeEvent(out, record, ctx.now());
-    },
-    onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
-  });
-  if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
-  if (ctx.json) {
-    const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
-    out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
-  } else render.renderServeStart(out, handle);
-  const signal = await firstSignal();
-  const forceExit = () => process.exit(130);
-  process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
+  // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
+  const stop = firstSignal();
   try {
-    if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
-    await handle.close();
+    const handle = await runWebhookServe(options, {
+      store: await ctx.store(),
+      env: ctx.env,
+      now: ctx.now,
+      onEvent: (record) => {
+        if (ctx.json) for (const line of render.serveEventRecords(record)) out.record(line);
+        else render.renderServeEvent(out, record, ctx.now());
+      },
+      onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
+    });
+    if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
+    if (ctx.json) {
+      const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
+      out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
+    } else render.renderServeStart(out, handle);
+    const signal = await stop.signal;
+    const forceExit = () => process.exit(130);
+    process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
+    try {
+      if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
+      await handle.close();
+    } finally {
+      process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
+    }
   } finally {
-    process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
+    stop.disarm();
   }
 }
 
-function firstSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      resolve(signal);
+function firstSignal(): { signal: Promise<NodeJS.Signals>; disarm: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const disarm = () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (received) => {
+      disarm();
+      resolve(received);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   });
+  return { signal, disarm };
 }

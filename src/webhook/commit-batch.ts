@@ -1,0 +1,54 @@
+import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
+import type { IngestResult } from '../store/ingest-events.js';
+import type { Store } from '../store/open-store.js';
+
+export type IngestEventsFn = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestResult;
+
+export interface BatchJob {
+  incoming: IncomingEvent[];
+  receivedAt: Date;
+}
+
+export type JobOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
+
+// Failures of the database itself, as opposed to one bad event: they doom the whole batch.
+const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|PROTOCOL|PERM)/;
+
+/**
+ * One transaction for a batch of requests, each its own savepoint (ingestEvents' own transaction nests),
+ * so a request that fails on its own content rolls back alone. Throws, committing nothing, when the store
+ * itself fails; the caller answers every request of the batch 503.
+ */
+export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: EventSource): (jobs: BatchJob[]) => JobOutcome[] {
+  function runJob(job: BatchJob): JobOutcome {
+    try {
+      return { ok: true, result: ingest(store, job.incoming, { receivedAt: job.receivedAt, source }) };
+    } catch (error) {
+      // SQLite may already have rolled the whole transaction back (disk full, I/O error): never commit after that.
+      if (isStoreFailure(error) || !store.inTransaction) throw error;
+      return { ok: false, error };
+    }
+  }
+  // Built once: better-sqlite3 wraps the function in BEGIN IMMEDIATE … COMMIT on every call.
+  const commit = store.transaction((jobs: BatchJob[]): JobOutcome[] => jobs.map(runJob));
+  return (jobs) => commit.immediate(jobs);
+}
+
+export function isStoreFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORE_FAILURE.test(code);
+}
+
+/** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the store could not commit: ${describeError(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}

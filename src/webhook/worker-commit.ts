@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
+import type { IngestResult } from '../store/ingest-events.js';
+import { StoreUnavailableError } from './commit-batch.js';
+import type { CommitWorkerData, FromWorker, ToWorker } from './commit-worker.js';
+import type { GroupCommitter } from './group-commit.js';
+
+export interface WorkerCommitOptions {
+  dbPath: string;
+  busyTimeoutMs?: number;
+  /** How long a batch waits for company when the thread is idle. */
+  windowMs?: number;
+  maxBatch?: number;
+  source?: EventSource;
+  /** The compiled worker entry; tests running from sources point it at dist/. */
+  workerUrl?: URL;
+}
+
+interface Job {
+  incoming: IncomingEvent[];
+  receivedAt: Date;
+  resolve: (result: IngestResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url);
+
+/**
+ * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps
+ * reading requests into the next, so batches grow with the load and the loop never waits on the disk.
+ * One batch is in flight at a time; every request is answered only after the commit that holds it.
+ * If the thread dies, its batch and the waiting requests get 503 and the next request starts a new one.
+ */
+export async function startWorkerCommitter(options: WorkerCommitOptions): Promise<GroupCommitter> {
+  const { windowMs = 1, maxBatch = 512 } = options;
+  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, source: options.source ?? 'webhook' };
+  const url = options.workerUrl ?? DEFAULT_WORKER_URL;
+  if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
+  let pending: Job[] = [];
+  let inFlight: { id: number; jobs: Job[] } | undefined;
+  let nextId = 1;
+  let timer: NodeJS.Timeout | undefined;
+  let closing = false;
+  let drained: (() => void) | undefined;
+  let worker: Worker | undefined = await spawn();
+
+  function spawn(): Promise<Worker> {
+    return new Promise((resolve, reject) => {
+      const thread = new Worker(url, { workerData: data });
+      thread.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') resolve(thread);
+        else if (message.type === 'fatal') reject(new StoreUnavailableError(message.message));
+        else settle(message);
+      });
+      thread.on('error', (error) => {
+        reject(error);
+        failInFlight(new StoreUnavailableError(error));
+      });
+      thread.on('exit', () => {
+        failInFlight(new StoreUnavailableError('the commit thread stopped'));
+        if (worker === thread) worker = undefined;
+      });
+    });
+  }
+
+  function settle(message: Exclude<FromWorker, { type: 'ready' } | { type: 'fatal' }>): void {
+    if (inFlight === undefined || inFlight.id !== message.id) return;
+    const { jobs } = inFlight;
+    inFlight = undefined;
+    if (message.type === 'failed') {
+      const failure = new StoreUnavailableError(message.message);
+      for (const job of jobs) job.reject(failure);
+    } else {
+      jobs.forEach((job, index) => {
+        const outcome = message.outcomes[index]!;
+        if (outcome.ok) job.resolve(outcome.result);
+        else job.reject(new Error(outcome.message));
+      });
+    }
+    // Whatever arrived during that commit has already waited a whole commit: send it at once.
+    void dispatch();
+  }
+
+  function failInFlight(error: unknown): void {
+    if (inFlight === undefined) return;
+    const { jobs } = inFlight;
+    inFlight = undefined;
+    for (const job of jobs) job.reject(error);
+    void dispatch();
+  }
+
+  async function dispatch(): Promise<void> {
+    timer = undefined;
+    if (inFlight !== undefined) return;
+    if (pending.length === 0) {
+      drained?.();
+      return;
+    }
+    const jobs = pending.splice(0, maxBatch);
+    const id = nextId++;
+    inFlight = { id, jobs };
+    try {
+      worker ??= await spawn();
+    } catch (error) {
+      failInFlight(new StoreUnavailableError(error));
+      return;
+    }
+    const message: ToWorker = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
+    worker.postMessage(message);
+  }
+
+  return {
+    submit(incoming, receivedAt) {
+      return new Promise<IngestResult>((resolve, reject) => {
+        pending.push({ incoming, receivedAt, resolve, reject });
+        if (inFlight !== undefined || timer !== undefined) return;
+        if (pending.length >= maxBatch || windowMs === 0 || closing) void dispatch();
+        else timer = setTimeout(() => void dispatch(), windowMs);
+      });
+    },
+    async close() {
+      closing = true;
+      if (inFlight !== undefined || pending.length > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          if (timer !== undefined) clearTimeout(timer);
+          void dispatch();
+        });
+      }
+      const thread = worker;
+      worker = undefined;
+      if (thread === undefined) return;
+      await new Promise<void>((resolve) => {
+        thread.once('exit', () => resolve());
+        thread.postMessage({ type: 'close' } satisfies ToWorker);
+      });
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { count, fixture, send, useListeners } from './listener-harness.js';
+
+// The commit thread runs compiled JavaScript, so these tests use the build (like the e2e tests).
+const WORKER_URL = new URL('../../dist/webhook/commit-worker.js', import.meta.url);
+const tempDir = useTempDir();
+const listen = useListeners();
+const thread = { commitThread: { workerUrl: WORKER_URL } };
+const event = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com` });
+
+describe('webhook listener committing on its own thread', () => {
+  beforeAll(() => {
+    if (!existsSync(fileURLToPath(WORKER_URL))) throw new Error('dist/ is missing: run `npm run build`');
+  });
+
+  it('stores concurrent requests exactly once and answers each after its commit', async () => {
+    const { store, post } = await listen(tempDir(), thread);
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => post(event(i))));
+    expect(answers.every((answer) => answer.status === 200 && answer.body.stored === 1)).toBe(true);
+    expect(count(store)).toBe(60);
+    expect((await post(event(0))).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0 });
+    expect((await post(fixture('delivered.live.form'), { contentType: 'application/x-www-form-urlencoded' })).body).toMatchObject({ stored: 1 });
+  });
+
+  it('answers 503 while another connection holds the lock, keeps serving, and recovers', async () => {
+    const dir = tempDir();
+    const { store, post, server } = await listen(dir, { ...thread, busyTimeoutMs: 50 });
+    const other = new Database(join(dir, 'portal.db'));
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      expect((await post(event(1))).status).toBe(503);
+      expect((await send(new URL(server.healthUrl), 'GET', {})).status).toBe(200);
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+    expect((await post(event(1))).status).toBe(200);
+    expect(count(store)).toBe(1);
+  });
+
+  it('finishes in-flight commits before close resolves', async () => {
+    const { store, post, server } = await listen(tempDir(), { ...thread, groupCommit: { windowMs: 100 } });
+    const inFlight = Promise.all([post(event(1)), post(event(2))]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await server.close();
+    expect((await inFlight).map((answer) => answer.status)).toEqual([200, 200]);
+    expect(count(store)).toBe(2);
+  });
+
+  it('refuses to start when the worker is missing', async () => {
+    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-worker.js') } })).rejects.toThrow(/missing/);
+  });
+});
