@@ -19,7 +19,16 @@ export function createTimeFormatter(timeZone: string): TimeFormatter {
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso;
     const p = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${zoneName(date, p.timeZoneName ?? '')}`;
+  };
+  // ICU knows each zone's abbreviation only in some locales (en-GB: CET, BST; en-US: EST, PDT); elsewhere
+  // it gives the offset ("GMT+1"), which is still exact.
+  let american: Intl.DateTimeFormat | undefined;
+  const zoneName = (date: Date, british: string): string => {
+    if (!/^GMT[+-]/.test(british)) return british;
+    american ??= new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' });
+    const name = american.formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? british;
+    return /^GMT[+-]/.test(name) ? british : name;
   };
   return {
     timeZone,
