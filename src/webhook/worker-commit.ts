@@ -39,12 +39,12 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
   let pending: Job[] = [];
-  let inFlight: { id: number; jobs: Job[] } | undefined;
+  let inFlight: { id: number; jobs: Job[]; thread?: Worker } | undefined;
   let nextId = 1;
   let timer: NodeJS.Timeout | undefined;
   let closing = false;
   let drained: (() => void) | undefined;
-  let worker: Worker | undefined = await spawn();
+  let worker: Worker | undefined;
 
   function spawn(): Promise<Worker> {
     return new Promise((resolve, reject) => {
@@ -56,10 +56,10 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
       });
       thread.on('error', (error) => {
         reject(error);
-        failInFlight(new StoreUnavailableError(error));
+        failInFlight(thread, new StoreUnavailableError(error));
       });
       thread.on('exit', () => {
-        failInFlight(new StoreUnavailableError('the commit thread stopped'));
+        failInFlight(thread, new StoreUnavailableError('the commit thread stopped'));
         if (worker === thread) worker = undefined;
       });
     });
@@ -83,8 +83,9 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     void dispatch();
   }
 
-  function failInFlight(error: unknown): void {
-    if (inFlight === undefined) return;
+  /** Fails the batch in flight if it was sent to `thread` (undefined: not sent anywhere yet). */
+  function failInFlight(thread: Worker | undefined, error: unknown): void {
+    if (inFlight === undefined || inFlight.thread !== thread) return;
     const { jobs } = inFlight;
     inFlight = undefined;
     for (const job of jobs) job.reject(error);
@@ -104,12 +105,16 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     try {
       worker ??= await spawn();
     } catch (error) {
-      failInFlight(new StoreUnavailableError(error));
+      failInFlight(undefined, new StoreUnavailableError(error));
       return;
     }
+    if (inFlight?.id !== id) return;
+    inFlight.thread = worker;
     const message: ToWorker = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
     worker.postMessage(message);
   }
+
+  worker = await spawn();
 
   return {
     submit(incoming, receivedAt) {
