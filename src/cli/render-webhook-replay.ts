@@ -1,13 +1,13 @@
 import { PortalError } from '../core/errors.js';
 import type { ReplayEventResult, ReplayMalformed, WebhookReplayOptions, WebhookReplayResult } from '../operations/webhook-replay.js';
 import type { SourceProgress } from '../webhook/replay/source.js';
-import type { ReplaySummary } from '../webhook/replay/tally.js';
+import type { ReplayCounts } from '../webhook/replay/tally.js';
 import type { CliContext } from './context.js';
 
 export interface ReplayView {
   event: (result: ReplayEventResult) => void;
   malformed: (problem: ReplayMalformed) => void;
-  progress: (progress: SourceProgress & { summary: ReplaySummary }) => void;
+  progress: (progress: SourceProgress & { summary: ReplayCounts }) => void;
   stop: () => void;
 }
 

@@ -5,14 +5,15 @@ import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
 import { getReply } from '../store/replies.js';
 import { createDeliveryClient, type DeliveryClient, type DeliveryClientOptions, type SignMode } from '../webhook/deliver.js';
+import { createSlots } from '../webhook/replay/limits.js';
 import { openFileSource } from '../webhook/replay/file-source.js';
 import type { ReplayFilter } from '../webhook/replay/filter.js';
 import { prepareRecord, type PreparedEvent } from '../webhook/replay/prepare.js';
-import { ReplayTally, type ReplayEventResult, type ReplayMalformed, type ReplaySummary } from '../webhook/replay/tally.js';
+import { ReplayTally, type ReplayCounts, type ReplayEventResult, type ReplayMalformed, type ReplaySummary } from '../webhook/replay/tally.js';
 import { openStoreSource } from '../webhook/replay/store-source.js';
 import type { ReplaySource, SourceProgress } from '../webhook/replay/source.js';
 
-export type { ReplayEventResult, ReplayMalformed, ReplaySummary } from '../webhook/replay/tally.js';
+export type { ReplayCounts, ReplayEventResult, ReplayMalformed, ReplaySummary } from '../webhook/replay/tally.js';
 
 export type ReplayTarget = { kind: 'local' } | { kind: 'http'; url: string; sign: SignMode; secret: string | null };
 
@@ -35,7 +36,8 @@ export interface WebhookReplayDeps {
   delivery?: Omit<DeliveryClientOptions, 'concurrency' | 'ratePerSecond'>;
   onEvent?: (result: ReplayEventResult) => void;
   onMalformed?: (problem: ReplayMalformed) => void;
-  onProgress?: (progress: SourceProgress & { summary: ReplaySummary }) => void;
+  /** Called after each record; `summary` has the counts so far (percentiles only in the result). */
+  onProgress?: (progress: SourceProgress & { summary: ReplayCounts }) => void;
 }
 
 export interface WebhookReplayResult {
@@ -64,8 +66,9 @@ export async function runWebhookReplay(options: WebhookReplayOptions, deps: Webh
   const replyOf = replyResolver(options, deps.store);
   const local = options.target.kind === 'local';
   const client = options.target.kind === 'http' && !options.dryRun ? deliveryClient(options, options.target, deps) : null;
-  const inFlight = new Set<Promise<void>>();
-  const limit = client === null ? 1 : Math.max(1, options.concurrency);
+  // Reading waits for a free slot, so at most `concurrency` events are held however big the source is.
+  const slots = createSlots(Math.max(1, options.concurrency));
+  const jobs = new Set<Promise<void>>();
   try {
     for await (const item of source.items) {
       if (item.kind === 'malformed') {
@@ -83,18 +86,18 @@ export async function runWebhookReplay(options: WebhookReplayOptions, deps: Webh
       else if (client === null) applyLocally(deps.store as Store, prepared.events, deps.now(), tally);
       else {
         for (const event of prepared.events) {
-          while (inFlight.size >= limit) await Promise.race(inFlight);
-          const job: Promise<void> = send(client, event, tally).finally(() => inFlight.delete(job));
-          inFlight.add(job);
+          await slots.acquire();
+          const job: Promise<void> = send(client, event, tally).finally(() => (slots.release(), jobs.delete(job)));
+          jobs.add(job);
         }
       }
-      deps.onProgress?.({ ...source.progress(), summary: tally.summary() });
+      deps.onProgress?.({ ...source.progress(), summary: tally.counts() });
     }
-    await Promise.all(inFlight);
+    await Promise.all(jobs);
   } finally {
     await client?.close();
   }
-  deps.onProgress?.({ ...source.progress(), summary: tally.summary() });
+  deps.onProgress?.({ ...source.progress(), summary: tally.counts() });
   return {
     source: options.source.kind,
     file: options.source.kind === 'file' ? options.source.path : null,

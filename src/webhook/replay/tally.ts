@@ -30,6 +30,8 @@ export interface ReplayMalformed {
   message: string;
 }
 
+export type ReplayCounts = Omit<ReplaySummary, 'p50Ms' | 'p95Ms'>;
+
 export interface ReplaySummary {
   /** Records read from the source (a record can hold several events). */
   read: number;
@@ -51,7 +53,7 @@ const MALFORMED_KEPT = 1_000;
 
 /** Counts as events finish; keeps per-event results only when asked, so a long run stays flat. */
 export class ReplayTally {
-  private readonly counts = { read: 0, matched: 0, sent: 0, ok: 0, duplicate: 0, failed: 0, retried: 0, malformed: 0 };
+  private readonly tallies = { read: 0, matched: 0, sent: 0, ok: 0, duplicate: 0, failed: 0, retried: 0, malformed: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly kept: ReplayEventResult[] = [];
   private readonly problems: ReplayMalformed[] = [];
@@ -63,11 +65,11 @@ export class ReplayTally {
   ) {}
 
   read(): void {
-    this.counts.read += 1;
+    this.tallies.read += 1;
   }
 
   malformed(position: number, message: string): void {
-    this.counts.malformed += 1;
+    this.tallies.malformed += 1;
     const problem = { position, positionName: this.positionName, message };
     if (this.problems.length < MALFORMED_KEPT) this.problems.push(problem);
     this.listeners.onMalformed?.(problem);
@@ -85,21 +87,26 @@ export class ReplayTally {
       bytes: Buffer.byteLength(event.rawBody),
       ...outcome,
     };
-    this.counts.matched += 1;
+    this.tallies.matched += 1;
     if (outcome.outcome !== 'dry-run') {
-      this.counts.sent += 1;
-      if (outcome.outcome === 'ok') this.counts.ok += 1;
-      if (outcome.outcome === 'duplicate') this.counts.duplicate += 1;
-      if (outcome.outcome === 'failed') this.counts.failed += 1;
-      if (outcome.attempts > 1) this.counts.retried += 1;
+      this.tallies.sent += 1;
+      if (outcome.outcome === 'ok') this.tallies.ok += 1;
+      if (outcome.outcome === 'duplicate') this.tallies.duplicate += 1;
+      if (outcome.outcome === 'failed') this.tallies.failed += 1;
+      if (outcome.attempts > 1) this.tallies.retried += 1;
       this.latency.add(outcome.ms);
     }
     if (this.collect) this.kept.push(result);
     this.listeners.onEvent?.(result);
   }
 
+  /** Cheap enough to call after every record (progress); percentiles only in summary(). */
+  counts(): ReplayCounts {
+    return { ...this.tallies };
+  }
+
   summary(): ReplaySummary {
-    return { ...this.counts, p50Ms: this.latency.percentile(50), p95Ms: this.latency.percentile(95) };
+    return { ...this.tallies, p50Ms: this.latency.percentile(50), p95Ms: this.latency.percentile(95) };
   }
 
   events(): ReplayEventResult[] {
