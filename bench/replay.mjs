@@ -9,7 +9,8 @@
 //   1. seed: a source store gets --events events through the real ingest (ingestEvents);
 //   2. ceiling: --from-store into a bare node:http sink (child process: reads the body, answers 200), so the
 //      tool's own cost is all there is;
-//   3. listener: --from-store into `startWebhookServer` on a fresh store (child process), hmac-signed; the
+//   3. listener: --from-store into the built `webhook serve --json` on a fresh store (child process; a
+//      startWebhookServer child when the command is not built), hmac-signed; the
 //      replaying process samples its heap and RSS every 100 ms; at the end the listener's store must hold
 //      every event exactly once;
 //   4. listener max: the same listener (fresh store) under bench/load.mjs at the same concurrency with the
@@ -36,6 +37,7 @@ const gc = runInNewContext('gc');
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
+const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
 const SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,11 +92,17 @@ async function listenerChild(db) {
   });
 }
 
+/** The listener as an operator runs it: the built `webhook serve --json`, its secret from the environment. */
+function listenerArgs(db) {
+  return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')) ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db];
+}
+
 async function startChild(name, args, workDir) {
   const outPath = join(workDir, `${name}.out`);
   const errPath = join(workDir, `${name}.err`);
   const [out, err] = [openSync(outPath, 'w'), openSync(errPath, 'w')];
-  const child = spawn(process.execPath, [SELF, ...args], { cwd: workDir, env: { ...process.env, BENCH_REPLAY_SECRET: SECRET }, stdio: ['ignore', out, err] });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
+  const child = spawn(process.execPath, args[0] === '--child' ? [SELF, ...args] : args, { cwd: workDir, env: { ...env, HOME: workDir, CI: '1', NO_COLOR: '1', BENCH_REPLAY_SECRET: SECRET, SMTP2GO_WEBHOOK_SECRET: SECRET }, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   const exit = new Promise((resolve) => child.once('exit', resolve));
@@ -182,7 +190,7 @@ function memory(samples) {
 
 /** The listener (fresh store, child process) under bench/load.mjs: as many signed events as the replay sends. */
 async function listenerMax(o, workDir, name, children) {
-  const server = await startChild(name, ['--child', 'listener', '--db', join(workDir, `${name}.db`)], workDir);
+  const server = await startChild(name, listenerArgs(join(workDir, `${name}.db`)), workDir);
   children.push(server);
   const cpuStart = cpuSeconds(server.child.pid);
   const { signWebhookBody } = await dist('webhook/sign.js');
@@ -231,7 +239,7 @@ async function main(o) {
     // The listener's own maximum, measured just before and just after the replay into it (same count,
     // fresh store each time), so the comparison sees the same machine load.
     const before = await listenerMax(o, workDir, 'max-before', children);
-    const listener = await startChild('listener', ['--child', 'listener', '--db', join(workDir, 'listener.db')], workDir);
+    const listener = await startChild('listener', listenerArgs(join(workDir, 'listener.db')), workDir);
     children.push(listener);
     const cpuBefore = cpuSeconds(listener.child.pid);
     const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source);
