@@ -96,6 +96,16 @@ describe('malformed records', () => {
     expect(count(store)).toBe(3);
   });
 
+  it('a bad element inside a JSON array is reported at its line; the elements around it replay', async () => {
+    const dir = tempDir();
+    const { store } = storeWithReply(dir);
+    const text = `[\n${JSON.stringify(EVENTS[1])},\n{"event": "open", "rcpt": },\n{"rcpt": "x@example.com"},\n42,\n${JSON.stringify(EVENTS[3])}\n]\n`;
+    const result = await runWebhookReplay(options({ source: { kind: 'file', path: writeFile(dir, 'mixed.json', text) } }), deps(store));
+    expect(result.malformed.map((problem) => problem.position)).toEqual([3, 4, 5]);
+    expect(result.malformed[2]?.message).toContain('must be an event object');
+    expect(result.summary).toMatchObject({ read: 5, ok: 2, malformed: 3 });
+  });
+
   it('a broken JSON array reports the line and keeps the elements before it', async () => {
     const dir = tempDir();
     const { store } = storeWithReply(dir);
