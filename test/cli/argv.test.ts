@@ -65,6 +65,7 @@ const ROWS: Row[] = [
   { argv: ['webhook', 'replay', '--from-store', '--concurrency', '0'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--to', 'http://127.0.0.1:8787', '--rate', '0'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--rate', '10'], code: 2 },
+  { argv: ['webhook', 'replay', '--from-store', '--sign', 'none'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--sign', 'basic'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--reply', 'x'], code: 2 },
   { argv: ['reconcile'], command: 'reconcile', options: { since: '7d', dryRun: false }, code: 0 },

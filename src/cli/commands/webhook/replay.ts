@@ -7,7 +7,7 @@ import { webhookCommand } from './parent.js';
 
 interface ReplayCliOptions {
   file?: string; fromStore?: boolean; reply?: string; type?: string[]; since?: string; until?: string; recipient?: string; emailId?: string;
-  to?: string; sign: 'hmac' | 'bearer' | 'none'; secret?: string; rate?: string; concurrency: string; dryRun?: boolean;
+  to?: string; sign?: 'hmac' | 'bearer' | 'none'; secret?: string; rate?: string; concurrency: string; dryRun?: boolean;
 }
 
 /** Typed options; times stay text until the context's clock is known (tests inject it). */
@@ -20,12 +20,12 @@ export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
   const rate = o.rate === undefined ? null : /^(\d+(\.\d+)?)(\/s)?$/.exec(o.rate.trim());
   if (rate === null && o.rate !== undefined) throw new UsageError(`--rate "${o.rate}" is not a number of events per second`, 'e.g. --rate 50 or --rate 50/s');
   if (rate !== null && !(Number(rate[1]) > 0)) throw new UsageError('--rate must be above 0');
-  if (o.to === undefined && (o.secret !== undefined || o.rate !== undefined)) throw new UsageError('--secret and --rate only apply with --to', 'without --to, events are applied to the local store');
+  if (o.to === undefined && (o.sign !== undefined || o.secret !== undefined || o.rate !== undefined)) throw new UsageError('--sign, --secret and --rate only apply with --to', 'without --to, events are applied to the local store');
   const optional = { replyId: o.reply === undefined ? undefined : Number(o.reply), types: o.type, since: o.since, until: o.until, recipient: o.recipient, emailId: o.emailId, to: o.to, secret: o.secret };
   return {
     source: o.file === undefined ? { kind: 'store' } : { kind: 'file', path: o.file },
     ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
-    sign: o.sign, ratePerSecond: rate === null ? null : Number(rate[1]), concurrency: Number(o.concurrency), dryRun: o.dryRun === true,
+    sign: o.sign ?? 'hmac', ratePerSecond: rate === null ? null : Number(rate[1]), concurrency: Number(o.concurrency), dryRun: o.dryRun === true,
   };
 }
 
@@ -42,7 +42,7 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
     .option('--recipient <addr>', 'only this recipient, or @domain')
     .option('--email-id <id>', 'only this SMTP2Go email id')
     .option('--to <url>', 'POST to this listener (a bare origin gets the listener path) instead of applying locally')
-    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature), bearer, or none').choices(['hmac', 'bearer', 'none']).default('hmac'))
+    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
     .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
     .option('--rate <n/s>', 'with --to: at most this many requests per second')
     .option('--concurrency <n>', 'with --to: requests in flight at once', '8')
