@@ -10,7 +10,10 @@ import type { GroupCommitter } from './group-commit.js';
 export interface WorkerCommitOptions {
   dbPath: string;
   busyTimeoutMs?: number;
-  /** How long a batch waits for company when the thread is idle. */
+  /**
+   * How long a batch waits for company when the thread is idle. Default 0: under load, batches gather by
+   * themselves while the previous commit runs, so waiting would only add latency at low load.
+   */
   windowMs?: number;
   maxBatch?: number;
   source?: EventSource;
@@ -34,7 +37,7 @@ export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url)
  * If the thread dies, its batch and the waiting requests get 503 and the next request starts a new one.
  */
 export async function startWorkerCommitter(options: WorkerCommitOptions): Promise<GroupCommitter> {
-  const { windowMs = 1, maxBatch = 512 } = options;
+  const { windowMs = 0, maxBatch = 512 } = options;
   const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, source: options.source ?? 'webhook' };
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
