@@ -101,7 +101,7 @@ export async function runWebhookReplay(options: WebhookReplayOptions, deps: Webh
   return {
     source: options.source.kind,
     file: options.source.kind === 'file' ? options.source.path : null,
-    format: 'format' in source ? ((source as { format: string | null }).format ?? null) : null,
+    format: source.format ?? null,
     target: options.target.kind === 'local' ? 'local' : options.target.url,
     sign: options.target.kind === 'local' ? null : options.target.sign,
     dryRun: options.dryRun,
