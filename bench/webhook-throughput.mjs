@@ -2,13 +2,14 @@
 // Throughput, latency and memory of the webhook listener against a bare node:http server, in one run.
 //
 //   npm run build && node bench/webhook-throughput.mjs [--quick] [--concurrency 64] [--duration 10]
-//     [--events 100000] [--rounds 2] [--replies 10000] [--format json|form] [--target auto|cli|script]
-//     [--write] [--no-write] [--profile <dir>] [--server-module <path>]
+//     [--events 100000] [--rounds 3] [--half-rounds 2] [--replies 10000] [--format json|form] [--target auto|cli|script]
+//     [--store-dir <dir>] [--write] [--no-write] [--profile <dir>] [--server-module <path>]
 //
 // Phases, all with the same load generator (bench/load.mjs) and the same signed requests:
 //   1. max throughput, closed loop at --concurrency: the bare server (reads the body, answers 200) and the
 //      listener, alternated --rounds times; the best round of each counts (noise only ever slows a round);
-//   2. p99 at half the listener's max, open loop (fixed arrival rate);
+//   2. p99 at half the listener's max, open loop (fixed arrival rate), alternated --half-rounds times with
+//      the bare server at the same rate (this machine's latency floor); the round with the lowest p99 counts;
 //   3. memory: a fresh listener takes --events events; its RSS is sampled every second from /proc;
 //   4. the stores are counted: every acknowledged event must be there, exactly once.
 // Each server is a child process, so the load generator's CPU is not the server's. The listener is the
@@ -16,6 +17,8 @@
 // --target script (or when the command is not built) a small child calls startWebhookServer on the real
 // store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
 // A full run writes its table into BENCHMARKS.md; --quick (under 30 s) only prints unless --write.
+// --store-dir puts the stores elsewhere (default: the temp dir); on tmpfs (/dev/shm) fsync costs nothing,
+// which shows how much of the gap is the disk and how much the code (not durable: a diagnostic only).
 // --profile <dir> runs the listeners with --cpu-prof into <dir>; --server-module <path> (with --target
 // script) takes startWebhookServer from another build, to measure a proposed change without touching src/.
 import { execFileSync, spawn } from 'node:child_process';
@@ -35,7 +38,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, child: null, db: null };
+  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 3, halfRounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, storeDir: null, child: null, db: null };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = () => {
@@ -52,6 +55,8 @@ function parseArgs(argv) {
     else if (flag === '--target') o.target = value();
     else if (flag === '--write') o.write = true;
     else if (flag === '--no-write') o.write = false;
+    else if (flag === '--half-rounds') o.halfRounds = Number(value());
+    else if (flag === '--store-dir') o.storeDir = value();
     else if (flag === '--replies') o.replies = Number(value());
     else if (flag === '--profile') o.profile = value();
     else if (flag === '--server-module') o.serverModule = value();
@@ -61,7 +66,7 @@ function parseArgs(argv) {
   }
   if (!['json', 'form'].includes(o.format)) throw new Error('--format is json or form');
   if (!['auto', 'cli', 'script'].includes(o.target)) throw new Error('--target is auto, cli or script');
-  for (const key of ['concurrency', 'durationS', 'events', 'rounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  for (const key of ['concurrency', 'durationS', 'events', 'rounds', 'halfRounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }
 
@@ -93,6 +98,8 @@ async function listenerChild(db, serverModule) {
     store,
     secrets: [process.env[SECRET_ENV] ?? ''],
     port: 0,
+    // As `webhook serve` does; builds before the commit thread ignore it.
+    commitThread: true,
     onEvent: (record) => process.stdout.write(`${JSON.stringify({ type: 'event', status: record.status, ms: record.ms, events: record.events.length })}\n`),
   });
   console.log(JSON.stringify({ type: 'ready', url: server.url }));
@@ -178,11 +185,11 @@ function childEnv(home, secret) {
 }
 
 /** A temp store with `replies` sent replies (email id, two recipients), as `send-test` leaves them. */
-async function prepareStore(workDir, name, replies, secret, useCli) {
+async function prepareStore(workDir, storeDir, name, replies, secret, useCli) {
   const { openStore } = await dist('store/open-store.js');
   const { createReply } = await dist('store/replies.js');
   const { recordSmtp2goEmailId } = await dist('store/reply-sends.js');
-  const db = join(workDir, `${name}.db`);
+  const db = join(storeDir, `${name}.db`);
   const store = openStore(db);
   const salt = randomBytes(4).toString('hex');
   const list = [];
@@ -266,6 +273,8 @@ async function main(o) {
   const { signWebhookBody } = await dist('webhook/sign.js');
   const { openStore } = await dist('store/open-store.js');
   const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-bench-'));
+  const storeDir = o.storeDir === null ? workDir : mkdtempSync(join(resolve(o.storeDir), 'smtp2go-bench-'));
+  const storeFs = fsType(storeDir);
   const secret = `bench-${randomBytes(16).toString('hex')}`;
   const log = (line) => process.stderr.write(`${line}\n`);
   const durationMs = o.durationS * 1000;
@@ -275,8 +284,8 @@ async function main(o) {
   const listenerArgs = (db) => [...nodeArgs, ...(useCli ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db, ...(o.serverModule ? ['--server-module', o.serverModule] : [])])];
   const servers = [];
   try {
-    log(`webhook bench: ${useCli ? 'built CLI `webhook serve --json`' : 'startWebhookServer child'} vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${o.format} bodies, store in ${workDir}`);
-    const main1 = await prepareStore(workDir, 'listener', o.replies, secret, useCli);
+    log(`webhook bench: ${useCli ? 'built CLI `webhook serve --json`' : 'startWebhookServer child'} vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${o.format} bodies, stores in ${storeDir} (${storeFs})`);
+    const main1 = await prepareStore(workDir, storeDir, 'listener', o.replies, secret, useCli);
     const makeRequest = createEventFactory(main1.replies, secret, o.format, signWebhookBody);
     const bare = await startServer('bare', [SELF, '--child', 'bare'], childEnv(workDir), workDir);
     servers.push(bare);
@@ -301,16 +310,24 @@ async function main(o) {
     const bareBest = best(rounds.bare);
     const listenerBest = best(rounds.listener);
     const halfRate = Math.max(1, Math.round(listenerBest.perSecond / 2));
-    const half = await measure(listener, { url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
-    log(`  half load ${halfRate}/s    ${fmt(half)}`);
-    // The same open-loop rate against the bare server: the latency floor this machine gives right now.
-    const halfBare = await measure(bare, { url: bare.url, makeRequest: request(), ...load, rate: halfRate, durationMs });
-    log(`  same rate, bare      ${fmt(halfBare)}`);
+    // Alternated with the bare server at the same rate (the latency floor this machine gives right now).
+    const halves = { listener: [], bare: [] };
+    for (let round = 1; round <= o.halfRounds; round += 1) {
+      const half = await measure(listener, { url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
+      halves.listener.push(half);
+      log(`  round ${round} half load ${halfRate}/s, listener ${fmt(half)}`);
+      const halfBare = await measure(bare, { url: bare.url, makeRequest: request(), ...load, rate: halfRate, durationMs });
+      halves.bare.push(halfBare);
+      log(`  round ${round} same rate, bare      ${fmt(halfBare)}`);
+    }
+    const lowestP99 = (list) => list.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+    const half = lowestP99(halves.listener);
+    const halfBare = lowestP99(halves.bare);
     await stopServer(listener);
     const stored1 = countStored(main1.db, openStore);
 
     // Memory: a fresh listener and store take the whole event count; RSS every second.
-    const mem = await prepareStore(workDir, 'memory', o.replies, secret, useCli);
+    const mem = await prepareStore(workDir, storeDir, 'memory', o.replies, secret, useCli);
     const memRequest = createEventFactory(mem.replies, secret, o.format, signWebhookBody);
     const memListener = await startServer('memory', listenerArgs(mem.db), childEnv(workDir, useCli ? undefined : secret), workDir);
     servers.push(memListener);
@@ -329,10 +346,10 @@ async function main(o) {
     const stored2 = countStored(mem.db, openStore);
 
     const results = {
-      target: useCli ? 'cli' : 'script', concurrency: o.concurrency, durationS: o.durationS, format: o.format,
+      target: useCli ? 'cli' : 'script', storeFs, concurrency: o.concurrency, durationS: o.durationS, format: o.format,
       bare: bareBest, listener: listenerBest, rounds, ratio: listenerBest.perSecond / bareBest.perSecond,
-      half: { rate: halfRate, ...half }, halfBare,
-      memory: { events: o.events, run: memResult, ...memorySummary(samples) },
+      half: { rate: halfRate, ...half }, halfBare, halves,
+      memory: { events: o.events, run: memResult, ...memorySummary(samples, o.events >= 50_000) },
       verify: [
         { store: 'throughput', acknowledged: tally.acked, storedAcked: tally.stored, duplicates: tally.duplicates, non2xx: tally.non2xx, rows: stored1 },
         { store: 'memory', acknowledged: memTally.acked, storedAcked: memTally.stored, duplicates: memTally.duplicates, non2xx: memTally.non2xx, rows: stored2 },
@@ -353,17 +370,30 @@ async function main(o) {
   } finally {
     for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) await stopServer(server);
     rmSync(workDir, { recursive: true, force: true });
+    if (storeDir !== workDir) rmSync(storeDir, { recursive: true, force: true });
   }
 }
 
-function memorySummary(samples) {
+function memorySummary(samples, judged) {
   const values = samples.map((s) => s.rss).filter((v) => v !== null);
   if (values.length === 0) return { start: null, peak: null, end: null, flat: null, samples };
   // Growth after the first quarter (warm-up: JIT, page cache, pools) is what a leak looks like.
   const quarter = values[Math.floor(values.length / 4)];
   const end = values[values.length - 1];
   const growth = end - quarter;
-  return { start: values[0], afterWarmup: quarter, peak: Math.max(...values), end, growthMb: Math.round(growth * 10) / 10, flat: growth <= Math.max(8, quarter * 0.1), samples };
+  return { start: values[0], afterWarmup: quarter, peak: Math.max(...values), end, growthMb: Math.round(growth * 10) / 10, flat: judged ? growth <= Math.max(8, quarter * 0.1) : null, samples };
+}
+
+function deciles(samples, events) {
+  return Array.from({ length: 10 }, (_, i) => samples.find((sample) => sample.done >= ((i + 1) * events) / 10)?.rss ?? samples[samples.length - 1]?.rss ?? 'n/a');
+}
+
+function fsType(dir) {
+  try {
+    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function machine() {
@@ -377,7 +407,7 @@ function renderTable(r, o) {
   const yes = (b) => (b ? 'yes' : '**no**');
   const lines = [
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${r.machine.cpus}, ${r.machine.memGb} GB, Node ${r.machine.node}, ${r.machine.platform}.`,
-    `Listener: ${r.target === 'cli' ? 'the built CLI `webhook serve --json` (NDJSON log to a file)' : 'a child calling startWebhookServer (the command was not built)'}, store on the temp dir's disk (WAL, synchronous=FULL, group commit). ${r.format.toUpperCase()} bodies, \`X-Smtp2go-Signature: t=..,v1=..\`, a fresh notification id per event, linked to ${o.replies} seeded replies. Concurrency ${r.concurrency}, ${r.durationS} s per phase, best of ${o.rounds} alternated round(s).`,
+    `Listener: ${r.target === 'cli' ? 'the built CLI `webhook serve --json` (NDJSON log to a file)' : 'a child calling startWebhookServer (the command was not built)'}, store on ${r.storeFs === 'tmpfs' ? '**tmpfs: fsync is free, so this run is not durable (diagnostic only)**' : `a ${r.storeFs} disk`} (WAL, synchronous=FULL, group commit). ${r.format.toUpperCase()} bodies, \`X-Smtp2go-Signature: t=..,v1=..\`, a fresh notification id per event, linked to ${o.replies} seeded replies. Concurrency ${r.concurrency}, ${r.durationS} s per phase, best of ${o.rounds} alternated round(s).`,
     '',
     '| measure | bare node:http | webhook serve | target | met |',
     '| --- | ---: | ---: | --- | --- |',
@@ -385,12 +415,14 @@ function renderTable(r, o) {
     `| p50 / p99 at that load (ms) | ${r.bare.p50} / ${r.bare.p99} | ${r.listener.p50} / ${r.listener.p99} | | |`,
     `| server CPU per request (µs, user+sys) | ${r.bare.cpuUsPerRequest ?? 'n/a'} | ${r.listener.cpuUsPerRequest ?? 'n/a'} | | |`,
     `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | ${r.halfBare.p50} / ${r.halfBare.p99} | ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
-    `| RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB) | | ${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end} | flat | ${r.memory.flat === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${yes(r.memory.flat)}`} |`,
+    `| RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB) | | ${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end} | flat | ${r.memory.start === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${r.memory.flat === null ? 'not judged under 50,000 events (still warming up)' : yes(r.memory.flat)}`} |`,
     `| that run: events/s, p99 (ms) | | ${r.memory.run.perSecond}, ${r.memory.run.p99} | | |`,
+    `| RSS (MB) after each tenth of those events | | ${deciles(r.memory.samples, r.memory.events).join(', ')} | | |`,
     ...r.verify.map((v) => `| ${v.store} store: 2xx answers / stored per answers / rows in store | | ${v.acknowledged} / ${v.storedAcked} / ${v.rows} | equal, no non-2xx | ${yes(v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0)}${v.non2xx ? ` (${v.non2xx} non-2xx)` : ''} |`),
   ];
-  if (o.rounds > 1) {
-    lines.push('', `Rounds (events/s): bare ${r.rounds.bare.map((x) => x.perSecond).join(', ')}; listener ${r.rounds.listener.map((x) => x.perSecond).join(', ')}.`);
+  if (o.rounds > 1 || o.halfRounds > 1) {
+    const list = (items, pick) => items.map(pick).join(', ');
+    lines.push('', `All rounds. Events/s: bare ${list(r.rounds.bare, (x) => x.perSecond)}; listener ${list(r.rounds.listener, (x) => x.perSecond)}. p99 at ${r.half.rate}/s (ms): bare ${list(r.halves.bare, (x) => x.p99)}; listener ${list(r.halves.listener, (x) => x.p99)}.`);
   }
   return lines.join('\n');
 }
