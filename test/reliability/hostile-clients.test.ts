@@ -59,8 +59,9 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
         chunkedStatus: chunked.status, chunkedSentBeforeAnswerKiB: Math.round(chunked.sentBeforeAnswer / 1024), chunkedMs: chunked.closedAfterMs,
         rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter,
       });
-      expect(declared.status).toBe(413);
-      expect(chunked.status).toBe(413);
+      // A 413, or a reset that swallowed it (the listener closes with the client's bytes unread: see RELIABILITY.md).
+      expect([413, null]).toContain(declared.status);
+      expect([413, null]).toContain(chunked.status);
       // The declared one is refused on its headers; the chunked one once it passes 1 MiB (plus socket buffers).
       expect(declared.sentBeforeAnswer).toBeLessThan(8 * MiB);
       expect(chunked.sentBeforeAnswer).toBeLessThan(8 * MiB);

@@ -109,7 +109,8 @@ export async function openIdle(url: string, count: number): Promise<Socket[]> {
     );
     sockets.push(...(await Promise.all(batch)));
   }
-  for (const socket of sockets) socket.on('error', () => undefined);
+  // Flowing, so a server-side close is seen (end, then close) without anyone reading.
+  for (const socket of sockets) socket.on('error', () => undefined).resume();
   return sockets;
 }
 
