@@ -101,9 +101,10 @@ describe('README Quick start walkthrough, built binary', () => {
         outputs.push({ line, stdout: job?.output() ?? '', stderr: '' });
         continue;
       }
-      // Plain words only, so splitting on spaces is exactly what the shell does.
-      expect(line, 'a walkthrough line this test cannot run as the shell would').toMatch(/^npx smtp2go-portal [\w@:/.= -]+( &)?$/);
-      const args = line.replace(/^npx smtp2go-portal /, '').replace(/ &$/, '').split(/\s+/);
+      // In the checkout, `npx smtp2go-portal` and `node bin/smtp2go-portal.js` both run BIN. Plain words only,
+      // so splitting on spaces is exactly what the shell does.
+      expect(line, 'a walkthrough line this test cannot run as the shell would').toMatch(/^(npx smtp2go-portal|node bin\/smtp2go-portal\.js) [\w@:/.= -]+( &)?$/);
+      const args = line.replace(/^(npx smtp2go-portal|node bin\/smtp2go-portal\.js) /, '').replace(/ &$/, '').split(/\s+/);
       if (line.endsWith(' &')) {
         jobs.push(startJob(args, cwd, env));
         continue;
