@@ -1,12 +1,12 @@
 import type { ReplyStats } from '../operations/stats.js';
 import type { Output } from './output.js';
 import { renderTable } from './render-stats-table.js';
-import { createTimeFormatter, NONE } from './render-stats-time.js';
+import { createTimeFormatter, NONE, type OperatorZone } from './render-stats-time.js';
 
 /** `stats --reply` for people: summary, recipients, clicks, then the timeline oldest first. */
-export function renderReplyStats(output: Output, stats: ReplyStats, timeZone: string): void {
+export function renderReplyStats(output: Output, stats: ReplyStats, zone: OperatorZone | string): void {
   const d = stats.document;
-  const time = createTimeFormatter(timeZone);
+  const time = createTimeFormatter(zone);
   const sent = d.sent_at;
   const head = (text: string) => output.color.bold(text);
   const table = (rows: string[][], columns?: string[]) =>

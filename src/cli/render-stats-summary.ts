@@ -1,7 +1,7 @@
 import type { Latency, Rate, StatsFigures, StatsSummary } from '../operations/stats-summary.js';
 import type { Output } from './output.js';
 import { renderTable } from './render-stats-table.js';
-import { createTimeFormatter, formatDuration } from './render-stats-time.js';
+import { createTimeFormatter, formatDuration, type OperatorZone } from './render-stats-time.js';
 
 /** "96.9% (190 of 196)"; "n/a (0 of 0)" when there is nothing to divide by. */
 export function formatRate(rate: Rate): string {
@@ -14,8 +14,8 @@ export function formatLatency(latency: Latency): string {
   return `p50 ${formatDuration(latency.p50_ms)}, p95 ${formatDuration(latency.p95_ms)} (of ${latency.count})`;
 }
 
-export function renderStatsSummary(output: Output, summary: StatsSummary): void {
-  const time = createTimeFormatter(summary.time_zone);
+export function renderStatsSummary(output: Output, summary: StatsSummary, zone: OperatorZone | string = summary.time_zone): void {
+  const time = createTimeFormatter(zone);
   const from = summary.since === null ? 'the first reply' : time.at(summary.since);
   const to = summary.until === null ? 'now' : time.at(summary.until);
   output.line(output.color.bold(`Replies sent from ${from} to ${to}`) + ` (times in ${summary.time_zone}; figures count recipients)`);

@@ -7,6 +7,8 @@ export async function printReplyStats(output: Output, stats: ReplyStats, env: No
     output.data({ ...stats.document });
     return;
   }
-  const [{ renderReplyStats }, { resolveTimeZone }] = await Promise.all([import('./render-stats-reply.js'), import('../core/time-zone.js')]);
-  renderReplyStats(output, stats, resolveTimeZone(env.TZ));
+  const [{ renderReplyStats }, { operatorZone }, { resolveTimeZone }] = await Promise.all([
+    import('./render-stats-reply.js'), import('./render-stats-time.js'), import('../core/time-zone.js'),
+  ]);
+  renderReplyStats(output, stats, operatorZone(env, resolveTimeZone));
 }

@@ -72,15 +72,15 @@ describe('stats --reply', () => {
     expect(out).toContain(`Reply ${id} (ticket 1001): Re: your printer`);
     expect(out).toContain('Times in Europe/Paris.');
     expect(out).toMatch(/status\s+opened\n/);
-    expect(out).toMatch(/sent\s+2026-11-24 11:00:00 CET\n/);
-    expect(out).toMatch(/delivered\s+2026-11-24 11:00:05 CET \(5 s after sending\)/);
-    expect(out).toMatch(/first opened\s+2026-11-24 13:00:00 CET \(2 h after sending\)/);
+    expect(out).toMatch(/sent\s+2026-11-24 11:00:00 \+01:00\n/);
+    expect(out).toMatch(/delivered\s+2026-11-24 11:00:05 \+01:00 \(5 s after sending\)/);
+    expect(out).toMatch(/first opened\s+2026-11-24 13:00:00 \+01:00 \(2 h after sending\)/);
     expect(out).toMatch(/opens\s+2\n/);
-    expect(out).toMatch(/john@example\.com\s+to\s+opened\s+2026-11-24 11:00:05 CET\s+2026-11-24 13:00:00 CET\s+2\s+0/);
+    expect(out).toMatch(/john@example\.com\s+to\s+opened\s+2026-11-24 11:00:05 \+01:00\s+2026-11-24 13:00:00 \+01:00\s+2\s+0/);
     expect(out).toContain('Timeline (oldest first)');
     const timeline = out.slice(out.indexOf('Timeline'));
     expect(timeline.indexOf('processed')).toBeLessThan(timeline.indexOf('delivered'));
-    expect(timeline).toMatch(/2026-11-24 14:00:00 CET \(3 h after sending\)\s+open\s+john@example\.com/);
+    expect(timeline).toMatch(/2026-11-24 14:00:00 \+01:00 \(3 h after sending\)\s+open\s+john@example\.com/);
     expect(out).not.toContain('Clicks');
   });
 
@@ -89,7 +89,7 @@ describe('stats --reply', () => {
     const id = multiWithBounce(db);
     const run = await cli(path, ['stats', '--reply', String(id)]);
     expect(run.stdout).toMatch(/status\s+bounced: delivered to 2 of 3, bounced 1\n/);
-    expect(run.stdout).toMatch(/bounced\s+2026-11-24 11:00:07 CET \(7 s after sending\) — hard: RCPT TO:<nobody@nonexistent\.test>: 550 5\.1\.1 no such user/);
+    expect(run.stdout).toMatch(/bounced\s+2026-11-24 11:00:07 \+01:00 \(7 s after sending\) — hard: RCPT TO:<nobody@nonexistent\.test>: 550 5\.1\.1 no such user/);
     expect(run.stdout).toMatch(/nobody@nonexistent\.test\s+cc\s+bounced/);
     expect(run.stdout).toMatch(/bounce\s+nobody@nonexistent\.test\s+hard — RCPT TO/);
     const { doc } = await json(path, ['stats', '--reply', String(id)]);
@@ -103,7 +103,7 @@ describe('stats --reply', () => {
     const run = await cli(path, ['stats', '--reply', String(id)]);
     expect(run.stdout).toMatch(/opens\s+2\n/);
     expect(run.stdout).toMatch(/clicks\s+1\n/);
-    expect(run.stdout).toMatch(/Clicks\n\s+url\s+time\s+recipient\n\s+https:\/\/help\.example\.com\/kb\/42\s+2026-11-24 14:00:00 CET \(3 h after sending\)\s+kim@example\.com/);
+    expect(run.stdout).toMatch(/Clicks\n\s+url\s+time\s+recipient\n\s+https:\/\/help\.example\.com\/kb\/42\s+2026-11-24 14:00:00 \+01:00 \(3 h after sending\)\s+kim@example\.com/);
     const { doc } = await json(path, ['stats', '--reply', String(id)]);
     expect(doc).toMatchObject({ open_count: 2, click_count: 1, clicks: [{ url: 'https://help.example.com/kb/42', clicked_at: after(3 * HOUR), recipient: 'kim@example.com' }] });
     expect((doc.events as Array<{ type: string }>).map((e) => e.type)).toEqual(['processed', 'delivered', 'open', 'click', 'open']);
@@ -211,7 +211,7 @@ describe('stats (summary)', () => {
     relaySent(db);
     const run = await cli(path, ['stats', '--since', '48h']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Replies sent from 2026-11-23 17:00:00 CET to now');
+    expect(run.stdout).toContain('Replies sent from 2026-11-23 17:00:00 +01:00 to now');
     expect(run.stdout).toMatch(/replies\s+4\s+4 sent/);
     expect(run.stdout).toMatch(/delivered\s+5\s+83\.3% \(5 of 6\) of sent/);
     expect(run.stdout).toMatch(/bounced\s+1 \(hard 1, soft 0\)\s+16\.7% \(1 of 6\) of sent/);

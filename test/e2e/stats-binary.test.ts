@@ -45,7 +45,7 @@ describe('stats through the built binary, events through a real listener over HT
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('Times in America/New_York.');
     expect(human.stdout).toMatch(/status\s+bounced: delivered to 1 of 2, bounced 1\n/);
-    expect(human.stdout).toMatch(/delivered\s+2026-11-24 05:00:04 EST \(4 s after sending\)/);
+    expect(human.stdout).toMatch(/delivered\s+2026-11-24 05:00:04 -05:00 \(4 s after sending\)/);
 
     const json = await run(['--db', db, '--json', 'stats', '--reply', String(id)], env);
     expect(json.code).toBe(0);

@@ -48,16 +48,17 @@ async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
 }
 
 async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
-  const [{ runStatsSummary }, { parseSince }, { resolveTimeZone }] = await Promise.all([
-    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../../core/time-zone.js'),
+  const [{ runStatsSummary }, { parseSince }, { resolveTimeZone }, { operatorZone }] = await Promise.all([
+    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../../core/time-zone.js'), import('../render-stats-time.js'),
   ]);
+  const zone = operatorZone(ctx.env, resolveTimeZone);
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);
   const until = options.until === null ? null : parseTime(() => parseSince(options.until as string, now), options.until);
-  const result = runStatsSummary({ since, until, by: options.by, timeZone: resolveTimeZone(ctx.env.TZ) }, { store: await ctx.store() });
+  const result = runStatsSummary({ since, until, by: options.by, timeZone: zone.name }, { store: await ctx.store() });
   if (ctx.json) return ctx.output.data({ ...result });
   const { renderStatsSummary } = await import('../render-stats-summary.js');
-  renderStatsSummary(ctx.output, result);
+  renderStatsSummary(ctx.output, result, zone);
 }
 
 // parseSince names --since in its errors; --until takes the same forms.
