@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ingestEvents } from '../../src/store/ingest-events.js';
+import { openStore } from '../../src/store/open-store.js';
+import { parseWebhookBody } from '../../src/webhook/parse-body.js';
+import { CRASH_SECRET } from './crash-scenario.js';
+import { seededRandom, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
+import { BIN, spawnListener } from './listener-process.js';
+import { planRetryStorm, prepareReplies, trackingSnapshot } from './retry-storm.js';
+
+export interface ConcurrentFigures {
+  deliveries: number;
+  distinct: number;
+  statusesA: string;
+  statusesB: string;
+  noAnswer: number;
+  statsRuns: number;
+  statsFailures: number;
+  lockedMessages: number;
+  storedRows: number;
+  expectedRows: number;
+  equalToCleanRun: boolean;
+}
+
+function runStats(dbPath: string, args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, '--db', dbPath, '--json', 'stats', ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', CI: '1' }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/**
+ * Two built listeners on one store file (two ports behind a balancer) share a retry storm, each delivery
+ * going to either one, while `stats` (summary and per reply) runs in a loop against the same file.
+ */
+export async function runConcurrentWriters(dir: string, options: { count: number; seed: number; concurrency: number }): Promise<ConcurrentFigures> {
+  const dbPath = join(dir, 'portal.db');
+  const plan = planRetryStorm(options.count, options.seed);
+  const setup = openStore(dbPath);
+  prepareReplies(setup, plan);
+  setup.close();
+  const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+  const [a, b] = await Promise.all([spawnListener({ dbPath, env }), spawnListener({ dbPath, env })]);
+  const random = seededRandom(options.seed + 1);
+  const toA: GeneratedEvent[] = [];
+  const toB: GeneratedEvent[] = [];
+  for (const event of plan.storm) (random() < 0.5 ? toA : toB).push(event);
+
+  let sending = true;
+  let statsRuns = 0;
+  let statsFailures = 0;
+  let lockedMessages = 0;
+  const statsLoop = (async () => {
+    while (sending) {
+      const run = await runStats(dbPath, statsRuns % 2 === 0 ? [] : ['--reply', String(1 + (statsRuns % 50))]);
+      statsRuns += 1;
+      if (run.code !== 0) statsFailures += 1;
+      if (/locked|busy/i.test(run.out)) lockedMessages += 1;
+    }
+  })();
+  let outA;
+  let outB;
+  try {
+    [outA, outB] = await Promise.all([
+      sendEvents(a.url, toA, { secret: CRASH_SECRET, concurrency: options.concurrency }),
+      sendEvents(b.url, toB, { secret: CRASH_SECRET, concurrency: options.concurrency }),
+    ]);
+  } finally {
+    sending = false;
+    await statsLoop;
+    await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
+  }
+  lockedMessages += [a, b].filter((listener) => /locked|busy/i.test(listener.stdout() + listener.stderr())).length;
+
+  const clean = openStore(':memory:');
+  prepareReplies(clean, plan);
+  const receivedAt = new Date('2026-09-10T09:00:00Z');
+  for (const event of plan.inOrder) ingestEvents(clean, parseWebhookBody(event.body, 'application/json', receivedAt).events, { receivedAt, source: 'webhook' });
+  const expected = trackingSnapshot(clean);
+  clean.close();
+  const store = openStore(dbPath);
+  const actual = trackingSnapshot(store);
+  store.close();
+  return {
+    deliveries: plan.storm.length,
+    distinct: plan.inOrder.length,
+    statusesA: statusSummary(outA.statuses),
+    statusesB: statusSummary(outB.statuses),
+    noAnswer: outA.errors + outB.errors,
+    statsRuns,
+    statsFailures,
+    lockedMessages,
+    storedRows: actual.events.length,
+    expectedRows: expected.events.length,
+    equalToCleanRun: JSON.stringify(actual) === JSON.stringify(expected),
+  };
+}
