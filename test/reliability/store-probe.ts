@@ -36,7 +36,7 @@ export function eventRowCount(dbPath: string): number {
 }
 
 /** Prints one figure line the reliability run collects into RELIABILITY.md. */
-export function report(scenario: string, figures: Record<string, unknown>): void {
-  const text = Object.entries(figures).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+export function report(scenario: string, figures: object): void {
+  const text = Object.entries(figures).map(([key, value]) => `${key}=${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`).join(' ');
   process.stdout.write(`[reliability] ${scenario}: ${text}\n`);
 }
