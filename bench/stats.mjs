@@ -3,14 +3,16 @@
 //   1. `smtp2go-portal --db X stats --reply N` answers in under 1.5x a bare `node -e 0`;
 //   2. the summary over the whole store (1,000,000 events, 100,000 replies) takes under one second.
 //
-//   npm run build && node bench/stats.mjs [--db <path>] [--runs 21] [--json] [--check]
+//   npm run build && node bench/stats.mjs [--quick] [--db <path>] [--runs 31] [--json] [--check] [--write|--no-write]
 //
 // The store is built by bench/generate-store.mjs when the file does not exist yet. Process timings are
 // wall-clock times of whole child processes (spawn to exit), interleaved run by run with the baseline so
 // that machine load affects both alike; the medians and their ratio are reported, plus the minimums.
-// --check exits 1 when a target is missed; --json prints one JSON document for bench/run-all.mjs.
+// A full run writes its table into BENCHMARKS.md (between the stats markers); --quick (fewer runs, and a
+// 100,000-event store if the 1M one is not built yet) only prints unless --write. --check exits 1 when a
+// target is missed; --json prints the result as one JSON document.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,14 +24,20 @@ const REPLY_TARGET = 1.5;
 const SUMMARY_TARGET_MS = 1000;
 
 function parseArgs(argv) {
-  const options = { db: parseGeneratorArgs([]).db, runs: 21, json: false, check: false };
+  const quick = argv.includes('--quick');
+  const full = parseGeneratorArgs([]).db;
+  const small = full.replace(/stats-1m\.db$/, 'stats-100k.db');
+  const options = { quick, db: quick && !existsSync(full) ? small : full, runs: quick ? 9 : 31, json: false, check: false, write: !quick };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
+    if (flag === '--quick') continue;
     if (flag === '--db') options.db = argv[(i += 1)];
     else if (flag === '--runs') options.runs = Number(argv[(i += 1)]);
     else if (flag === '--json') options.json = true;
     else if (flag === '--check') options.check = true;
-    else throw new Error(`unknown option ${flag} (use --db, --runs, --json, --check)`);
+    else if (flag === '--write') options.write = true;
+    else if (flag === '--no-write') options.write = false;
+    else throw new Error(`unknown option ${flag} (use --quick, --db, --runs, --json, --check, --write, --no-write)`);
   }
   if (!(options.runs >= 3)) throw new Error('--runs must be at least 3');
   return options;
@@ -62,13 +70,24 @@ async function inProcessSummary(db, by) {
   }
 }
 
+function eventCount(db) {
+  const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1], { readonly: true }); console.log(db.prepare('SELECT COUNT(*) FROM email_tracking_events').pluck().get());`;
+  const child = spawnSync(process.execPath, ['-e', script, db], { cwd: ROOT });
+  return child.status === 0 ? Number(child.stdout.toString()) : null;
+}
+
 export async function benchStats(options) {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   let generated = null;
-  if (!existsSync(options.db)) generated = await generateStore({ ...parseGeneratorArgs([]), db: options.db });
+  if (!existsSync(options.db)) {
+    const size = /stats-100k\.db$/.test(options.db) ? { replies: 10_000, events: 100_000 } : {};
+    if (!options.json) console.error(`building ${options.db} with bench/generate-store.mjs…`);
+    generated = await generateStore({ ...parseGeneratorArgs([]), ...size, db: options.db });
+  }
 
-  // Replies with a long story (many events) and short ones, spread over the file.
-  const replyIds = [4242, 17, 31337, 50000, 77777, 99999, 65536];
+  // Replies spread over the file (the generator gives them about ten events each).
+  const replies = generated?.replies ?? countReplies(options.db);
+  const replyIds = [4242, 17, 31337, 50000, 77777, 99999, 65536].map((id) => (id % replies) + 1);
   const cli = (id, json) => [BIN, '--db', options.db, 'stats', '--reply', String(id), ...(json ? ['--json'] : [])];
   const sample = JSON.parse(timeProcess(cli(replyIds[0], true)).stdout);
   for (let i = 0; i < 3; i += 1) {
@@ -98,10 +117,12 @@ export async function benchStats(options) {
   const baseline = median(times.baseline);
   return {
     name: 'stats',
+    date: new Date().toISOString(),
+    command: `node bench/stats.mjs${options.quick ? ' --quick' : ''} --runs ${options.runs}`,
     node: process.version,
     cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
     load_average: loadavg().map((n) => Number(n.toFixed(2))),
-    store: { path: options.db, generated, replies: whole.total.replies, recipients: whole.total.recipients, events_in_sample_reply: sample.events.length, unlinked_events: whole.unlinked.total },
+    store: { path: options.db, generated, replies: whole.total.replies, recipients: whole.total.recipients, events: eventCount(options.db), events_in_sample_reply: sample.events.length, unlinked_events: whole.unlinked.total },
     runs: options.runs,
     baseline_ms: { median: baseline, min: min(times.baseline) },
     reply_ms: { median: median(times.reply), min: min(times.reply), ratio: median(times.reply) / baseline },
@@ -115,6 +136,45 @@ export async function benchStats(options) {
       summary_ok: median(summaryCli) < SUMMARY_TARGET_MS,
     },
   };
+}
+
+function countReplies(db) {
+  const out = timeProcess([BIN, '--db', db, '--json', 'stats']).stdout;
+  return Math.max(1, JSON.parse(out).total.replies);
+}
+
+const START = '<!-- stats:start -->';
+const END = '<!-- stats:end -->';
+
+/** The result as the Markdown block between the stats markers of BENCHMARKS.md. */
+function markdown(r) {
+  const f = (ms) => ms.toFixed(1);
+  const yes = (ok) => (ok ? 'yes' : '**no**');
+  const s = r.store;
+  return [
+    `Run ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${r.command}\`: ${r.cpus}, Node ${r.node}, load average ${r.load_average.join(' ')} at the end.`,
+    `Store: ${s.replies.toLocaleString('en-US')} replies, ${s.recipients.toLocaleString('en-US')} recipients, ${s.events === null ? 'generated' : s.events.toLocaleString('en-US')} events` +
+      ` (${s.unlinked_events.toLocaleString('en-US')} unlinked), built by \`bench/generate-store.mjs\`${s.generated === null ? '' : ` in ${s.generated.seconds.toFixed(0)} s during this run`}.`,
+    `${r.runs} runs of each command, interleaved with the baseline; wall time of the whole process, spawn to exit.`,
+    '',
+    '| measure | median (ms) | min (ms) | ratio to `node -e 0` (median) | target | met |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    `| \`node -e 0\` (baseline) | ${f(r.baseline_ms.median)} | ${f(r.baseline_ms.min)} | 1.00 | | |`,
+    `| \`stats --reply N\` (tables) | ${f(r.reply_ms.median)} | ${f(r.reply_ms.min)} | ${r.reply_ms.ratio.toFixed(2)} | < ${REPLY_TARGET}x | ${yes(r.reply_ms.ratio < REPLY_TARGET)} |`,
+    `| \`stats --reply N --json\` | ${f(r.reply_json_ms.median)} | ${f(r.reply_json_ms.min)} | ${r.reply_json_ms.ratio.toFixed(2)} | < ${REPLY_TARGET}x | ${yes(r.reply_json_ms.ratio < REPLY_TARGET)} |`,
+    `| \`stats --json\`, whole store (process) | ${f(r.summary_cli_ms.median)} | ${f(r.summary_cli_ms.min)} | | < ${SUMMARY_TARGET_MS} ms | ${yes(r.targets.summary_ok)} |`,
+    '',
+    `\`runStatsSummary\` in process, whole store (median): ${Object.entries(r.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${ms.toFixed(0)} ms`).join(', ')}.`,
+  ].join('\n');
+}
+
+function writeBenchmarks(result) {
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
+  writeFileSync(path, `${text.slice(0, from + START.length)}\n${markdown(result)}\n${text.slice(to)}`);
 }
 
 function print(result) {
@@ -138,6 +198,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const result = await benchStats(options);
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else print(result);
+    if (options.write) {
+      writeBenchmarks(result);
+      if (!options.json) console.log('BENCHMARKS.md: `## stats` updated');
+    }
     if (options.check && !(result.targets.reply_ok && result.targets.summary_ok)) process.exitCode = 1;
   } catch (error) {
     console.error(`bench/stats: ${error.message}`);
