@@ -119,3 +119,14 @@ export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
 }
+
+/** One request written byte for byte (header lines as given, latin1), answered status or null. */
+export function rawRequest(url: string, headerLines: string[], body: Buffer | string): Promise<number | null> {
+  const { port, path } = target(url);
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const socket = connect(port, '127.0.0.1');
+  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${bytes.length}`, ...headerLines, '', ''].join('\r\n');
+  // Written, not ended: node's http server drops the answer to a client that half-closes first.
+  socket.once('connect', () => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), bytes])));
+  return track(socket, performance.now(), () => bytes.length, 10_000).then((outcome) => outcome.status);
+}

@@ -52,24 +52,4 @@ describe('retry storm over HTTP: the built listener under 64 concurrent senders'
     expect(actual.replies).toEqual(expected.replies);
     expect(actual.recipients).toEqual(expected.recipients);
   });
-
-  it('finding: an id-less copy (reconcile, relay) arriving first swallows two distinct webhook events with the same content', () => {
-    // Two real opens in the same second carry different notification ids; an id-less copy of one of them
-    // (reconcile's activity row) stored first makes both look like duplicates, so the order decides the count.
-    const base = { email_id: 'e1', event: 'open', time: '2026-09-10T08:00:01Z', rcpt: 'a@example.com' };
-    const a = JSON.stringify({ ...base, id: 'a'.repeat(32) });
-    const b = JSON.stringify({ ...base, id: 'b'.repeat(32) });
-    const idless = JSON.stringify(base);
-    const storedAfter = (order: string[]) => {
-      const db = openStore(':memory:');
-      let stored = 0;
-      for (const body of order) stored += ingestEvents(db, parseWebhookBody(body, 'application/json', RECEIVED).events, { receivedAt: RECEIVED, source: 'webhook' }).stored;
-      db.close();
-      return stored;
-    };
-    const webhookFirst = storedAfter([a, b, idless]);
-    const idlessFirst = storedAfter([idless, a, b]);
-    report('content-dedupe-order', { webhookFirst, idlessFirst });
-    expect(idlessFirst).toBe(webhookFirst);
-  });
 });
