@@ -67,6 +67,17 @@ describe('ingestEvents', () => {
     expect(recipientRow(db, id, 'alice@example.com').open_count).toBe(1);
   });
 
+  it('lets a notification claim an id-less copy, so two distinct notifications count twice in any order', () => {
+    const base = ev('open', '2026-11-30T10:00:00Z', { rcpt: 'alice@example.com' });
+    const counts = [[base, { ...base, id: 'a' }, { ...base, id: 'b' }], [{ ...base, id: 'a' }, { ...base, id: 'b' }, base]].map((order) => {
+      const db = store();
+      const id = reply(db, 'E1');
+      for (const fields of order) ingest(db, fields);
+      return getReply(db, id)?.open_count;
+    });
+    expect(counts).toEqual([2, 2]);
+  });
+
   it('keeps the earliest first-open whatever the arrival order and counts distinct opens', () => {
     const db = store();
     const id = reply(db, 'E1');
