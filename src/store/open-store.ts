@@ -69,7 +69,7 @@ function nativeBinding(): string | undefined {
 
 function createPrivateFile(path: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirectories(dirname(path));
     if (!existsSync(path)) {
       closeSync(openSync(path, 'a', 0o600));
       // openSync's mode is filtered by the umask; make sure it is exactly 0600.
@@ -80,6 +80,25 @@ function createPrivateFile(path: string): void {
       hint: 'choose a writable location with --db or SMTP2GO_PORTAL_DB',
       cause: error,
     });
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's `mkdirSync(recursive)` spins forever when the kernel answers
+ * ENOENT for a parent that cannot hold folders (e.g. `--db /proc/nope/x.db`); here that is a plain error.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !existsSync(current); current = dirname(current)) {
+    if (dirname(current) === current) break;
+    missing.unshift(current);
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
 

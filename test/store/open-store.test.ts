@@ -23,6 +23,18 @@ describe('openStore', () => {
     db.close();
   });
 
+  it('creates missing folders 0700', () => {
+    const path = join(tempDir(), 'a', 'b', 'portal.db');
+    openStore(path).close();
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(path, '..', '..')).mode & 0o777).toBe(0o700);
+  });
+
+  // Node 20's mkdirSync(recursive) never returns for this path; ours must fail at once.
+  it.runIf(existsSync('/proc/self'))('fails with a store error for a folder the kernel cannot create', () => {
+    expect(() => openStore('/proc/nope/portal.db')).toThrow(StoreError);
+  });
+
   it('re-running migrations is a no-op and keeps data', () => {
     const path = join(tempDir(), 'portal.db');
     const db = openStore(path);
