@@ -55,6 +55,19 @@ describe('findings', () => {
     expect(idlessFirst).toBe(webhookFirst);
   });
 
+  it('error messages never carry a raw line break from hostile input (one line, always)', async () => {
+    const { runCliInProcess } = await import('../helpers/run-cli.js');
+    const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') };
+    const multiLine: string[] = [];
+    for (const argv of [['webhook', 'serve', '--path', '/a\r\nInjected: b'], ['webhook', 'trigger', 'open', '--demo', '--recipient', 'a@b.com\r\nInjected: y']]) {
+      const run = await runCliInProcess(argv, { env });
+      expect(run.code).toBe(2);
+      if (run.stderr.trim().split('\n').length > 1) multiLine.push(argv.slice(0, 2).join(' '));
+    }
+    report('finding-multiline-errors', { commands: JSON.stringify(multiLine) });
+    expect(multiLine).toEqual([]);
+  });
+
   it('--db in a folder that cannot be created under /proc exits 1 with a message instead of spinning forever', async () => {
     const started = performance.now();
     const result = await new Promise<{ code: number | string | null; stderr: string }>((resolve) => {
