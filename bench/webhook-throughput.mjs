@@ -278,7 +278,8 @@ async function main(o) {
   const secret = `bench-${randomBytes(16).toString('hex')}`;
   const log = (line) => process.stderr.write(`${line}\n`);
   const durationMs = o.durationS * 1000;
-  const load = { concurrency: o.concurrency };
+  // Both servers' answers are read in full, so the client does the same work for each.
+  const load = { concurrency: o.concurrency, readBody: true };
   if (o.serverModule !== null && useCli) throw new Error('--server-module needs --target script');
   const nodeArgs = o.profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(o.profile)}`];
   const listenerArgs = (db) => [...nodeArgs, ...(useCli ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db, ...(o.serverModule ? ['--server-module', o.serverModule] : [])])];
@@ -390,7 +391,7 @@ function deciles(samples, events) {
 
 function fsType(dir) {
   try {
-    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim() || 'unknown';
+    return execFileSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
   } catch {
     return 'unknown';
   }
