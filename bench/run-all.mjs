@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Runs every benchmark in bench/, one after the other, each as its own child process (so one script's heap,
-// servers and stores never skew the next), passing the arguments through (`--quick`, `--no-write`...).
+// servers and stores never skew the next), passing through the options they all share.
 //
 //   npm run bench                 (builds first)
-//   node bench/run-all.mjs [--quick] [--no-write]
+//   node bench/run-all.mjs [--quick] [--write|--no-write]
+//
+// A full run rewrites each script's table in BENCHMARKS.md; --quick only prints unless --write. For a
+// script's own options, run it directly (see the comment at its top).
 //
 // A script that is not there yet is skipped with a note; one that fails is reported and the rest still run.
 import { spawn } from 'node:child_process';
@@ -18,7 +21,13 @@ const SCRIPTS = [
   { file: 'replay.mjs', section: 'webhook replay' },
 ];
 
+const SHARED = new Set(['--quick', '--write', '--no-write']);
 const args = process.argv.slice(2);
+const unknown = args.filter((arg) => !SHARED.has(arg));
+if (unknown.length > 0) {
+  console.error(`run-all: ${unknown.join(' ')} is not shared by every script (use --quick, --write, --no-write); run the script in bench/ directly for its own options`);
+  process.exit(2);
+}
 const summary = [];
 for (const { file, section } of SCRIPTS) {
   const path = join(HERE, file);
