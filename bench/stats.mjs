@@ -12,8 +12,8 @@
 // 100,000-event store if the 1M one is not built yet) only prints unless --write. --check exits 1 when a
 // target is missed; --json prints the result as one JSON document.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateStore, parseArgs as parseGeneratorArgs } from './generate-store.mjs';
@@ -46,13 +46,23 @@ function parseArgs(argv) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const min = (values) => Math.min(...values);
 
-/** Wall time of one child process, in ms; fails loudly if the command does. */
-function timeProcess(args, env = {}) {
+// Preloaded (CommonJS, a few lines) into a child to report its own CPU time on exit, on file descriptor 3.
+// Wall time is the target's measure; CPU time is what a loaded machine distorts least.
+const CPU_REPORTER = join(tmpdir(), `smtp2go-portal-bench-cpu-${process.pid}.cjs`);
+writeFileSync(CPU_REPORTER, `process.on('exit', () => { const u = process.cpuUsage(); try { require('fs').writeSync(3, String((u.user + u.system) / 1000)); } catch {} });\n`);
+process.on('exit', () => rmSync(CPU_REPORTER, { force: true }));
+
+/** Wall time of one child process, in ms (and its CPU time with `cpu`); fails loudly if the command does. */
+function timeProcess(args, env = {}, cpu = false) {
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', NO_COLOR: '1', ...env }, maxBuffer: 64 << 20 });
+  const child = spawnSync(process.execPath, cpu ? ['--require', CPU_REPORTER, ...args] : args, {
+    stdio: ['ignore', 'pipe', 'pipe', ...(cpu ? ['pipe'] : [])],
+    env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
+    maxBuffer: 64 << 20,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().trim()}`);
-  return { ms, stdout: child.stdout.toString() };
+  return { ms, cpuMs: cpu ? Number(child.output[3]?.toString() ?? NaN) : null, stdout: child.stdout.toString() };
 }
 
 async function inProcessSummary(db, by) {
@@ -96,16 +106,24 @@ export async function benchStats(options) {
   }
 
   const times = { baseline: [], reply: [], replyJson: [] };
+  const cpu = { baseline: [], reply: [], replyJson: [] };
   for (let i = 0; i < options.runs; i += 1) {
     const id = replyIds[i % replyIds.length];
     times.baseline.push(timeProcess(['-e', '0']).ms);
     times.reply.push(timeProcess(cli(id, false)).ms);
     times.replyJson.push(timeProcess(cli(id, true)).ms);
+    cpu.baseline.push(timeProcess(['-e', '0'], {}, true).cpuMs);
+    cpu.reply.push(timeProcess(cli(id, false), {}, true).cpuMs);
+    cpu.replyJson.push(timeProcess(cli(id, true), {}, true).cpuMs);
   }
 
   const summaryRuns = Math.max(3, Math.min(7, Math.floor(options.runs / 3)));
   const summaryCli = [];
-  for (let i = 0; i < summaryRuns; i += 1) summaryCli.push(timeProcess([BIN, '--db', options.db, '--json', 'stats']).ms);
+  const summaryCpu = [];
+  for (let i = 0; i < summaryRuns; i += 1) {
+    summaryCli.push(timeProcess([BIN, '--db', options.db, '--json', 'stats']).ms);
+    summaryCpu.push(timeProcess([BIN, '--db', options.db, '--json', 'stats'], {}, true).cpuMs);
+  }
   const summaryInProcess = {};
   for (const by of ['none', 'day', 'transport', 'domain']) {
     const runs = [];
@@ -128,6 +146,10 @@ export async function benchStats(options) {
     reply_ms: { median: median(times.reply), min: min(times.reply), ratio: median(times.reply) / baseline },
     reply_json_ms: { median: median(times.replyJson), min: min(times.replyJson), ratio: median(times.replyJson) / baseline },
     summary_cli_ms: { median: median(summaryCli), min: min(summaryCli) },
+    cpu_ms: {
+      baseline: median(cpu.baseline), reply: median(cpu.reply), reply_json: median(cpu.replyJson), summary: median(summaryCpu),
+      reply_ratio: median(cpu.reply) / median(cpu.baseline), reply_json_ratio: median(cpu.replyJson) / median(cpu.baseline),
+    },
     summary_in_process_ms: summaryInProcess,
     targets: {
       reply_ratio: REPLY_TARGET,
@@ -164,6 +186,9 @@ function markdown(r) {
     `| \`stats --reply N --json\` | ${f(r.reply_json_ms.median)} | ${f(r.reply_json_ms.min)} | ${r.reply_json_ms.ratio.toFixed(2)} | < ${REPLY_TARGET}x | ${yes(r.reply_json_ms.ratio < REPLY_TARGET)} |`,
     `| \`stats --json\`, whole store (process) | ${f(r.summary_cli_ms.median)} | ${f(r.summary_cli_ms.min)} | | < ${SUMMARY_TARGET_MS} ms | ${yes(r.targets.summary_ok)} |`,
     '',
+    `CPU time of the same commands (user + system, median of ${r.runs}, reported by each process on exit), which a loaded machine distorts`,
+    `far less than wall time: \`node -e 0\` ${f(r.cpu_ms.baseline)} ms, \`stats --reply N\` ${f(r.cpu_ms.reply)} ms (${r.cpu_ms.reply_ratio.toFixed(2)}x),`,
+    `\`--json\` ${f(r.cpu_ms.reply_json)} ms (${r.cpu_ms.reply_json_ratio.toFixed(2)}x), whole-store summary ${f(r.cpu_ms.summary)} ms.`,
     `\`runStatsSummary\` in process, whole store (median): ${Object.entries(r.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${ms.toFixed(0)} ms`).join(', ')}.`,
   ].join('\n');
 }
@@ -187,6 +212,7 @@ function print(result) {
   console.log(`  stats --reply N                ${f(result.reply_ms.median)} (${f(result.reply_ms.min)})  ratio ${result.reply_ms.ratio.toFixed(2)}x (target < ${REPLY_TARGET}x)`);
   console.log(`  stats --reply N --json         ${f(result.reply_json_ms.median)} (${f(result.reply_json_ms.min)})  ratio ${result.reply_json_ms.ratio.toFixed(2)}x`);
   console.log(`  stats --json (whole store)     ${f(result.summary_cli_ms.median)} (${f(result.summary_cli_ms.min)})  process wall time (target < ${SUMMARY_TARGET_MS} ms)`);
+  console.log(`  CPU time (median)              node -e 0 ${f(result.cpu_ms.baseline)}, --reply ${f(result.cpu_ms.reply)} (${result.cpu_ms.reply_ratio.toFixed(2)}x), --reply --json ${f(result.cpu_ms.reply_json)} (${result.cpu_ms.reply_json_ratio.toFixed(2)}x), summary ${f(result.cpu_ms.summary)}`);
   const inProcess = Object.entries(result.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${f(ms)}`).join(', ');
   console.log(`  runStatsSummary in process     ${inProcess}`);
   console.log(`targets: reply ${result.targets.reply_ok ? 'met' : 'MISSED'}, summary ${result.targets.summary_ok ? 'met' : 'MISSED'}`);

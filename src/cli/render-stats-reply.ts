@@ -1,7 +1,6 @@
 import type { ReplyStats } from '../operations/stats.js';
 import type { Output } from './output.js';
-import { renderTable } from './render-stats-table.js';
-import { createTimeFormatter, NONE, type OperatorZone } from './render-stats-time.js';
+import { createTimeFormatter, NONE, renderTable, type OperatorZone } from './render-stats-format.js';
 
 /** `stats --reply` for people: summary, recipients, clicks, then the timeline oldest first. */
 export function renderReplyStats(output: Output, stats: ReplyStats, zone: OperatorZone | string): void {

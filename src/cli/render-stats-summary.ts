@@ -1,7 +1,6 @@
 import type { Latency, Rate, StatsFigures, StatsSummary } from '../operations/stats-summary.js';
 import type { Output } from './output.js';
-import { renderTable } from './render-stats-table.js';
-import { createTimeFormatter, formatDuration, type OperatorZone } from './render-stats-time.js';
+import { createTimeFormatter, formatDuration, renderTable, type OperatorZone } from './render-stats-format.js';
 
 /** "96.9% (190 of 196)"; "n/a (0 of 0)" when there is nothing to divide by. */
 export function formatRate(rate: Rate): string {

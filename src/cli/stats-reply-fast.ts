@@ -1,4 +1,6 @@
+import type { ReplyStats } from '../operations/stats.js';
 import type { CliIo } from './context.js';
+import type { Output } from './output.js';
 
 /** The one command line the fast path serves: `[--db <path>] [--json] stats --reply <id>`, in any order. */
 export interface StatsReplyArgs {
@@ -65,7 +67,16 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
     return false;
   }
   const output = createOutput(io, match.json, await loadPainters(io, io.env, match.json));
-  const { printReplyStats } = await import('./show-stats-reply.js');
   await printReplyStats(output, stats, io.env);
   return true;
+}
+
+/** Prints one reply's story (shared with the commander command): the JSON document, or the tables in the operator's zone. */
+export async function printReplyStats(output: Output, stats: ReplyStats, env: NodeJS.ProcessEnv): Promise<void> {
+  if (output.json) {
+    output.data({ ...stats.document });
+    return;
+  }
+  const [{ renderReplyStats }, { operatorZone }] = await Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]);
+  renderReplyStats(output, stats, await operatorZone(env));
 }

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
@@ -24,7 +24,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if (!isMemory && !options.readonly) createPrivateFile(path);
   let db: Store;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: nativeBinding() });
+    const SqliteDatabase = loadBetterSqlite();
+    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: nativeBinding() });
   } catch (error) {
     throw new StoreError(`cannot open the database ${path}: ${(error as Error).message}`, {
       hint: 'check the path given with --db or SMTP2GO_PORTAL_DB',
@@ -52,14 +53,22 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   return db;
 }
 
-// better-sqlite3 finds its addon through the `bindings` package, which walks a stack trace and probes a
-// dozen paths: about 10 ms of every command's start-up (issue 6 gives `stats --reply` 1.5x a bare
-// `node -e 0`). The addon has a fixed place in the package; if it is not there, bindings searches as before.
+// Start-up matters (issue 6 gives `stats --reply` 1.5x a bare `node -e 0`), and better-sqlite3 is the
+// biggest thing every command loads. Required rather than imported: an ESM import of a CommonJS package
+// makes Node parse it and what it re-exports for named exports first (a few ms). And given the path of its
+// addon, it skips the `bindings` package, which walks a stack trace and probes a dozen paths (about 10 ms);
+// if the addon is not at its usual place, bindings searches as before.
+const require = createRequire(import.meta.url);
 let addonPath: string | undefined | null = null;
+
+function loadBetterSqlite(): typeof Database {
+  return require('better-sqlite3') as typeof Database;
+}
+
 function nativeBinding(): string | undefined {
   if (addonPath === null) {
     try {
-      addonPath = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      addonPath = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
     } catch {
       addonPath = undefined;
     }

@@ -43,15 +43,15 @@ export function registerStats(program: Command, io: CliIo): void {
 // main.ts usually answers `stats --reply` through cli/stats-reply-fast.ts before commander loads; this is
 // the same command for every other spelling, for errors, and for the argv tests.
 async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
-  const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../operations/stats.js'), import('../show-stats-reply.js')]);
+  const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../operations/stats.js'), import('../stats-reply-fast.js')]);
   await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store() }), ctx.env);
 }
 
 async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
-  const [{ runStatsSummary }, { parseSince }, { resolveTimeZone }, { operatorZone }] = await Promise.all([
-    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../../core/time-zone.js'), import('../render-stats-time.js'),
+  const [{ runStatsSummary }, { parseSince }, { operatorZone }] = await Promise.all([
+    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../render-stats-format.js'),
   ]);
-  const zone = operatorZone(ctx.env, resolveTimeZone);
+  const zone = await operatorZone(ctx.env);
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);
   const until = options.until === null ? null : parseTime(() => parseSince(options.until as string, now), options.until);

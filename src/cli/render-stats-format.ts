@@ -1,7 +1,10 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Presentation of stored UTC times in the operator's zone, for the `stats` tables. */
+// Formatting for the `stats` renderers: times in the operator's zone, durations, and aligned columns. One
+// module on purpose: every module `stats --reply` loads costs about a millisecond of start-up.
+
+/** Presentation of stored UTC times in the operator's zone. */
 export interface TimeFormatter {
   readonly timeZone: string;
   /** "2026-11-24 11:00:05 +01:00" ("UTC" for a zero offset), or "—" for an unknown time. */
@@ -21,22 +24,26 @@ export interface OperatorZone {
 const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
 /**
- * Names the operator's zone (`TZ`, else the system's /etc/localtime) without starting ICU when it is the
- * process's own zone: the first Intl.DateTimeFormat costs about 30 ms, a third of `stats --reply`'s whole
- * start-up budget. Anything else (a TZ given to an in-process run, a zone missing from the system's
- * tzdata, a copied /etc/localtime) is named by `fallback`, which asks Intl.
+ * The operator's zone (`TZ`, else the system's /etc/localtime) when it is this process's own zone and the
+ * system's tzdata knows it: then Date's local-time methods give it without starting ICU (the first
+ * Intl.DateTimeFormat costs about 30 ms, a third of `stats --reply`'s start-up budget). Null otherwise
+ * (a TZ given to an in-process run, a zone missing from tzdata, a copied /etc/localtime).
  */
-export function operatorZone(env: NodeJS.ProcessEnv, fallback: (tz: string | undefined) => string, processEnv: NodeJS.ProcessEnv = process.env): OperatorZone {
+export function nativeZone(env: NodeJS.ProcessEnv, processEnv: NodeJS.ProcessEnv = process.env): OperatorZone | null {
   const wanted = env.TZ?.trim().replace(/^:/, '') ?? '';
-  if ((env.TZ ?? '') === (processEnv.TZ ?? '')) {
-    const zoneinfo = processEnv.TZDIR || '/usr/share/zoneinfo';
-    if (wanted !== '' && IANA_NAME.test(wanted) && !wanted.includes('..') && existsSync(join(zoneinfo, wanted))) return { name: wanted, native: true };
-    if (wanted === '') {
-      const system = systemZone();
-      if (system !== null) return { name: system, native: true };
-    }
-  }
-  return { name: fallback(env.TZ), native: false };
+  if ((env.TZ ?? '') !== (processEnv.TZ ?? '')) return null;
+  const zoneinfo = processEnv.TZDIR || '/usr/share/zoneinfo';
+  if (wanted !== '') return IANA_NAME.test(wanted) && !wanted.includes('..') && existsSync(join(zoneinfo, wanted)) ? { name: wanted, native: true } : null;
+  const system = systemZone();
+  return system === null ? null : { name: system, native: true };
+}
+
+/** The operator's zone: native when possible, else named by Intl (loaded only then). */
+export async function operatorZone(env: NodeJS.ProcessEnv): Promise<OperatorZone> {
+  const native = nativeZone(env);
+  if (native !== null) return native;
+  const { resolveTimeZone } = await import('../core/time-zone.js');
+  return { name: resolveTimeZone(env.TZ), native: false };
 }
 
 function systemZone(): string | null {
@@ -115,4 +122,37 @@ export function formatDuration(ms: number): string {
     if (parts.length === 2) break;
   }
   return parts.filter((part) => !part.startsWith('0 ')).join(' ');
+}
+
+/** Plain aligned columns: cli-table3 and its width libraries cost as much start-up as the whole query. */
+export interface TableOptions {
+  head?: string[];
+  /** Paints the header cells (colour is decided by the caller's Output). */
+  paintHead?: (text: string) => string;
+  indent?: string;
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Display width: colour codes take no room; every code point takes one column (all stats cells are narrow). */
+export function visibleWidth(text: string): number {
+  let width = 0;
+  for (const _ of text.replace(ANSI, '')) width += 1;
+  return width;
+}
+
+export function renderTable(rows: readonly string[][], options: TableOptions = {}): string {
+  const indent = options.indent ?? '  ';
+  const all = options.head === undefined ? rows : [options.head, ...rows];
+  const widths: number[] = [];
+  for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
+  const line = (row: readonly string[], paint: (text: string) => string = (text) => text) =>
+    indent +
+    row
+      .map((cell, i) => (i === row.length - 1 ? paint(cell) : paint(cell) + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell))))
+      .join('  ')
+      .trimEnd();
+  const lines = rows.map((row) => line(row));
+  if (options.head !== undefined) lines.unshift(line(options.head, options.paintHead));
+  return lines.join('\n');
 }
