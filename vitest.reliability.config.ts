@@ -12,5 +12,7 @@ export default defineConfig({
     pool: 'forks',
     // One big run at a time: two would fight over the disk and skew each other's numbers.
     fileParallelism: false,
+    // The default config's test/**/*.test.ts also matches *.rel.test.ts: the slow files run only when this is set.
+    env: { SMTP2GO_RELIABILITY: '1' },
   },
 });

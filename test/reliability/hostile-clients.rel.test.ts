@@ -6,12 +6,13 @@ import { generateEvents, sendEvents } from './load-generator.js';
 import { assertBuilt, spawnListener } from './listener-process.js';
 import { bigBody, openIdle, rssMiB, slowBody, slowHeaders } from './raw-client.js';
 import { report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 const MiB = 1024 * 1024;
 beforeAll(assertBuilt);
 
-describe('slow and hostile clients against the built listener with its production timeouts', () => {
+describe.skipIf(!SLOW)('slow and hostile clients against the built listener with its production timeouts', () => {
   it('slowloris, dripping and stalled bodies are cut at 10 s / 30 s / 10 s; 5,000 idle connections are bounded and reaped', async () => {
     const dbPath = join(tempDir(), 'portal.db');
     const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });

@@ -9,12 +9,13 @@ import { sendEvents, statusSummary } from './load-generator.js';
 import { assertBuilt, spawnListener } from './listener-process.js';
 import { planRetryStorm, prepareReplies, trackingSnapshot } from './retry-storm.js';
 import { report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 beforeAll(assertBuilt);
 const RECEIVED = new Date('2026-09-10T09:00:00Z');
 
-describe('retry storm over HTTP: the built listener under 64 concurrent senders', () => {
+describe.skipIf(!SLOW)('retry storm over HTTP: the built listener under 64 concurrent senders', () => {
   it('30% of 20,000 events sent 2-5 times, shuffled: per-reply and per-recipient results equal a clean in-order run', async () => {
     const seed = Number(process.env.REL_SEED ?? 7);
     const plan = planRetryStorm(20_000, seed);

@@ -8,6 +8,7 @@ import { CRASH_SECRET } from './crash-scenario.js';
 import { generateEvents, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
 import { assertBuilt, spawnListener, type ListenerProcess } from './listener-process.js';
 import { readStoredIds, report } from './store-probe.js';
+import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
@@ -34,7 +35,7 @@ async function sendAndCheck(listener: ListenerProcess, dbPath: string, events: G
 }
 
 // These need root: a tmpfs of our own size, and the immutable flag (the only read-only a root process respects).
-describe.skipIf(!isRoot)('store trouble on the disk itself (root only: tmpfs, chattr +i)', () => {
+describe.skipIf(!SLOW || !isRoot)('store trouble on the disk itself (root only: tmpfs, chattr +i)', () => {
   it('a full disk (64 MiB tmpfs filled up): 503 while full, stores again once space is freed', async () => {
     const mount = join(tempDir(), 'small-disk');
     mkdirSync(mount);
