@@ -13,7 +13,8 @@ const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.d
 // Opens, clicks, complaints and unsubscribes all happen in the mailbox, so they imply delivery.
 const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
 // As in core/reply-status bounceStands: a soft bounce followed by a delivery does not count as a bounce.
-const BOUNCED = `(r.bounced_at IS NOT NULL AND NOT (IFNULL(r.bounce_type, '') = 'soft' AND IFNULL(r.delivered_at, '') > r.bounced_at))`;
+// CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
+const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') = 'soft' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
 // The relay carried the reply because the API could not (fallback_reason set), not because it was asked to.
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL)`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
@@ -94,12 +95,12 @@ export function selectRecipientCounts(db: Store, bounds: WindowBounds, grouping:
             SUM(r.opened_at IS NOT NULL OR r.clicked_at IS NOT NULL) AS opened,
             SUM(r.clicked_at IS NOT NULL) AS clicked,
             SUM(${BOUNCED}) AS bounced,
-            SUM(${BOUNCED} AND r.bounce_type = 'hard') AS bounced_hard,
-            SUM(${BOUNCED} AND r.bounce_type = 'soft') AS bounced_soft,
+            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'hard' END) AS bounced_hard,
+            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'soft' END) AS bounced_soft,
             SUM(r.spam_at IS NOT NULL) AS spam,
             SUM(r.rejected_at IS NOT NULL) AS rejected,
             SUM(r.unsubscribed_at IS NOT NULL) AS unsubscribed,
-            SUM(r.send_status = 'failed' AND NOT ${SENT}) AS failed,
+            SUM(CASE WHEN r.send_status = 'failed' THEN NOT ${SENT} ELSE 0 END) AS failed,
             group_concat(${millisSinceSend('r.delivered_at')}) AS to_delivered,
             group_concat(${millisSinceSend('r.opened_at')}) AS to_opened
        FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id
