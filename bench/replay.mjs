@@ -10,14 +10,14 @@
 //   2. ceiling: --from-store into a bare node:http sink (child process: reads the body, answers 200), so the
 //      tool's own cost is all there is;
 //   3. listener: --from-store into the built `webhook serve --json` on a fresh store (child process; a
-//      startWebhookServer child when the command is not built), hmac-signed; the
-//      replaying process samples its heap and RSS every 100 ms; at the end the listener's store must hold
-//      every event exactly once;
-//   4. listener max: the same listener (fresh store) under bench/load.mjs at the same concurrency with the
-//      same kind of signed bodies: the most it takes, to compare phase 3 against;
+//      startWebhookServer child when the command is not built), hmac-signed; the replaying process samples
+//      its heap and RSS every 100 ms and its live heap after a full GC at every tenth of the events; at the
+//      end the listener's store must hold every event exactly once;
+//   4. the same listener (fresh store) under bench/load.mjs at the same concurrency with as many signed
+//      events, just before and just after phase 3, to compare phase 3 with on the same machine load;
 //   5. rate: a JSON-array file (streamed) replayed into the sink at --rate, achieved rate measured;
 //   6. local: --from-store without --to into the source store itself (every event a duplicate).
-// A full run writes its table into BENCHMARKS.md (`## webhook replay`); --quick (about 15 s) only prints
+// A full run writes its table into BENCHMARKS.md (`## webhook replay`); --quick (10,000 events, under a minute) only prints
 // unless --write.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -159,9 +159,17 @@ async function seed(db, events) {
 }
 
 /** One replay through the operation, with memory sampled every 100 ms and CPU measured for this process. */
-async function replay(options, store) {
+async function replay(options, store, expected = null) {
   const { runWebhookReplay } = await dist('operations/webhook-replay.js');
   const samples = [];
+  // With `expected`, a full collection at every tenth of the events and the live heap after it: growth
+  // there is a leak, whereas the 100 ms samples also count garbage not yet collected.
+  const live = [];
+  const checkpoint = (matched) => {
+    if (expected === null || matched < ((live.length + 1) * expected) / 10) return;
+    gc();
+    live.push(process.memoryUsage().heapUsed);
+  };
   const sample = (progress) => samples.push({ at: performance.now(), done: progress?.summary?.matched ?? null, heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
   gc();
   sample();
@@ -169,12 +177,12 @@ async function replay(options, store) {
   const timer = setInterval(() => sample(last), 100);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await runWebhookReplay({ filter: {}, ratePerSecond: null, concurrency: 8, dryRun: false, collectEvents: false, ...options }, { store, now: () => new Date(), onProgress: (progress) => (last = progress) });
+  const result = await runWebhookReplay({ filter: {}, ratePerSecond: null, concurrency: 8, dryRun: false, collectEvents: false, ...options }, { store, now: () => new Date(), onProgress: (progress) => ((last = progress), checkpoint(progress.summary.matched)) });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   clearInterval(timer);
   sample(last);
-  return { result, seconds, rate: result.summary.matched / seconds, cpu: (used.user + used.system) / 1e6 / seconds, samples };
+  return { result, seconds, rate: result.summary.matched / seconds, cpu: (used.user + used.system) / 1e6 / seconds, samples, live };
 }
 
 function memory(samples) {
@@ -189,7 +197,7 @@ function memory(samples) {
 }
 
 /** The listener (fresh store, child process) under bench/load.mjs: as many signed events as the replay sends. */
-async function listenerMax(o, workDir, name, children) {
+async function listenerUnderLoad(o, workDir, name, children) {
   const server = await startChild(name, listenerArgs(join(workDir, `${name}.db`)), workDir);
   children.push(server);
   const cpuStart = cpuSeconds(server.child.pid);
@@ -205,7 +213,7 @@ async function listenerMax(o, workDir, name, children) {
   await stopChild(server);
   children.splice(children.indexOf(server), 1);
   const rate = load.ok / (load.elapsedMs / 1000);
-  log(`listener max (${name}, bench/load.mjs): ${Math.round(rate)} events/s (${load.ok} ok of ${load.sent}), p50 ${load.p50} ms`);
+  log(`bench/load.mjs → listener (${name}): ${Math.round(rate)} events/s (${load.ok} ok of ${load.sent}), p50 ${load.p50} ms`);
   return { rate, ok: load.ok, p50: load.p50, cpu: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / (load.elapsedMs / 1000) };
 }
 
@@ -238,11 +246,11 @@ async function main(o) {
 
     // The listener's own maximum, measured just before and just after the replay into it (same count,
     // fresh store each time), so the comparison sees the same machine load.
-    const before = await listenerMax(o, workDir, 'max-before', children);
+    const before = await listenerUnderLoad(o, workDir, 'load-before', children);
     const listener = await startChild('listener', listenerArgs(join(workDir, 'listener.db')), workDir);
     children.push(listener);
     const cpuBefore = cpuSeconds(listener.child.pid);
-    const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source);
+    const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source, o.events);
     const cpuAfter = cpuSeconds(listener.child.pid);
     await stopChild(listener);
     children.splice(children.indexOf(listener), 1);
@@ -252,7 +260,7 @@ async function main(o) {
     check.close();
     const listenerCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / into.seconds;
     log(`into the listener: ${Math.round(into.rate)} events/s, ok ${into.result.summary.ok}, failed ${into.result.summary.failed}, retried ${into.result.summary.retried}; listener store ${stored} (${distinct} distinct)`);
-    const after = await listenerMax(o, workDir, 'max-after', children);
+    const after = await listenerUnderLoad(o, workDir, 'load-after', children);
     const loads = [before, after];
 
     const arrayFile = join(workDir, 'events.json');
@@ -288,12 +296,12 @@ function render(o, r) {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     row('store → bare sink (tool ceiling)', r.ceiling, 'sink answers 200 at once'),
     row('store → listener', r.into, `listener store: ${n(r.stored)} rows, ${n(r.distinct)} distinct; listener CPU ${r.listenerCpu === null ? '?' : `${(r.listenerCpu * 100).toFixed(0)}%`}`),
-    ...r.loads.map((load, index) => `| listener max, ${index === 0 ? 'before' : 'after'} (bench/load.mjs) | ${n(load.ok)} | | ${n(load.rate)} | ${load.p50} ms / - | | | same concurrency, fresh store; listener CPU ${load.cpu === null ? '?' : `${(load.cpu * 100).toFixed(0)}%`} |`),
+    ...r.loads.map((load, index) => `| bench/load.mjs → listener, ${index === 0 ? 'before' : 'after'} | ${n(load.ok)} | | ${n(load.rate)} | ${load.p50} ms / - | | | same concurrency, fresh store; listener CPU ${load.cpu === null ? '?' : `${(load.cpu * 100).toFixed(0)}%`} |`),
     row(`JSON-array file → sink, --rate ${o.rate}`, r.paced, `achieved ${(r.paced.rate / o.rate * 100).toFixed(1)}% of the limit`),
     row('store → local store (no --to)', r.local, `all ${n(r.local.result.summary.duplicate)} duplicates`),
     '',
-    `Replay into the listener ran at ${(r.into.rate / mean(r.loads.map((load) => load.rate)) * 100).toFixed(0)}% of the listener's own maximum (mean of the runs before and after) and at ${(r.into.rate / r.ceiling.rate * 100).toFixed(0)}% of the tool's ceiling.`,
-    `Memory of the replaying process during store → listener: heap ${m.startHeap} MB before, ${m.heap10} MB at 10%, ${m.heap50} MB at 50%, ${m.heap100} MB at 100% of the events; peak heap ${m.peakHeap} MB, peak RSS ${m.peakRss} MB.`,
+    `Replay into the listener ran at ${(r.into.rate / mean(r.loads.map((load) => load.rate)) * 100).toFixed(0)}% of the rate the load generator got from the same listener at the same concurrency (mean of the runs just before and after), and at ${(r.into.rate / r.ceiling.rate * 100).toFixed(0)}% of the tool's own ceiling.`,
+    `Memory of the replaying process during store → listener: live heap after a full GC ${m.startHeap} MB before, then at each tenth of the events ${r.into.live.map((bytes) => (bytes / 1048576).toFixed(1)).join(', ')} MB; peak heap (garbage included, sampled every 100 ms) ${m.peakHeap} MB, peak RSS ${m.peakRss} MB.`,
   ].join('\n');
 }
 
