@@ -197,6 +197,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       requestTimeout: Math.max(timeouts.requestMs, timeouts.headersMs),
       keepAliveTimeout: timeouts.keepAliveMs,
       connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
+      // By default Node keeps only the first of two Authorization headers, so a request carrying a good and
+      // a bad one would pass; joined, verify sees both and refuses the request (fail closed).
+      joinDuplicateHeaders: true,
     },
     (request, response) => void route(request, response),
   );

@@ -37,6 +37,7 @@ describe('webhook listener: authentication', () => {
     ['a future t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS + 301) }],
     ['a non-ASCII header', { authorization: `Bearer ${SECRET}\u00e9` }],
     ['a garbage signature', { 'x-smtp2go-signature': 'sha256=zz' }],
+    ['two Authorization headers, one right', { authorization: [`Bearer ${SECRET}`, 'Bearer wrong'] }],
   ])('refuses %s with 401, stores nothing, logs a warning without secret or body', async (_name, headers) => {
     const { store, post, logs, records } = await listen(tempDir());
     const answer = await post(body, { auth: 'none', headers });
