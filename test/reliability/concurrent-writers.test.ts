@@ -7,9 +7,9 @@ import { report } from './store-probe.js';
 const tempDir = useTempDir('smtp2go-rel-');
 beforeAll(assertBuilt);
 
-describe('concurrent writers (fast: 600 events; 20,000 in concurrent-writers.rel.test.ts)', () => {
+describe('concurrent writers (fast: 400 events; 20,000 in concurrent-writers.rel.test.ts)', () => {
   it('two built listeners on one store and a stats reader: every delivery 200, counters exact, no lock errors', async () => {
-    const figures = await runConcurrentWriters(tempDir(), { count: 600, seed: 51, concurrency: 8 });
+    const figures = await runConcurrentWriters(tempDir(), { count: 400, seed: 51, concurrency: 8 });
     report('concurrent-writers-fast', figures);
     expect(figures.noAnswer).toBe(0);
     expect(figures.statusesA).toMatch(/^200×\d+$/);

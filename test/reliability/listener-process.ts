@@ -6,6 +6,12 @@ import { createInterface } from 'node:readline';
 export const REPO = join(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'smtp2go-portal.js');
 
+// A test that times out never reaches its finally: whatever is still running dies with the test worker.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function assertBuilt(): void {
   if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
 }
@@ -39,6 +45,8 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
     options.shellPrefix === undefined
       ? spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('bash', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
