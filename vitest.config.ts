@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The slow reliability runs have their own config (npm run test:reliability).
+    exclude: [...configDefaults.exclude, 'test/reliability/**/*.rel.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Listener and SMTP tests bind real sockets; forks keep native better-sqlite3 handles per process.
