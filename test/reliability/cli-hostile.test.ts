@@ -161,6 +161,17 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     ['webhook', 'trigger', 'bogus', '--demo'],
     ['webhook', 'replay', '--file', '/nonexistent/events.json', '--dry-run'],
     ['completion', 'pwsh'],
+    // Missing values and arguments.
+    ['send-test'],
+    ['send-test', '--to'],
+    ['configure', '--api-key'],
+    ['stats', '--reply'],
+    ['reconcile', '--since'],
+    ['webhook', 'trigger'],
+    ['webhook', 'serve', '--port'],
+    ['webhook', 'replay'],
+    ['completion'],
+    ['no-such-command'],
   ];
 
   it.each(HOSTILE.map((argv) => [argv.join(' ').replace(/\s+/g, ' ').slice(0, 90), argv] as const))('%s', async (_label, argv) => {
