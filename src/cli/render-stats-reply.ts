@@ -16,7 +16,7 @@ export function renderReplyStats(output: Output, stats: ReplyStats, zone: Operat
   const bounceWhy = [d.bounce_type, d.bounce_reason].filter((v) => v !== null).join(': ');
   const rows = [
     // The status word, then how the recipients differ when they do ("bounced: delivered to 2 of 3, bounced 1").
-    ['status', statusColor(output, d.status, stats.statusText === d.status ? d.status : `${d.status}: ${stats.statusText}`)],
+    ['status', statusColor(output, d.status, stats.statusMixed ? `${d.status}: ${stats.statusText}` : stats.statusText)],
     ['transport', d.transport + (stats.send.fallbackReason === null ? '' : ` (relay because: ${stats.send.fallbackReason})`)],
     ['SMTP2Go email id', d.smtp2go_email_id ?? NONE],
     ['tracking id', d.tracking_id ?? NONE],

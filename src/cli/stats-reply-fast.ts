@@ -49,6 +49,10 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   if (io.onParsed !== undefined) return false;
   const match = matchStatsReply(args);
   if (match === null) return false;
+  // Every module is requested at once, the renderers too (Node 20's loader reads each file asynchronously;
+  // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
+  const renderers = match.json ? null : Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]);
+  renderers?.catch(() => undefined);
   const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
     import('../store/db-path.js'),
     import('../store/open-store.js'),
@@ -67,16 +71,21 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
     return false;
   }
   const output = createOutput(io, match.json, await loadPainters(io, io.env, match.json));
-  await printReplyStats(output, stats, io.env);
+  await printReplyStats(output, stats, io.env, renderers ?? undefined);
   return true;
 }
 
 /** Prints one reply's story (shared with the commander command): the JSON document, or the tables in the operator's zone. */
-export async function printReplyStats(output: Output, stats: ReplyStats, env: NodeJS.ProcessEnv): Promise<void> {
+export async function printReplyStats(
+  output: Output,
+  stats: ReplyStats,
+  env: NodeJS.ProcessEnv,
+  renderers?: Promise<[typeof import('./render-stats-reply.js'), typeof import('./render-stats-format.js')]>,
+): Promise<void> {
   if (output.json) {
     output.data({ ...stats.document });
     return;
   }
-  const [{ renderReplyStats }, { operatorZone }] = await Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]);
+  const [{ renderReplyStats }, { operatorZone }] = await (renderers ?? Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]));
   renderReplyStats(output, stats, await operatorZone(env));
 }

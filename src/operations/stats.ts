@@ -64,6 +64,8 @@ export interface ReplyStats {
   document: ReplyStatsDocument;
   /** "opened", or "delivered to 2 of 3, bounced 1" when the recipients differ. */
   statusText: string;
+  /** True when the recipients are not all in the same status. */
+  statusMixed: boolean;
   subject: string | null;
   /** The bounce type of each event in `document.events` (null for other events), for the human timeline. */
   eventBounceTypes: Array<string | null>;
@@ -83,6 +85,7 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
   return {
     document: replyDocument(reply, recipients, events, summary.status),
     statusText: summary.text,
+    statusMixed: summary.mixed,
     subject: reply.subject,
     eventBounceTypes: events.map((e) => e.bounce_type),
     send: { outcome: reply.send_outcome, fallbackReason: reply.fallback_reason, lastError: reply.last_error },

@@ -97,6 +97,14 @@ describe('stats --reply', () => {
     expect((doc.recipients as Array<{ status: string }>).map((r) => r.status)).toEqual(['delivered', 'delivered', 'bounced']);
   });
 
+  it('recipients all in the same state: the status once, with how many', async () => {
+    const { db, path } = store();
+    const id = recordSend(db, { to: ['a@example.com', 'b@example.com'], transport: 'api', emailId: '1uSame-0007' });
+    for (const rcpt of ['a@example.com', 'b@example.com']) post(db, fromFixture('delivered.live.json', { email_id: '1uSame-0007', rcpt, time: after(3 * SEC) }));
+    const run = await cli(path, ['stats', '--reply', String(id)]);
+    expect(run.stdout).toMatch(/status\s+delivered \(all 2\)\n/);
+  });
+
   it('duplicates and out-of-order events: counted once; clicks listed with URL, time and recipient', async () => {
     const { db, path } = store();
     const { id } = duplicatesOutOfOrder(db);
