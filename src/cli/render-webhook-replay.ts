@@ -39,7 +39,8 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
       if (MultiBar === null || Presets === null || total === null) return;
       if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
       if (multi === null) {
-        multi = new MultiBar({ stream: ctx.io.stderr as NodeJS.WriteStream, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+        // The cursor stays visible: a Ctrl+C mid-run must not leave the operator's terminal without one.
+        multi = new MultiBar({ stream: ctx.io.stderr as NodeJS.WriteStream, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: false, clearOnComplete: false }, Presets.shades_classic);
         bar = multi.create(total, 0, { sent: 0, failed: 0 });
       }
       bar?.update(done, { sent: summary.sent, failed: summary.failed });
