@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../../src/webhook/sign.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -37,8 +38,9 @@ describe('webhook listener: authentication', () => {
     ['a future t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS + 301) }],
     ['a non-ASCII header', { authorization: `Bearer ${SECRET}\u00e9` }],
     ['a garbage signature', { 'x-smtp2go-signature': 'sha256=zz' }],
-    ['two Authorization headers, one right', { authorization: [`Bearer ${SECRET}`, 'Bearer wrong'] }],
-  ])('refuses %s with 401, stores nothing, logs a warning without secret or body', async (_name, headers) => {
+    // Node sends each element of an array as its own header line.
+    ['two Authorization headers, one right', { authorization: [`Bearer ${SECRET}`, 'Bearer wrong'] } as unknown as OutgoingHttpHeaders],
+  ] as Array<[string, OutgoingHttpHeaders]>)('refuses %s with 401, stores nothing, logs a warning without secret or body', async (_name, headers) => {
     const { store, post, logs, records } = await listen(tempDir());
     const answer = await post(body, { auth: 'none', headers });
     expect(answer).toEqual(expect.objectContaining({ status: 401, body: { status: 'error', error: 'unauthorized' } }));
