@@ -52,6 +52,8 @@ describe('authentication, hostile cases over raw HTTP: all 401 and nothing store
     ['non-ASCII signature', () => { const x = body(); return [[json, `X-Smtp2go-Signature: ${signWebhookBody(x, SECRET, now())}\u00ff`], x]; }],
     ['oversized Authorization (8 KiB)', () => [[json, `Authorization: Bearer ${SECRET}${'a'.repeat(8192)}`], body()]],
     ['oversized signature (8 KiB)', () => { const x = body(); return [[json, `X-Smtp2go-Signature: ${signWebhookBody(x, SECRET, now())}${',v1='.padEnd(8192, '0')}`], x]; }],
+    ['two Authorization headers, the first valid', () => [[json, `Authorization: Bearer ${SECRET}`, 'Authorization: Bearer somebody-else'], body()]],
+    ['two identical valid Authorization headers', () => [[json, `Authorization: Bearer ${SECRET}`, `Authorization: Bearer ${SECRET}`], body()]],
     ['two signature headers, one valid', () => { const x = body(); return [[json, `X-Smtp2go-Signature: ${signWebhookBody(x, SECRET, now())}`, 'X-Smtp2go-Signature: sha256=00'], x]; }],
     ['t= far in the past (0)', () => { const x = body(); return [[json, `X-Smtp2go-Signature: ${signWebhookBody(x, SECRET, 0)}`], x]; }],
     ['t= 301 s in the past', () => { const x = body(); return [[json, `X-Smtp2go-Signature: ${signWebhookBody(x, SECRET, now() - 301)}`], x]; }],

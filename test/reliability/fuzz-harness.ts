@@ -16,7 +16,7 @@ export const DOCUMENTED = new Set([200, 400, 401, 404, 405, 408, 413, 415, 503])
 const FIXTURES = ['open.docs.json', 'delivered.live.json', 'processed.live.json', 'bounce-hard.live.json', 'bounce-soft.constructed.json', 'delivered.live.form', 'processed.live.form', 'bounce-hard.docs.form'];
 const seeds = FIXTURES.map((name) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8').trim());
 
-type Auth = 'hmac-t' | 'hmac-hex' | 'bearer' | 'basic' | 'none' | 'wrong-bearer' | 'garbage' | 'stale-t' | 'signed-then-mutated' | 'duplicate';
+type Auth = 'hmac-t' | 'hmac-hex' | 'bearer' | 'basic' | 'none' | 'wrong-bearer' | 'garbage' | 'stale-t' | 'signed-then-mutated' | 'duplicate' | 'duplicate-authorization';
 
 export interface FuzzCase {
   body: Buffer;
@@ -74,7 +74,7 @@ const contentTypeArb = fc.oneof(
 export const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
   body: bodyArb,
   contentType: contentTypeArb,
-  auth: fc.constantFrom<Auth>('hmac-t', 'hmac-t', 'hmac-hex', 'bearer', 'basic', 'none', 'wrong-bearer', 'garbage', 'stale-t', 'signed-then-mutated', 'duplicate'),
+  auth: fc.constantFrom<Auth>('hmac-t', 'hmac-t', 'hmac-hex', 'bearer', 'basic', 'none', 'wrong-bearer', 'garbage', 'stale-t', 'signed-then-mutated', 'duplicate', 'duplicate-authorization'),
   method: fc.oneof({ weight: 20, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
   wrongPath: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))).chain((b) => (b ? fc.boolean() : fc.constant(false))),
   fault: fc.integer({ min: 0, max: 49 }).map((n) => n === 0),
@@ -95,8 +95,9 @@ function headersFor(fuzz: FuzzCase, random: () => number): Record<string, string
     case 'garbage': headers.authorization = fc.sample(garbageArb, { numRuns: 1, seed: Math.floor(random() * 2 ** 31) })[0]!; break;
     case 'stale-t': headers['x-smtp2go-signature'] = signWebhookBody(fuzz.body, FUZZ_SECRET, now - 301 - Math.floor(random() * 1e6)); break;
     case 'signed-then-mutated': headers['x-smtp2go-signature'] = signWebhookBody(Buffer.concat([fuzz.body, Buffer.from(' ')]), FUZZ_SECRET, now); break;
-    // Repeated Authorization is the separate finding in findings.rel.test.ts (node keeps only the first).
-      case 'duplicate': headers['x-smtp2go-signature'] = [signWebhookBody(fuzz.body, FUZZ_SECRET, now), 'sha256=00']; break;
+    case 'duplicate': headers['x-smtp2go-signature'] = [signWebhookBody(fuzz.body, FUZZ_SECRET, now), 'sha256=00']; break;
+    // Node keeps only the first Authorization unless the listener asks for all of them (finding 1, fixed in 6f5a415).
+    case 'duplicate-authorization': headers.authorization = [`Bearer ${FUZZ_SECRET}`, 'Bearer somebody-else']; break;
     case 'none': break;
   }
   return headers;
