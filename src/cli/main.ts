@@ -48,6 +48,7 @@ function debugStack(error: unknown, io: CliIo): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyWhenTheReaderGoesAway();
   process.exitCode = await runCli(argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -56,4 +57,17 @@ export async function main(argv: string[]): Promise<void> {
     cwd: process.cwd(),
     now: () => new Date(),
   });
+}
+
+/**
+ * `stats | head` closes the pipe early; Node then raises EPIPE on the next write, which would end in a
+ * stack trace. Like any Unix tool, stop quietly: what was stored is already committed.
+ */
+function exitQuietlyWhenTheReaderGoesAway(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
 }

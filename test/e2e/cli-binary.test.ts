@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +34,17 @@ describe('the built binary in a temp HOME with CI=1', () => {
     if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'))) {
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     }
+  });
+
+  it('stops quietly with exit 0 when the reader closes the pipe (stats | head)', async () => {
+    const { home, env } = sandbox();
+    const child = spawn(process.execPath, [BIN, 'completion', 'zsh'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('prints help and the version', async () => {
