@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, PortalError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import type { BounceType } from '../core/tracking-event.js';
-import { listenerUrl } from '../smtp2go/portal-webhook.js';
+import { parseListenerTarget } from '../webhook/listener-target.js';
 import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
 import { createDeliveryClient, type DeliveryClientOptions, type DeliveryResult, type SignMode } from '../webhook/deliver.js';
@@ -66,7 +66,7 @@ export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: We
   checkOptions(options);
   const random = deps.random ?? randomBytes;
   const sign = options.sign ?? 'hmac';
-  const to = options.to === undefined ? undefined : parseTo(options.to);
+  const to = options.to === undefined ? undefined : parseListenerTarget(options.to);
   const secret = to === undefined || sign === 'none' ? null : (options.secret ?? deps.settings.webhookSecret);
   if (to !== undefined && sign !== 'none' && secret === null) {
     throw new ConfigError(`--sign ${sign} needs a webhook secret and none is configured`, 'configure --generate-webhook-secret, pass --secret, or use --sign none');
@@ -109,19 +109,6 @@ function checkOptions(options: WebhookTriggerOptions): void {
   if (options.to === undefined && (options.secret !== undefined || options.sign !== undefined)) {
     throw new UsageError('--sign and --secret only apply with --to', 'without --to the event is applied to the local store, unsigned');
   }
-}
-
-function parseTo(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--to "${value}" is not a URL`, 'e.g. --to http://127.0.0.1:8787');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${value}" is not an http(s) URL`, 'e.g. --to http://127.0.0.1:8787');
-  // Credentials in the URL would be printed with the result; --sign bearer is the way to pass one.
-  if (url.username !== '' || url.password !== '') throw new UsageError('--to must not carry credentials', 'use --sign bearer --secret <token>');
-  return listenerUrl(value);
 }
 
 /** Thrown by the command after printing, when the listener did not take the event. */

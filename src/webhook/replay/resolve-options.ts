@@ -3,7 +3,7 @@ import { resolveSettings } from '../../core/resolve-settings.js';
 import { parseSince } from '../../core/since.js';
 import { SETTING_ENV_VARS } from '../../core/settings.js';
 import type { WebhookReplayOptions } from '../../operations/webhook-replay.js';
-import { listenerUrl } from '../../smtp2go/portal-webhook.js';
+import { parseListenerTarget } from '../listener-target.js';
 import { loadModuleSettings } from '../../store/module-settings.js';
 import type { Store } from '../../store/open-store.js';
 import type { SignMode } from '../deliver.js';
@@ -49,7 +49,7 @@ export async function resolveReplayOptions(request: ReplayRequest, deps: Resolve
   const options: WebhookReplayOptions = {
     source: request.source,
     filter,
-    target: local ? { kind: 'local' } : { kind: 'http', url: targetUrl(request.to as string), sign: request.sign, secret },
+    target: local ? { kind: 'local' } : { kind: 'http', url: parseListenerTarget(request.to as string), sign: request.sign, secret },
     ratePerSecond: request.ratePerSecond,
     concurrency: request.concurrency,
     dryRun: request.dryRun,
@@ -80,17 +80,4 @@ function parseTime(flag: string, value: string, now: Date): Date {
     if (error instanceof UsageError) throw new UsageError(`${flag} "${value}" is not a time`, error.hint);
     throw error;
   }
-}
-
-function targetUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--to "${value}" is not a URL`, 'e.g. --to http://127.0.0.1:8787');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${value}" is not an http(s) URL`, 'e.g. --to http://127.0.0.1:8787');
-  // Credentials in the URL would be printed in the summary; --sign bearer is the way to pass one.
-  if (url.username !== '' || url.password !== '') throw new UsageError('--to must not carry credentials', 'use --sign bearer --secret <token>');
-  return listenerUrl(value);
 }
