@@ -19,21 +19,8 @@ export interface NewReply {
   recipients: NewRecipient[];
 }
 
-export interface ReplyRow {
-  id: number;
-  ticket_id: number | null;
-  subject: string | null;
-  sender: string | null;
-  recipients: string;
-  email_tracking_id: string | null;
-  rfc_message_id: string | null;
-  smtp2go_email_id: string | null;
-  transport: string;
-  send_outcome: string | null;
-  fallback_reason: string | null;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
+/** The tracking columns a reply and each of its recipients share (see migrations.ts). */
+export interface TrackingColumns {
   sent_at: string | null;
   processed_at: string | null;
   delivered_at: string | null;
@@ -50,6 +37,23 @@ export interface ReplyRow {
   resubscribed_at: string | null;
   last_event_at: string | null;
   last_event_type: string | null;
+}
+
+export interface ReplyRow extends TrackingColumns {
+  id: number;
+  ticket_id: number | null;
+  subject: string | null;
+  sender: string | null;
+  recipients: string;
+  email_tracking_id: string | null;
+  rfc_message_id: string | null;
+  smtp2go_email_id: string | null;
+  transport: string;
+  send_outcome: string | null;
+  fallback_reason: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /**

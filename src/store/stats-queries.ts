@@ -1,28 +1,12 @@
 import type { Store } from './open-store.js';
-import type { ReplyRow } from './replies.js';
+import type { ReplyRow, TrackingColumns } from './replies.js';
 
-export interface RecipientRow {
+export interface RecipientRow extends TrackingColumns {
   email: string;
   display_name: string | null;
   role: string;
   send_status: string | null;
   send_error: string | null;
-  sent_at: string | null;
-  processed_at: string | null;
-  delivered_at: string | null;
-  opened_at: string | null;
-  open_count: number;
-  clicked_at: string | null;
-  click_count: number;
-  bounced_at: string | null;
-  bounce_type: string | null;
-  bounce_reason: string | null;
-  spam_at: string | null;
-  rejected_at: string | null;
-  unsubscribed_at: string | null;
-  resubscribed_at: string | null;
-  last_event_at: string | null;
-  last_event_type: string | null;
 }
 
 export interface EventRow {
