@@ -59,21 +59,27 @@ export function ingestEvents(db: Store, incoming: IncomingEvent[], options: Inge
   return ingestTransaction(db).immediate(incoming, options);
 }
 
+/**
+ * ingestEvents without a transaction of its own, for a caller that already holds one and rolls it all
+ * back if this throws (the listener's group commit, whose batches then retry one savepoint per request).
+ */
+export function ingestEventsInTransaction(db: Store, incoming: IncomingEvent[], options: IngestOptions): IngestResult {
+  const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, results: [] };
+  for (const item of incoming) {
+    const outcome = ingestOne(db, item, options);
+    result.results.push(outcome);
+    if (outcome.duplicate) result.duplicates += 1;
+    else {
+      result.stored += 1;
+      if (outcome.replyId === null) result.unlinked += 1;
+    }
+  }
+  return result;
+}
+
 // Built once per connection: wrapping a fresh db.transaction() per request was ~7% of the listener's work.
 const ingestTransaction = statementCache((db) =>
-  db.transaction((incoming: IncomingEvent[], options: IngestOptions): IngestResult => {
-    const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, results: [] };
-    for (const item of incoming) {
-      const outcome = ingestOne(db, item, options);
-      result.results.push(outcome);
-      if (outcome.duplicate) result.duplicates += 1;
-      else {
-        result.stored += 1;
-        if (outcome.replyId === null) result.unlinked += 1;
-      }
-    }
-    return result;
-  }),
+  db.transaction((incoming: IncomingEvent[], options: IngestOptions): IngestResult => ingestEventsInTransaction(db, incoming, options)),
 );
 
 function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, options: IngestOptions): IngestedEvent {

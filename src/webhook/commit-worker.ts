@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventSource } from '../core/tracking-event.js';
-import { ingestEvents } from '../store/ingest-events.js';
+import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
 import { openStore } from '../store/open-store.js';
 import { createBatchCommit, describeError, type BatchJob } from './commit-batch.js';
 
@@ -27,7 +27,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 
 try {
   const store = openStore(dbPath, { busyTimeoutMs });
-  const commit = createBatchCommit(store, ingestEvents, source);
+  const commit = createBatchCommit(store, ingestEvents, source, ingestEventsInTransaction);
   port.on('message', (message: ToWorker) => {
     if (message.type === 'close') {
       store.close();

@@ -7,6 +7,8 @@ export { isStoreFailure, StoreUnavailableError, type IngestEventsFn } from './co
 
 export interface GroupCommitOptions {
   ingest: IngestEventsFn;
+  /** `ingest` minus its own transaction, for batches that first try without a savepoint per request. */
+  inTransaction?: IngestEventsFn;
   /** How long the first request of a batch waits for company; 0 means the next turn of the event loop. */
   windowMs?: number;
   /** A batch this large commits at once without waiting for the window. */
@@ -35,7 +37,7 @@ interface Job {
  */
 export function createGroupCommitter(store: Store, options: GroupCommitOptions): GroupCommitter {
   const { windowMs = 1, maxBatch = 256, source = 'webhook' } = options;
-  const commit = createBatchCommit(store, options.ingest, source);
+  const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
   let pending: Job[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { schemaVersion, type Store } from '../store/open-store.js';
-import { ingestEvents } from '../store/ingest-events.js';
+import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
 import { isWebhookHttpError } from './errors.js';
 import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
@@ -236,7 +236,8 @@ async function startCommitter(store: Store, options: WebhookServerOptions): Prom
   const thread = options.commitThread;
   if (thread === undefined || thread === false || store.memory) {
     if (busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    return createGroupCommitter(store, { ingest: options.ingest ?? ingestEvents, ...options.groupCommit });
+    const ingest = options.ingest === undefined ? { ingest: ingestEvents, inTransaction: ingestEventsInTransaction } : { ingest: options.ingest };
+    return createGroupCommitter(store, { ...ingest, ...options.groupCommit });
   }
   return startWorkerCommitter({
     dbPath: store.name,

@@ -11,17 +11,25 @@ const tempDir = useTempDir();
 const at = new Date('2026-09-10T09:00:00Z');
 
 /** A stand-in ingest that writes one row per request into its own table, so commits can be observed. */
-function setup(behaviour: (label: string) => void = () => undefined): { store: Store; ingest: IngestEventsFn; rows: () => string[] } {
+function setup(behaviour: (label: string) => void = () => undefined): { store: Store; ingest: IngestEventsFn; inTransaction: IngestEventsFn; calls: { ingest: number; inTransaction: number }; rows: () => string[] } {
   const store = openStore(join(tempDir(), 'portal.db'));
   store.exec('CREATE TABLE probe (label TEXT)');
-  const ingest: IngestEventsFn = (db, incoming) =>
-    db.transaction(() => {
-      const label = incoming[0]?.rawBody ?? '';
-      db.prepare('INSERT INTO probe VALUES (?)').run(label);
-      behaviour(label);
-      return { stored: 1, duplicates: 0, unlinked: 1, results: [] } satisfies IngestResult;
-    })();
-  return { store, ingest, rows: () => (store.prepare('SELECT label FROM probe ORDER BY rowid').all() as Array<{ label: string }>).map((row) => row.label) };
+  const calls = { ingest: 0, inTransaction: 0 };
+  const body = (db: Store, incoming: IncomingEvent[]): IngestResult => {
+    const label = incoming[0]?.rawBody ?? '';
+    db.prepare('INSERT INTO probe VALUES (?)').run(label);
+    behaviour(label);
+    return { stored: 1, duplicates: 0, unlinked: 1, results: [] };
+  };
+  const ingest: IngestEventsFn = (db, incoming) => {
+    calls.ingest += 1;
+    return db.transaction(() => body(db, incoming))();
+  };
+  const inTransaction: IngestEventsFn = (db, incoming) => {
+    calls.inTransaction += 1;
+    return body(db, incoming);
+  };
+  return { store, ingest, inTransaction, calls, rows: () => (store.prepare('SELECT label FROM probe ORDER BY rowid').all() as Array<{ label: string }>).map((row) => row.label) };
 }
 
 const job = (label: string): IncomingEvent[] => [{ rawBody: label, contentType: 'application/json', event: {} as IncomingEvent['event'] }];
@@ -64,6 +72,43 @@ describe('group commit', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
     expect(rows()).toEqual(['a', 'c']);
+    store.close();
+  });
+
+  it('without savepoints first: a batch with no failure never pays for them', async () => {
+    const { store, ingest, inTransaction, calls, rows } = setup();
+    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    await Promise.all(['a', 'b', 'c'].map((label) => committer.submit(job(label), at)));
+    expect(rows()).toEqual(['a', 'b', 'c']);
+    expect(calls).toEqual({ ingest: 0, inTransaction: 3 });
+    store.close();
+  });
+
+  it('without savepoints first: a request failing on its content is retried the careful way and fails alone', async () => {
+    const { store, ingest, inTransaction, calls, rows } = setup((label) => {
+      if (label === 'bad') throw new Error('bad event');
+    });
+    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
+    expect(rows()).toEqual(['a', 'c']);
+    expect(calls.ingest).toBe(3);
+    const alone = await Promise.allSettled([committer.submit(job('bad'), at)]);
+    expect(alone[0]!.status).toBe('rejected');
+    await committer.submit(job('after'), at);
+    expect(rows()).toEqual(['a', 'c', 'after']);
+    store.close();
+  });
+
+  it('without savepoints first: a store failure still fails the whole batch, committing nothing', async () => {
+    const { store, ingest, inTransaction, rows } = setup((label) => {
+      if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    expect(rows()).toEqual([]);
     store.close();
   });
 
