@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
@@ -16,7 +15,6 @@ afterEach(async () => {
 
 // These run through the real listener code (normaliser + ingest, issue 4); until it is in the tree the
 // command exits 1 saying so, which the last test checks instead.
-const listenerCodeLanded = existsSync(new URL('../../src/store/ingest-events.ts', import.meta.url)) && existsSync(new URL('../../src/core/normalize-event.ts', import.meta.url));
 
 describe('reconcile command', () => {
   const tempDir = useTempDir();
@@ -29,7 +27,7 @@ describe('reconcile command', () => {
     return { replyId, dbPath, env: { CI: '1', SMTP2GO_PORTAL_DB: dbPath, SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY } };
   };
 
-  it.skipIf(!listenerCodeLanded)('stores what was missing through the listener code, prints it, and a second run finds nothing', async () => {
+  it('stores what was missing through the listener code, prints it, and a second run finds nothing', async () => {
     const { replyId, dbPath, env } = await setup({ [E1]: [[row(E1, 'delivered', '2026-09-10T08:00:03Z')], [row(E1, 'opened', '2026-09-10T09:00:00Z')]] });
     const first = await runCliInProcess(['reconcile', '--since', '7d'], { env, now: () => NOW });
     expect(first.code).toBe(0);
@@ -46,7 +44,7 @@ describe('reconcile command', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ version: 1, dry_run: false, replies: [{ reply_id: replyId, fetched: 2, filled: [], error: null }] });
   });
 
-  it.skipIf(!listenerCodeLanded)('--dry-run --json lists what would be filled; an API failure exits 1 with the document', async () => {
+  it('--dry-run --json lists what would be filled; an API failure exits 1 with the document', async () => {
     const { env } = await setup({ [E1]: [[row(E1, 'hard-bounced', '2026-09-10T08:00:05Z')]] });
     const dry = await runCliInProcess(['reconcile', '--dry-run', '--json', '--since', '2026-09-01'], { env, now: () => NOW });
     expect(dry.code).toBe(0);
@@ -57,13 +55,6 @@ describe('reconcile command', () => {
     expect(failed.code).toBe(1);
     const doc = JSON.parse(failed.stdout) as { replies: Array<{ error: string }> };
     expect(doc.replies[0]?.error).toMatch(/permission/);
-  });
-
-  it.skipIf(listenerCodeLanded)('without the listener code the command says so and exits 1', async () => {
-    const { env } = await setup({});
-    const result = await runCliInProcess(['reconcile'], { env, now: () => NOW });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/needs the webhook listener's storing code/);
   });
 
   it.each([
