@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../context.js';
+import type { Output } from '../../output.js';
 import { withContext } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -41,6 +42,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
   const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
   const render = await import('../../render-webhook-serve.js');
   const out = ctx.output;
+  const log = bufferedLines(out);
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
   const stop = firstSignal();
   try {
@@ -49,8 +51,8 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       env: ctx.env,
       now: ctx.now,
       onEvent: (record) => {
-        if (ctx.json) for (const line of render.serveEventRecords(record)) out.record(line);
-        else render.renderServeEvent(out, record, ctx.now());
+        if (ctx.json) for (const line of render.serveEventRecords(record)) log.record(line);
+        else render.renderServeEvent(log, record, ctx.now());
       },
       onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
     });
@@ -60,7 +62,10 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
     } else render.renderServeStart(out, handle);
     const signal = await stop.signal;
-    const forceExit = () => process.exit(130);
+    const forceExit = () => {
+      log.flush();
+      process.exit(130);
+    };
     process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
     try {
       if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
@@ -69,8 +74,33 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
     }
   } finally {
+    log.flush();
     stop.disarm();
   }
+}
+
+/**
+ * The request log written once per turn of the event loop rather than once per request: a commit answers
+ * a whole batch in one turn, and each write to a file or pipe is a system call of its own.
+ */
+function bufferedLines(out: Output): Output & { flush: () => void } {
+  let lines: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (lines.length === 0) return;
+    const text = lines.join('\n');
+    lines = [];
+    out.line(text);
+  };
+  const push = (text: string) => {
+    lines.push(text);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  return Object.assign(Object.create(out) as Output, { line: (text = '') => push(text), record: (document: Record<string, unknown>) => push(JSON.stringify(document)), flush });
 }
 
 function firstSignal(): { signal: Promise<NodeJS.Signals>; disarm: () => void } {
