@@ -11,6 +11,15 @@ export function safeEqual(a: Buffer, b: Buffer): boolean {
 }
 
 /**
+ * Constant-time equality of two digests that are 32 bytes by construction (an HMAC-SHA256 and a
+ * signature already checked to be 64 hex digits or 32 decoded bytes): equal lengths leak nothing, so the
+ * two extra hashes of safeEqual are skipped. Anything else goes through safeEqual.
+ */
+export function digestEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === 32 && b.length === 32 ? timingSafeEqual(a, b) : safeEqual(a, b);
+}
+
+/**
  * Strict base64 (padding optional): anything Buffer.from would silently skip or truncate is refused,
  * including non-canonical trailing bits, so one credential has exactly one spelling.
  */

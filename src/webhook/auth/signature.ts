@@ -1,5 +1,6 @@
-import { hmacHex, timestampedMac } from '../sign.js';
-import { decodeBase64Strict, safeEqual } from './safe-equal.js';
+import { createHmac } from 'node:crypto';
+import { timestampedMac } from '../sign.js';
+import { decodeBase64Strict, digestEqual } from './safe-equal.js';
 
 export type SignatureHeader =
   | { kind: 'digest'; digest: Buffer }
@@ -64,7 +65,7 @@ export function checkSignature(
   let matched = false;
   if (signature.kind === 'digest') {
     for (const secret of secrets) {
-      if (safeEqual(signature.digest, Buffer.from(hmacHex(rawBody, secret), 'hex'))) matched = true;
+      if (digestEqual(signature.digest, createHmac('sha256', secret).update(rawBody).digest())) matched = true;
     }
     return matched ? { ok: true } : { ok: false, reason: 'signature did not match' };
   }
@@ -74,7 +75,7 @@ export function checkSignature(
   for (const secret of secrets) {
     const expected = timestampedMac(rawBody, secret, signature.t);
     for (const candidate of signature.v1) {
-      if (safeEqual(candidate, expected)) matched = true;
+      if (digestEqual(candidate, expected)) matched = true;
     }
   }
   return matched ? { ok: true } : { ok: false, reason: 'signature did not match' };
