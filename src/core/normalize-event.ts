@@ -45,22 +45,54 @@ export function canonicalKey(key: string): string {
   return key.trim().toLowerCase().replace(/_/g, '-');
 }
 
+// The keys normalizeEvent asks for are a fixed set of literals: canonicalised once, not per event.
+const lookupKeys = new Map<string, string>();
+function lookupKey(key: string): string {
+  let canonical = lookupKeys.get(key);
+  if (canonical === undefined) {
+    canonical = canonicalKey(key);
+    if (lookupKeys.size < 256) lookupKeys.set(key, canonical);
+  }
+  return canonical;
+}
+
 /** Case- and separator-insensitive access to webhook fields; the first non-empty spelling wins. */
 export function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
   const byKey = new Map<string, string[]>();
-  for (const [key, value] of Object.entries(fields)) {
-    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
     const canonical = canonicalKey(key);
-    byKey.set(canonical, [...(byKey.get(canonical) ?? []), ...values]);
+    let values = byKey.get(canonical);
+    if (values === undefined) byKey.set(canonical, (values = []));
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') values.push(item);
   }
+  // Hot path (a dozen lookups per event): plain loops, no intermediate arrays.
   const list = (...keys: string[]): string[] => {
     for (const key of keys) {
-      const values = (byKey.get(canonicalKey(key)) ?? []).map((v) => v.trim()).filter((v) => v !== '');
-      if (values.length > 0) return values;
+      const values = byKey.get(lookupKey(key));
+      if (values === undefined) continue;
+      const found: string[] = [];
+      for (const value of values) {
+        const trimmed = value.trim();
+        if (trimmed !== '') found.push(trimmed);
+      }
+      if (found.length > 0) return found;
     }
     return [];
   };
-  return { list, text: (...keys) => list(...keys)[0] ?? null };
+  const text = (...keys: string[]): string | null => {
+    for (const key of keys) {
+      const values = byKey.get(lookupKey(key));
+      if (values === undefined) continue;
+      for (const value of values) {
+        const trimmed = value.trim();
+        if (trimmed !== '') return trimmed;
+      }
+    }
+    return null;
+  };
+  return { list, text };
 }
 
 /**
