@@ -79,8 +79,16 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
         write(streams.stdout, JSON.stringify({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }));
         return;
       }
-      const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${hint})`)}`;
-      write(streams.stderr, `${stderrColor.red('error:')} ${message}${suffix}`);
+      const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${oneLine(hint)})`)}`;
+      write(streams.stderr, `${stderrColor.red('error:')} ${oneLine(message)}${suffix}`);
     },
   };
+}
+
+/**
+ * Error text often echoes what the operator typed; a CR/LF in it (`--recipient $'a@b\r\nX: y'`) would
+ * split the error over lines and could forge a log line. Control characters are shown escaped instead.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
 }
