@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalKey } from '../core/normalize-event.js';
 import type { EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
 import { bracketed, eventEmailId, findReplyForEvent } from './correlate-event.js';
@@ -138,7 +138,8 @@ export function dedupeKeys(event: TrackingEvent): { dedupeKey: string; contentKe
     event.timeSource === 'event'
       ? [eventEmailId(event), event.type, event.recipient, event.occurredAt, event.url]
       : [eventEmailId(event), event.type, event.recipient, canonicalFields(event.fields)];
-  const contentKey = `c:${createHash('sha256').update(JSON.stringify(identity)).digest('hex')}`;
+  // One-shot hash: no Hash object per event (the same digest as createHash().update().digest()).
+  const contentKey = `c:${hash('sha256', JSON.stringify(identity), 'hex')}`;
   return { dedupeKey: event.notificationId === null ? contentKey : `n:${event.notificationId}`, contentKey };
 }
 
