@@ -155,10 +155,12 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     ['reconcile', '--reply', 'x'],
     ['webhook', 'serve', '--port', '70000'],
     ['webhook', 'serve', '--path', 'nope'],
+    ['webhook', 'serve', '--path', '/a\r\nInjected: b'],
     ['webhook', 'register', '--url', 'not a url', '--dry-run'],
     ['webhook', 'register', '--events', 'open,bogus', '--dry-run'],
     ['webhook', 'unregister'],
     ['webhook', 'trigger', 'bogus', '--demo'],
+    ['webhook', 'trigger', 'open', '--demo', '--recipient', 'a@b.com\r\nInjected: y'],
     ['webhook', 'replay', '--file', '/nonexistent/events.json', '--dry-run'],
     ['completion', 'pwsh'],
     // Missing values and arguments.
