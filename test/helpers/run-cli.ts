@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/context.js';
 import type { Prompter } from '../../src/cli/prompts.js';
+import { assertNoSecretLeak } from './secret-guard.js';
 
 export interface CliRun {
   code: number;
@@ -45,5 +46,7 @@ export async function runCliInProcess(args: string[], options: RunCliOptions = {
   };
   const code = await runCli(args, io);
   await new Promise((resolve) => setImmediate(resolve));
-  return { code, stdout: stdout.read(), stderr: stderr.read() };
+  const run = { code, stdout: stdout.read(), stderr: stderr.read() };
+  assertNoSecretLeak(args, io.env, { stdout: run.stdout, stderr: run.stderr });
+  return run;
 }

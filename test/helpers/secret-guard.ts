@@ -1,0 +1,28 @@
+import { SECRET_KEYS, SETTING_ENV_VARS, SETTING_FLAGS } from '../../src/core/settings.js';
+
+// Flags whose value is a secret; `--secret` is replay's and trigger's signing secret.
+const SECRET_FLAGS = new Set(['--secret', ...[...SECRET_KEYS].map((key) => SETTING_FLAGS[key])]);
+// Shorter values ("x", "secret") would match ordinary words; real secrets in tests are longer.
+const MIN_SECRET_LENGTH = 8;
+
+/** The secret values a CLI run was given, through its environment or its flags. */
+export function secretsGiven(args: string[], env: NodeJS.ProcessEnv): string[] {
+  const values = [...SECRET_KEYS].map((key) => env[SETTING_ENV_VARS[key]]);
+  args.forEach((arg, index) => {
+    const [flag, inline] = arg.split(/=(.*)/s, 2);
+    if (flag !== undefined && SECRET_FLAGS.has(flag)) values.push(inline ?? args[index + 1]);
+  });
+  return values.filter((value): value is string => value !== undefined && value.trim().length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * Every in-process CLI run of the whole suite passes through this: a secret it was given must not come
+ * back in stdout or stderr, in any mode (issue 7: "a test greps every output of the whole suite").
+ */
+export function assertNoSecretLeak(args: string[], env: NodeJS.ProcessEnv, outputs: { stdout: string; stderr: string }): void {
+  for (const secret of secretsGiven(args, env)) {
+    for (const [name, text] of Object.entries(outputs)) {
+      if (text.includes(secret)) throw new Error(`secret leak: a secret given to \`${args.join(' ').replace(secret, '***')}\` appeared in ${name}`);
+    }
+  }
+}
