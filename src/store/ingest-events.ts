@@ -33,20 +33,19 @@ const statements = statementCache((db) => ({
   // Events without a notification id (reconcile, trigger, some relays) match a stored event by content.
   byContent: db.prepare(
     `SELECT id, reply_id FROM email_tracking_events
-     WHERE content_key = @content_key AND (@notification_id IS NULL OR notification_id IS NULL) LIMIT 1`,
+     WHERE content_key = ? AND (? IS NULL OR notification_id IS NULL) LIMIT 1`,
   ),
   claim: db.prepare(
     `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
      WHERE id = @id AND notification_id IS NULL`,
   ),
   hasOrphans: db.prepare('SELECT 1 FROM email_tracking_events WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1').pluck(),
+  // Positional on the hot path: binding 22 values by name costs a few µs per event more than by position.
   insert: db.prepare(
     `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
        message_id, event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source,
        received_at, source, content_type, raw_body, payload)
-     VALUES (@dedupe_key, @content_key, @notification_id, @reply_id, @email_id, @tracking_id, @message_id, @type, @raw_type,
-       @recipient, @url, @user_agent, @ip, @bounce_type, @detail, @occurred_at, @time_source, @received_at, @source,
-       @content_type, @raw_body, @payload)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
 }));
 
@@ -85,7 +84,7 @@ const ingestTransaction = statementCache((db) =>
 function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, options: IngestOptions): IngestedEvent {
   const sql = statements(db);
   const keys = dedupeKeys(event);
-  const existing = (sql.byKey.get(keys.dedupeKey) ?? sql.byContent.get({ content_key: keys.contentKey, notification_id: event.notificationId })) as
+  const existing = (sql.byKey.get(keys.dedupeKey) ?? sql.byContent.get(keys.contentKey, event.notificationId)) as
     | { id: number; reply_id: number | null }
     | undefined;
   if (existing !== undefined) {
@@ -95,34 +94,34 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, eventId: existing.id };
   }
   const replyId = findReplyForEvent(db, event) ?? null;
-  const info = sql.insert.run({
-    dedupe_key: keys.dedupeKey,
-    content_key: keys.contentKey,
-    notification_id: event.notificationId,
-    reply_id: replyId,
-    email_id: eventEmailId(event),
-    tracking_id: event.trackingId,
-    message_id: bracketed(event.messageId),
-    type: event.type,
-    raw_type: event.rawType,
-    recipient: event.recipient,
-    url: event.url,
-    user_agent: event.userAgent,
-    ip: event.ip,
-    bounce_type: event.bounceType,
-    detail: event.detail,
-    occurred_at: event.occurredAt,
-    time_source: event.timeSource,
-    received_at: options.receivedAt.toISOString(),
-    source: options.source,
-    content_type: contentType,
-    raw_body: rawBody,
-    payload: JSON.stringify(event.fields),
-  });
+  const emailId = eventEmailId(event);
+  const info = sql.insert.run(
+    keys.dedupeKey,
+    keys.contentKey,
+    event.notificationId,
+    replyId,
+    emailId,
+    event.trackingId,
+    bracketed(event.messageId),
+    event.type,
+    event.rawType,
+    event.recipient,
+    event.url,
+    event.userAgent,
+    event.ip,
+    event.bounceType,
+    event.detail,
+    event.occurredAt,
+    event.timeSource,
+    options.receivedAt.toISOString(),
+    options.source,
+    contentType,
+    rawBody,
+    JSON.stringify(event.fields),
+  );
   if (replyId !== null) {
     applyTrackingEffects(db, replyId, event);
     // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
-    const emailId = eventEmailId(event);
     if (emailId !== null && sql.hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
   }
   return { type: event.type, replyId, recipient: event.recipient, duplicate: false, eventId: Number(info.lastInsertRowid) };
