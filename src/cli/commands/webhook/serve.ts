@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../context.js';
-import type { Output } from '../../output.js';
+import { bufferedLines } from '../../buffered-output.js';
+import { firstSignal } from '../../signals.js';
 import { withContext } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -77,41 +78,4 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
     log.flush();
     stop.disarm();
   }
-}
-
-/**
- * The request log written once per turn of the event loop rather than once per request: a commit answers
- * a whole batch in one turn, and each write to a file or pipe is a system call of its own.
- */
-function bufferedLines(out: Output): Output & { flush: () => void } {
-  let lines: string[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (lines.length === 0) return;
-    const text = lines.join('\n');
-    lines = [];
-    out.line(text);
-  };
-  const push = (text: string) => {
-    lines.push(text);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  };
-  return Object.assign(Object.create(out) as Output, { line: (text = '') => push(text), record: (document: Record<string, unknown>) => push(JSON.stringify(document)), flush });
-}
-
-function firstSignal(): { signal: Promise<NodeJS.Signals>; disarm: () => void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const disarm = () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = (received) => {
-      disarm();
-      resolve(received);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
-  return { signal, disarm };
 }
