@@ -9,6 +9,7 @@ import {
   type CountsRow,
   type Grouping,
   type ReplyCountsRow,
+  type RecipientCounts,
   type StatsGrouping,
   type WindowBounds,
 } from '../store/stats-window-queries.js';
@@ -35,23 +36,11 @@ export interface Latency {
   p95_ms: number | null;
 }
 
-export interface StatsFigures {
+export interface StatsFigures extends RecipientCounts {
   replies: number;
   replies_sent: number;
   /** Replies the SMTP relay carried because the API could not. */
   replies_relayed: number;
-  recipients: number;
-  sent: number;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  bounced: number;
-  bounced_hard: number;
-  bounced_soft: number;
-  spam: number;
-  rejected: number;
-  unsubscribed: number;
-  failed: number;
   rates: {
     delivered: Rate; opened: Rate; clicked: Rate; bounced: Rate; spam: Rate; rejected: Rate;
     unsubscribed: Rate; failed: Rate; fallback_to_relay: Rate;

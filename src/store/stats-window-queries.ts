@@ -59,8 +59,8 @@ function groupKey(grouping: Grouping, params: Record<string, unknown>): string {
   }
 }
 
-export interface CountsRow {
-  key: string;
+/** Recipient counts of a group of replies: the same figures for the whole window and for each --by key. */
+export interface RecipientCounts {
   recipients: number;
   sent: number;
   delivered: number;
@@ -73,6 +73,10 @@ export interface CountsRow {
   rejected: number;
   unsubscribed: number;
   failed: number;
+}
+
+export interface CountsRow extends RecipientCounts {
+  key: string;
   /** Comma-separated milliseconds from send to delivery / first open, one per recipient (null when none). */
   to_delivered: string | null;
   to_opened: string | null;
