@@ -47,9 +47,9 @@ export interface MailTransport {
 
 export type MailTransportFactory = (config: RelayConfig) => MailTransport;
 
-/** An SMTP relay transport over nodemailer; one connection per send-test, closed afterwards. */
-export const createSmtpRelay: MailTransportFactory = (config) => {
-  const options: SMTPTransport.Options = {
+/** nodemailer options for the relay; `verifySmtpRelay` (doctor) connects exactly as a send would. */
+export function transportOptions(config: RelayConfig): SMTPTransport.Options {
+  return {
     host: config.host,
     port: config.port,
     secure: config.secure,
@@ -60,7 +60,11 @@ export const createSmtpRelay: MailTransportFactory = (config) => {
     ...(config.user === null ? {} : { auth: { user: config.user, pass: config.password ?? '' } }),
     ...(config.tls === undefined ? {} : { tls: config.tls }),
   };
-  const transport = nodemailer.createTransport(options);
+}
+
+/** An SMTP relay transport over nodemailer; one connection per send-test, closed afterwards. */
+export const createSmtpRelay: MailTransportFactory = (config) => {
+  const transport = nodemailer.createTransport(transportOptions(config));
   return {
     async send(message) {
       const info = await transport.sendMail({
