@@ -40,6 +40,12 @@ const TYPE_ALIASES: Record<string, { type: string; bounce?: BounceType }> = {
 
 const KNOWN = new Set<string>(KNOWN_EVENT_TYPES);
 
+/** An event name in any spelling SMTP2Go or a receiver uses (`opened`, `hard-bounced`), as the store keeps it. */
+export function canonicalEventType(name: string): { type: string; bounce?: BounceType } {
+  const lower = name.trim().toLowerCase();
+  return TYPE_ALIASES[lower] ?? { type: lower };
+}
+
 /** `Message-Id`, `message_id` and `MESSAGE-ID` are one key: SMTP2Go's form bodies carry several spellings. */
 export function canonicalKey(key: string): string {
   return key.trim().toLowerCase().replace(/_/g, '-');
@@ -103,8 +109,8 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
   const read = createFieldReader(fields);
   const rawType = read.text('event', 'event-type', 'type');
   if (rawType === null) throw new InvalidEventError('event has no "event" field');
-  const alias = TYPE_ALIASES[rawType.toLowerCase()];
-  const type = alias?.type ?? rawType.toLowerCase();
+  const alias = canonicalEventType(rawType);
+  const type = alias.type;
   const time = parseEventTime(read.text('time', 'timestamp', 'date'));
   const recipients = type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt')) : [];
   return {
@@ -120,7 +126,7 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
     url: read.text('url', 'click-url', 'link'),
     userAgent: read.text('user-agent'),
     ip: read.text('srchost', 'ip'),
-    bounceType: type === 'bounce' ? bounceType(alias?.bounce ?? read.text('bounce', 'bounce-type')) : null,
+    bounceType: type === 'bounce' ? bounceType(alias.bounce ?? read.text('bounce', 'bounce-type')) : null,
     detail: detail(read.text('context'), read.text('message')),
     occurredAt: (time ?? receivedAt).toISOString(),
     timeSource: time === null ? 'received' : 'event',

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
+import { canonicalEventType } from '../../../core/normalize-event.js';
 import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
@@ -12,8 +13,9 @@ interface TriggerCliOptions {
 }
 
 export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
-  const type = event.trim().toLowerCase();
-  const known = KNOWN_EVENT_TYPES.find((name) => name === type);
+  // Any spelling the listener accepts (`opened`, `hard-bounced`) names the event SMTP2Go would send.
+  const alias = canonicalEventType(event);
+  const known = KNOWN_EVENT_TYPES.find((name) => name === alias.type);
   if (known === undefined) throw new UsageError(`unknown event "${event}"`, `use one of: ${KNOWN_EVENT_TYPES.join(', ')}`);
   const chosen = [o.reply !== undefined && '--reply', o.emailId !== undefined && '--email-id', o.demo === true && '--demo'].filter(Boolean);
   if (chosen.length !== 1) {
@@ -25,7 +27,7 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
   if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
   const target: WebhookTriggerOptions['target'] =
     o.reply !== undefined ? { kind: 'reply', replyId: Number(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
-  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce, to: o.to, sign: o.sign, secret: o.secret };
+  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
   return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
 
