@@ -5,7 +5,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Reads a request body into memory, but never more than `maxBytes`: past the limit it stops reading
- * (the stream is paused, so TCP back-pressure stalls the sender) and rejects with 413. A body that stops
+ * (the stream is paused, so TCP back-pressure stalls the sender) and rejects with 413; the listener then
+ * answers and drains the rest without keeping it (linger.ts), so the sender sees the 413. A body that stops
  * arriving for `idleMs` is a 408, so a slow sender cannot hold a socket and a buffer forever.
  */
 export function readBody(request: IncomingMessage, maxBytes: number, idleMs: number): Promise<Buffer> {

@@ -7,6 +7,7 @@ import { isWebhookHttpError } from './errors.js';
 import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
 import { FORM_TYPE, JSON_TYPE, mediaType } from './parse-body.js';
+import { isLingering, lingerAfterAnswer } from './linger.js';
 import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
 import { startWorkerCommitter } from './worker-commit.js';
 
@@ -25,9 +26,24 @@ export interface WebhookTimeouts {
   keepAliveMs: number;
   /** How long close() waits for in-flight requests before cutting connections. */
   closeGraceMs: number;
+  /** After refusing a body it has not read: how long the listener keeps reading and discarding it (see linger.ts). */
+  lingerMs: number;
+  /** ...and at most how many bytes. Only time and CPU, never memory: the bytes are dropped as they arrive. */
+  lingerBytes: number;
 }
 
-export const DEFAULT_TIMEOUTS: WebhookTimeouts = { headersMs: 10_000, requestMs: 30_000, bodyIdleMs: 10_000, keepAliveMs: 5_000, closeGraceMs: 10_000 };
+export const DEFAULT_TIMEOUTS: WebhookTimeouts = {
+  headersMs: 10_000, requestMs: 30_000, bodyIdleMs: 10_000, keepAliveMs: 5_000, closeGraceMs: 10_000,
+  // Enough for a client that writes a 50 MiB body before it reads, on a fast link; a slower one is cut at 2 s.
+  lingerMs: 2_000, lingerBytes: 64 * 1024 * 1024,
+};
+
+/**
+ * How a response leaves the connection: open for the next request; closed (node's default: FIN, then
+ * destroy); or, when the client may still be sending a body we refused, closed with a linger so the
+ * answer is not lost to a reset.
+ */
+type Ending = 'keep-alive' | 'close' | 'linger';
 
 /** One line of the request log: statuses and what was stored, never a secret or a payload. */
 export interface RequestRecord {
@@ -98,22 +114,20 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const lingering = new Set<Socket>();
   let closing = false;
 
-  function send(request: IncomingMessage, response: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
+  function send(request: IncomingMessage, response: ServerResponse, status: number, body: Record<string, unknown>, ending: Ending = 'keep-alive'): void {
     if (response.headersSent) return;
     const text = JSON.stringify(body);
     response.statusCode = status;
     response.setHeader('Content-Type', 'application/json; charset=utf-8');
     response.setHeader('Content-Length', Buffer.byteLength(text));
     response.setHeader('Cache-Control', 'no-store');
-    if (close || closing) {
-      response.setHeader('Connection', 'close');
-      // The rest of an unread body is not worth reading: give the client a moment to read the answer, then cut.
-      if (close) {
-        const socket = request.socket;
-        lingering.add(socket);
-        response.once('finish', () => setTimeout(() => socket.destroy(), 1000).unref());
-        socket.once('close', () => lingering.delete(socket));
-      }
+    if (ending !== 'keep-alive' || closing) response.setHeader('Connection', 'close');
+    // While shutting down, a quick close matters more than a client that does not read while it writes.
+    if (ending === 'linger' && !closing) {
+      const socket = request.socket;
+      lingering.add(socket);
+      socket.once('close', () => lingering.delete(socket));
+      lingerAfterAnswer(request, { ms: timeouts.lingerMs, bytes: timeouts.lingerBytes });
     }
     response.end(request.method === 'HEAD' ? undefined : text);
   }
@@ -131,27 +145,28 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function webhook(request: IncomingMessage, response: ServerResponse, record: RequestRecord, receivedAt: Date): Promise<void> {
-    const refuse = (status: number, error: string, close: boolean) => {
+    const refuse = (status: number, error: string, ending: Ending) => {
       record.status = status;
       record.error = error;
-      send(request, response, status, { status: 'error', error }, close);
+      send(request, response, status, { status: 'error', error }, ending);
     };
     if (request.method !== 'POST') {
       response.setHeader('Allow', 'POST');
-      return refuse(405, 'method not allowed', hasBody(request));
+      return refuse(405, 'method not allowed', hasBody(request) ? 'linger' : 'keep-alive');
     }
-    if (closing) return refuse(503, 'shutting down, retry later', true);
+    if (closing) return refuse(503, 'shutting down, retry later', 'close');
     const contentType = mediaType(request.headers['content-type']);
     if (contentType !== JSON_TYPE && contentType !== FORM_TYPE) {
-      return refuse(415, `unsupported content type "${contentType || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`, true);
+      return refuse(415, `unsupported content type "${contentType || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`, 'linger');
     }
     const length = declaredLength(request);
-    if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, true);
+    if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
     let rawBody: Buffer;
     try {
       rawBody = await readBody(request, maxBodyBytes, timeouts.bodyIdleMs);
     } catch (error) {
-      if (isWebhookHttpError(error)) return refuse(error.status, error.message, true);
+      // A 413 leaves the sender mid-body; a 408 means it stopped sending, so there is nothing to wait for.
+      if (isWebhookHttpError(error)) return refuse(error.status, error.message, error.status === 413 ? 'linger' : 'close');
       record.status = 499;
       record.error = 'the client went away';
       request.socket.destroy();
@@ -165,6 +180,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (isLingering(request.socket)) return void request.socket.destroy();
     const started = performance.now();
     const target = pathname(request.url);
     if (target === HEALTH_PATH) return health(request, response);
@@ -177,7 +193,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (target !== path) {
         record.status = 404;
         record.error = 'not found';
-        send(request, response, 404, { status: 'error', error: 'not found' }, hasBody(request));
+        send(request, response, 404, { status: 'error', error: 'not found' }, hasBody(request) ? 'linger' : 'keep-alive');
       } else {
         await webhook(request, response, record, receivedAt);
       }

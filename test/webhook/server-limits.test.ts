@@ -33,6 +33,34 @@ function postLarge(url: string, options: { declared?: number; chunks: number; ch
   });
 }
 
+/**
+ * A client that writes a whole declared body in a tight loop and only then reads: what it finds is what
+ * the listener left in its receive buffer (the status line, or nothing if a reset wiped it).
+ */
+function pushThenRead(url: string, total: number, contentType = 'application/json'): Promise<{ status: number | null; error: string | null }> {
+  const { port, pathname } = new URL(url);
+  return new Promise((resolve) => {
+    let text = '';
+    let error: string | null = null;
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${total}\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total && !socket.destroyed) {
+          const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+          sent += piece.length;
+          if (!socket.write(piece)) return void socket.once('drain', pump);
+        }
+        socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+      };
+      pump();
+    });
+    socket.on('error', (failure: NodeJS.ErrnoException) => (error ??= failure.code ?? failure.message));
+    socket.on('close', () => resolve({ status: /^HTTP\/1\.1 (\d{3})/.test(text) ? Number(text.slice(9, 12)) : null, error }));
+  });
+}
+
 describe('webhook listener: refusals and limits', () => {
   it('answers 404 off the path, 405 for another method, 415, 400', async () => {
     const { store, post, server, records } = await listen(tempDir());
@@ -65,6 +93,45 @@ describe('webhook listener: refusals and limits', () => {
     const answer = await postLarge(server.url, { chunks: 50, chunkBytes: MiB });
     expect(answer.status).toBe(413);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(20 * MiB);
+  });
+
+  it('a client that writes a whole 20 MiB body before reading still gets its 413 (lingering close), 10 of 10', async () => {
+    const { server, records } = await listen(tempDir(), { timeouts: { lingerMs: 1_000, lingerBytes: 32 * MiB } });
+    const outcomes = [];
+    for (let i = 0; i < 10; i++) outcomes.push(await pushThenRead(server.url, 20 * MiB));
+    expect(outcomes).toEqual(Array.from({ length: 10 }, () => ({ status: 413, error: null })));
+    expect(records.map((record) => record.status)).toEqual(Array.from({ length: 10 }, () => 413));
+    const wrongType = await pushThenRead(server.url, 4 * MiB, 'text/plain');
+    expect(wrongType.status).toBe(415);
+  });
+
+  it('a lingering connection is cut at the linger time, or at the byte cap if that comes first', async () => {
+    const { server } = await listen(tempDir(), { timeouts: { lingerMs: 150, lingerBytes: 2 * MiB } });
+    const { port, pathname } = new URL(server.url);
+    // Keeps trickling its body and ignores the listener's FIN: only the linger time ends it (its next write meets the reset).
+    const trickle = await new Promise<{ text: string; lingeredMs: number }>((resolve) => {
+      let text = '';
+      let answeredAt = 0;
+      const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true }, () => socket.write(`POST ${pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * MiB}\r\n\r\n`));
+      const drip = setInterval(() => socket.write(Buffer.alloc(1024, 0x20)), 10);
+      socket.on('data', (data: Buffer) => {
+        answeredAt ||= Date.now();
+        text += data.toString('latin1');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve({ text, lingeredMs: Date.now() - answeredAt });
+      });
+    });
+    expect(trickle.text).toMatch(/^HTTP\/1\.1 413/);
+    expect(trickle.lingeredMs).toBeGreaterThanOrEqual(140);
+    expect(trickle.lingeredMs).toBeLessThan(1_500);
+    // 20 MiB against a 2 MiB cap: the same client that gets its 413 when the cap is larger (above) is cut and meets the reset.
+    const started = Date.now();
+    const pushed = await pushThenRead(server.url, 20 * MiB);
+    expect(pushed).toEqual({ status: null, error: expect.stringMatching(/^(EPIPE|ECONNRESET)$/) });
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('accepts a body of exactly the limit', async () => {

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface LingerLimits {
+  /** Longest a refused connection stays open once the answer is written. */
+  ms: number;
+  /** Most body bytes read and thrown away after the refusal before the connection is cut anyway. */
+  bytes: number;
+}
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * Closes a connection whose body we refused unread the way nginx's `lingering_close` does.
+ *
+ * Why: closing a socket whose receive buffer still holds the client's bytes makes the kernel send RST
+ * instead of FIN, and a client that writes its whole body before it reads then gets "connection reset"
+ * and never sees the 413 already sitting in its own buffer. So the answer goes out, our side is
+ * half-closed (the client reads the answer, then EOF), the rest of the body is read and dropped as it
+ * arrives (nothing is kept), and the socket is destroyed when the body is over, the client closes, or a
+ * limit is hit, whichever is first.
+ *
+ * How: node:http ends a `Connection: close` response with `socket.destroySoon()`, which destroys the
+ * socket as soon as our FIN is out; that is what causes the RST, so it is replaced for this one socket.
+ * The body keeps flowing through node's own parser into the request, as it does when a keep-alive handler
+ * ignores a body, with a listener that only counts. Call before the response is ended.
+ */
+export function lingerAfterAnswer(request: IncomingMessage, limits: LingerLimits): void {
+  const socket = request.socket;
+  lingering.add(socket);
+  const cut = () => socket.destroy();
+  let discarded = 0;
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limits.bytes) cut();
+  });
+  // Once the body is over nothing of it is left unread, so a plain close no longer resets.
+  request.once('end', () => (socket.writableFinished ? cut() : socket.once('finish', cut)));
+  // A refusal after a partial read left the request paused (back-pressure on the sender); drain it now.
+  request.resume();
+  socket.destroySoon = () => {
+    if (socket.destroyed) return;
+    const timer = setTimeout(cut, limits.ms).unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', cut);
+    socket.end();
+  };
+}
+
+/**
+ * True once a connection is lingering: anything the client pipelines after its refused body is not
+ * served (the answer said `Connection: close`), the connection is just cut.
+ */
+export function isLingering(socket: Socket): boolean {
+  return lingering.has(socket);
+}
