@@ -134,6 +134,25 @@ describe('webhook listener: refusals and limits', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('does not serve a request pipelined behind a refused body: the lingering connection is cut instead', async () => {
+    const { server, store, records } = await listen(tempDir(), { timeouts: { lingerMs: 300, lingerBytes: MiB } });
+    const { port } = new URL(server.url);
+    const event = fixture('open.docs.json');
+    const refused = `POST /api/webhooks/other HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n{}{}`;
+    const valid = `POST ${new URL(server.url).pathname} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(event)}\r\n\r\n${event}`;
+    const reply = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(refused + valid));
+      socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 404/);
+    expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(records.map((record) => record.status)).toEqual([404]);
+    expect(count(store)).toBe(0);
+  });
+
   it('accepts a body of exactly the limit', async () => {
     const { post } = await listen(tempDir(), { maxBodyBytes: 2048 });
     const base = '{"event":"open","rcpt":"a@b.org","pad":""}';
