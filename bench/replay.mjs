@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
 
 // A collection before each phase, so "heap before" is the live heap, not the previous phase's garbage.
@@ -275,7 +276,7 @@ async function main(o) {
     const table = render(o, { ceiling, into, stored, distinct, listenerCpu, loads, paced, local });
     console.log(table);
     if (o.write) {
-      writeSection(table);
+      writeBenchmarksSection(ROOT, 'webhook-replay', table);
       log('BENCHMARKS.md: `## webhook replay` updated');
     }
     if (stored !== o.events || distinct !== o.events || into.result.summary.failed > 0) process.exitCode = 1;
@@ -307,17 +308,6 @@ function render(o, r) {
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
-const START = '<!-- webhook-replay:start -->';
-const END = '<!-- webhook-replay:end -->';
-
-function writeSection(table) {
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(START);
-  const to = text.indexOf(END);
-  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
-  writeFileSync(path, `${text.slice(0, from + START.length)}\n${table}\n${text.slice(to)}`);
-}
 
 const o = parseArgs(process.argv.slice(2));
 if (o.child === 'bare') await bareChild();

@@ -12,10 +12,11 @@
 // 100,000-event store if the 1M one is not built yet) only prints unless --write. --check exits 1 when a
 // target is missed; --json prints the result as one JSON document.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { generateStore, parseArgs as parseGeneratorArgs } from './generate-store.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -165,8 +166,6 @@ function countReplies(db) {
   return Math.max(1, JSON.parse(out).total.replies);
 }
 
-const START = '<!-- stats:start -->';
-const END = '<!-- stats:end -->';
 
 /** The result as the Markdown block between the stats markers of BENCHMARKS.md. */
 function markdown(r) {
@@ -193,14 +192,6 @@ function markdown(r) {
   ].join('\n');
 }
 
-function writeBenchmarks(result) {
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(START);
-  const to = text.indexOf(END);
-  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
-  writeFileSync(path, `${text.slice(0, from + START.length)}\n${markdown(result)}\n${text.slice(to)}`);
-}
 
 function print(result) {
   const f = (ms) => `${ms.toFixed(1)} ms`;
@@ -225,7 +216,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else print(result);
     if (options.write) {
-      writeBenchmarks(result);
+      writeBenchmarksSection(ROOT, 'stats', markdown(result));
       if (!options.json) console.log('BENCHMARKS.md: `## stats` updated');
     }
     if (options.check && !(result.targets.reply_ok && result.targets.summary_ok)) process.exitCode = 1;

@@ -28,6 +28,7 @@ import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -360,7 +361,7 @@ async function main(o) {
     const table = renderTable(results, o);
     console.log(table);
     if (o.write) {
-      writeSection(table);
+      writeBenchmarksSection(ROOT, 'webhook-serve', table);
       log('BENCHMARKS.md: `## webhook serve` updated');
     }
     const ok = results.verify.every((v) => v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0);
@@ -428,17 +429,6 @@ function renderTable(r, o) {
   return lines.join('\n');
 }
 
-const START = '<!-- webhook-serve:start -->';
-const END = '<!-- webhook-serve:end -->';
-
-function writeSection(table) {
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(START);
-  const to = text.indexOf(END);
-  if (from === -1 || to === -1) throw new Error(`BENCHMARKS.md has no ${START} ... ${END} block to fill`);
-  writeFileSync(path, `${text.slice(0, from + START.length)}\n${table}\n${text.slice(to)}`);
-}
 
 const options = parseArgs(process.argv.slice(2));
 try {
