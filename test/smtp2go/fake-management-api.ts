@@ -1,6 +1,5 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { ReceivedRequest } from './fake-smtp2go.js';
+import type { ServerResponse } from 'node:http';
+import { startRecordingServer, type ReceivedRequest } from './recording-server.js';
 
 /** A route's answer: status, JSON body, extra headers. */
 export interface RouteAnswer {
@@ -34,40 +33,18 @@ export function apiError(status: number, errorCode: string, error: string): Rout
  */
 export async function startFakeManagementApi(routes: Record<string, RouteHandler>): Promise<FakeManagementApi> {
   const requests: ReceivedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(rawBody) as Record<string, unknown>;
-      } catch {
-        body = {};
-      }
-      const path = (req.url ?? '').replace(/^\/v3/, '');
-      const received = { method: req.method ?? '', path, headers: req.headers, rawBody, body };
-      requests.push(received);
-      const handler = routes[path];
-      send(res, handler === undefined ? apiError(404, 'E_ApiResponseCodes.ENDPOINT_NOT_FOUND', `no such endpoint ${path}`) : handler(received));
-    });
+  const server = await startRecordingServer((incoming, res) => {
+    const path = incoming.path.replace(/^\/v3/, '');
+    const received = { ...incoming, path };
+    requests.push(received);
+    const handler = routes[path];
+    send(res, handler === undefined ? apiError(404, 'E_ApiResponseCodes.ENDPOINT_NOT_FOUND', `no such endpoint ${path}`) : handler(received));
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/v3`,
+    url: `${server.origin}/v3`,
     requests,
     calls: (path) => requests.filter((request) => request.path === path),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 

@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startRecordingServer, type ReceivedRequest } from './recording-server.js';
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  rawBody: string;
-  body: Record<string, unknown>;
-}
+export type { ReceivedRequest };
 
 /** One scripted answer: a status with a JSON body (a fixture name or an object), or `hang` (never answer). */
 export type Reply =
@@ -32,39 +27,12 @@ export interface FakeSmtp2go {
  */
 export async function startFakeSmtp2go(script: Reply[], onRequest?: (request: ReceivedRequest) => void): Promise<FakeSmtp2go> {
   const requests: ReceivedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(rawBody) as Record<string, unknown>;
-      } catch {
-        body = {};
-      }
-      const received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body };
-      requests.push(received);
-      onRequest?.(received);
-      answer(res, script[Math.min(requests.length - 1, script.length - 1)] ?? { status: 500 });
-    });
+  const server = await startRecordingServer((received, res) => {
+    requests.push(received);
+    onRequest?.(received);
+    answer(res, script[Math.min(requests.length - 1, script.length - 1)] ?? { status: 500 });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v3`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: `${server.origin}/v3`, requests, close: server.close };
 }
 
 function answer(res: ServerResponse, reply: Reply): void {
