@@ -140,6 +140,21 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE INDEX events_unlinked_email ON email_tracking_events (smtp2go_email_id) WHERE reply_id IS NULL');
     },
   },
+  {
+    // Fewer index pages written per event. The content key hashes the email id, so one (email id, content key)
+    // index serves both the content probe and every email-id lookup. Nothing queries received_at, and the
+    // unlinked-event queries use events_reply_time (reply_id IS NULL) or events_unlinked_email, never events_unlinked.
+    version: 4,
+    up: (db) => {
+      db.exec(`
+        DROP INDEX events_received;
+        DROP INDEX events_unlinked;
+        DROP INDEX events_content_key;
+        DROP INDEX events_email_id;
+        CREATE INDEX events_email_content ON email_tracking_events (smtp2go_email_id, content_key);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
