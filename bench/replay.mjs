@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { parseBenchArgs } from './args.mjs';
 import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
 
@@ -46,24 +47,14 @@ const log = (text) => process.stderr.write(`${text}\n`);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const o = { quick, events: quick ? 10_000 : 100_000, concurrency: 32, rate: 2000, rateSeconds: quick ? 2 : 5, write: !quick, child: null, db: null };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i];
-    const value = () => {
-      i += 1;
-      if (argv[i] === undefined) throw new Error(`${flag} needs a value`);
-      return argv[i];
-    };
-    if (flag === '--quick') continue;
-    else if (flag === '--events') o.events = Number(value());
-    else if (flag === '--concurrency') o.concurrency = Number(value());
-    else if (flag === '--rate') o.rate = Number(value());
-    else if (flag === '--write') o.write = true;
-    else if (flag === '--no-write') o.write = false;
-    else if (flag === '--child') o.child = value();
-    else if (flag === '--db') o.db = value();
-    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/replay.mjs)`);
-  }
+  const defaults = { quick, events: quick ? 10_000 : 100_000, concurrency: 32, rate: 2000, rateSeconds: quick ? 2 : 5, write: !quick, child: null, db: null };
+  const o = parseBenchArgs(argv, defaults, {
+    '--events': ['events', Number],
+    '--concurrency': ['concurrency', Number],
+    '--rate': ['rate', Number],
+    '--child': ['child', String],
+    '--db': ['db', String],
+  }, 'replay.mjs');
   for (const key of ['events', 'concurrency', 'rate']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }

@@ -28,6 +28,7 @@ import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseBenchArgs } from './args.mjs';
 import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
 
@@ -39,32 +40,22 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const o = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 3, halfRounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, storeDir: null, child: null, db: null };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i];
-    const value = () => {
-      i += 1;
-      if (argv[i] === undefined) throw new Error(`${flag} needs a value`);
-      return argv[i];
-    };
-    if (flag === '--quick') continue;
-    else if (flag === '--concurrency') o.concurrency = Number(value());
-    else if (flag === '--duration') o.durationS = Number(value());
-    else if (flag === '--events') o.events = Number(value());
-    else if (flag === '--rounds') o.rounds = Number(value());
-    else if (flag === '--format') o.format = value();
-    else if (flag === '--target') o.target = value();
-    else if (flag === '--write') o.write = true;
-    else if (flag === '--no-write') o.write = false;
-    else if (flag === '--half-rounds') o.halfRounds = Number(value());
-    else if (flag === '--store-dir') o.storeDir = value();
-    else if (flag === '--replies') o.replies = Number(value());
-    else if (flag === '--profile') o.profile = value();
-    else if (flag === '--server-module') o.serverModule = value();
-    else if (flag === '--child') o.child = value();
-    else if (flag === '--db') o.db = value();
-    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/webhook-throughput.mjs)`);
-  }
+  const defaults = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 3, halfRounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, storeDir: null, child: null, db: null };
+  const o = parseBenchArgs(argv, defaults, {
+    '--concurrency': ['concurrency', Number],
+    '--duration': ['durationS', Number],
+    '--events': ['events', Number],
+    '--rounds': ['rounds', Number],
+    '--format': ['format', String],
+    '--target': ['target', String],
+    '--half-rounds': ['halfRounds', Number],
+    '--store-dir': ['storeDir', String],
+    '--replies': ['replies', Number],
+    '--profile': ['profile', String],
+    '--server-module': ['serverModule', String],
+    '--child': ['child', String],
+    '--db': ['db', String],
+  }, 'webhook-throughput.mjs');
   if (!['json', 'form'].includes(o.format)) throw new Error('--format is json or form');
   if (!['auto', 'cli', 'script'].includes(o.target)) throw new Error('--target is auto, cli or script');
   for (const key of ['concurrency', 'durationS', 'events', 'rounds', 'halfRounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
