@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
@@ -95,4 +96,16 @@ export async function runConcurrentWriters(dir: string, options: { count: number
     expectedRows: expected.events.length,
     equalToCleanRun: JSON.stringify(actual) === JSON.stringify(expected),
   };
+}
+
+/** What every concurrent-writers run must show: all 200, exact counters, no lock error surfacing. */
+export function expectExactConcurrentWriters(figures: ConcurrentFigures, minStatsRuns: number): void {
+  expect(figures.noAnswer).toBe(0);
+  expect(figures.statusesA).toMatch(/^200×\d+$/);
+  expect(figures.statusesB).toMatch(/^200×\d+$/);
+  expect(figures.statsRuns).toBeGreaterThan(minStatsRuns);
+  expect(figures.statsFailures).toBe(0);
+  expect(figures.lockedMessages).toBe(0);
+  expect(figures.storedRows).toBe(figures.expectedRows);
+  expect(figures.equalToCleanRun).toBe(true);
 }

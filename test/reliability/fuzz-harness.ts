@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { Pool } from 'undici';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -215,4 +216,17 @@ function expectedStatus(fuzz: FuzzCase): number[] | null {
   if (fuzz.body.length > FUZZ_MAX_BODY) return [413];
   if (!authenticated(fuzz.auth)) return [401];
   return [200, 400];
+}
+
+/** What every fuzz run must show, whatever its size: documented statuses only, nothing unauthenticated stored. */
+export function expectCleanFuzz(figures: FuzzFigures): void {
+  expect(figures.examples).toEqual([]);
+  expect(figures.undocumented).toBe(0);
+  expect(figures.unexpected5xx).toBe(0);
+  expect(figures.unauthenticated200).toBe(0);
+  expect(figures.wrongStatus).toBe(0);
+  expect(figures.noAnswer).toBe(0);
+  expect(figures.rowsStored).toBe(figures.rowsAcknowledged);
+  expect(figures.healthAfter).toBe(200);
+  expect(figures.statuses['503']).toBe(figures.faultsInjected);
 }
