@@ -1,25 +1,19 @@
 import { NotFoundError } from '../core/errors.js';
 import { recipientStatus, summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
 import type { Store } from '../store/open-store.js';
-import type { ReplyRow } from '../store/replies.js';
+import type { ReplyRow, TrackingColumns } from '../store/replies.js';
 import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
 
-export interface RecipientStats {
+/** One recipient in the document: the shared tracking columns, less the ones only the reply level reports. */
+export interface RecipientStats
+  extends Pick<
+    TrackingColumns,
+    | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count' | 'bounced_at' | 'bounce_type'
+    | 'spam_at' | 'rejected_at' | 'unsubscribed_at' | 'last_event_at' | 'last_event_type'
+  > {
   email: string;
   role: string;
   status: ReplyStatus;
-  delivered_at: string | null;
-  opened_at: string | null;
-  open_count: number;
-  clicked_at: string | null;
-  click_count: number;
-  bounced_at: string | null;
-  bounce_type: string | null;
-  spam_at: string | null;
-  rejected_at: string | null;
-  unsubscribed_at: string | null;
-  last_event_at: string | null;
-  last_event_type: string | null;
 }
 
 export interface ReplyEvent {
