@@ -1,5 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
-import { retryAfterMs } from '../smtp2go/api-response.js';
+import { isRetryableStatus, retryAfterMs } from '../smtp2go/api-response.js';
+import { backoffMs, realClock, type RetryClock, type RetryPolicy } from '../smtp2go/retry.js';
+import { errorCode } from '../smtp2go/transport-error.js';
 import { signWebhookBody } from './sign.js';
 import { createPacer, createSlots, type Pacer, type Slots } from './replay/limits.js';
 
@@ -18,19 +20,11 @@ export interface DeliveryPayload {
   contentType: string;
 }
 
-export interface DeliveryRetryPolicy {
-  /** Total attempts, the first one included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+/** The API client's policy (`maxAttempts` counts the first attempt), with delivery's own defaults below. */
+export type DeliveryRetryPolicy = RetryPolicy;
 
 /** Time as the client sees it. Tests pass a fake whose sleep advances `now` at once. */
-export interface DeliveryClock {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
-}
+export type DeliveryClock = RetryClock;
 
 export interface DeliveryAttempt {
   attempt: number;
@@ -80,23 +74,6 @@ export const DEFAULT_DELIVERY_RETRY: DeliveryRetryPolicy = { maxAttempts: 4, bas
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 const BODY_TRIM = 300;
 
-export const realDeliveryClock: DeliveryClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: () => Math.random(),
-};
-
-/** Exponential backoff with jitter: half fixed, half random, so retries from parallel slots spread out. */
-export function deliveryBackoffMs(attempt: number, policy: DeliveryRetryPolicy, random: () => number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exponential * (0.5 + random() * 0.5));
-}
-
-/** 429 and 5xx may succeed later; any other answer is final. */
-export function isRetryableDeliveryStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
 /**
  * A keep-alive client for POSTing webhook bodies to one listener, shared by `webhook replay` and
  * `webhook trigger`. Each attempt is signed afresh (a listener checks the timestamp's age), goes out
@@ -110,7 +87,7 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
     throw new TypeError(`signing with ${target.sign} needs a secret`);
   }
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
-  const clock = { ...realDeliveryClock, ...options.clock };
+  const clock = { ...realClock, ...options.clock };
   const policy = { ...DEFAULT_DELIVERY_RETRY, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
   const ownsDispatcher = options.dispatcher === undefined;
@@ -140,14 +117,14 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
   // A listener's Retry-After is honoured, up to a minute: past that, giving up and reporting is more useful.
   function retryDelay(attempt: number, retryAfter: string | null): number {
     const asked = retryAfter === null ? null : retryAfterMs({ 'retry-after': retryAfter }, clock.now());
-    return Math.max(deliveryBackoffMs(attempt, policy, clock.random), Math.min(asked ?? 0, 60_000));
+    return Math.max(backoffMs(attempt, policy, clock.random), Math.min(asked ?? 0, 60_000));
   }
 
   async function deliverInSlot(payload: DeliveryPayload): Promise<DeliveryResult> {
     for (let attempt = 1; ; attempt += 1) {
       const answer = await attemptOnce(payload);
       const ok = answer.status !== null && answer.status >= 200 && answer.status < 300;
-      const retryable = !ok && (answer.status === null || isRetryableDeliveryStatus(answer.status));
+      const retryable = !ok && (answer.status === null || isRetryableStatus(answer.status));
       const last = ok || !retryable || attempt >= policy.maxAttempts;
       const error = ok ? null : (answer.error ?? `HTTP ${answer.status}`);
       const retryInMs = last ? null : retryDelay(attempt, answer.retryAfter);
@@ -218,12 +195,7 @@ const ERROR_WORDS: Record<string, string> = {
 };
 
 function describeError(error: unknown): string {
-  let code: string | undefined;
-  for (let current = error, depth = 0; current instanceof Error && depth < 5 && code === undefined; depth += 1) {
-    const candidate = (current as { code?: unknown }).code;
-    if (typeof candidate === 'string') code = candidate;
-    current = (current as { cause?: unknown }).cause;
-  }
+  const code = errorCode(error);
   if (code === undefined) return error instanceof Error ? error.message : String(error);
   return `${ERROR_WORDS[code] ?? 'network error'} (${code})`;
 }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createDeliveryClient, deliveryBackoffMs, DEFAULT_DELIVERY_RETRY } from '../../src/webhook/deliver.js';
+import { backoffMs as deliveryBackoffMs } from '../../src/smtp2go/retry.js';
+import { createDeliveryClient, DEFAULT_DELIVERY_RETRY } from '../../src/webhook/deliver.js';
 import { createPacer, createSlots } from '../../src/webhook/replay/limits.js';
 import { verifyWebhookRequest } from '../../src/webhook/verify.js';
 import { useTempDir } from '../helpers/temp-dir.js';
