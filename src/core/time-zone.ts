@@ -14,19 +14,6 @@ export function resolveTimeZone(tz: string | undefined): string {
   return new Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** `YYYY-MM-DD` of an instant in the given zone. */
-export function localDay(at: Date, timeZone: string): string {
-  let format = dayFormats.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Minutes east of UTC in force in the zone at an instant ("GMT+05:30" → 330). */
