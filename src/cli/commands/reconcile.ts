@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { PortalError, UsageError } from '../../core/errors.js';
+import { PortalError } from '../../core/errors.js';
 import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../operations/reconcile.js';
 import type { CliContext, CliIo } from '../context.js';
+import { parseReplyId } from '../flag-values.js';
 import { withContext } from '../run-command.js';
 
 interface ReconcileCliOptions {
@@ -18,8 +19,7 @@ export interface ReconcileCliParsed {
 }
 
 export function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
-  if (o.reply !== undefined && (!/^\d+$/.test(o.reply) || Number(o.reply) < 1)) throw new UsageError(`--reply must be a reply id (a positive whole number), not "${o.reply}"`);
-  return { since: o.since ?? '7d', ...(o.reply === undefined ? {} : { replyId: Number(o.reply) }), dryRun: o.dryRun === true };
+  return { since: o.since ?? '7d', ...(o.reply === undefined ? {} : { replyId: parseReplyId(o.reply) }), dryRun: o.dryRun === true };
 }
 
 export function registerReconcile(program: Command, io: CliIo): void {

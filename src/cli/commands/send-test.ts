@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '../../core/errors.js';
 import type { SendTestOptions, TransportChoice } from '../../operations/send-test-plan.js';
 import type { SendTestProgress } from '../../operations/send-test-recorder.js';
 import type { CliContext, CliIo } from '../context.js';
+import { parsePositiveInt } from '../flag-values.js';
 import { withContext } from '../run-command.js';
 
 interface SendTestCliOptions {
@@ -12,8 +12,7 @@ interface SendTestCliOptions {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new UsageError(`${flag} must be a positive whole number, not "${value}"`);
-  return Number(value);
+  return parsePositiveInt(value, `${flag} must be a positive whole number, not "${value}"`);
 }
 
 export function toSendTestOptions(o: SendTestCliOptions): SendTestOptions {

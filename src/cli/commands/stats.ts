@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import type { CliContext, CliIo } from '../context.js';
+import { parseReplyId } from '../flag-values.js';
 import { withContext } from '../run-command.js';
 
 interface StatsCliOptions {
@@ -17,10 +18,10 @@ export type StatsCliParsed =
 
 export function toStatsOptions(o: StatsCliOptions): StatsCliParsed {
   if (o.reply !== undefined) {
-    if (!/^\d+$/.test(o.reply) || Number(o.reply) < 1 || !Number.isSafeInteger(Number(o.reply))) throw new UsageError(`--reply must be a reply id (a positive whole number), not "${o.reply}"`);
+    const replyId = parseReplyId(o.reply);
     const extra = (['since', 'until', 'by'] as const).filter((key) => o[key] !== undefined);
     if (extra.length > 0) throw new UsageError(`--reply shows one reply; --${extra[0]} only applies to the summary`, 'drop --reply for the summary');
-    return { mode: 'reply', replyId: Number(o.reply) };
+    return { mode: 'reply', replyId };
   }
   return { mode: 'summary', since: o.since ?? null, until: o.until ?? null, by: o.by ?? 'none' };
 }

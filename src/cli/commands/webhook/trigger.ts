@@ -4,6 +4,7 @@ import { canonicalEventType } from '../../../core/normalize-event.js';
 import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
+import { parseReplyId } from '../../flag-values.js';
 import { withContext } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -21,12 +22,9 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
   if (chosen.length !== 1) {
     throw new UsageError(chosen.length === 0 ? 'which email? give --reply <id>, --email-id <id> or --demo' : `${chosen.join(' and ')} cannot be combined`, 'e.g. webhook trigger delivered --reply 1');
   }
-  if (o.reply !== undefined && (!/^\d+$/.test(o.reply) || Number(o.reply) < 1 || !Number.isSafeInteger(Number(o.reply)))) {
-    throw new UsageError(`--reply must be a reply id (a positive whole number), not "${o.reply}"`);
-  }
   if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
   const target: WebhookTriggerOptions['target'] =
-    o.reply !== undefined ? { kind: 'reply', replyId: Number(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
+    o.reply !== undefined ? { kind: 'reply', replyId: parseReplyId(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
   const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
   return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
