@@ -15,3 +15,14 @@ export function statementCache<T>(build: (db: Store) => T): (db: Store) => T {
     return statements;
   };
 }
+
+type Statement = ReturnType<Store['prepare']>;
+const bySql = statementCache((): Map<string, Statement> => new Map());
+
+/** A statement by its SQL text, for queries whose text is built at run time (the stats window queries). */
+export function prepared(db: Store, sql: string): Statement {
+  const statements = bySql(db);
+  let statement = statements.get(sql);
+  if (statement === undefined) statements.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}

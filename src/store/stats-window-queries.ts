@@ -1,5 +1,5 @@
 import type { Store } from './open-store.js';
-import { prepared } from './stats-queries.js';
+import { prepared } from './statement-cache.js';
 
 export type StatsGrouping = 'none' | 'day' | 'transport' | 'domain';
 
