@@ -1,16 +1,7 @@
 import type { Store } from '../../store/open-store.js';
+import { FORM_TYPE, JSON_TYPE } from '../parse-body.js';
+import type { ReplayFilter } from './filter.js';
 import type { ReplaySource, SourceItem, StoredEventColumns } from './source.js';
-
-/** What `--from-store` can narrow in SQL; the rest of the filter is applied per event by the caller. */
-export interface StoreQuery {
-  replyId?: number;
-  types?: string[];
-  since?: Date;
-  until?: Date;
-  /** Lowercased address, or `@domain`. Rows without a single recipient (`processed`) are kept for the caller to check. */
-  recipient?: string;
-  emailId?: string;
-}
 
 interface Row {
   id: number;
@@ -25,7 +16,11 @@ interface Row {
 
 export const STORE_PAGE_SIZE = 500;
 
-function whereClause(query: StoreQuery): { sql: string; params: Record<string, unknown> } {
+/**
+ * The whole replay filter narrowed in SQL. Rows without a single recipient (`processed`) pass the
+ * recipient test here and are checked per event by the caller.
+ */
+function whereClause(query: ReplayFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   if (query.replyId !== undefined) (parts.push('reply_id = @reply_id'), (params.reply_id = query.replyId));
@@ -48,7 +43,7 @@ function whereClause(query: StoreQuery): { sql: string; params: Record<string, u
  * rather than one long `.iterate()`: an open iterator would keep the connection busy, and a local replay
  * writes to this same connection between reads. Memory holds one page.
  */
-export function openStoreSource(db: Store, query: StoreQuery, pageSize = STORE_PAGE_SIZE): ReplaySource {
+export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE_PAGE_SIZE): ReplaySource {
   const { sql, params } = whereClause(query);
   const total = (db.prepare(`SELECT count(*) FROM email_tracking_events WHERE 1 = 1 ${sql}`).pluck().get(params) as number) ?? 0;
   const page = db.prepare(
@@ -77,5 +72,5 @@ function columns(row: Row): StoredEventColumns {
 }
 
 function guessContentType(rawBody: string): string {
-  return /^\s*[[{]/.test(rawBody) ? 'application/json' : 'application/x-www-form-urlencoded';
+  return /^\s*[[{]/.test(rawBody) ? JSON_TYPE : FORM_TYPE;
 }
