@@ -1,13 +1,12 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { FORM_TYPE, JSON_TYPE } from '../parse-body.js';
 import { DEFAULT_MAX_VALUE_CHARS, JsonValueSplitter } from './json-splitter.js';
 import type { ReplaySource, SourceItem } from './source.js';
 
 export type FileFormat = 'json' | 'ndjson' | 'form';
 
-const JSON_TYPE = 'application/json';
-const FORM_TYPE = 'application/x-www-form-urlencoded';
 const SNIFF_BYTES = 64 * 1024;
 
 /**

@@ -1,5 +1,6 @@
 import { KNOWN_EVENT_TYPES, type BounceType } from '../../core/tracking-event.js';
 import { TRACKING_HEADER } from '../../smtp2go/portal-webhook.js';
+import type { EventFields } from '../parse-body.js';
 import { notificationId, queueId, webhookSendTime, webhookTime, type RandomBytes } from './smtp2go-ids.js';
 
 /** Event types `webhook trigger` can build: SMTP2Go's webhook names. */
@@ -35,8 +36,6 @@ export interface BuildEventOptions {
   url?: string;
   bounce?: BounceType;
 }
-
-export type EventFields = Record<string, string | string[]>;
 
 // Documentation addresses (RFC 5737) stand in for SMTP2Go's hosts and the reader's IP.
 const READER_IP = '192.0.2.44';

@@ -1,4 +1,4 @@
-import type { EventFields } from './build-event.js';
+import { FORM_TYPE, JSON_TYPE, type EventFields } from '../parse-body.js';
 
 export type EventFormat = 'json' | 'form';
 
@@ -7,15 +7,12 @@ export interface EncodedEvent {
   contentType: string;
 }
 
-export const JSON_CONTENT_TYPE = 'application/json';
-export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-
 /**
  * The body SMTP2Go would post for the webhook's `output_format`. Form bodies repeat `recipients` once per
  * address, and (as captured live) carry `Message-Id` and `Subject` as well as the lowercase spellings.
  */
 export function encodeEvent(fields: EventFields, format: EventFormat): EncodedEvent {
-  if (format === 'json') return { body: JSON.stringify(fields), contentType: JSON_CONTENT_TYPE };
+  if (format === 'json') return { body: JSON.stringify(fields), contentType: JSON_TYPE };
   const params = new URLSearchParams();
   const messageId = fields['message-id'];
   const subject = fields.subject;
@@ -24,5 +21,5 @@ export function encodeEvent(fields: EventFields, format: EventFormat): EncodedEv
   for (const [key, value] of Object.entries(fields)) {
     for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
   }
-  return { body: params.toString(), contentType: FORM_CONTENT_TYPE };
+  return { body: params.toString(), contentType: FORM_TYPE };
 }
