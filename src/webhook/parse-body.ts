@@ -1,11 +1,12 @@
-import { InvalidEventError, normalizeEvent } from '../core/normalize-event.js';
+import { InvalidEventError, normalizeEvent, type WebhookFields } from '../core/normalize-event.js';
 import type { IncomingEvent } from '../core/tracking-event.js';
 import { WebhookHttpError } from './errors.js';
 
 export const JSON_TYPE = 'application/json';
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 
-export type EventFields = Record<string, string | string[]>;
+/** The fields of one event body: what normalizeEvent reads. */
+export type EventFields = WebhookFields;
 
 export interface ParsedWebhookBody {
   events: IncomingEvent[];

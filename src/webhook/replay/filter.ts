@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { normalizeEvent } from '../../core/normalize-event.js';
+import { canonicalEventType } from '../../core/normalize-event.js';
 import type { TrackingEvent } from '../../core/tracking-event.js';
 import { eventEmailId } from '../../store/correlate-event.js';
 
@@ -20,7 +20,7 @@ export interface ReplayFilter {
 export function parseTypeFilter(values: string[]): string[] {
   const names = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
   if (names.length === 0) throw new UsageError('--type needs at least one event type', 'for example --type bounce or --type open,click');
-  const types = names.map((name) => normalizeEvent({ event: name }, new Date(0)).type);
+  const types = names.map((name) => canonicalEventType(name).type);
   return [...new Set(types)];
 }
 
