@@ -9,6 +9,12 @@ export interface BatchJob {
   receivedAt: Date;
 }
 
+/** A request waiting in a committer's queue: its events, and how to answer it once its batch is done. */
+export interface QueuedJob extends BatchJob {
+  resolve: (result: IngestResult) => void;
+  reject: (error: unknown) => void;
+}
+
 export type JobOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 
 // Failures of the database itself, as opposed to one bad event: they doom the whole batch.

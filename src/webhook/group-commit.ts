@@ -1,7 +1,7 @@
 import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
-import { createBatchCommit, StoreUnavailableError, type IngestEventsFn, type JobOutcome } from './commit-batch.js';
+import { createBatchCommit, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
 
 export { isStoreFailure, StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
 
@@ -23,13 +23,6 @@ export interface GroupCommitter {
   close(): Promise<void>;
 }
 
-interface Job {
-  incoming: IncomingEvent[];
-  receivedAt: Date;
-  resolve: (result: IngestResult) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Group commit on the event loop: requests that arrive within a millisecond or two share one transaction
  * (one fsync), and each is answered only after that commit. Simple, but the loop waits for the fsync;
@@ -38,7 +31,7 @@ interface Job {
 export function createGroupCommitter(store: Store, options: GroupCommitOptions): GroupCommitter {
   const { windowMs = 1, maxBatch = 256, source = 'webhook' } = options;
   const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
-  let pending: Job[] = [];
+  let pending: QueuedJob[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   function cancelTimer(): void {

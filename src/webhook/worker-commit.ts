@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
+import type { EventSource } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
-import { StoreUnavailableError } from './commit-batch.js';
+import { StoreUnavailableError, type QueuedJob } from './commit-batch.js';
 import type { CommitWorkerData, FromWorker, ToWorker } from './commit-worker.js';
 import type { GroupCommitter } from './group-commit.js';
 
@@ -21,13 +21,6 @@ export interface WorkerCommitOptions {
   workerUrl?: URL;
 }
 
-interface Job {
-  incoming: IncomingEvent[];
-  receivedAt: Date;
-  resolve: (result: IngestResult) => void;
-  reject: (error: unknown) => void;
-}
-
 export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url);
 
 /**
@@ -41,8 +34,8 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
   const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, source: options.source ?? 'webhook' };
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
-  let pending: Job[] = [];
-  let inFlight: { id: number; jobs: Job[]; thread?: Worker } | undefined;
+  let pending: QueuedJob[] = [];
+  let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
   let nextId = 1;
   let timer: NodeJS.Timeout | undefined;
   let closing = false;
