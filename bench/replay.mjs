@@ -7,7 +7,7 @@
 //
 // Phases, each replaying through runWebhookReplay from the build (dist/), the code the command runs:
 //   1. seed: a source store gets --events events through the real ingest (ingestEvents);
-//   2. ceiling: --from-store into a bare node:http sink (child process: reads the body, answers 200), so the
+//   2. ceiling: --from-store into a bare node:http sink (bench/floor-servers.mjs bare: reads the body, answers 200), so the
 //      tool's own cost is all there is;
 //   3. listener: --from-store into the built `webhook serve --json` on a fresh store (child process; a
 //      startWebhookServer child when the command is not built), hmac-signed; the replaying process samples
@@ -19,10 +19,8 @@
 //   6. local: --from-store without --to into the source store itself (every event a duplicate).
 // A full run writes its table into BENCHMARKS.md (`## webhook replay`); --quick (10,000 events, under a minute) only prints
 // unless --write.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:http';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +30,7 @@ import { runInNewContext } from 'node:vm';
 import { parseBenchArgs } from './args.mjs';
 import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
+import { cpuMs, startServer, stopServer } from './server-process.mjs';
 
 // A collection before each phase, so "heap before" is the live heap, not the previous phase's garbage.
 setFlagsFromString('--expose-gc');
@@ -40,9 +39,9 @@ const gc = runInNewContext('gc');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
+const FLOOR_SERVERS = join(ROOT, 'bench', 'floor-servers.mjs');
 const SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 function parseArgs(argv) {
@@ -61,17 +60,6 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------- children
 
-async function bareChild() {
-  const body = '{"status":"ok","stored":1,"duplicates":0}';
-  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    request.on('data', () => {});
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  console.log(JSON.stringify({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events` }));
-  process.once('SIGTERM', () => (server.close(() => process.exit(0)), server.closeIdleConnections()));
-}
-
 async function listenerChild(db) {
   const [{ openStore }, { startWebhookServer }] = await Promise.all([dist('store/open-store.js'), dist('webhook/server.js')]);
   const store = openStore(db);
@@ -89,40 +77,10 @@ function listenerArgs(db) {
   return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')) ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db];
 }
 
-async function startChild(name, args, workDir) {
-  const outPath = join(workDir, `${name}.out`);
-  const errPath = join(workDir, `${name}.err`);
-  const [out, err] = [openSync(outPath, 'w'), openSync(errPath, 'w')];
+/** A child server with this benchmark's environment: no SMTP2Go settings, the listener's secret set. */
+function startChild(name, args, workDir) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
-  const child = spawn(process.execPath, args[0] === '--child' ? [SELF, ...args] : args, { cwd: workDir, env: { ...env, HOME: workDir, CI: '1', NO_COLOR: '1', BENCH_REPLAY_SECRET: SECRET, SMTP2GO_WEBHOOK_SECRET: SECRET }, stdio: ['ignore', out, err] });
-  closeSync(out);
-  closeSync(err);
-  const exit = new Promise((resolve) => child.once('exit', resolve));
-  const started = Date.now();
-  for (;;) {
-    const text = readFileSync(outPath, 'utf8');
-    if (text.includes('\n')) return { child, url: JSON.parse(text.slice(0, text.indexOf('\n'))).url, exit };
-    if (child.exitCode !== null || Date.now() - started > 15_000) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not start: ${readFileSync(errPath, 'utf8').slice(0, 500)}`);
-    }
-    await sleep(20);
-  }
-}
-
-async function stopChild(server) {
-  server.child.kill('SIGTERM');
-  await server.exit;
-}
-
-/** CPU seconds used so far by a child (Linux /proc), or null elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
+  return startServer(name, args, { ...env, HOME: workDir, CI: '1', NO_COLOR: '1', BENCH_REPLAY_SECRET: SECRET, SMTP2GO_WEBHOOK_SECRET: SECRET }, workDir);
 }
 
 // ---------------------------------------------------------------- phases
@@ -192,7 +150,7 @@ function memory(samples) {
 async function listenerUnderLoad(o, workDir, name, children) {
   const server = await startChild(name, listenerArgs(join(workDir, `${name}.db`)), workDir);
   children.push(server);
-  const cpuStart = cpuSeconds(server.child.pid);
+  const cpuStart = cpuMs(server.child.pid);
   const { signWebhookBody } = await dist('webhook/sign.js');
   const load = await runLoad({
     url: server.url, concurrency: o.concurrency, requests: o.events,
@@ -201,12 +159,12 @@ async function listenerUnderLoad(o, workDir, name, children) {
       return { headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(body, SECRET, Math.floor(Date.now() / 1000)) }, body };
     },
   });
-  const cpuEnd = cpuSeconds(server.child.pid);
-  await stopChild(server);
+  const cpuEnd = cpuMs(server.child.pid);
+  await stopServer(server);
   children.splice(children.indexOf(server), 1);
   const rate = load.ok / (load.elapsedMs / 1000);
   log(`bench/load.mjs → listener (${name}): ${Math.round(rate)} events/s (${load.ok} ok of ${load.sent}), p50 ${load.p50} ms`);
-  return { rate, ok: load.ok, p50: load.p50, cpu: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / (load.elapsedMs / 1000) };
+  return { rate, ok: load.ok, p50: load.p50, cpu: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / load.elapsedMs };
 }
 
 async function writeArrayFile(path, events) {
@@ -231,7 +189,7 @@ async function main(o) {
     const source = openStore(sourceDb);
     const hmac = (url) => ({ kind: 'http', url, sign: 'hmac', secret: SECRET });
 
-    const sink = await startChild('sink', ['--child', 'bare'], workDir);
+    const sink = await startChild('sink', [FLOOR_SERVERS, 'bare'], workDir);
     children.push(sink);
     const ceiling = await replay({ source: { kind: 'store' }, target: hmac(sink.url), concurrency: o.concurrency }, source);
     log(`ceiling (bare sink): ${Math.round(ceiling.rate)} events/s, tool CPU ${(ceiling.cpu * 100).toFixed(0)}%`);
@@ -241,16 +199,16 @@ async function main(o) {
     const before = await listenerUnderLoad(o, workDir, 'load-before', children);
     const listener = await startChild('listener', listenerArgs(join(workDir, 'listener.db')), workDir);
     children.push(listener);
-    const cpuBefore = cpuSeconds(listener.child.pid);
+    const cpuBefore = cpuMs(listener.child.pid);
     const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source, o.events);
-    const cpuAfter = cpuSeconds(listener.child.pid);
-    await stopChild(listener);
+    const cpuAfter = cpuMs(listener.child.pid);
+    await stopServer(listener);
     children.splice(children.indexOf(listener), 1);
     const check = openStore(join(workDir, 'listener.db'));
     const stored = check.prepare('SELECT count(*) FROM email_tracking_events').pluck().get();
     const distinct = check.prepare('SELECT count(DISTINCT raw_body) FROM email_tracking_events').pluck().get();
     check.close();
-    const listenerCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / into.seconds;
+    const listenerCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / 1000 / into.seconds;
     log(`into the listener: ${Math.round(into.rate)} events/s, ok ${into.result.summary.ok}, failed ${into.result.summary.failed}, retried ${into.result.summary.retried}; listener store ${stored} (${distinct} distinct)`);
     const after = await listenerUnderLoad(o, workDir, 'load-after', children);
     const loads = [before, after];
@@ -272,7 +230,7 @@ async function main(o) {
     }
     if (stored !== o.events || distinct !== o.events || into.result.summary.failed > 0) process.exitCode = 1;
   } finally {
-    for (const child of children) await stopChild(child);
+    for (const child of children) await stopServer(child);
     rmSync(workDir, { recursive: true, force: true });
   }
 }
@@ -301,8 +259,7 @@ const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.
 
 
 const o = parseArgs(process.argv.slice(2));
-if (o.child === 'bare') await bareChild();
-else if (o.child === 'listener') await listenerChild(o.db);
+if (o.child === 'listener') await listenerChild(o.db);
 else
   await main(o).catch((error) => {
     log(`replay bench failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,16 +3,20 @@
 //
 //   npm run build && node bench/webhook-throughput.mjs [--quick] [--concurrency 64] [--duration 10]
 //     [--events 100000] [--rounds 3] [--half-rounds 2] [--replies 10000] [--format json|form] [--target auto|cli|script]
-//     [--store-dir <dir>] [--write] [--no-write] [--profile <dir>] [--server-module <path>]
+//     [--store-dir <dir>] [--write] [--no-write] [--profile <dir>] [--server-module <path>] [--floors fsync,sqlite|none]
 //
 // Phases, all with the same load generator (bench/load.mjs) and the same signed requests:
-//   1. max throughput, closed loop at --concurrency: the bare server (reads the body, answers 200) and the
-//      listener, alternated --rounds times; the best round of each counts (noise only ever slows a round);
+//   1. max throughput, closed loop at --concurrency: the bare server (reads the body, answers 200), the
+//      durable floors (bench/floor-servers.mjs: the same server that also appends each body to a file and
+//      fdatasyncs, or inserts it into a one-table SQLite store with synchronous=FULL, group commit, nothing
+//      else) and the listener, alternated --rounds times; the best round of each counts (noise only ever
+//      slows a round). The floors show how much of the gap to bare is the guarantee and how much the code;
 //   2. p99 at half the listener's max, open loop (fixed arrival rate), alternated --half-rounds times with
-//      the bare server at the same rate (this machine's latency floor); the round with the lowest p99 counts;
+//      the bare server (this machine's latency floor) and the durable floors at the same rate; the round
+//      with the lowest p99 counts;
 //   3. memory: a fresh listener takes --events events; its RSS is sampled every second from /proc;
 //   4. the stores are counted: every acknowledged event must be there, exactly once.
-// Each server is a child process, so the load generator's CPU is not the server's. The listener is the
+// Each server is a child process (bench/server-process.mjs), so the load generator's CPU is not the server's. The listener is the
 // built CLI (`webhook serve --json`, stdout to a file) on a temp store with a configured secret; with
 // --target script (or when the command is not built) a small child calls startWebhookServer on the real
 // store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
@@ -21,26 +25,27 @@
 // which shows how much of the gap is the disk and how much the code (not durable: a diagnostic only).
 // --profile <dir> runs the listeners with --cpu-prof into <dir>; --server-module <path> (with --target
 // script) takes startWebhookServer from another build, to measure a proposed change without touching src/.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseBenchArgs } from './args.mjs';
 import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
+import { cpuMs, rssMb, startServer, stopServer } from './server-process.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
+const FLOOR_SERVERS = join(ROOT, 'bench', 'floor-servers.mjs');
 const SECRET_ENV = 'BENCH_WEBHOOK_SECRET';
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const defaults = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 3, halfRounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, profile: null, serverModule: null, storeDir: null, child: null, db: null };
+  const defaults = { quick, concurrency: 64, durationS: quick ? 3 : 10, events: quick ? 10_000 : 100_000, rounds: quick ? 1 : 3, halfRounds: quick ? 1 : 2, format: 'json', target: 'auto', write: !quick, replies: quick ? 2000 : 10_000, floors: 'fsync,sqlite', profile: null, serverModule: null, storeDir: null, child: null, db: null };
   const o = parseBenchArgs(argv, defaults, {
     '--concurrency': ['concurrency', Number],
     '--duration': ['durationS', Number],
@@ -53,33 +58,22 @@ function parseArgs(argv) {
     '--replies': ['replies', Number],
     '--profile': ['profile', String],
     '--server-module': ['serverModule', String],
+    '--floors': ['floors', String],
     '--child': ['child', String],
     '--db': ['db', String],
   }, 'webhook-throughput.mjs');
   if (!['json', 'form'].includes(o.format)) throw new Error('--format is json or form');
   if (!['auto', 'cli', 'script'].includes(o.target)) throw new Error('--target is auto, cli or script');
+  o.floors = o.floors === 'none' ? [] : o.floors.split(',');
+  for (const floor of o.floors) if (!(floor in FLOORS)) throw new Error(`--floors takes ${Object.keys(FLOORS).join(',')} or none, not ${floor}`);
   for (const key of ['concurrency', 'durationS', 'events', 'rounds', 'halfRounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }
 
-// ---------------------------------------------------------------- children
+/** The durable floors bench/floor-servers.mjs serves, by --floors name, with their column headings. */
+const FLOORS = { fsync: 'floor: append + fdatasync', sqlite: 'floor: SQLite FULL insert' };
 
-async function bareChild() {
-  const body = '{"status":"ok"}';
-  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    request.on('data', () => {});
-    request.on('end', () => {
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-      response.end(body);
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  console.log(JSON.stringify({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events` }));
-  process.once('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-  });
-}
+// ---------------------------------------------------------------- children
 
 // Stand-in for `webhook serve` when the command is not built: the same server, store and NDJSON log.
 async function listenerChild(db, serverModule) {
@@ -104,61 +98,6 @@ async function listenerChild(db, serverModule) {
 
 // ---------------------------------------------------------------- processes
 
-/** Starts a server process whose first stdout line is `{"type":"ready","url":...}`; stdout goes to a file. */
-async function startServer(name, args, env, workDir) {
-  const outPath = join(workDir, `${name}.out`);
-  const errPath = join(workDir, `${name}.err`);
-  const out = openSync(outPath, 'w');
-  const err = openSync(errPath, 'w');
-  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', out, err] });
-  closeSync(out);
-  closeSync(err);
-  let exited = null;
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
-  const startedAt = Date.now();
-  for (;;) {
-    const text = readFileSync(outPath, 'utf8');
-    const newline = text.indexOf('\n');
-    if (newline !== -1) {
-      const first = JSON.parse(text.slice(0, newline));
-      if (first.type !== 'ready') throw new Error(`${name}: expected a ready line first, got ${text.slice(0, newline)}`);
-      return { name, child, url: first.url, exit, outPath, errPath };
-    }
-    if (exited !== null || Date.now() - startedAt > 15_000) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not start (${exited ? `exit ${exited.code ?? exited.signal}` : 'timeout'}): ${readFileSync(errPath, 'utf8').trim().slice(0, 500)}`);
-    }
-    await sleep(20);
-  }
-}
-
-async function stopServer(server) {
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
-  const result = await server.exit;
-  clearTimeout(timer);
-  return result;
-}
-
-function rssMb(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 102.4) / 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time (user + system, ms) a process has used so far; /proc ticks are 10 ms, fine over whole phases. */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
 /** One load phase, plus the server's CPU microseconds per answered request. */
 async function measure(server, options) {
   const before = cpuMs(server.child.pid);
@@ -166,8 +105,6 @@ async function measure(server, options) {
   const after = cpuMs(server.child.pid);
   return { ...result, cpuUsPerRequest: before === null || after === null || result.completed === 0 ? null : Math.round(((after - before) * 1000) / result.completed) };
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- store and events
 
@@ -270,7 +207,7 @@ async function main(o) {
   const secret = `bench-${randomBytes(16).toString('hex')}`;
   const log = (line) => process.stderr.write(`${line}\n`);
   const durationMs = o.durationS * 1000;
-  // Both servers' answers are read in full, so the client does the same work for each.
+  // Every server's answers are read in full, so the client does the same work for each.
   const load = { concurrency: o.concurrency, readBody: true };
   if (o.serverModule !== null && useCli) throw new Error('--server-module needs --target script');
   const nodeArgs = o.profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(o.profile)}`];
@@ -280,42 +217,52 @@ async function main(o) {
     log(`webhook bench: ${useCli ? 'built CLI `webhook serve --json`' : 'startWebhookServer child'} vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${o.format} bodies, stores in ${storeDir} (${storeFs})`);
     const main1 = await prepareStore(workDir, storeDir, 'listener', o.replies, secret, useCli);
     const makeRequest = createEventFactory(main1.replies, secret, o.format, signWebhookBody);
-    const bare = await startServer('bare', [SELF, '--child', 'bare'], childEnv(workDir), workDir);
+    const bare = await startServer('bare', [FLOOR_SERVERS, 'bare'], childEnv(workDir), workDir);
     servers.push(bare);
+    const floors = [];
+    for (const name of o.floors) {
+      const floor = await startServer(name, [FLOOR_SERVERS, name, mkdtempSync(join(storeDir, `floor-${name}-`))], childEnv(workDir), workDir);
+      servers.push(floor);
+      floors.push(floor);
+    }
     const listener = await startServer('listener', listenerArgs(main1.db), childEnv(workDir, useCli ? undefined : secret), workDir);
     servers.push(listener);
+    // Every server gets the same signed events; only the listener's answers are tallied against its store.
     let next = 0;
     const request = () => (i) => makeRequest(next++);
     const tally = createTally();
+    const contenders = [bare, ...floors, listener];
+    const phase = (server, options) => measure(server, { url: server.url, makeRequest: request(), ...load, ...options, ...(server === listener ? { onResponse: tally.onResponse } : {}) });
 
-    // Warm both up (JIT, connections, SQLite page cache) before anything counts.
-    await runLoad({ url: bare.url, makeRequest: request(), ...load, durationMs: 1000 });
-    await runLoad({ url: listener.url, makeRequest: request(), ...load, durationMs: 1000, onResponse: tally.onResponse });
-    const rounds = { bare: [], listener: [] };
+    // Warm every server up (JIT, connections, SQLite page cache) before anything counts.
+    for (const server of contenders) await runLoad({ url: server.url, makeRequest: request(), ...load, durationMs: 1000, ...(server === listener ? { onResponse: tally.onResponse } : {}) });
+    const rounds = Object.fromEntries(contenders.map((server) => [server.name, []]));
     for (let round = 1; round <= o.rounds; round += 1) {
-      for (const [name, server] of [['bare', bare], ['listener', listener]]) {
-        const result = await measure(server, { url: server.url, makeRequest: request(), ...load, durationMs, ...(name === 'listener' ? { onResponse: tally.onResponse } : {}) });
-        rounds[name].push(result);
-        log(`  round ${round} ${name.padEnd(8)} ${fmt(result)}`);
+      for (const server of contenders) {
+        const result = await phase(server, { durationMs });
+        rounds[server.name].push(result);
+        log(`  round ${round} ${server.name.padEnd(8)} ${fmt(result)}`);
       }
     }
     const best = (list) => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     const bareBest = best(rounds.bare);
     const listenerBest = best(rounds.listener);
     const halfRate = Math.max(1, Math.round(listenerBest.perSecond / 2));
-    // Alternated with the bare server at the same rate (the latency floor this machine gives right now).
-    const halves = { listener: [], bare: [] };
+    // Alternated with the bare server (the latency floor this machine gives right now) and the durable
+    // floors at the same rate.
+    const halves = Object.fromEntries(contenders.map((server) => [server.name, []]));
     for (let round = 1; round <= o.halfRounds; round += 1) {
-      const half = await measure(listener, { url: listener.url, makeRequest: request(), ...load, rate: halfRate, durationMs, onResponse: tally.onResponse });
-      halves.listener.push(half);
-      log(`  round ${round} half load ${halfRate}/s, listener ${fmt(half)}`);
-      const halfBare = await measure(bare, { url: bare.url, makeRequest: request(), ...load, rate: halfRate, durationMs });
-      halves.bare.push(halfBare);
-      log(`  round ${round} same rate, bare      ${fmt(halfBare)}`);
+      for (const server of [listener, bare, ...floors]) {
+        const result = await phase(server, { rate: halfRate, durationMs });
+        halves[server.name].push(result);
+        log(`  round ${round} ${halfRate}/s ${server.name.padEnd(8)} ${fmt(result)}`);
+      }
     }
     const lowestP99 = (list) => list.reduce((a, b) => (b.p99 < a.p99 ? b : a));
     const half = lowestP99(halves.listener);
     const halfBare = lowestP99(halves.bare);
+    const floorResults = floors.map((floor) => ({ name: floor.name, label: FLOORS[floor.name], best: best(rounds[floor.name]), half: lowestP99(halves[floor.name]) }));
+    for (const floor of floors) await stopServer(floor);
     await stopServer(listener);
     const stored1 = countStored(main1.db, openStore);
 
@@ -340,7 +287,7 @@ async function main(o) {
 
     const results = {
       target: useCli ? 'cli' : 'script', storeFs, concurrency: o.concurrency, durationS: o.durationS, format: o.format,
-      bare: bareBest, listener: listenerBest, rounds, ratio: listenerBest.perSecond / bareBest.perSecond,
+      bare: bareBest, listener: listenerBest, floors: floorResults, rounds, ratio: listenerBest.perSecond / bareBest.perSecond,
       half: { rate: halfRate, ...half }, halfBare, halves,
       memory: { events: o.events, run: memResult, ...memorySummary(samples, o.events >= 50_000) },
       verify: [
@@ -398,33 +345,38 @@ const fmt = (r) => `${String(r.perSecond).padStart(6)} ok/s  cpu ${r.cpuUsPerReq
 function renderTable(r, o) {
   const pct = (x) => `${Math.round(x * 1000) / 10}%`;
   const yes = (b) => (b ? 'yes' : '**no**');
+  // Columns: bare, then each durable floor, then the listener; rows about the listener alone leave the
+  // others empty.
+  const floorCells = (pick) => r.floors.map((floor) => ` ${pick(floor)} |`).join('');
+  const blankFloors = r.floors.map(() => ' |').join('');
+  const ofBare = (perSecond) => `${perSecond} (${pct(perSecond / r.bare.perSecond)})`;
+  const listenerRow = (measure, value, target = '', met = '') => `| ${measure} | |${blankFloors} ${value} | ${target} | ${met} |`;
   const lines = [
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${r.machine.cpus}, ${r.machine.memGb} GB, Node ${r.machine.node}, ${r.machine.platform}.`,
-    `Listener: ${r.target === 'cli' ? 'the built CLI `webhook serve --json` (NDJSON log to a file)' : 'a child calling startWebhookServer (the command was not built)'}, store on ${r.storeFs === 'tmpfs' ? '**tmpfs: fsync is free, so this run is not durable (diagnostic only)**' : `a ${r.storeFs} disk`} (WAL, synchronous=FULL, group commit). ${r.format.toUpperCase()} bodies, \`X-Smtp2go-Signature: t=..,v1=..\`, a fresh notification id per event, linked to ${o.replies} seeded replies. Concurrency ${r.concurrency}, ${r.durationS} s per phase, best of ${o.rounds} alternated round(s).`,
+    `Listener: ${r.target === 'cli' ? 'the built CLI `webhook serve --json` (NDJSON log to a file)' : 'a child calling startWebhookServer (the command was not built)'}, store on ${r.storeFs === 'tmpfs' ? '**tmpfs: fsync is free, so this run is not durable (diagnostic only)**' : `a ${r.storeFs} disk`} (WAL, synchronous=FULL, group commit). ${r.format.toUpperCase()} bodies, \`X-Smtp2go-Signature: t=..,v1=..\`, a fresh notification id per event, linked to ${o.replies} seeded replies. Concurrency ${r.concurrency}, ${r.durationS} s per phase, best of ${o.rounds} alternated round(s).${r.floors.length > 0 ? ' The floors (bench/floor-servers.mjs) are the bare server plus only a durable write of each body, group-committed, on the same disk: no authentication, parsing, dedupe or correlation.' : ''}`,
     '',
-    '| measure | bare node:http | webhook serve | target | met |',
-    '| --- | ---: | ---: | --- | --- |',
-    `| events/s at concurrency ${r.concurrency} | ${r.bare.perSecond} | ${r.listener.perSecond} | ≥ 60% of bare | ${pct(r.ratio)}: ${yes(r.ratio >= 0.6)} |`,
-    `| p50 / p99 at that load (ms) | ${r.bare.p50} / ${r.bare.p99} | ${r.listener.p50} / ${r.listener.p99} | | |`,
-    `| server CPU per request (µs, user+sys) | ${r.bare.cpuUsPerRequest ?? 'n/a'} | ${r.listener.cpuUsPerRequest ?? 'n/a'} | | |`,
-    `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | ${r.halfBare.p50} / ${r.halfBare.p99} | ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
-    `| RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB) | | ${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end} | flat | ${r.memory.start === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${r.memory.flat === null ? 'not judged under 50,000 events (still warming up)' : yes(r.memory.flat)}`} |`,
-    `| that run: events/s, p99 (ms) | | ${r.memory.run.perSecond}, ${r.memory.run.p99} | | |`,
-    `| RSS (MB) after each tenth of those events | | ${deciles(r.memory.samples, r.memory.events).join(', ')} | | |`,
-    ...r.verify.map((v) => `| ${v.store} store: 2xx answers / stored per answers / rows in store | | ${v.acknowledged} / ${v.storedAcked} / ${v.rows} | equal, no non-2xx | ${yes(v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0)}${v.non2xx ? ` (${v.non2xx} non-2xx)` : ''} |`),
+    `| measure | bare node:http |${r.floors.map((floor) => ` ${floor.label} |`).join('')} webhook serve | target | met |`,
+    `| --- | ---: |${r.floors.map(() => ' ---: |').join('')} ---: | --- | --- |`,
+    `| events/s at concurrency ${r.concurrency} (% of bare) | ${r.bare.perSecond} |${floorCells((floor) => ofBare(floor.best.perSecond))} ${ofBare(r.listener.perSecond)} | ≥ 60% of bare | ${yes(r.ratio >= 0.6)} |`,
+    `| p50 / p99 at that load (ms) | ${r.bare.p50} / ${r.bare.p99} |${floorCells((floor) => `${floor.best.p50} / ${floor.best.p99}`)} ${r.listener.p50} / ${r.listener.p99} | | |`,
+    `| server CPU per request (µs, user+sys) | ${r.bare.cpuUsPerRequest ?? 'n/a'} |${floorCells((floor) => floor.best.cpuUsPerRequest ?? 'n/a')} ${r.listener.cpuUsPerRequest ?? 'n/a'} | | |`,
+    `| p50 / p99 at half the listener's max, ${r.half.rate}/s open loop (ms) | ${r.halfBare.p50} / ${r.halfBare.p99} |${floorCells((floor) => `${floor.half.p50} / ${floor.half.p99}`)} ${r.half.p50} / ${r.half.p99} | p99 < 10 ms | ${yes(r.half.p99 < 10)} |`,
+    listenerRow(`RSS over ${r.memory.events.toLocaleString('en')} events: start / after 1st quarter / peak / end (MB)`, `${r.memory.start} / ${r.memory.afterWarmup} / ${r.memory.peak} / ${r.memory.end}`, 'flat', r.memory.start === null ? 'n/a (no /proc)' : `${r.memory.growthMb >= 0 ? '+' : ''}${r.memory.growthMb} MB after warm-up: ${r.memory.flat === null ? 'not judged under 50,000 events (still warming up)' : yes(r.memory.flat)}`),
+    listenerRow('that run: events/s, p99 (ms)', `${r.memory.run.perSecond}, ${r.memory.run.p99}`),
+    listenerRow('RSS (MB) after each tenth of those events', deciles(r.memory.samples, r.memory.events).join(', ')),
+    ...r.verify.map((v) => listenerRow(`${v.store} store: 2xx answers / stored per answers / rows in store`, `${v.acknowledged} / ${v.storedAcked} / ${v.rows}`, 'equal, no non-2xx', `${yes(v.rows === v.storedAcked && v.acknowledged === v.storedAcked && v.non2xx === 0)}${v.non2xx ? ` (${v.non2xx} non-2xx)` : ''}`)),
   ];
   if (o.rounds > 1 || o.halfRounds > 1) {
     const list = (items, pick) => items.map(pick).join(', ');
-    lines.push('', `All rounds. Events/s: bare ${list(r.rounds.bare, (x) => x.perSecond)}; listener ${list(r.rounds.listener, (x) => x.perSecond)}. p99 at ${r.half.rate}/s (ms): bare ${list(r.halves.bare, (x) => x.p99)}; listener ${list(r.halves.listener, (x) => x.p99)}.`);
+    const each = (table, pick) => Object.entries(table).map(([name, items]) => `${name} ${list(items, pick)}`).join('; ');
+    lines.push('', `All rounds. Events/s: ${each(r.rounds, (x) => x.perSecond)}. p99 at ${r.half.rate}/s (ms): ${each(r.halves, (x) => x.p99)}.`);
   }
   return lines.join('\n');
 }
 
-
 const options = parseArgs(process.argv.slice(2));
 try {
-  if (options.child === 'bare') await bareChild();
-  else if (options.child === 'listener') await listenerChild(options.db, options.serverModule);
+  if (options.child === 'listener') await listenerChild(options.db, options.serverModule);
   else await main(options);
 } catch (error) {
   process.stderr.write(`webhook bench: ${error instanceof Error ? error.message : String(error)}\n`);
