@@ -6,7 +6,7 @@ import type { Store } from '../store/open-store.js';
 import { getReply } from '../store/replies.js';
 import { createDeliveryClient, type DeliveryClient, type DeliveryClientOptions, type SignMode } from '../webhook/deliver.js';
 import { createSlots } from '../webhook/replay/limits.js';
-import { openFileSource } from '../webhook/replay/file-source.js';
+import { openFileSource, openStreamSource } from '../webhook/replay/file-source.js';
 import type { ReplayFilter } from '../webhook/replay/filter.js';
 import { prepareRecord, type PreparedEvent } from '../webhook/replay/prepare.js';
 import { ReplayTally, type ReplayCounts, type ReplayEventResult, type ReplayMalformed, type ReplaySummary } from '../webhook/replay/tally.js';
@@ -14,6 +14,9 @@ import { openStoreSource } from '../webhook/replay/store-source.js';
 import type { ReplaySource, SourceProgress } from '../webhook/replay/source.js';
 
 export type { ReplayCounts, ReplayEventResult, ReplayMalformed, ReplaySummary } from '../webhook/replay/tally.js';
+
+/** `--file -`: read the events from standard input, as `curl -d @-` and `jq` do. */
+export const STDIN_PATH = '-';
 
 export type ReplayTarget = { kind: 'local' } | { kind: 'http'; url: string; sign: SignMode; secret: string | null };
 
@@ -31,6 +34,8 @@ export interface WebhookReplayOptions {
 export interface WebhookReplayDeps {
   /** Needed for --from-store, for a local replay and for --reply; null when none of those apply. */
   store: Store | null;
+  /** What `--file -` reads (the CLI passes standard input). */
+  stdin?: AsyncIterable<Buffer | string>;
   now: () => Date;
   /** Clock, retry policy, timeouts or dispatcher for the delivery client (tests). */
   delivery?: Omit<DeliveryClientOptions, 'concurrency' | 'ratePerSecond'>;
@@ -128,6 +133,10 @@ function validate(options: WebhookReplayOptions, deps: WebhookReplayDeps): void 
 
 async function openSource(options: WebhookReplayOptions, deps: WebhookReplayDeps): Promise<ReplaySource & { format?: string | null }> {
   if (options.source.kind === 'store') return openStoreSource(deps.store as Store, options.filter);
+  if (options.source.path === STDIN_PATH) {
+    if (deps.stdin === undefined) throw new TypeError('runWebhookReplay needs deps.stdin for --file -');
+    return openStreamSource(deps.stdin);
+  }
   try {
     return await openFileSource(options.source.path);
   } catch (error) {

@@ -16,6 +16,8 @@ export interface RunCliOptions {
   now?: () => Date;
   prompter?: Prompter;
   tty?: boolean;
+  /** Piped to the CLI's standard input, then closed; without it stdin stays open and empty. */
+  stdin?: string | Buffer;
   onParsed?: CliIo['onParsed'];
 }
 
@@ -34,6 +36,7 @@ export async function runCliInProcess(args: string[], options: RunCliOptions = {
   const stderr = capture(tty);
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   stdin.isTTY = tty;
+  if (options.stdin !== undefined) stdin.end(options.stdin);
   const io: CliIo = {
     stdin,
     stdout: stdout.stream,

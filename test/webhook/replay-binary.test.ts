@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,20 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
     execFile(process.execPath, [BIN, ...args], { env, timeout: 15_000 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr, ms: Date.now() - started });
     });
+  });
+}
+
+/** The binary with `input` written to a real pipe on its standard input. */
+function runPiped(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 15_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
   });
 }
 
@@ -42,5 +56,17 @@ describe('webhook replay through the built binary', () => {
     expect(sent.ms).toBeLessThan(5_000);
     expect(count(target.store)).toBe(3);
     expect(sent.stdout + sent.stderr).not.toContain(SECRET);
+  });
+
+  it('--file - replays what is piped in (form lines here) to a listener', async () => {
+    const dir = tempDir();
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, CI: '1', SMTP2GO_WEBHOOK_SECRET: SECRET };
+    const target = await listener(tempDir(), { now: () => new Date() });
+    const events = [makeEvent({ event: 'delivered' }), makeEvent({ event: 'open' })];
+    const lines = events.map((event) => new URLSearchParams(event as Record<string, string>).toString()).join('\n');
+    const run = await runPiped(['--db', join(dir, 'portal.db'), 'webhook', 'replay', '--file', '-', '--to', target.server.url], env, `${lines}\n`);
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toContain('sent 2, ok 2, duplicate 0, failed 0');
+    expect(count(target.store)).toBe(2);
   });
 });

@@ -39,6 +39,22 @@ describe('webhook replay (CLI)', () => {
     store.close();
   });
 
+  it('--file - reads the events from standard input, the same as from a file', async () => {
+    const { env, db } = setup();
+    const piped = await runCliInProcess(['webhook', 'replay', '--file', '-', '--json'], { env, now: () => NOW, stdin: `${NDJSON}\n` });
+    expect(piped.code).toBe(0);
+    const document = JSON.parse(piped.stdout);
+    expect(document).toMatchObject({ source: 'file', file: '-', format: 'ndjson', summary: { sent: 3, ok: 3, duplicate: 0 } });
+    expect(document.events.map((event: { line: number }) => event.line).sort()).toEqual([1, 2, 3]);
+    const store = openStore(db);
+    expect(count(store)).toBe(3);
+    store.close();
+    // An operator at a terminal with nothing piped in gets told, instead of a command waiting for input.
+    const waiting = await runCliInProcess(['webhook', 'replay', '--file', '-'], { env, now: () => NOW, tty: true });
+    expect(waiting.code).toBe(2);
+    expect(waiting.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--file - reads events from standard input, which is a terminal.*< events\.ndjson/)]);
+  });
+
   it('--json: one document with the summary and per-event results; relative --since uses the clock', async () => {
     const { dir, env } = setup();
     const file = writeFile(dir, 'e.ndjson', NDJSON);

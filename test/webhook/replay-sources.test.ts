@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openFileSource, sniffFormat } from '../../src/webhook/replay/file-source.js';
+import { Readable } from 'node:stream';
+import { openFileSource, openStreamSource, sniffFormat } from '../../src/webhook/replay/file-source.js';
 import { JsonValueSplitter, type SplitPiece } from '../../src/webhook/replay/json-splitter.js';
 import type { SourceItem } from '../../src/webhook/replay/source.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -138,5 +139,67 @@ describe('file sources', () => {
     // Only one read chunk was in memory when the first record came out.
     expect(firstProgress).toBeLessThanOrEqual(64 * 1024);
     expect(source.progress()).toEqual({ done: source.progress().total, total: expect.any(Number), unit: 'bytes' });
+  });
+});
+
+describe('standard input (--file -)', () => {
+  const a = makeEvent({ event: 'open', note: 'Zoë 📬 naïve' });
+  const b = makeEvent({ event: 'click', url: 'https://x.example/' });
+
+  /** The bytes in chunks of `size`, so multi-byte characters are cut in half at chunk edges. */
+  function chunked(text: string, size: number): Readable {
+    const bytes = Buffer.from(text, 'utf8');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+    return Readable.from(chunks);
+  }
+
+  async function readStream(input: Readable): Promise<{ format: string | null; items: SourceItem[]; done: number; total: number | null }> {
+    const source = await openStreamSource(input);
+    const items: SourceItem[] = [];
+    for await (const item of source.items) items.push(item);
+    return { format: source.format, items, ...source.progress() };
+  }
+
+  const big = `[\n${Array.from({ length: 2000 }, (_, index) => JSON.stringify(makeEvent({ event: index % 2 === 0 ? 'open' : 'delivered', note: 'ü'.repeat(index % 7) }))).join(',\n')}\n]\n`;
+  const cases: Array<[string, string]> = [
+    ['a JSON array', JSON.stringify([a, b], null, 2)],
+    ['NDJSON with CRLF and a bad line', `${JSON.stringify(a)}\r\n\r\n{"event": "open",\r\n${JSON.stringify(b)}\n`],
+    ['form lines', `${formBody(a)}\n${formBody(b)}\n`],
+    ['a single pretty object', `${JSON.stringify(a, null, 2)}\n`],
+    ['nothing at all', ''],
+    ['an array far past the 64 KiB read ahead to sniff it', big],
+  ];
+
+  it.each(cases)('reads %s exactly as the same bytes in a file, whatever the chunk size', async (_name, text) => {
+    const fromFile = await readAll(writeFile(tempDir(), 'same.txt', text));
+    // Byte-sized chunks for the small inputs; the big one in odd sizes that still split its two-byte ü.
+    for (const size of text.length > 10_000 ? [997, 4096, 1 << 20] : [1, 3, 4096, 1 << 20]) {
+      const fromStdin = await readStream(chunked(text, size));
+      expect(fromStdin.format).toBe(fromFile.format);
+      expect(fromStdin.items).toEqual(fromFile.items);
+      expect(fromStdin.done).toBe(Buffer.byteLength(text));
+      expect(fromStdin.total).toBeNull();
+    }
+  });
+
+  it('reads ahead only what it needs to sniff the format, then streams', async () => {
+    let pulled = 0;
+    async function* lines() {
+      for (let index = 0; index < 5000; index += 1) {
+        pulled += 1;
+        yield `${JSON.stringify(makeEvent({ event: 'open' }))}\n`;
+      }
+    }
+    const source = await openStreamSource(lines());
+    expect(source.format).toBe('ndjson');
+    const pulledBeforeReading = pulled;
+    expect(pulledBeforeReading).toBeLessThan(5000);
+    let seen = 0;
+    for await (const item of source.items) {
+      expect(item).toMatchObject({ kind: 'record', position: seen + 1 });
+      seen += 1;
+    }
+    expect(seen).toBe(5000);
   });
 });

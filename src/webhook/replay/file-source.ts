@@ -1,6 +1,8 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { FORM_TYPE, JSON_TYPE } from '../parse-body.js';
 import { DEFAULT_MAX_VALUE_CHARS, JsonValueSplitter } from './json-splitter.js';
 import type { ReplaySource, SourceItem } from './source.js';
@@ -43,15 +45,56 @@ export async function openFileSource(path: string, options: { maxRecordChars?: n
   const size = (await stat(path)).size;
   const format = sniffFormat(await readHead(path));
   // Opened only when reading starts, so a source that is never read holds no file descriptor.
-  let stream: ReadStream | null = null;
-  const open = (): ReadStream => (stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 }));
-  const items = format === null ? emptyItems() : format === 'json' ? jsonItems(open, options.maxRecordChars) : lineItems(open, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
-  return { positionName: 'line', format, items, progress: () => ({ done: format === null ? size : (stream?.bytesRead ?? 0), total: size, unit: 'bytes' }) };
+  let stream: ReturnType<typeof createReadStream> | null = null;
+  const open = (): Readable => (stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 }));
+  return { positionName: 'line', format, items: itemsOf(format, open, options), progress: () => ({ done: format === null ? size : (stream?.bytesRead ?? 0), total: size, unit: 'bytes' }) };
+}
+
+/**
+ * The same, from a stream read once (`--file -`, standard input): the first 64 KiB are read ahead to sniff
+ * the format, then handed on ahead of the rest. The total is unknown, so progress reports bytes read only.
+ */
+export async function openStreamSource(input: AsyncIterable<Buffer | string>, options: { maxRecordChars?: number } = {}): Promise<ReplaySource & { format: FileFormat | null }> {
+  const chunks = input[Symbol.asyncIterator]();
+  // A decoder, not chunk.toString(): a UTF-8 character split across two chunks must not become two U+FFFDs.
+  const decoder = new StringDecoder('utf8');
+  let bytesRead = 0;
+  const nextText = async (): Promise<string | null> => {
+    const next = await chunks.next();
+    if (next.done === true) return null;
+    bytesRead += Buffer.byteLength(next.value);
+    return typeof next.value === 'string' ? next.value : decoder.write(next.value);
+  };
+  let head = '';
+  let ended = false;
+  while (head.length < SNIFF_BYTES) {
+    const text = await nextText();
+    if (text === null) {
+      ended = true;
+      head += decoder.end();
+      break;
+    }
+    head += text;
+  }
+  const format = sniffFormat(head);
+  async function* rest(): AsyncGenerator<string> {
+    if (head !== '') yield head;
+    if (ended) return;
+    for (let text = await nextText(); text !== null; text = await nextText()) if (text !== '') yield text;
+    const tail = decoder.end();
+    if (tail !== '') yield tail;
+  }
+  return { positionName: 'line', format, items: itemsOf(format, () => Readable.from(rest()), options), progress: () => ({ done: bytesRead, total: null, unit: 'bytes' }) };
+}
+
+function itemsOf(format: FileFormat | null, open: () => Readable, options: { maxRecordChars?: number }): AsyncGenerator<SourceItem> {
+  if (format === null) return emptyItems();
+  return format === 'json' ? jsonItems(open, options.maxRecordChars) : lineItems(open, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
 }
 
 async function* emptyItems(): AsyncGenerator<SourceItem> {}
 
-async function* lineItems(open: () => ReadStream, contentType: string): AsyncGenerator<SourceItem> {
+async function* lineItems(open: () => Readable, contentType: string): AsyncGenerator<SourceItem> {
   const stream = open();
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let number = 0;
@@ -68,7 +111,7 @@ async function* lineItems(open: () => ReadStream, contentType: string): AsyncGen
   }
 }
 
-async function* jsonItems(open: () => ReadStream, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
+async function* jsonItems(open: () => Readable, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
   const stream = open();
   const splitter = new JsonValueSplitter(maxRecordChars);
   try {

@@ -33,7 +33,7 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
   webhookCommand(program)
     .command('replay')
     .description('re-send webhook events from a file or the store: into the local store (idempotent) or POSTed signed to a listener (--to)')
-    .option('--file <path>', 'a JSON object or array, NDJSON, or form bodies one per line')
+    .option('--file <path>', 'a JSON object or array, NDJSON, or form bodies one per line (- reads standard input)')
     .option('--from-store', 'stored events, byte for byte as received')
     .option('--reply <id>', "only this reply's events")
     .option('--type <t...>', 'only these event types (open, click, bounce, ...; repeat or comma-separate)', collect)
@@ -55,6 +55,11 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
 }
 
 async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {
+  // `--file -` (the operation's STDIN_PATH, not imported here to keep start-up lean) on a terminal would
+  // sit waiting for typed-in JSON; nobody means that.
+  if (parsed.source.kind === 'file' && parsed.source.path === '-' && ctx.io.stdin.isTTY === true) {
+    throw new UsageError('--file - reads events from standard input, which is a terminal here', 'pipe them in, e.g. webhook replay --file - < events.ndjson, or give a file path');
+  }
   const [{ runWebhookReplay }, { resolveReplayOptions }, render] = await Promise.all([
     import('../../../operations/webhook-replay.js'), import('../../../webhook/replay/resolve-options.js'), import('../../render-webhook-replay.js'),
   ]);
@@ -64,7 +69,7 @@ async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {
   try {
     // Signatures carry the context's clock, so a listener checking their age agrees with this run's idea of now.
     const delivery = { clock: { now: () => ctx.now().getTime() } };
-    result = await runWebhookReplay({ ...options, collectEvents: ctx.json }, { store, now: ctx.now, delivery, onEvent: view.event, onMalformed: view.malformed, onProgress: view.progress });
+    result = await runWebhookReplay({ ...options, collectEvents: ctx.json }, { store, now: ctx.now, delivery, stdin: ctx.io.stdin as AsyncIterable<Buffer | string>, onEvent: view.event, onMalformed: view.malformed, onProgress: view.progress });
   } finally {
     view.stop();
   }
