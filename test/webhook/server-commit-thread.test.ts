@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -25,6 +25,24 @@ describe('webhook listener committing on its own thread', () => {
     expect(count(store)).toBe(60);
     expect((await post(event(0))).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0 });
     expect((await post(fixture('delivered.live.form'), { contentType: 'application/x-www-form-urlencoded' })).body).toMatchObject({ stored: 1 });
+  });
+
+  it('checkpoints the WAL every few hundred pages, so no commit waits behind a long checkpoint', async () => {
+    const dir = tempDir();
+    const { store, post } = await listen(dir, thread);
+    const padded = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com`, message: 'x'.repeat(3000) });
+    let largestWal = 0;
+    // 400 events of about 3 KiB in waves of 10: some 1,600 pages of WAL, well past SQLite's default
+    // threshold of 1,000 pages, over which the WAL would grow to 4 MiB before its first checkpoint.
+    for (let wave = 0; wave < 40; wave += 1) {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(padded(wave * 10 + i))));
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      largestWal = Math.max(largestWal, statSync(join(dir, 'portal.db-wal')).size);
+    }
+    expect(count(store)).toBe(400);
+    const pageBytes = 4096 + 24;
+    expect(largestWal).toBeGreaterThan(100 * pageBytes);
+    expect(largestWal).toBeLessThan(500 * pageBytes);
   });
 
   it('answers 503 while another connection holds the lock, keeps serving, and recovers', async () => {
