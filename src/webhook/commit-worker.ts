@@ -20,9 +20,6 @@ export interface CommitWorkerData {
   source: EventSource;
 }
 
-// The commit thread owns its own connection, so the fsync of each commit never stalls the HTTP loop.
-const port = parentPort;
-
 /**
  * The WAL is copied back into the database (a checkpoint) by this thread right after it has answered a
  * batch, once CHECKPOINT_AFTER_EVENTS events have been committed since the last one, instead of by SQLite's
@@ -34,9 +31,13 @@ const port = parentPort;
  * 4,529 median events/s at concurrency 64 (higher in 11 of 11 paired rounds), and a median p99 at
  * 3,000/s of 12.6 vs 13.8 and 10.2 vs 17.4 ms (lower in 10 of 11 pairs); 25 and 100 events measured the
  * same as 50. The automatic checkpoint at 300 pages had itself given a lower p99 than SQLite's default
- * of 1,000 (median 10.6 vs 16.0 ms over 18 rounds each, same events/s).
+ * of 1,000 (median 10.8 vs 16.2 ms over 18 rounds each, same events/s). A checkpoint on a third thread
+ * with its own connection, overlapping the next commit, took fewer events/s (5,130 vs 5,655 median).
  */
 const CHECKPOINT_AFTER_EVENTS = 50;
+
+// The commit thread owns its own connection, so the fsync of each commit never stalls the HTTP loop.
+const port = parentPort;
 if (port === null) throw new Error('commit-worker runs only as a worker thread');
 const { dbPath, busyTimeoutMs, source } = workerData as CommitWorkerData;
 const send = (message: FromWorker) => port.postMessage(message);
