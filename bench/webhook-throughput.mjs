@@ -16,10 +16,10 @@
 //      with the lowest p99 counts;
 //   3. memory: a fresh listener takes --events events; its RSS is sampled every second from /proc;
 //   4. the stores are counted: every acknowledged event must be there, exactly once.
-// Each server is a child process (bench/server-process.mjs), so the load generator's CPU is not the server's. The listener is the
-// built CLI (`webhook serve --json`, stdout to a file) on a temp store with a configured secret; with
-// --target script (or when the command is not built) a small child calls startWebhookServer on the real
-// store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
+// Each server is a child process (bench/server-process.mjs), so the load generator's CPU is not the
+// server's. The listener is the built CLI (`webhook serve --json`, stdout to a file) on a temp store with
+// a configured secret; with --target script (or when the command is not built) a small child calls
+// startWebhookServer on the real store instead. Every event carries a fresh notification id and an `X-Smtp2go-Signature: t=..,v1=..`.
 // A full run writes its table into BENCHMARKS.md; --quick (under 30 s) only prints unless --write.
 // --store-dir puts the stores elsewhere (default: the temp dir); on tmpfs (/dev/shm) fsync costs nothing,
 // which shows how much of the gap is the disk and how much the code (not durable: a diagnostic only).
