@@ -235,7 +235,7 @@ async function main(o) {
     const phase = (server, options) => measure(server, { url: server.url, makeRequest: request(), ...load, ...options, ...(server === listener ? { onResponse: tally.onResponse } : {}) });
 
     // Warm every server up (JIT, connections, SQLite page cache) before anything counts.
-    for (const server of contenders) await runLoad({ url: server.url, makeRequest: request(), ...load, durationMs: 1000, ...(server === listener ? { onResponse: tally.onResponse } : {}) });
+    for (const server of contenders) await phase(server, { durationMs: 1000 });
     const rounds = Object.fromEntries(contenders.map((server) => [server.name, []]));
     for (let round = 1; round <= o.rounds; round += 1) {
       for (const server of contenders) {

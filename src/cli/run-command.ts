@@ -14,6 +14,15 @@ export async function withContext<T>(io: CliIo, command: Command, action: (ctx: 
   }
 }
 
+/**
+ * The end of every command's action once its options are typed: a test's `io.onParsed` may take them
+ * instead of running the command; otherwise it runs inside withContext.
+ */
+export async function runParsed<T>(io: CliIo, command: Command, name: string, options: T, run: (ctx: CliContext, options: T) => Promise<unknown>): Promise<void> {
+  if (io.onParsed?.(name, options) === true) return;
+  await withContext(io, command, (ctx) => run(ctx, options));
+}
+
 /** Commander's collector for repeatable options such as `--to a --to b`. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -25,8 +25,16 @@ export interface ReplyEvent {
   received_at: string;
 }
 
-/** The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it. */
-export interface ReplyStatsDocument {
+/**
+ * The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it; the order
+ * of the fields in the output is replyDocument's.
+ */
+export interface ReplyStatsDocument
+  extends Pick<
+    TrackingColumns,
+    | 'sent_at' | 'processed_at' | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count'
+    | 'bounced_at' | 'bounce_type' | 'bounce_reason' | 'spam_at' | 'rejected_at' | 'unsubscribed_at'
+  > {
   reply_id: number;
   ticket_id: number | null;
   tracking_id: string | null;
@@ -34,20 +42,7 @@ export interface ReplyStatsDocument {
   message_id: string | null;
   transport: string;
   status: ReplyStatus;
-  sent_at: string | null;
-  processed_at: string | null;
-  delivered_at: string | null;
-  opened_at: string | null;
-  open_count: number;
-  clicked_at: string | null;
-  click_count: number;
   clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
-  bounced_at: string | null;
-  bounce_type: string | null;
-  bounce_reason: string | null;
-  spam_at: string | null;
-  rejected_at: string | null;
-  unsubscribed_at: string | null;
   /** True once at least one SMTP2Go event has been stored for the reply. */
   has_tracking: boolean;
   recipients: RecipientStats[];

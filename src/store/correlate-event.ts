@@ -30,12 +30,15 @@ const statements = statementCache((db) => ({
  * until a reply gets that id (see linkOrphanEvents).
  */
 export function findReplyForEvent(db: Store, event: TrackingEvent): number | undefined {
+  return findReplyByIds(db, eventEmailId(event), event.trackingId, bracketed(event.messageId));
+}
+
+/** findReplyForEvent for a caller that has already worked out the event's email id and bracketed Message-ID. */
+export function findReplyByIds(db: Store, emailId: string | null, trackingId: string | null, messageId: string | null): number | undefined {
   const sql = statements(db);
-  const emailId = eventEmailId(event);
-  const messageId = bracketed(event.messageId);
   return (
     (emailId === null ? undefined : (sql.byEmailId.get(emailId) as number | undefined)) ??
-    (event.trackingId === null ? undefined : (sql.byTrackingId.get(event.trackingId) as number | undefined)) ??
+    (trackingId === null ? undefined : (sql.byTrackingId.get(trackingId) as number | undefined)) ??
     (messageId === null ? undefined : (sql.byMessageId.get(messageId) as number | undefined))
   );
 }

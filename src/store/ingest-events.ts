@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { canonicalKey } from '../core/normalize-event.js';
 import type { EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
-import { bracketed, eventEmailId, findReplyForEvent } from './correlate-event.js';
+import { bracketed, eventEmailId, findReplyByIds } from './correlate-event.js';
 import type { Store } from './open-store.js';
 import { statementCache } from './statement-cache.js';
 import { applyTrackingEffects } from './tracking-effects.js';
@@ -88,8 +88,9 @@ const ingestTransaction = statementCache((db) =>
 
 function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, options: IngestOptions): IngestedEvent {
   const sql = statements(db);
-  const keys = dedupeKeys(event);
+  // Worked out once: the dedupe keys, the lookups and the row all use them.
   const emailId = eventEmailId(event);
+  const keys = dedupeKeys(event, emailId);
   const existing = (sql.byKey.get(keys.dedupeKey) ?? sql.byContent.get(emailId, keys.contentKey, event.notificationId)) as
     | { id: number; reply_id: number | null }
     | undefined;
@@ -99,7 +100,8 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     if (event.notificationId !== null) sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: keys.dedupeKey });
     return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, eventId: existing.id };
   }
-  const replyId = findReplyForEvent(db, event) ?? null;
+  const messageId = bracketed(event.messageId);
+  const replyId = findReplyByIds(db, emailId, event.trackingId, messageId) ?? null;
   const info = sql.insert.run(
     keys.dedupeKey,
     keys.contentKey,
@@ -107,7 +109,7 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     replyId,
     emailId,
     event.trackingId,
-    bracketed(event.messageId),
+    messageId,
     event.type,
     event.rawType,
     event.recipient,
@@ -137,11 +139,11 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
  * The content key hashes what makes an event itself: email, type, recipient, time and URL; without an
  * event time (receipt time stands in, which differs on each retry) it hashes all the fields instead.
  */
-export function dedupeKeys(event: TrackingEvent): { dedupeKey: string; contentKey: string } {
+export function dedupeKeys(event: TrackingEvent, emailId = eventEmailId(event)): { dedupeKey: string; contentKey: string } {
   const identity =
     event.timeSource === 'event'
-      ? [eventEmailId(event), event.type, event.recipient, event.occurredAt, event.url]
-      : [eventEmailId(event), event.type, event.recipient, canonicalFields(event.fields)];
+      ? [emailId, event.type, event.recipient, event.occurredAt, event.url]
+      : [emailId, event.type, event.recipient, canonicalFields(event.fields)];
   // One-shot hash: no Hash object per event (the same digest as createHash().update().digest()).
   const contentKey = `c:${hash('sha256', JSON.stringify(identity), 'hex')}`;
   return { dedupeKey: event.notificationId === null ? contentKey : `n:${event.notificationId}`, contentKey };

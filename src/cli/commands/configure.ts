@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import type { SettingFlags } from '../../core/resolve-settings.js';
 import { REGION_API_URLS } from '../../core/settings.js';
 import type { CliContext, CliIo } from '../context.js';
-import { withContext } from '../run-command.js';
+import { runParsed } from '../run-command.js';
 
 interface ConfigureCliOptions {
   show?: boolean; apiKey?: string; enable?: boolean; disable?: boolean; tracking?: boolean; trackOpens?: boolean;
@@ -51,8 +51,7 @@ export function registerConfigure(program: Command, io: CliIo): void {
     .action(async (opts: ConfigureCliOptions, command: Command) => {
       const flags = toConfigureFlags(opts);
       const options = { flags, show: opts.show === true, generateWebhookSecret: opts.generateWebhookSecret === true, rotateWebhookSecret: opts.rotateWebhookSecret === true };
-      if (io.onParsed?.('configure', options) === true) return;
-      await withContext(io, command, (ctx) => (options.show ? show(ctx, flags) : configure(ctx, options)));
+      await runParsed(io, command, 'configure', options, (ctx) => (options.show ? show(ctx, flags) : configure(ctx, options)));
     });
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PortalError, UsageError } from '../../core/errors.js';
 import type { DoctorOptions, DoctorResult } from '../../operations/doctor.js';
 import type { CliContext, CliIo } from '../context.js';
-import { withContext } from '../run-command.js';
+import { runParsed } from '../run-command.js';
 
 interface DoctorCliOptions {
   listenerUrl?: string;
@@ -22,9 +22,7 @@ export function registerDoctor(program: Command, io: CliIo): void {
     .option('--listener-url <url>', 'health URL of the local listener (default http://127.0.0.1:8787/healthz)')
     .option('--timeout <ms>', 'timeout of each network check; they run in parallel (default 5000)')
     .action(async (opts: DoctorCliOptions, command: Command) => {
-      const options = toDoctorOptions(opts);
-      if (io.onParsed?.('doctor', options) === true) return;
-      await withContext(io, command, (ctx) => doctor(ctx, options));
+      await runParsed(io, command, 'doctor', toDoctorOptions(opts), doctor);
     });
 }
 

@@ -3,7 +3,7 @@ import { PortalError } from '../../core/errors.js';
 import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../operations/reconcile.js';
 import type { CliContext, CliIo } from '../context.js';
 import { parseReplyId } from '../flag-values.js';
-import { withContext } from '../run-command.js';
+import { runParsed } from '../run-command.js';
 
 interface ReconcileCliOptions {
   since?: string;
@@ -30,9 +30,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
     .option('--reply <id>', 'reconcile this reply only, complete or not')
     .option('--dry-run', 'show what would be filled without storing anything')
     .action(async (opts: ReconcileCliOptions, command: Command) => {
-      const options = toReconcileOptions(opts);
-      if (io.onParsed?.('reconcile', options) === true) return;
-      await withContext(io, command, (ctx) => reconcile(ctx, options));
+      await runParsed(io, command, 'reconcile', toReconcileOptions(opts), reconcile);
     });
 }
 

@@ -3,7 +3,7 @@ import type { SendTestOptions, TransportChoice } from '../../operations/send-tes
 import type { SendTestProgress } from '../../operations/send-test-recorder.js';
 import type { CliContext, CliIo } from '../context.js';
 import { parsePositiveInt } from '../flag-values.js';
-import { withContext } from '../run-command.js';
+import { runParsed } from '../run-command.js';
 
 interface SendTestCliOptions {
   to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; html?: string; text?: string; from?: string; replyTo?: string;
@@ -38,9 +38,7 @@ export function registerSendTest(program: Command, io: CliIo): void {
     .option('--fallback-on-timeout', 'relay even when the API outcome is ambiguous (a duplicate is possible)')
     .option('--timeout <ms>', 'overall API timeout including retries (default 20000)')
     .action(async (opts: SendTestCliOptions, command: Command) => {
-      const options = toSendTestOptions(opts);
-      if (io.onParsed?.('send-test', options) === true) return;
-      await withContext(io, command, (ctx) => sendTest(ctx, options));
+      await runParsed(io, command, 'send-test', toSendTestOptions(opts), sendTest);
     });
 }
 

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import type { CliContext, CliIo } from '../context.js';
 import { parseReplyId } from '../flag-values.js';
-import { withContext } from '../run-command.js';
+import { runParsed } from '../run-command.js';
 
 interface StatsCliOptions {
   reply?: string;
@@ -35,9 +35,7 @@ export function registerStats(program: Command, io: CliIo): void {
     .option('--until <time>', 'replies sent before: a duration back from now or a date/time; default: now')
     .addOption(new Option('--by <group>', 'break the figures down').choices(['day', 'transport', 'domain']))
     .action(async (opts: StatsCliOptions, command: Command) => {
-      const options = toStatsOptions(opts);
-      if (io.onParsed?.('stats', options) === true) return;
-      await withContext(io, command, (ctx) => (options.mode === 'reply' ? replyStats(ctx, options.replyId) : summary(ctx, options)));
+      await runParsed(io, command, 'stats', toStatsOptions(opts), (ctx, options) => (options.mode === 'reply' ? replyStats(ctx, options.replyId) : summary(ctx, options)));
     });
 }
 

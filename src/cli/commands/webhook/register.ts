@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../operations/webhook-register.js';
 import type { CliContext, CliIo } from '../../context.js';
 import type { Output } from '../../output.js';
-import { collect, withContext } from '../../run-command.js';
+import { collect, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface RegisterCliOptions {
@@ -23,9 +23,7 @@ export function registerWebhookRegister(program: Command, io: CliIo): void {
     .option('--events <list>', 'events to subscribe to, comma-separated or repeated (default: implied by the tracking switches)', collect)
     .option('--dry-run', 'show what would change without changing anything')
     .action(async (opts: RegisterCliOptions, command: Command) => {
-      const options = toWebhookRegisterOptions(opts);
-      if (io.onParsed?.('webhook register', options) === true) return;
-      await withContext(io, command, (ctx) => register(ctx, options));
+      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(opts), register);
     });
 }
 

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { ReplayRequest } from '../../../webhook/replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { collect, withContext } from '../../run-command.js';
+import { collect, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface ReplayCliOptions {
@@ -48,9 +48,7 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
     .option('--concurrency <n>', 'with --to: requests in flight at once', '8')
     .option('--dry-run', 'list what would be sent or applied; send and store nothing')
     .action(async (opts: ReplayCliOptions, command: Command) => {
-      const options = toReplayOptions(opts);
-      if (io.onParsed?.('webhook replay', options) === true) return;
-      await withContext(io, command, (ctx) => replay(ctx, options));
+      await runParsed(io, command, 'webhook replay', toReplayOptions(opts), replay);
     });
 }
 

@@ -4,7 +4,7 @@ import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { bufferedLines } from '../../buffered-output.js';
 import { firstSignal } from '../../signals.js';
-import { withContext } from '../../run-command.js';
+import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface ServeCliOptions {
@@ -33,9 +33,7 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
     .action(async (opts: ServeCliOptions, command: Command) => {
-      const options = toWebhookServeOptions(opts);
-      if (io.onParsed?.('webhook serve', options) === true) return;
-      await withContext(io, command, (ctx) => serve(ctx, options));
+      await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
 }
 

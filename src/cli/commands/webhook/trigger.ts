@@ -5,7 +5,7 @@ import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { parseReplyId } from '../../flag-values.js';
-import { withContext } from '../../run-command.js';
+import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface TriggerCliOptions {
@@ -45,9 +45,7 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
     .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
     .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
     .action(async (event: string, opts: TriggerCliOptions, command: Command) => {
-      const options = toTriggerOptions(event, opts);
-      if (io.onParsed?.('webhook trigger', options) === true) return;
-      await withContext(io, command, (ctx) => trigger(ctx, options));
+      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, opts), trigger);
     });
 }
 

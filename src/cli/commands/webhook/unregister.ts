@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { WebhookUnregisterOptions } from '../../../operations/webhook-unregister.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { withContext } from '../../run-command.js';
+import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface UnregisterCliOptions {
@@ -22,8 +22,7 @@ export function registerWebhookUnregister(program: Command, io: CliIo): void {
       const options: WebhookUnregisterOptions & { yes: boolean } = {
         ...(opts.id === undefined ? {} : { id: opts.id }), ...(opts.url === undefined ? {} : { url: opts.url }), yes: opts.yes === true,
       };
-      if (io.onParsed?.('webhook unregister', options) === true) return;
-      await withContext(io, command, (ctx) => unregister(ctx, options));
+      await runParsed(io, command, 'webhook unregister', options, unregister);
     });
 }
 
