@@ -17,6 +17,20 @@ export interface QueuedJob extends BatchJob {
 
 export type JobOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 
+/** Answers each request of a committed batch with its own outcome (outcomes in the batch's order). */
+export function answerJobs(jobs: QueuedJob[], outcomes: JobOutcome[]): void {
+  jobs.forEach((job, index) => {
+    const outcome = outcomes[index]!;
+    if (outcome.ok) job.resolve(outcome.result);
+    else job.reject(outcome.error);
+  });
+}
+
+/** Fails every request of a batch that did not commit with the same error. */
+export function failJobs(jobs: QueuedJob[], error: unknown): void {
+  for (const job of jobs) job.reject(error);
+}
+
 // Failures of the database itself, as opposed to one bad event: they doom the whole batch.
 const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|PROTOCOL|PERM)/;
 

@@ -16,7 +16,8 @@ export type FromWorker =
 
 export interface CommitWorkerData {
   dbPath: string;
-  busyTimeoutMs: number;
+  /** Undefined: openStore's default. */
+  busyTimeoutMs: number | undefined;
   source: EventSource;
 }
 

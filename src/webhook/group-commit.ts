@@ -1,9 +1,9 @@
 import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
-import { createBatchCommit, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
+import { answerJobs, createBatchCommit, failJobs, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
 
-export { isStoreFailure, StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
+export { StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
 
 export interface GroupCommitOptions {
   ingest: IngestEventsFn;
@@ -50,15 +50,10 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
     try {
       outcomes = commit(batch);
     } catch (error) {
-      const failure = new StoreUnavailableError(error);
-      for (const job of batch) job.reject(failure);
+      failJobs(batch, new StoreUnavailableError(error));
       return;
     }
-    batch.forEach((job, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) job.resolve(outcome.result);
-      else job.reject(outcome.error);
-    });
+    answerJobs(batch, outcomes);
   }
 
   return {

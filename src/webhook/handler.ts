@@ -27,7 +27,7 @@ export interface HandledWebhook {
   events: EventSummary[];
   /** Why the request was refused; safe to log. */
   error: string | null;
-  /** Authentication method that let the request in ('bearer', 'signature', 'insecure'...). */
+  /** Authentication method that let the request in ('bearer', 'basic', 'hmac', 'hmac-timestamped', 'insecure'). */
   method: string | null;
 }
 
@@ -79,19 +79,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
   };
 }
 
+// verifyWebhookRequest fails closed by itself: an exception inside it is a rejection, never a pass.
 function authenticate(request: WebhookRequest, options: WebhookHandlerOptions): string | { reason: string } {
-  try {
-    const verdict = verifyWebhookRequest(request.headers, request.rawBody, {
-      secrets: options.secrets,
-      insecure: options.insecure === true,
-      nowSeconds: Math.floor(request.receivedAt.getTime() / 1000),
-      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
-    });
-    return verdict.ok ? String(verdict.method) : { reason: String(verdict.reason) };
-  } catch {
-    // Any doubt is a refusal: an exception during verification never lets a request through.
-    return { reason: 'verification failed' };
-  }
+  const verdict = verifyWebhookRequest(request.headers, request.rawBody, {
+    secrets: options.secrets,
+    insecure: options.insecure === true,
+    nowSeconds: Math.floor(request.receivedAt.getTime() / 1000),
+    ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+  });
+  return verdict.ok ? verdict.method : { reason: verdict.reason };
 }
 
 function refuse(status: number, error: string, method: string | null): HandledWebhook {

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 
 export interface LingerLimits {
   /** Longest a refused connection stays open once the answer is written. */
@@ -7,8 +6,6 @@ export interface LingerLimits {
   /** Most body bytes read and thrown away after the refusal before the connection is cut anyway. */
   bytes: number;
 }
-
-const lingering = new WeakSet<Socket>();
 
 /**
  * Closes a connection whose body we refused unread the way nginx's `lingering_close` does.
@@ -32,7 +29,6 @@ const lingering = new WeakSet<Socket>();
  */
 export function lingerAfterAnswer(request: IncomingMessage, limits: LingerLimits): void {
   const socket = request.socket;
-  lingering.add(socket);
   const cut = () => socket.destroy();
   let discarded = 0;
   // Paused, and marked as read (read(0)) so node does not dump it, which would start the drain at once.
@@ -55,12 +51,4 @@ export function lingerAfterAnswer(request: IncomingMessage, limits: LingerLimits
     socket.once('end', cut);
     socket.end();
   };
-}
-
-/**
- * True once a connection is lingering: anything the client pipelines after its refused body is not
- * served (the answer said `Connection: close`), the connection is just cut.
- */
-export function isLingering(socket: Socket): boolean {
-  return lingering.has(socket);
 }

@@ -19,6 +19,12 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
+/** The 415 for a media type the listener does not take, or null for JSON and form bodies. */
+export function unsupportedContentType(type: string): WebhookHttpError | null {
+  if (type === JSON_TYPE || type === FORM_TYPE) return null;
+  return new WebhookHttpError(415, `unsupported content type "${type || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`);
+}
+
 /**
  * Turns one webhook body into normalised events. SMTP2Go sends one event per POST, as a form (its
  * default) or a JSON object; a JSON array and `{"events": [...]}` are accepted too, for replays and
@@ -27,12 +33,9 @@ export function mediaType(contentType: string | undefined): string {
  */
 export function parseWebhookBody(rawBody: string, contentType: string, receivedAt: Date): ParsedWebhookBody {
   const type = mediaType(contentType);
-  let items: Array<{ fields: EventFields; rawBody: string }>;
-  if (type === JSON_TYPE) items = parseJsonItems(rawBody);
-  else if (type === FORM_TYPE) items = [{ fields: parseFormFields(rawBody), rawBody }];
-  else {
-    throw new WebhookHttpError(415, `unsupported content type "${type || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`);
-  }
+  const unsupported = unsupportedContentType(type);
+  if (unsupported !== null) throw unsupported;
+  const items = type === JSON_TYPE ? parseJsonItems(rawBody) : [{ fields: parseFormFields(rawBody), rawBody }];
   const events: IncomingEvent[] = [];
   const errors: string[] = [];
   items.forEach(({ fields, rawBody: eventBody }, index) => {

@@ -3,17 +3,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { schemaVersion, type Store } from '../store/open-store.js';
 import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
+import { LISTENER_PATH } from '../smtp2go/portal-webhook.js';
 import { isWebhookHttpError } from './errors.js';
 import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
-import { FORM_TYPE, JSON_TYPE, mediaType } from './parse-body.js';
-import { isLingering, lingerAfterAnswer } from './linger.js';
+import { mediaType, unsupportedContentType } from './parse-body.js';
+import { lingerAfterAnswer } from './linger.js';
 import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
 import { startWorkerCommitter } from './worker-commit.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
-export const DEFAULT_PATH = '/api/webhooks/smtp2go/events';
+export const DEFAULT_PATH = LISTENER_PATH;
 export const HEALTH_PATH = '/healthz';
 
 export interface WebhookTimeouts {
@@ -132,6 +133,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     response.end(request.method === 'HEAD' ? undefined : text);
   }
 
+  /** An error answer that is also what the request record (the log line) says. */
+  function refuseRequest(request: IncomingMessage, response: ServerResponse, record: RequestRecord, status: number, error: string, ending: Ending): void {
+    record.status = status;
+    record.error = error;
+    send(request, response, status, { status: 'error', error }, ending);
+  }
+
   function health(request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
@@ -145,20 +153,15 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function webhook(request: IncomingMessage, response: ServerResponse, record: RequestRecord, receivedAt: Date): Promise<void> {
-    const refuse = (status: number, error: string, ending: Ending) => {
-      record.status = status;
-      record.error = error;
-      send(request, response, status, { status: 'error', error }, ending);
-    };
+    const refuse = (status: number, error: string, ending: Ending) => refuseRequest(request, response, record, status, error, ending);
     if (request.method !== 'POST') {
       response.setHeader('Allow', 'POST');
       return refuse(405, 'method not allowed', hasBody(request) ? 'linger' : 'keep-alive');
     }
     if (closing) return refuse(503, 'shutting down, retry later', 'close');
     const contentType = mediaType(request.headers['content-type']);
-    if (contentType !== JSON_TYPE && contentType !== FORM_TYPE) {
-      return refuse(415, `unsupported content type "${contentType || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`, 'linger');
-    }
+    const unsupported = unsupportedContentType(contentType);
+    if (unsupported !== null) return refuse(unsupported.status, unsupported.message, 'linger');
     const length = declaredLength(request);
     if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
     let rawBody: Buffer;
@@ -180,7 +183,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (isLingering(request.socket)) return void request.socket.destroy();
+    // A connection lingering after a refused body said `Connection: close`: whatever it pipelines is not served.
+    if (lingering.has(request.socket)) return void request.socket.destroy();
     const started = performance.now();
     const target = pathname(request.url);
     if (target === HEALTH_PATH) return health(request, response);
@@ -191,9 +195,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     };
     try {
       if (target !== path) {
-        record.status = 404;
-        record.error = 'not found';
-        send(request, response, 404, { status: 'error', error: 'not found' }, hasBody(request) ? 'linger' : 'keep-alive');
+        refuseRequest(request, response, record, 404, 'not found', hasBody(request) ? 'linger' : 'keep-alive');
       } else {
         await webhook(request, response, record, receivedAt);
       }

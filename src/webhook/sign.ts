@@ -4,9 +4,14 @@ function toBytes(rawBody: string | Buffer): Buffer {
   return typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
 }
 
-/** Plain HMAC-SHA256 of the raw body bytes, lowercase hex (the untimestamped `X-Smtp2go-Signature` form). */
+/** Plain HMAC-SHA256 of the raw body bytes (the untimestamped `X-Smtp2go-Signature` form). */
+export function hmacDigest(rawBody: string | Buffer, secret: string): Buffer {
+  return createHmac('sha256', secret).update(toBytes(rawBody)).digest();
+}
+
+/** hmacDigest as lowercase hex, as it is sent. */
 export function hmacHex(rawBody: string | Buffer, secret: string): string {
-  return createHmac('sha256', secret).update(toBytes(rawBody)).digest('hex');
+  return hmacDigest(rawBody, secret).toString('hex');
 }
 
 /**

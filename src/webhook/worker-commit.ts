@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventSource } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
-import { StoreUnavailableError, type QueuedJob } from './commit-batch.js';
+import { answerJobs, failJobs, StoreUnavailableError, type QueuedJob } from './commit-batch.js';
 import type { CommitWorkerData, FromWorker, ToWorker } from './commit-worker.js';
 import type { GroupCommitter } from './group-commit.js';
 
@@ -31,7 +31,7 @@ export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url)
  */
 export async function startWorkerCommitter(options: WorkerCommitOptions): Promise<GroupCommitter> {
   const { windowMs = 0, maxBatch = 512 } = options;
-  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, source: options.source ?? 'webhook' };
+  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
   let pending: QueuedJob[] = [];
@@ -65,16 +65,8 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     if (inFlight === undefined || inFlight.id !== message.id) return;
     const { jobs } = inFlight;
     inFlight = undefined;
-    if (message.type === 'failed') {
-      const failure = new StoreUnavailableError(message.message);
-      for (const job of jobs) job.reject(failure);
-    } else {
-      jobs.forEach((job, index) => {
-        const outcome = message.outcomes[index]!;
-        if (outcome.ok) job.resolve(outcome.result);
-        else job.reject(new Error(outcome.message));
-      });
-    }
+    if (message.type === 'failed') failJobs(jobs, new StoreUnavailableError(message.message));
+    else answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
     // Whatever arrived during that commit has already waited a whole commit: send it at once.
     void dispatch();
   }
@@ -84,7 +76,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     if (inFlight === undefined || inFlight.thread !== thread) return;
     const { jobs } = inFlight;
     inFlight = undefined;
-    for (const job of jobs) job.reject(error);
+    failJobs(jobs, error);
     void dispatch();
   }
 

@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { timestampedMac } from '../sign.js';
+import { hmacDigest, timestampedMac } from '../sign.js';
 import { decodeBase64Strict, digestEqual } from './safe-equal.js';
 
 export type SignatureHeader =
@@ -65,7 +64,7 @@ export function checkSignature(
   let matched = false;
   if (signature.kind === 'digest') {
     for (const secret of secrets) {
-      if (digestEqual(signature.digest, createHmac('sha256', secret).update(rawBody).digest())) matched = true;
+      if (digestEqual(signature.digest, hmacDigest(rawBody, secret))) matched = true;
     }
     return matched ? { ok: true } : { ok: false, reason: 'signature did not match' };
   }
