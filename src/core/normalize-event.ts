@@ -51,18 +51,11 @@ export function canonicalKey(key: string): string {
   return key.trim().toLowerCase().replace(/_/g, '-');
 }
 
-// The keys normalizeEvent asks for are a fixed set of literals: canonicalised once, not per event.
-const lookupKeys = new Map<string, string>();
-function lookupKey(key: string): string {
-  let canonical = lookupKeys.get(key);
-  if (canonical === undefined) {
-    canonical = canonicalKey(key);
-    if (lookupKeys.size < 256) lookupKeys.set(key, canonical);
-  }
-  return canonical;
-}
-
-/** Case- and separator-insensitive access to webhook fields; the first non-empty spelling wins. */
+/**
+ * Case- and separator-insensitive access to webhook fields; the first non-empty spelling wins. The keys
+ * asked for must already be canonical (lowercase, `-` not `_`, as canonicalKey gives): they are literals,
+ * so they are not canonicalised again on every lookup of every event.
+ */
 export function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
   const byKey = new Map<string, string[]>();
   for (const key of Object.keys(fields)) {
@@ -76,7 +69,7 @@ export function createFieldReader(fields: WebhookFields): { text: (...keys: stri
   // Hot path (a dozen lookups per event): plain loops, no intermediate arrays.
   const list = (...keys: string[]): string[] => {
     for (const key of keys) {
-      const values = byKey.get(lookupKey(key));
+      const values = byKey.get(key);
       if (values === undefined) continue;
       const found: string[] = [];
       for (const value of values) {
@@ -89,7 +82,7 @@ export function createFieldReader(fields: WebhookFields): { text: (...keys: stri
   };
   const text = (...keys: string[]): string | null => {
     for (const key of keys) {
-      const values = byKey.get(lookupKey(key));
+      const values = byKey.get(key);
       if (values === undefined) continue;
       for (const value of values) {
         const trimmed = value.trim();

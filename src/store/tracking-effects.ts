@@ -26,11 +26,12 @@ const TABLES: Record<Target, { table: string; where: string; bounceFilter: strin
 // Every rule is order-independent (earliest time, counts of distinct stored events, latest event with a
 // fixed tie-break), so retries and out-of-order delivery end in the same state as a clean in-order run.
 const LATEST = `(last_event_at IS NULL OR @at > last_event_at OR (@at = last_event_at AND @type > last_event_type))`;
+const LAST_EVENT_SETS = [`last_event_type = CASE WHEN ${LATEST} THEN @type ELSE last_event_type END`, `last_event_at = CASE WHEN ${LATEST} THEN @at ELSE last_event_at END`];
 
 function updateSql(target: Target, type: string | null): string {
   const { table, where } = TABLES[target];
   const effect = type === null ? undefined : EFFECTS[type];
-  const sets = [`last_event_type = CASE WHEN ${LATEST} THEN @type ELSE last_event_type END`, `last_event_at = CASE WHEN ${LATEST} THEN @at ELSE last_event_at END`];
+  const sets = [...LAST_EVENT_SETS];
   if (effect !== undefined) {
     sets.push(`${effect.first} = CASE WHEN ${effect.first} IS NULL OR @at < ${effect.first} THEN @at ELSE ${effect.first} END`);
     if (effect.counter !== undefined) sets.push(`${effect.counter} = ${effect.counter} + 1`);
@@ -39,11 +40,12 @@ function updateSql(target: Target, type: string | null): string {
   return `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where}`;
 }
 
-// A hard bounce outranks a soft one whatever the order; among equals the earliest decides.
+// A hard bounce outranks a soft one whatever the order; among equals the earliest decides. The same
+// statement keeps last_event_* (each SET reads the row as it was, so one UPDATE does what two did).
 function bounceSql(target: Target): string {
   const { table, where, bounceFilter } = TABLES[target];
   const events = `FROM email_tracking_events WHERE ${bounceFilter} AND event_type = 'bounce'`;
-  return `UPDATE ${table} SET bounced_at = (SELECT MIN(occurred_at) ${events}),
+  return `UPDATE ${table} SET ${LAST_EVENT_SETS.join(', ')}, bounced_at = (SELECT MIN(occurred_at) ${events}),
     (bounce_type, bounce_reason) = (SELECT bounce_type, detail ${events}
       ORDER BY (bounce_type = 'hard') DESC, (bounce_type IS NULL) ASC, occurred_at ASC, detail ASC LIMIT 1)
     WHERE ${where}`;
@@ -70,12 +72,7 @@ export function applyTrackingEffects(db: Store, replyId: number, event: EffectEv
   const apply = (target: Target, email: string | null) => {
     const group = sql[target];
     const params = { reply_id: replyId, email, at, type };
-    if (type === 'bounce') {
-      group.other.run(params);
-      group.bounce.run(params);
-    } else {
-      (group.byType.get(type) ?? group.other).run(params);
-    }
+    (type === 'bounce' ? group.bounce : (group.byType.get(type) ?? group.other)).run(params);
   };
   apply('reply', null);
   const recipients = event.recipient !== null ? [event.recipient] : event.recipients;

@@ -53,19 +53,9 @@ async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode:
   const zone = await operatorZone(ctx.env);
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);
-  const until = options.until === null ? null : parseTime(() => parseSince(options.until as string, now), options.until);
+  const until = options.until === null ? null : parseSince(options.until, now, '--until');
   const result = runStatsSummary({ since, until, by: options.by, timeZone: zone.name }, { store: await ctx.store() });
   if (ctx.json) return ctx.output.data({ ...result });
   const { renderStatsSummary } = await import('../render-stats-summary.js');
   renderStatsSummary(ctx.output, result, zone);
-}
-
-// parseSince names --since in its errors; --until takes the same forms.
-function parseTime(parse: () => Date, value: string): Date {
-  try {
-    return parse();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    throw new UsageError(`--until "${value}" is not a time`, error.hint);
-  }
 }

@@ -62,22 +62,12 @@ function replayFilter(request: ReplayRequest, now: Date): ReplayFilter {
   const filter: ReplayFilter = {};
   if (request.replyId !== undefined) filter.replyId = request.replyId;
   if (request.types !== undefined) filter.types = parseTypeFilter(request.types);
-  if (request.since !== undefined) filter.since = parseTime('--since', request.since, now);
-  if (request.until !== undefined) filter.until = parseTime('--until', request.until, now);
+  if (request.since !== undefined) filter.since = parseSince(request.since, now);
+  if (request.until !== undefined) filter.until = parseSince(request.until, now, '--until');
   if (request.recipient !== undefined) filter.recipient = parseRecipientFilter(request.recipient);
   if (request.emailId !== undefined) {
     if (!/^[\w.-]{1,100}$/.test(request.emailId)) throw new UsageError(`--email-id "${request.emailId}" is not an SMTP2Go email id`);
     filter.emailId = request.emailId;
   }
   return filter;
-}
-
-/** parseSince (written for reconcile) with the flag's own name in its message. */
-function parseTime(flag: string, value: string, now: Date): Date {
-  try {
-    return parseSince(value, now);
-  } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`${flag} "${value}" is not a time`, error.hint);
-    throw error;
-  }
 }
