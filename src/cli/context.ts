@@ -30,8 +30,6 @@ export interface CliContext {
   /** Opens the store on first use; the error boundary closes it. */
   store(): Promise<Store>;
   close(): void;
-  /** True when a test's onParsed hook took the options instead of running the command. */
-  intercepted(command: string, options: unknown): boolean;
 }
 
 export async function createContext(io: CliIo, globals: GlobalOptions): Promise<CliContext> {
@@ -59,6 +57,5 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
       if (store?.open) store.close();
       store = undefined;
     },
-    intercepted: (command, options) => io.onParsed?.(command, options) === true,
   };
 }

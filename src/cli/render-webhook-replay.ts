@@ -7,7 +7,8 @@ import type { CliContext } from './context.js';
 export interface ReplayView {
   event: (result: ReplayEventResult) => void;
   malformed: (problem: ReplayMalformed) => void;
-  progress: (progress: SourceProgress & { summary: ReplayCounts }) => void;
+  /** Undefined when no bar can be drawn, so the replay does not gather progress for nobody. */
+  progress: ((progress: SourceProgress & { summary: ReplayCounts }) => void) | undefined;
   stop: () => void;
 }
 
@@ -35,8 +36,8 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
   return {
     event: (result) => (ctx.json ? undefined : print(formatReplayEvent(result, options))),
     malformed: (problem) => (ctx.json ? undefined : print(`${problem.positionName} ${problem.position}: skipped, malformed: ${problem.message}`, true)),
-    progress: ({ done, total, unit, summary }) => {
-      if (MultiBar === null || Presets === null || total === null) return;
+    progress: MultiBar === null || Presets === null ? undefined : ({ done, total, unit, summary }) => {
+      if (total === null) return;
       if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
       if (multi === null) {
         // The cursor stays visible: a Ctrl+C mid-run must not leave the operator's terminal without one.

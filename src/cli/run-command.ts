@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { PortalError } from '../core/errors.js';
 import { createContext, type CliContext, type CliIo, type GlobalOptions } from './context.js';
 
 /**
@@ -21,6 +22,17 @@ export async function withContext<T>(io: CliIo, command: Command, action: (ctx: 
 export async function runParsed<T>(io: CliIo, command: Command, name: string, options: T, run: (ctx: CliContext, options: T) => Promise<unknown>): Promise<void> {
   if (io.onParsed?.(name, options) === true) return;
   await withContext(io, command, (ctx) => run(ctx, options));
+}
+
+/**
+ * Prints a command's result, then throws its failure if it has one. With --json the two are one document,
+ * the result plus `error`, and `reported` tells the error boundary (main.ts) not to print a second.
+ */
+export function reportResult(ctx: CliContext, document: () => Record<string, unknown>, render: () => void, failure: PortalError | null): void {
+  const error = failure === null ? {} : { error: { code: failure.code, message: failure.message, hint: failure.hint ?? null } };
+  if (ctx.json) ctx.output.data({ ...document(), ...error });
+  else render();
+  if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
 }
 
 /** Commander's collector for repeatable options such as `--to a --to b`. */

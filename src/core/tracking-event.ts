@@ -58,3 +58,38 @@ export interface IncomingEvent {
 }
 
 export type EventSource = 'webhook' | 'replay' | 'trigger' | 'reconcile';
+
+// Every spelling seen in SMTP2Go webhooks, its activity log and other receivers (SMTP2GO.md).
+const TYPE_ALIASES: Record<string, { type: string; bounce?: BounceType }> = {
+  processed: { type: 'processed' },
+  delivered: { type: 'delivered' },
+  delivery: { type: 'delivered' },
+  open: { type: 'open' },
+  opened: { type: 'open' },
+  click: { type: 'click' },
+  clicked: { type: 'click' },
+  bounce: { type: 'bounce' },
+  bounced: { type: 'bounce' },
+  'hard-bounced': { type: 'bounce', bounce: 'hard' },
+  hard_bounced: { type: 'bounce', bounce: 'hard' },
+  hardbounce: { type: 'bounce', bounce: 'hard' },
+  'soft-bounced': { type: 'bounce', bounce: 'soft' },
+  soft_bounced: { type: 'bounce', bounce: 'soft' },
+  softbounce: { type: 'bounce', bounce: 'soft' },
+  spam: { type: 'spam' },
+  spam_complaint: { type: 'spam' },
+  'spam-complaint': { type: 'spam' },
+  complaint: { type: 'spam' },
+  reject: { type: 'reject' },
+  rejected: { type: 'reject' },
+  unsubscribe: { type: 'unsubscribe' },
+  unsubscribed: { type: 'unsubscribe' },
+  resubscribe: { type: 'resubscribe' },
+  resubscribed: { type: 'resubscribe' },
+};
+
+/** An event name in any spelling SMTP2Go or a receiver uses (`opened`, `hard-bounced`), as the store keeps it. */
+export function canonicalEventType(name: string): { type: string; bounce?: BounceType } {
+  const lower = name.trim().toLowerCase();
+  return TYPE_ALIASES[lower] ?? { type: lower };
+}

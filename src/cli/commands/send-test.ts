@@ -3,7 +3,7 @@ import type { SendTestOptions, TransportChoice } from '../../operations/send-tes
 import type { SendTestProgress } from '../../operations/send-test-recorder.js';
 import type { CliContext, CliIo } from '../context.js';
 import { parsePositiveInt } from '../flag-values.js';
-import { runParsed } from '../run-command.js';
+import { reportResult, runParsed } from '../run-command.js';
 
 interface SendTestCliOptions {
   to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; html?: string; text?: string; from?: string; replyTo?: string;
@@ -68,12 +68,6 @@ async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void
   } catch (error) {
     spinner.stop();
     if (!(error instanceof SendFailedError)) throw error;
-    if (!ctx.json) {
-      renderSendTest(ctx.output, error.result);
-      throw error;
-    }
-    // One JSON document with the result and the error; `reported` tells the boundary not to print another.
-    ctx.output.data({ ...sendTestDocument(error.result), error: { code: error.code, message: error.message, hint: error.hint ?? null } });
-    throw Object.assign(error, { reported: true });
+    reportResult(ctx, () => sendTestDocument(error.result), () => renderSendTest(ctx.output, error.result), error);
   }
 }

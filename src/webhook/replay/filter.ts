@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { canonicalEventType } from '../../core/normalize-event.js';
+import { canonicalEventType } from '../../core/tracking-event.js';
 import type { TrackingEvent } from '../../core/tracking-event.js';
 import { eventEmailId } from '../../store/correlate-event.js';
 

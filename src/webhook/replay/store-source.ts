@@ -45,7 +45,9 @@ function whereClause(query: ReplayFilter): { sql: string; params: Record<string,
  */
 export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE_PAGE_SIZE): ReplaySource {
   const { sql, params } = whereClause(query);
-  const total = (db.prepare(`SELECT count(*) FROM email_tracking_events WHERE 1 = 1 ${sql}`).pluck().get(params) as number) ?? 0;
+  // Counted only if someone asks (the progress bar), not for every replay.
+  let total: number | undefined;
+  const count = () => (db.prepare(`SELECT count(*) FROM email_tracking_events WHERE 1 = 1 ${sql}`).pluck().get(params) as number) ?? 0;
   const page = db.prepare(
     `SELECT id, raw_body, content_type, event_type, recipient, occurred_at, reply_id, smtp2go_email_id
      FROM email_tracking_events WHERE id > @after ${sql} ORDER BY id LIMIT @limit`,
@@ -64,7 +66,7 @@ export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE
       }
     }
   }
-  return { positionName: 'event', items: items(), progress: () => ({ done, total, unit: 'events' }) };
+  return { positionName: 'event', items: items(), progress: () => ({ done, total: (total ??= count()), unit: 'events' }) };
 }
 
 function columns(row: Row): StoredEventColumns {

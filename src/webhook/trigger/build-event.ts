@@ -7,10 +7,6 @@ import { notificationId, queueId, webhookSendTime, webhookTime, type RandomBytes
 export const TRIGGER_EVENT_TYPES = KNOWN_EVENT_TYPES;
 export type TriggerEventType = (typeof TRIGGER_EVENT_TYPES)[number];
 
-export function isTriggerEventType(name: string): name is TriggerEventType {
-  return (TRIGGER_EVENT_TYPES as readonly string[]).includes(name);
-}
-
 /** What an event says about the email it belongs to. */
 export interface TriggerTarget {
   emailId: string;

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { ReplayRequest } from '../../../webhook/replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { collect, runParsed } from '../../run-command.js';
+import { collect, reportResult, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface ReplayCliOptions {
@@ -63,17 +63,9 @@ async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {
   ]);
   const { options, store } = await resolveReplayOptions(parsed, { env: ctx.env, now: ctx.now(), openStore: () => ctx.store() });
   const view = await render.startReplayView(ctx, options);
-  let result;
-  try {
-    // Signatures carry the context's clock, so a listener checking their age agrees with this run's idea of now.
-    const delivery = { clock: { now: () => ctx.now().getTime() } };
-    result = await runWebhookReplay({ ...options, collectEvents: ctx.json }, { store, now: ctx.now, delivery, stdin: ctx.io.stdin as AsyncIterable<Buffer | string>, onEvent: view.event, onMalformed: view.malformed, onProgress: view.progress });
-  } finally {
-    view.stop();
-  }
-  const failure = render.replayFailure(result);
-  const error = failure === null ? {} : { error: { code: failure.code, message: failure.message, hint: failure.hint ?? null } };
-  if (ctx.json) ctx.output.data({ ...render.replayDocument(result), ...error });
-  else render.renderReplaySummary(ctx, result);
-  if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
+  // Signatures carry the context's clock, so a listener checking their age agrees with this run's idea of now.
+  const delivery = { clock: { now: () => ctx.now().getTime() } };
+  const result = await runWebhookReplay({ ...options, collectEvents: ctx.json }, { store, now: ctx.now, delivery, stdin: ctx.io.stdin as AsyncIterable<Buffer | string>, onEvent: view.event, onMalformed: view.malformed, onProgress: view.progress })
+    .finally(() => view.stop());
+  reportResult(ctx, () => render.replayDocument(result), () => render.renderReplaySummary(ctx, result), render.replayFailure(result));
 }

@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
-import { canonicalEventType } from '../../../core/normalize-event.js';
+import { canonicalEventType } from '../../../core/tracking-event.js';
 import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { parseReplyId } from '../../flag-values.js';
-import { runParsed } from '../../run-command.js';
+import { reportResult, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface TriggerCliOptions {
@@ -56,12 +56,7 @@ async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
   const result = await runWebhookTrigger(options, { store, settings, now: ctx.now });
-  const failure = deliveryFailure(result);
-  // With --json a failure is one document: the result plus the error (`reported` stops a second one).
-  const error = failure === null ? {} : { error: { code: failure.code, message: failure.message, hint: failure.hint ?? null } };
-  if (ctx.json) ctx.output.data({ ...triggerDocument(result), ...error });
-  else renderTrigger(ctx, result);
-  if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
+  reportResult(ctx, () => triggerDocument(result), () => renderTrigger(ctx, result), deliveryFailure(result));
 }
 
 export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown> {
