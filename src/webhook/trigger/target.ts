@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { messageIdHost } from '../../operations/send-test-plan.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { isValidAddress } from '../../mail/mailbox.js';
@@ -97,15 +97,4 @@ function createDemoReply(context: TargetContext, recipient: string): ReplyRow {
     },
     context.now,
   );
-}
-
-function messageIdHost(portalUrl: string | null): string {
-  if (portalUrl !== null) {
-    try {
-      return new URL(portalUrl).hostname;
-    } catch {
-      // fall through to the machine's name, as send-test does
-    }
-  }
-  return hostname() || 'localhost';
 }

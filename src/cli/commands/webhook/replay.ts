@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
+import { parseReplyId } from '../../flag-values.js';
 import type { ReplayRequest } from '../../../webhook/replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { collect, reportResult, runParsed } from '../../run-command.js';
@@ -15,13 +16,12 @@ export type ReplayCliParsed = ReplayRequest;
 
 export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
   if ((o.file === undefined) === (o.fromStore !== true)) throw new UsageError('give exactly one source: --file <path> or --from-store', 'e.g. webhook replay --from-store --since 2h --to http://127.0.0.1:8787');
-  if (o.reply !== undefined && !/^[1-9]\d{0,15}$/.test(o.reply)) throw new UsageError(`--reply must be a reply id (a positive whole number), not "${o.reply}"`);
   if (!/^[1-9]\d{0,3}$/.test(o.concurrency)) throw new UsageError(`--concurrency must be a whole number from 1 to 9999, not "${o.concurrency}"`);
   const rate = o.rate === undefined ? null : /^(\d+(\.\d+)?)(\/s)?$/.exec(o.rate.trim());
   if (rate === null && o.rate !== undefined) throw new UsageError(`--rate "${o.rate}" is not a number of events per second`, 'e.g. --rate 50 or --rate 50/s');
   if (rate !== null && !(Number(rate[1]) > 0)) throw new UsageError('--rate must be above 0');
   if (o.to === undefined && (o.sign !== undefined || o.secret !== undefined || o.rate !== undefined)) throw new UsageError('--sign, --secret and --rate only apply with --to', 'without --to, events are applied to the local store');
-  const optional = { replyId: o.reply === undefined ? undefined : Number(o.reply), types: o.type, since: o.since, until: o.until, recipient: o.recipient, emailId: o.emailId, to: o.to, secret: o.secret };
+  const optional = { replyId: o.reply === undefined ? undefined : parseReplyId(o.reply), types: o.type, since: o.since, until: o.until, recipient: o.recipient, emailId: o.emailId, to: o.to, secret: o.secret };
   return {
     source: o.file === undefined ? { kind: 'store' } : { kind: 'file', path: o.file },
     ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
