@@ -61,7 +61,8 @@ export function createFieldReader(fields: WebhookFields): { text: (...keys: stri
 
 /**
  * One SMTP2Go webhook event (fields as parsed from JSON or a form body) in the shape the store keeps.
- * Reads the real keys (`rcpt`, `time`, `user-agent`), never invented ones, and never guesses a recipient.
+ * Reads the real keys (`rcpt`, `time`, `user-agent`) first, and never guesses a recipient. Other
+ * integrations send the recipient as `recipient` or `email`: read as a fallback, so the event keeps it.
  */
 export function normalizeEvent(fields: WebhookFields, receivedAt: Date): TrackingEvent {
   const read = createFieldReader(fields);
@@ -70,7 +71,10 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
   const alias = canonicalEventType(rawType);
   const type = alias.type;
   const time = parseEventTime(read.text('time', 'timestamp', 'date'));
-  const recipients = type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt')) : [];
+  const recipients = type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt', 'recipient', 'email')) : [];
+  const context = read.text('context');
+  const message = read.text('message');
+  const reason = read.text('reason');
   return {
     type,
     rawType,
@@ -79,35 +83,86 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
     emailId: read.text('email-id'),
     trackingId: read.text('x-portal-tracking-id', 'portal-tracking-id', 'tracking-id'),
     messageId: read.text('message-id'),
-    recipient: type === 'processed' ? null : (read.text('rcpt')?.toLowerCase() ?? null),
+    recipient: type === 'processed' ? null : mailboxAddress(read.text('rcpt', 'recipient', 'email') ?? ''),
     recipients,
     url: read.text('url', 'click-url', 'link'),
     userAgent: read.text('user-agent'),
     ip: read.text('srchost', 'ip'),
-    bounceType: type === 'bounce' ? bounceType(alias.bounce ?? read.text('bounce', 'bounce-type')) : null,
-    detail: detail(read.text('context'), read.text('message')),
+    bounceType: type === 'bounce' ? bounceType(alias.bounce ?? read.text('bounce', 'bounce-type'), [message, reason, context]) : null,
+    detail: detail(context, message, reason),
     occurredAt: (time ?? receivedAt).toISOString(),
     timeSource: time === null ? 'received' : 'event',
     fields,
   };
 }
 
-function bounceType(value: string | null): BounceType | null {
-  const lower = value?.toLowerCase() ?? '';
+// A reply code where a server's reply starts (`550 …`, `DATA: 452 …`, `smtp; 550-…`), or an enhanced
+// status code (`5.1.1`) anywhere. A bare number mid-sentence ("over 500 recipients") is not one.
+const SMTP_CODE = /(?:^|[:;])\s*([45])\d\d(?![\w.])|(?:^|[^\w.])([45])\.\d{1,3}\.\d{1,3}(?![\w.])/;
+
+/**
+ * `bounce: hard|soft` when SMTP2Go says so; otherwise the remote server's SMTP code decides (5xx is
+ * permanent, 4xx temporary), message first as the server's own words; without one it stays `unknown`.
+ */
+function bounceType(stated: string | null, texts: Array<string | null>): BounceType {
+  const lower = stated?.toLowerCase() ?? '';
   if (lower.startsWith('hard')) return 'hard';
   if (lower.startsWith('soft')) return 'soft';
-  return null;
+  for (const text of texts) {
+    const code = text === null ? null : SMTP_CODE.exec(text);
+    if (code) return (code[1] ?? code[2]) === '5' ? 'hard' : 'soft';
+  }
+  return 'unknown';
 }
 
-/** `recipients` is an array in JSON and one string (or repeated keys) in form bodies; some senders join with commas. */
+/**
+ * `recipients` is an array in JSON and one string (or repeated keys) in form bodies; some senders join
+ * with commas, others with semicolons. A separator inside a quoted display name or `<…>` is not one.
+ */
 function splitRecipients(values: string[]): string[] {
-  const all = values.flatMap((value) => value.split(',')).map((value) => value.trim().toLowerCase()).filter((value) => value !== '');
+  const all: string[] = [];
+  for (const value of values) {
+    for (const part of /["<]/.test(value) ? splitMailboxes(value) : value.split(/[,;]/)) {
+      const address = mailboxAddress(part);
+      if (address !== null) all.push(address);
+    }
+  }
   return [...new Set(all)];
 }
 
-function detail(context: string | null, message: string | null): string | null {
-  if (context === null) return message;
-  if (message === null || message === context) return context;
+function splitMailboxes(value: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  let angled = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted) {
+      if (char === '\\') i += 1;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '<') angled = true;
+    else if (char === '>') angled = false;
+    else if (!angled && (char === ',' || char === ';')) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts;
+}
+
+/** `Alice <ALICE@Example.ORG>` and `<alice@example.org>` are `alice@example.org`, as the reply's recipient rows hold it. */
+function mailboxAddress(value: string): string | null {
+  const angled = /<([^<>]*)>\s*$/.exec(value);
+  const address = (angled === null ? value : angled[1]!).trim().toLowerCase();
+  return address === '' ? null : address;
+}
+
+/** The remote server's words, however the sender named them: `context`, `message`, and `reason` (bounces and rejects). */
+function detail(context: string | null, message: string | null, reason: string | null): string | null {
   // `context: Unavailable` on a delivered event says nothing; the server's reply does.
-  return /^unavailable$/i.test(context) ? message : `${context}: ${message}`;
+  const parts = [context !== null && /^unavailable$/i.test(context) && (message ?? reason) !== null ? null : context, message, reason];
+  const said = parts.filter((part, i): part is string => part !== null && parts.indexOf(part) === i);
+  return said.length === 0 ? null : said.join(': ');
 }

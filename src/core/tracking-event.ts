@@ -16,7 +16,8 @@ export const KNOWN_EVENT_TYPES = [
 
 export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
 
-export type BounceType = 'hard' | 'soft';
+/** 'unknown': a bounce that said neither hard nor soft and carried no SMTP code to tell. */
+export type BounceType = 'hard' | 'soft' | 'unknown';
 
 export interface TrackingEvent {
   /** Normalised type (`open` for `opened`, `bounce` for `hard-bounced`...); an unknown type is kept lowercased as received. */
@@ -32,7 +33,7 @@ export interface TrackingEvent {
   trackingId: string | null;
   /** `message-id` as sent, angle brackets kept. */
   messageId: string | null;
-  /** `rcpt`, lowercased; null when absent (never guessed). */
+  /** `rcpt` (else `recipient` or `email`) as a bare address, lowercased; null when absent (never guessed). */
   recipient: string | null;
   /** `recipients` of a `processed` event, lowercased. */
   recipients: string[];
@@ -40,7 +41,7 @@ export interface TrackingEvent {
   userAgent: string | null;
   ip: string | null;
   bounceType: BounceType | null;
-  /** Remote server reply and context, for bounces and rejects. */
+  /** Remote server reply, context and reason, for bounces and rejects. */
   detail: string | null;
   /** Event time, ISO-8601 UTC from Date#toISOString(). */
   occurredAt: string;

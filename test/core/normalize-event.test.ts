@@ -50,7 +50,7 @@ describe('normalizeEvent on captured payloads', () => {
 describe('normalizeEvent spellings', () => {
   it.each([
     ['opened', 'open', null], ['OPEN', 'open', null], ['clicked', 'click', null], ['hard-bounced', 'bounce', 'hard'],
-    ['soft-bounced', 'bounce', 'soft'], ['bounced', 'bounce', null], ['rejected', 'reject', null], ['spam_complaint', 'spam', null],
+    ['soft-bounced', 'bounce', 'soft'], ['bounced', 'bounce', 'unknown'], ['rejected', 'reject', null], ['spam_complaint', 'spam', null],
     ['unsubscribed', 'unsubscribe', null], ['delivery', 'delivered', null], ['resubscribed', 'resubscribe', null],
   ])('%s is %s', (raw, type, bounce) => {
     const event = normalizeEvent({ event: raw, rcpt: 'A@X.example' }, RECEIVED);
