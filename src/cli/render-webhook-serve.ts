@@ -5,8 +5,10 @@ import type { Output } from './output.js';
 export function serveEventRecords(record: RequestRecord): Array<Record<string, unknown>> {
   const base = { type: 'event', status: record.status, ms: record.ms };
   const error = record.status >= 400 ? record.error : null;
-  if (record.events.length === 0) return [{ ...base, event: null, reply_id: null, recipient: null, duplicate: false, error }];
-  return record.events.map((event) => ({ ...base, event: event.type, reply_id: event.replyId, recipient: event.recipient, duplicate: event.duplicate, error }));
+  if (record.events.length === 0) return [{ ...base, event: null, reply_id: null, recipient: null, duplicate: false, conflict: false, error }];
+  return record.events.map((event) => ({
+    ...base, event: event.type, reply_id: event.replyId, recipient: event.recipient, duplicate: event.duplicate, conflict: event.conflict, error,
+  }));
 }
 
 /** One coloured line per event (or refused request): time, status, type, reply, recipient, duration. */
@@ -23,6 +25,7 @@ export function renderServeEvent(output: Output, record: RequestRecord, at: Date
     const reply = event.replyId === null ? c.dim('unlinked') : `reply ${event.replyId}`;
     const parts = [head, event.type.padEnd(11), reply, event.recipient ?? c.dim('(no recipient)')];
     if (event.duplicate) parts.push(c.dim('duplicate'));
+    if (event.conflict) parts.push(c.yellow('conflict: its notification id belongs to another event, stored apart'));
     if (record.status >= 500) parts.push(c.red(record.status === 503 ? 'not stored, SMTP2Go will retry' : 'failed'));
     output.line(`${parts.join(' ')} ${ms}`);
   }

@@ -17,6 +17,8 @@ export interface IngestedEvent {
   replyId: number | null;
   recipient: string | null;
   duplicate: boolean;
+  /** Its notification id was already held by a different event (type, recipient or email): stored apart. */
+  conflict: boolean;
   /** The stored row's id; for a duplicate, the row that already held it. */
   eventId: number | null;
 }
@@ -25,18 +27,35 @@ export interface IngestResult {
   stored: number;
   duplicates: number;
   unlinked: number;
+  /** Events whose notification id another event already held (each also counted as stored or duplicate). */
+  conflicts: number;
   results: IngestedEvent[];
 }
 
+/**
+ * The id-less copy of an event that has a notification id: events_idless_content holds only id-less rows,
+ * so a content shared by thousands of notifications is still one index probe (migration 5).
+ */
+export const IDLESS_COPY_PROBE = 'SELECT id, reply_id FROM email_tracking_events WHERE content_key = ? AND notification_id IS NULL LIMIT 1';
+
+interface StoredMatch {
+  id: number;
+  reply_id: number | null;
+}
+
+interface KeyedRow extends StoredMatch {
+  event_type: string;
+  recipient: string | null;
+  smtp2go_email_id: string | null;
+}
+
 const statements = statementCache((db) => ({
-  byKey: db.prepare('SELECT id, reply_id FROM email_tracking_events WHERE dedupe_key = ?'),
-  // Events without a notification id (reconcile, trigger, some relays) match a stored event by content.
+  byKey: db.prepare('SELECT id, reply_id, event_type, recipient, smtp2go_email_id FROM email_tracking_events WHERE dedupe_key = ?'),
+  // Events without a notification id (reconcile, trigger, some relays) match any stored event by content.
   // The content key hashes the email id, so the email id narrows nothing away and lets the probe use
   // events_email_content (one index per event instead of two).
-  byContent: db.prepare(
-    `SELECT id, reply_id FROM email_tracking_events
-     WHERE smtp2go_email_id IS ? AND content_key = ? AND (? IS NULL OR notification_id IS NULL) LIMIT 1`,
-  ),
+  anyCopy: db.prepare('SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id IS ? AND content_key = ? LIMIT 1'),
+  idlessCopy: db.prepare(IDLESS_COPY_PROBE),
   claim: db.prepare(
     `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
      WHERE id = @id AND notification_id IS NULL`,
@@ -68,10 +87,11 @@ export function ingestEvents(db: Store, incoming: IncomingEvent[], options: Inge
  * back if this throws (the listener's group commit, whose batches then retry one savepoint per request).
  */
 export function ingestEventsInTransaction(db: Store, incoming: IncomingEvent[], options: IngestOptions): IngestResult {
-  const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, results: [] };
+  const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, conflicts: 0, results: [] };
   for (const item of incoming) {
     const outcome = ingestOne(db, item, options);
     result.results.push(outcome);
+    if (outcome.conflict) result.conflicts += 1;
     if (outcome.duplicate) result.duplicates += 1;
     else {
       result.stored += 1;
@@ -91,19 +111,27 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
   // Worked out once: the dedupe keys, the lookups and the row all use them.
   const emailId = eventEmailId(event);
   const keys = dedupeKeys(event, emailId);
-  const existing = (sql.byKey.get(keys.dedupeKey) ?? sql.byContent.get(emailId, keys.contentKey, event.notificationId)) as
-    | { id: number; reply_id: number | null }
-    | undefined;
+  let dedupeKey = keys.dedupeKey;
+  let existing: StoredMatch | undefined = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
+  let conflict = false;
+  // A retry repeats its notification id with the same event. The same id on a different event (a sender
+  // that reuses ids) is not a retry: that event gets a key of its own, so its retries find it in turn.
+  if (existing !== undefined && event.notificationId !== null && !sameEvent(existing as KeyedRow, event, emailId)) {
+    conflict = true;
+    dedupeKey = conflictKey(event, emailId);
+    existing = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
+  }
+  existing ??= (event.notificationId === null ? sql.anyCopy.get(emailId, keys.contentKey) : sql.idlessCopy.get(keys.contentKey)) as StoredMatch | undefined;
   if (existing !== undefined) {
     // An id-less copy (reconcile, trigger) stored first is this notification: it takes the id, so a second,
     // distinct notification with the same content is stored instead of being swallowed by the copy.
-    if (event.notificationId !== null) sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: keys.dedupeKey });
-    return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, eventId: existing.id };
+    if (event.notificationId !== null) sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: dedupeKey });
+    return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, conflict, eventId: existing.id };
   }
   const messageId = bracketed(event.messageId);
   const replyId = findReplyByIds(db, emailId, event.trackingId, messageId) ?? null;
   const info = sql.insert.run(
-    keys.dedupeKey,
+    dedupeKey,
     keys.contentKey,
     event.notificationId,
     replyId,
@@ -131,11 +159,21 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
     if (emailId !== null && sql.hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
   }
-  return { type: event.type, replyId, recipient: event.recipient, duplicate: false, eventId: Number(info.lastInsertRowid) };
+  return { type: event.type, replyId, recipient: event.recipient, duplicate: false, conflict, eventId: Number(info.lastInsertRowid) };
+}
+
+function sameEvent(row: KeyedRow, event: TrackingEvent, emailId: string | null): boolean {
+  return row.event_type === event.type && row.recipient === event.recipient && row.smtp2go_email_id === emailId;
+}
+
+/** The key of an event whose notification id another event holds: the id and what makes this event itself. */
+function conflictKey(event: TrackingEvent, emailId: string | null): string {
+  return `x:${hash('sha256', JSON.stringify([event.notificationId, emailId, event.type, event.recipient]), 'hex')}`;
 }
 
 /**
- * `dedupe_key` is SMTP2Go's notification id (repeated on each retry) when present, else the content key.
+ * `dedupe_key` is SMTP2Go's notification id (repeated on each retry) when present, else the content key
+ * (an event whose id another event already holds is keyed by conflictKey instead).
  * The content key hashes what makes an event itself: email, type, recipient, time and URL; without an
  * event time (receipt time stands in, which differs on each retry) it hashes all the fields instead.
  */

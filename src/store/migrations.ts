@@ -155,6 +155,16 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    // An event with a notification id asks whether an id-less copy of itself (reconcile, trigger) is stored.
+    // events_email_content finds every event with that content, ids or not, and each row must then be read to
+    // see its notification_id: 10,000 same-content events cost about 10x the ingest time per event. Only
+    // id-less rows can answer, so a partial index holds just those.
+    version: 5,
+    up: (db) => {
+      db.exec('CREATE INDEX events_idless_content ON email_tracking_events (content_key) WHERE notification_id IS NULL');
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

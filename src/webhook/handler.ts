@@ -19,6 +19,8 @@ export interface EventSummary {
   replyId: number | null;
   recipient: string | null;
   duplicate: boolean;
+  /** Its notification id belonged to a different stored event (see IngestedEvent.conflict). */
+  conflict: boolean;
 }
 
 export interface HandledWebhook {
@@ -65,13 +67,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       const result = await options.commit(incoming, request.receivedAt);
       return {
         status: 200,
-        body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked },
-        events: result.results.map(({ type, replyId, recipient, duplicate }) => ({ type, replyId, recipient, duplicate })),
+        body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked, conflicts: result.conflicts },
+        events: result.results.map(({ type, replyId, recipient, duplicate, conflict }) => ({ type, replyId, recipient, duplicate, conflict })),
         error: null,
         method,
       };
     } catch (error) {
-      const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false }));
+      const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false, conflict: false }));
       const status = error instanceof StoreUnavailableError ? 503 : 500;
       const message = error instanceof Error ? error.message : String(error);
       return { status, body: { status: 'error', error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later' }, events: failedEvents, error: message, method };

@@ -19,7 +19,7 @@ function setup(behaviour: (label: string) => void = () => undefined): { store: S
     const label = incoming[0]?.rawBody ?? '';
     db.prepare('INSERT INTO probe VALUES (?)').run(label);
     behaviour(label);
-    return { stored: 1, duplicates: 0, unlinked: 1, results: [] };
+    return { stored: 1, duplicates: 0, unlinked: 1, conflicts: 0, results: [] };
   };
   const ingest: IngestEventsFn = (db, incoming) => {
     calls.ingest += 1;

@@ -23,7 +23,7 @@ describe('webhook listener committing on its own thread', () => {
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => post(event(i))));
     expect(answers.every((answer) => answer.status === 200 && answer.body.stored === 1)).toBe(true);
     expect(count(store)).toBe(60);
-    expect((await post(event(0))).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0 });
+    expect((await post(event(0))).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0, conflicts: 0 });
     expect((await post(fixture('delivered.live.form'), { contentType: 'application/x-www-form-urlencoded' })).body).toMatchObject({ stored: 1 });
   });
 

@@ -54,13 +54,13 @@ describe('webhook listener: storing events', () => {
     const { store, post, records } = await listen(tempDir());
     const replyId = reply(store, '1u0SwL-B9zBpi9ffUq-JAB2', ['bob@example.org']);
     const body = fixture('open.docs.json');
-    expect((await post(body)).body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 0 });
+    expect((await post(body)).body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 0, conflicts: 0 });
     const before = getReply(store, replyId);
     expect(before).toMatchObject({ open_count: 1, opened_at: '2026-09-10T08:05:00.000Z' });
-    expect((await post(body)).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0 });
+    expect((await post(body)).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0, conflicts: 0 });
     expect(getReply(store, replyId)).toEqual(before);
     expect(count(store)).toBe(1);
-    expect(records[1]?.events).toEqual([{ type: 'open', replyId, recipient: 'bob@example.org', duplicate: true }]);
+    expect(records[1]?.events).toEqual([{ type: 'open', replyId, recipient: 'bob@example.org', duplicate: true, conflict: false }]);
   });
 
   it('keeps the earliest times whatever the arrival order (delivered before processed, an earlier open later)', async () => {
@@ -86,13 +86,13 @@ describe('webhook listener: storing events', () => {
   it('stores an event that beats the send unlinked, and links it once the reply gets the email id', async () => {
     const { store, post } = await listen(tempDir());
     const answer = await post(event({ id: 'e'.repeat(32), event: 'processed', email_id: 'early-1', recipients: ['user@example.com'], time: '2026-09-10T08:00:00Z' }));
-    expect(answer.body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 1 });
+    expect(answer.body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 1, conflicts: 0 });
     const replyId = reply(store, 'early-1');
     expect(linkOrphanEvents(store, replyId)).toBe(1);
     expect(store.prepare('SELECT reply_id FROM email_tracking_events').get()).toEqual({ reply_id: replyId });
     expect(getReply(store, replyId)).toMatchObject({ processed_at: '2026-09-10T08:00:00.000Z' });
     const later = await post(event({ id: 'f'.repeat(32), event: 'delivered', email_id: 'early-1', rcpt: 'user@example.com', time: '2026-09-10T08:00:03Z' }));
-    expect(later.body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 0 });
+    expect(later.body).toEqual({ status: 'ok', stored: 1, duplicates: 0, unlinked: 0, conflicts: 0 });
   });
 
   it('stores unknown event types as received', async () => {
@@ -110,7 +110,7 @@ describe('webhook listener: storing events', () => {
   it('stores every event of a JSON array in one go', async () => {
     const { store, post } = await listen(tempDir());
     const events = [fixture('delivered.live.json'), fixture('bounce-soft.constructed.json')].map((text) => JSON.parse(text) as unknown);
-    expect((await post(JSON.stringify(events))).body).toEqual({ status: 'ok', stored: 2, duplicates: 0, unlinked: 2 });
+    expect((await post(JSON.stringify(events))).body).toEqual({ status: 'ok', stored: 2, duplicates: 0, unlinked: 2, conflicts: 0 });
     expect(count(store)).toBe(2);
   });
 
