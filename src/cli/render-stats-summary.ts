@@ -39,7 +39,7 @@ function figureRows(f: StatsFigures): string[][] {
     ['delivered', String(f.delivered), `${formatRate(f.rates.delivered)} of sent`],
     ['opened', String(f.opened), `${formatRate(f.rates.opened)} of delivered`],
     ['clicked', String(f.clicked), `${formatRate(f.rates.clicked)} of delivered`],
-    ['bounced', `${f.bounced} (hard ${f.bounced_hard}, soft ${f.bounced_soft})`, `${formatRate(f.rates.bounced)} of sent`],
+    ['bounced', `${f.bounced} (hard ${f.bounced_hard}, soft ${f.bounced_soft}, unknown ${f.bounced_unknown})`, `${formatRate(f.rates.bounced)} of sent`],
     ['spam', String(f.spam), `${formatRate(f.rates.spam)} of delivered`],
     ['rejected', String(f.rejected), `${formatRate(f.rates.rejected)} of sent`],
     ['unsubscribed', String(f.unsubscribed), `${formatRate(f.rates.unsubscribed)} of delivered`],
@@ -51,14 +51,14 @@ function figureRows(f: StatsFigures): string[][] {
 }
 
 const GROUP_HEAD = (by: StatsSummary['by']) => [
-  by, 'replies', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'hard/soft', 'spam', 'rejected', 'unsub.', 'failed',
+  by, 'replies', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'hard/soft/unknown', 'spam', 'rejected', 'unsub.', 'failed',
   'relay', 'send → delivered', 'send → open',
 ];
 
 function groupRows(summary: StatsSummary): string[][] {
   return summary.groups.map((g) => [
     g.key === '' ? '(none)' : g.key, String(g.replies), String(g.sent), formatRate(g.rates.delivered), formatRate(g.rates.opened),
-    formatRate(g.rates.clicked), formatRate(g.rates.bounced), `${g.bounced_hard}/${g.bounced_soft}`, String(g.spam), String(g.rejected),
+    formatRate(g.rates.clicked), formatRate(g.rates.bounced), `${g.bounced_hard}/${g.bounced_soft}/${g.bounced_unknown}`, String(g.spam), String(g.rejected),
     String(g.unsubscribed), String(g.failed), formatRate(g.rates.fallback_to_relay), formatLatency(g.send_to_delivered),
     formatLatency(g.send_to_first_open),
   ]);

@@ -31,7 +31,7 @@ export interface StatusColumns {
   rejected_at: string | null;
   unsubscribed_at: string | null;
   resubscribed_at?: string | null;
-  /** 'hard' | 'soft' (a soft bounce followed by a delivery is not a bounce any more). */
+  /** 'hard' | 'soft' | 'unknown' (a soft or unknown bounce followed by a delivery is not a bounce any more). */
   bounce_type?: string | null;
   /** reply_recipients.send_status: what the send path recorded ('sent' | 'failed' | 'ambiguous'). */
   send_status?: string | null;
@@ -50,11 +50,12 @@ export function topStatus(statuses: Iterable<ReplyStatus>): ReplyStatus {
 
 /**
  * True when the row's bounce still stands. SMTP2Go keeps retrying after a soft bounce (a full mailbox, a
- * greylisting server), so a delivery after it means the mail got through; a hard bounce is final.
+ * greylisting server), so a delivery after it means the mail got through; a hard bounce is final. A bounce
+ * of unknown kind is taken as soft here: a later delivery proves it was not final.
  */
 export function bounceStands(row: Pick<StatusColumns, 'bounced_at' | 'bounce_type' | 'delivered_at'>): boolean {
   if (row.bounced_at === null) return false;
-  return !(row.bounce_type === 'soft' && row.delivered_at !== null && row.delivered_at > row.bounced_at);
+  return row.bounce_type === 'hard' || row.delivered_at == null || row.delivered_at <= row.bounced_at;
 }
 
 export function recipientStatus(row: StatusColumns): ReplyStatus {
@@ -85,7 +86,16 @@ export interface ReplyStatusSummary {
   text: string;
 }
 
-export function summarizeReplyStatus(reply: StatusColumns & { transport?: string }, recipients: readonly StatusColumns[]): ReplyStatusSummary {
+/**
+ * `unnamed` folds the events that named none of the recipients (see unnamedEventColumns): they set the
+ * reply's times, so when they say more than any recipient does (a delivery naming nobody while every
+ * recipient is still "sent"), the reply's status says it too instead of contradicting its delivered_at.
+ */
+export function summarizeReplyStatus(
+  reply: StatusColumns & { transport?: string },
+  recipients: readonly StatusColumns[],
+  unnamed: StatusColumns | null = null,
+): ReplyStatusSummary {
   if (recipients.length === 0) {
     const own = recipientStatus(reply);
     // Without recipient rows the send path's verdict lives on the reply itself.
@@ -95,8 +105,46 @@ export function summarizeReplyStatus(reply: StatusColumns & { transport?: string
   const statuses = recipients.map(recipientStatus);
   const status = topStatus(statuses);
   const mixed = statuses.some((s) => s !== statuses[0]);
+  const unnamedStatus = unnamed === null ? null : recipientStatus(unnamed);
+  if (unnamedStatus !== null && statusRank(unnamedStatus) < statusRank(status)) {
+    return { status: unnamedStatus, mixed: true, text: `${mixedText(statuses)}, ${unnamedStatus} (recipient not named)` };
+  }
   if (!mixed) return { status, mixed, text: recipients.length === 1 ? status : `${status} (all ${recipients.length})` };
   return { status, mixed, text: mixedText(statuses) };
+}
+
+/** The column each event type sets (as the store's tracking rules do); a Map, as the types come from input. */
+const FIRST_COLUMN = new Map<string, TimeColumn>([
+  ['processed', 'processed_at'], ['delivered', 'delivered_at'], ['open', 'opened_at'], ['click', 'clicked_at'], ['bounce', 'bounced_at'],
+  ['spam', 'spam_at'], ['reject', 'rejected_at'], ['unsubscribe', 'unsubscribed_at'], ['resubscribe', 'resubscribed_at'],
+]);
+type TimeColumn = Exclude<keyof StatusColumns, 'bounce_type' | 'send_status'>;
+const bounceRank = (type: string | null) => (type === 'hard' ? 0 : type === 'soft' ? 1 : 2);
+
+/**
+ * Events that named no recipient of the reply, folded into one row of earliest times (and the hardest,
+ * then earliest, bounce kind, as the store picks it), for summarizeReplyStatus; null when there are none.
+ */
+export function unnamedEventColumns(events: ReadonlyArray<{ event_type: string; occurred_at: string; bounce_type: string | null }>): StatusColumns | null {
+  if (events.length === 0) return null;
+  const row: StatusColumns = {
+    sent_at: null, processed_at: null, delivered_at: null, opened_at: null, clicked_at: null, bounced_at: null, spam_at: null,
+    rejected_at: null, unsubscribed_at: null, resubscribed_at: null, bounce_type: null,
+  };
+  let bounce: { type: string | null; at: string } | null = null;
+  for (const event of events) {
+    const column = FIRST_COLUMN.get(event.event_type);
+    if (column === undefined) continue;
+    const current = row[column];
+    if (current == null || event.occurred_at < current) row[column] = event.occurred_at;
+    if (column !== 'bounced_at') continue;
+    const rank = bounceRank(event.bounce_type);
+    if (bounce === null || rank < bounceRank(bounce.type) || (rank === bounceRank(bounce.type) && event.occurred_at < bounce.at)) {
+      bounce = { type: event.bounce_type, at: event.occurred_at };
+    }
+  }
+  row.bounce_type = bounce?.type ?? null;
+  return row;
 }
 
 function mixedText(statuses: ReplyStatus[]): string {

@@ -119,7 +119,8 @@ function mergeRecipientCounts(rows: CountsRow[]): CountsRow | undefined {
 }
 
 const RECIPIENT_FIELDS = [
-  'recipients', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'bounced_hard', 'bounced_soft', 'spam', 'rejected', 'unsubscribed', 'failed',
+  'recipients', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'bounced_hard', 'bounced_soft', 'bounced_unknown', 'spam', 'rejected',
+  'unsubscribed', 'failed',
 ] as const satisfies ReadonlyArray<keyof CountsRow>;
 
 function figures(replyRow: ReplyCountsRow | undefined, recipientRow: CountsRow | undefined): StatsFigures {

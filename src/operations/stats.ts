@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.js';
-import { recipientStatus, summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
+import { recipientStatus, summarizeReplyStatus, unnamedEventColumns, type ReplyStatus } from '../core/reply-status.js';
 import type { Store } from '../store/open-store.js';
 import type { ReplyRow, TrackingColumns } from '../store/replies.js';
 import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
@@ -70,7 +70,7 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
   if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'check the reply id, and --db or SMTP2GO_PORTAL_DB');
   const recipients = selectRecipients(deps.store, reply.id);
   const events = selectEvents(deps.store, reply.id);
-  const summary = summarizeReplyStatus(reply, recipients);
+  const summary = summarizeReplyStatus(reply, recipients, unnamedEventColumns(unnamedEvents(recipients, events)));
   return {
     document: replyDocument(reply, recipients, events, summary.status),
     statusText: summary.text,
@@ -112,6 +112,16 @@ function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: Even
     recipients: recipients.map(recipientDocument),
     events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
   };
+}
+
+/**
+ * Events that reached none of the reply's recipient rows: they name an address the reply was not sent to,
+ * or nobody on a reply to several (the store gives a sole recipient the events that name nobody).
+ * `processed` lists its recipients in the payload, so it is never one.
+ */
+function unnamedEvents(recipients: RecipientRow[], events: EventRow[]): EventRow[] {
+  const emails = new Set(recipients.map((r) => r.email));
+  return events.filter((e) => e.event_type !== 'processed' && (e.recipient === null ? recipients.length > 1 : !emails.has(e.recipient)));
 }
 
 function recipientDocument(r: RecipientRow): RecipientStats {

@@ -12,9 +12,9 @@ const WINDOW = `(@since IS NULL OR ${REPLY_TIME} >= @since) AND (@until IS NULL 
 const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.delivered_at, r.bounced_at, r.rejected_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL)`;
 // Opens, clicks, complaints and unsubscribes all happen in the mailbox, so they imply delivery.
 const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
-// As in core/reply-status bounceStands: a soft bounce followed by a delivery does not count as a bounce.
-// CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
-const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') = 'soft' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
+// As in core/reply-status bounceStands: a soft or unknown bounce followed by a delivery does not count as
+// a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
+const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
 // The relay carried the reply because the API could not (fallback_reason set), not because it was asked to.
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL)`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
@@ -69,6 +69,8 @@ export interface RecipientCounts {
   bounced: number;
   bounced_hard: number;
   bounced_soft: number;
+  /** Bounces that said neither hard nor soft and carried no SMTP code to tell. */
+  bounced_unknown: number;
   spam: number;
   rejected: number;
   unsubscribed: number;
@@ -101,6 +103,7 @@ export function selectRecipientCounts(db: Store, bounds: WindowBounds, grouping:
             SUM(${BOUNCED}) AS bounced,
             SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'hard' END) AS bounced_hard,
             SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'soft' END) AS bounced_soft,
+            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND IFNULL(r.bounce_type, '') NOT IN ('hard', 'soft') END) AS bounced_unknown,
             SUM(r.spam_at IS NOT NULL) AS spam,
             SUM(r.rejected_at IS NOT NULL) AS rejected,
             SUM(r.unsubscribed_at IS NOT NULL) AS unsubscribed,

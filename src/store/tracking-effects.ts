@@ -18,9 +18,15 @@ const EFFECTS: Record<string, { first: string; counter?: string; alsoSent?: bool
 export type EffectEvent = Pick<TrackingEvent, 'type' | 'occurredAt' | 'recipient' | 'recipients'>;
 
 type Target = 'reply' | 'recipient';
+// A reply's only recipient also owns the events that named nobody (see applyTrackingEffects).
+const SOLE_RECIPIENT = '(SELECT COUNT(*) FROM reply_recipients WHERE reply_id = @reply_id) = 1';
 const TABLES: Record<Target, { table: string; where: string; bounceFilter: string }> = {
   reply: { table: 'ticket_replies', where: 'id = @reply_id', bounceFilter: 'reply_id = @reply_id' },
-  recipient: { table: 'reply_recipients', where: 'reply_id = @reply_id AND email = @email', bounceFilter: 'reply_id = @reply_id AND recipient = @email' },
+  recipient: {
+    table: 'reply_recipients',
+    where: 'reply_id = @reply_id AND email = @email',
+    bounceFilter: `reply_id = @reply_id AND (recipient = @email OR (recipient IS NULL AND ${SOLE_RECIPIENT}))`,
+  },
 };
 
 // Every rule is order-independent (earliest time, counts of distinct stored events, latest event with a
@@ -40,14 +46,15 @@ function updateSql(target: Target, type: string | null): string {
   return `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where}`;
 }
 
-// A hard bounce outranks a soft one whatever the order; among equals the earliest decides. The same
-// statement keeps last_event_* (each SET reads the row as it was, so one UPDATE does what two did).
+// A hard bounce outranks a soft one, and a soft one an unknown one ('unknown', or NULL in rows stored by
+// earlier versions), whatever the order; among equals the earliest decides. The same statement keeps
+// last_event_* (each SET reads the row as it was, so one UPDATE does what two did).
 function bounceSql(target: Target): string {
   const { table, where, bounceFilter } = TABLES[target];
   const events = `FROM email_tracking_events WHERE ${bounceFilter} AND event_type = 'bounce'`;
   return `UPDATE ${table} SET ${LAST_EVENT_SETS.join(', ')}, bounced_at = (SELECT MIN(occurred_at) ${events}),
     (bounce_type, bounce_reason) = (SELECT bounce_type, detail ${events}
-      ORDER BY (bounce_type = 'hard') DESC, (bounce_type IS NULL) ASC, occurred_at ASC, detail ASC LIMIT 1)
+      ORDER BY CASE bounce_type WHEN 'hard' THEN 0 WHEN 'soft' THEN 1 ELSE 2 END, occurred_at ASC, detail ASC LIMIT 1)
     WHERE ${where}`;
 }
 
@@ -57,13 +64,15 @@ const statements = statementCache((db) => {
     other: db.prepare(updateSql(target, null)),
     bounce: db.prepare(bounceSql(target)),
   });
-  return { reply: build('reply'), recipient: build('recipient') };
+  return { reply: build('reply'), recipient: build('recipient'), recipients: db.prepare('SELECT email FROM reply_recipients WHERE reply_id = ? LIMIT 2').pluck() };
 });
 
 /**
  * Applies one newly stored event (its row already carries reply_id) to the reply's story and, when the
- * event names its recipient, to that recipient's. A missing `rcpt` never lands on a guessed recipient;
- * `processed` lists its recipients explicitly, so each of them is marked processed.
+ * event names its recipient, to that recipient's; `processed` lists its recipients, so each of them is
+ * marked processed. An event that names nobody belongs to the reply's recipient when it has only one
+ * (otherwise its delivered_at would stand beside a recipient still "sent"); among several it lands on
+ * none of them, never on a guessed one.
  */
 export function applyTrackingEffects(db: Store, replyId: number, event: EffectEvent): void {
   const sql = statements(db);
@@ -75,6 +84,10 @@ export function applyTrackingEffects(db: Store, replyId: number, event: EffectEv
     (type === 'bounce' ? group.bounce : (group.byType.get(type) ?? group.other)).run(params);
   };
   apply('reply', null);
-  const recipients = event.recipient !== null ? [event.recipient] : event.recipients;
+  const recipients = event.recipient !== null ? [event.recipient] : event.recipients.length > 0 ? event.recipients : soleRecipient(sql.recipients.all(replyId) as string[]);
   for (const email of recipients) apply('recipient', email);
+}
+
+function soleRecipient(emails: string[]): string[] {
+  return emails.length === 1 ? emails : [];
 }

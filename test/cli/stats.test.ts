@@ -222,7 +222,7 @@ describe('stats (summary)', () => {
     expect(run.stdout).toContain('Replies sent from 2026-11-23 17:00:00 +01:00 to now');
     expect(run.stdout).toMatch(/replies\s+4\s+4 sent/);
     expect(run.stdout).toMatch(/delivered\s+5\s+83\.3% \(5 of 6\) of sent/);
-    expect(run.stdout).toMatch(/bounced\s+1 \(hard 1, soft 0\)\s+16\.7% \(1 of 6\) of sent/);
+    expect(run.stdout).toMatch(/bounced\s+1 \(hard 1, soft 0, unknown 0\)\s+16\.7% \(1 of 6\) of sent/);
     expect(run.stdout).toMatch(/fallback to relay\s+1 replies\s+25\.0% \(1 of 4\) of sent replies/);
     expect(run.stdout).toMatch(/send → delivered\s+p50 6 s, p95 9 s \(of 5\)/);
     expect(run.stdout).toMatch(/send → first open\s+p50 2 h, p95 2 h \(of 2\)/);

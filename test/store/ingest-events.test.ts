@@ -112,12 +112,13 @@ describe('ingestEvents', () => {
     expect(clean.reply).toMatchObject({ bounce_type: 'hard', bounce_reason: '550 no such user', bounced_at: '2026-11-30T10:00:03.000Z', open_count: 2, click_count: 1 });
   });
 
-  it('updates the reply, not a guessed recipient, when rcpt is missing', () => {
+  it('updates the reply, not a guessed recipient, when rcpt is missing on a reply to several (one recipient takes it: round two #11)', () => {
     const db = store();
-    const id = reply(db, 'E1', ['alice@example.com']);
+    const id = reply(db, 'E1', ['alice@example.com', 'bob@example.com']);
     ingest(db, ev('delivered', '2026-11-30T10:00:00Z', { id: 'x' }));
     expect(getReply(db, id)?.delivered_at).toBe('2026-11-30T10:00:00.000Z');
     expect(recipientRow(db, id, 'alice@example.com').delivered_at).toBeNull();
+    expect(recipientRow(db, id, 'bob@example.com').delivered_at).toBeNull();
   });
 
   it('correlates by tracking id and by either Message-ID', () => {
