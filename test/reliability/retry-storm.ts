@@ -34,20 +34,26 @@ export function planRetryStorm(count: number, seed: number): StormPlan {
   const emails: StormEmail[] = [];
   const inOrder: Array<GeneratedEvent & { at: number }> = [];
   for (let e = 0; inOrder.length < count; e++) {
-    const email: StormEmail = { emailId: `storm${run}-${e}-XY`, recipients: [`a${e}@example.com`, `b${e}@example.org`, `c${e}@example.net`], orphan: random() < 0.05 };
+    // A tenth of the emails go to one recipient, who also owns the events that name nobody (round two #11).
+    const recipients = random() < 0.1 ? [`a${e}@example.com`] : [`a${e}@example.com`, `b${e}@example.org`, `c${e}@example.net`];
+    const email: StormEmail = { emailId: `storm${run}-${e}-XY`, recipients, orphan: random() < 0.05 };
     emails.push(email);
     const start = base + e * 120_000;
     const drafts: Array<{ fields: Record<string, unknown>; type: string; recipient: string | null; at: number; content: string }> = [];
     const n = 3 + Math.floor(random() * 10);
     for (let k = 0; k <= n && inOrder.length + drafts.length < count; k++) {
       const type = k === 0 ? 'processed' : TYPES[Math.floor(random() * TYPES.length)]!;
-      const recipient = type === 'processed' ? null : random() < 0.05 ? null : email.recipients[Math.floor(random() * 3)]!;
+      const recipient = type === 'processed' ? null : random() < 0.05 ? null : email.recipients[Math.floor(random() * email.recipients.length)]!;
       const at = start + (k === 0 ? 0 : 1_000 * (1 + Math.floor(random() * 8)));
       const fields: Record<string, unknown> = { email_id: email.emailId, event: type, time: new Date(at).toISOString().replace('.000', '') };
       if (type === 'processed') fields.recipients = email.recipients;
       else if (recipient !== null) fields.rcpt = recipient;
       if (type === 'click') fields.url = `https://example.com/kb/${Math.floor(random() * 3)}`;
-      if (type === 'bounce') Object.assign(fields, { bounce: random() < 0.5 ? 'hard' : 'soft', context: `RCPT TO: 5${Math.floor(random() * 10)}0` });
+      if (type === 'bounce') {
+        const hard = random() < 0.5;
+        // The SMTP code agrees with the stated kind, so a copy that leaves the kind out classifies alike.
+        Object.assign(fields, { bounce: hard ? 'hard' : 'soft', context: hard ? `RCPT TO: 5${Math.floor(random() * 10)}0` : `DATA: 45${Math.floor(random() * 3)}` });
+      }
       drafts.push({ fields, type, recipient, at, content: JSON.stringify([type, recipient, fields.time, fields.url]) });
     }
     // An id-less event is recognised by its content, so it must be the only event with that content
@@ -66,9 +72,38 @@ export function planRetryStorm(count: number, seed: number): StormPlan {
   for (const event of inOrder) {
     const copies = random() < 0.3 ? 2 + Math.floor(random() * 4) : 1;
     if (copies > 1) repeated += 1;
-    for (let c = 0; c < copies; c++) storm.push(event);
+    for (let c = 0; c < copies; c++) storm.push(random() < 0.4 ? { ...event, body: respell(event.body, random) } : event);
   }
   return { emails, inOrder, storm: shuffle(storm, random), repeated };
+}
+
+/**
+ * The same event as other SMTP2Go integrations write it (round two #11-#15): the recipient under
+ * `recipient` or `email`, or with a display name; processed recipients joined with `;`; the bounce text
+ * as `reason`; the bounce kind left to the SMTP code. The clean run gets the plain spelling, so any of
+ * these read differently shows up as a difference from it.
+ */
+function respell(body: string, random: () => number): string {
+  const fields = JSON.parse(body) as Record<string, unknown>;
+  const pick = Math.floor(random() * 4);
+  if (typeof fields.rcpt === 'string') {
+    const address = fields.rcpt;
+    delete fields.rcpt;
+    if (pick === 0) fields.recipient = address;
+    else if (pick === 1) fields.email = address;
+    else fields.rcpt = `"Storm, ${address.split('@')[0]}" <${address.toUpperCase()}>`;
+  }
+  if (Array.isArray(fields.recipients)) {
+    fields.recipients = (fields.recipients as string[]).map((address, i) => (i === 0 ? `Storm <${address}>` : address)).join('; ');
+  }
+  if (fields.event === 'bounce') {
+    if (pick % 2 === 0) {
+      fields.reason = fields.context;
+      delete fields.context;
+    }
+    if (pick < 2) delete fields.bounce;
+  }
+  return JSON.stringify(fields);
 }
 
 /** Creates the replies the events belong to, with their SMTP2Go email ids, exactly alike in both stores. */
