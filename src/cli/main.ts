@@ -2,7 +2,7 @@ import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, isPortalError } from '../core/errors
 import { loadDotEnv } from '../core/dotenv.js';
 import type { CliIo } from './context.js';
 import { createOutput, loadPainters, type Painters } from './output.js';
-import { tryStatsReplyFast } from './stats-reply-fast.js';
+import { tryStatsReplyFast } from './commands/stats/reply-fast.js';
 
 /** The only error boundary: every failure becomes one line (or one JSON error) and an exit code. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {

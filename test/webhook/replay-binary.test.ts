@@ -36,7 +36,7 @@ function runPiped(args: string[], env: NodeJS.ProcessEnv, input: string): Promis
 
 describe('webhook replay through the built binary', () => {
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'replay.js'))) throw new Error('dist/ is missing webhook replay: run `npm run build`');
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'replay', 'index.js'))) throw new Error('dist/ is missing webhook replay: run `npm run build`');
   });
 
   it('applies a file locally, then replays the store to a listener and exits at once', async () => {

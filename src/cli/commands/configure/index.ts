@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import type { SettingFlags } from '../../core/resolve-settings.js';
-import { REGION_API_URLS } from '../../core/settings.js';
-import type { CliContext, CliIo } from '../context.js';
-import { runParsed } from '../run-command.js';
+import { UsageError } from '../../../core/errors.js';
+import type { SettingFlags } from '../../../core/resolve-settings.js';
+import { REGION_API_URLS } from '../../../core/settings.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { runParsed } from '../../run-command.js';
 
 interface ConfigureCliOptions {
   show?: boolean; apiKey?: string; enable?: boolean; disable?: boolean; tracking?: boolean; trackOpens?: boolean;
@@ -56,18 +56,18 @@ export function registerConfigure(program: Command, io: CliIo): void {
 }
 
 async function show(ctx: CliContext, flags: SettingFlags): Promise<void> {
-  const { runShowConfig } = await import('../../operations/show-config.js');
+  const { runShowConfig } = await import('../../../operations/show-config.js');
   const result = runShowConfig(flags, { store: await ctx.store(), env: ctx.env, dbPath: ctx.dbPath });
   if (ctx.json) return ctx.output.data({ db: result.dbPath, settings: result.settings, warnings: result.warnings });
-  const { renderSettingsTable } = await import('../render-settings.js');
+  const { renderSettingsTable } = await import('./render-settings.js');
   ctx.output.line(`database: ${result.dbPath}`);
   renderSettingsTable(ctx.output, result.settings);
   for (const warning of result.warnings) ctx.output.warn(warning);
 }
 
 async function configure(ctx: CliContext, options: { flags: SettingFlags; generateWebhookSecret: boolean; rotateWebhookSecret: boolean }): Promise<void> {
-  const { interactiveConfigure } = await import('../configure-interactive.js');
-  const { planConfigure, applyConfigurePlan } = await import('../../operations/configure.js');
+  const { interactiveConfigure } = await import('./interactive.js');
+  const { planConfigure, applyConfigurePlan } = await import('../../../operations/configure.js');
   const store = await ctx.store();
   const deps = { store, env: ctx.env, now: ctx.now };
   const wantsWizard = ctx.interactive && Object.keys(options.flags).length === 0 && !options.generateWebhookSecret && !options.rotateWebhookSecret;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../../core/errors.js';
-import type { WebhookUnregisterOptions } from '../../../operations/webhook-unregister.js';
-import type { CliContext, CliIo } from '../../context.js';
-import { runParsed } from '../../run-command.js';
-import { webhookCommand } from './parent.js';
+import { UsageError } from '../../../../core/errors.js';
+import type { WebhookUnregisterOptions } from '../../../../operations/webhook-unregister.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import { runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
 
 interface UnregisterCliOptions {
   id?: string;
@@ -30,9 +30,9 @@ async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & {
   if (!options.yes && !ctx.interactive) {
     throw new UsageError('webhook unregister needs confirmation and cannot ask here', 'pass --yes to remove the webhook without asking');
   }
-  const { runWebhookUnregister } = await import('../../../operations/webhook-unregister.js');
-  const { resolveSettings } = await import('../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../store/module-settings.js');
+  const { runWebhookUnregister } = await import('../../../../operations/webhook-unregister.js');
+  const { resolveSettings } = await import('../../../../core/resolve-settings.js');
+  const { loadModuleSettings } = await import('../../../../store/module-settings.js');
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
   const result = await runWebhookUnregister(options, {
     settings,

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import type { SettingView } from '../core/settings-view.js';
-import type { Output } from './output.js';
+import type { SettingView } from '../../../core/settings-view.js';
+import type { Output } from '../../output.js';
 
 export function renderSettingsTable(output: Output, settings: SettingView[]): void {
   const table = new Table({ head: ['setting', 'value', 'source', 'flag', 'env'], style: { head: output.color.level > 0 ? ['cyan'] : [] } });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../../core/errors.js';
-import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
-import type { CliContext, CliIo } from '../../context.js';
-import { bufferedLines } from '../../buffered-output.js';
-import { firstSignal } from '../../signals.js';
-import { runParsed } from '../../run-command.js';
-import { webhookCommand } from './parent.js';
+import { UsageError } from '../../../../core/errors.js';
+import type { WebhookServeOptions } from '../../../../operations/webhook-serve.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import { bufferedLines } from './buffered-output.js';
+import { firstSignal } from './signals.js';
+import { runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
 
 interface ServeCliOptions {
   host?: string;
@@ -38,8 +38,8 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
 }
 
 async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
-  const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
-  const render = await import('../../render-webhook-serve.js');
+  const { runWebhookServe } = await import('../../../../operations/webhook-serve.js');
+  const render = await import('./render.js');
   const out = ctx.output;
   const log = bufferedLines(out);
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".

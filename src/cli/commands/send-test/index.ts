@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import type { SendTestOptions, TransportChoice } from '../../operations/send-test-plan.js';
-import type { SendTestProgress } from '../../operations/send-test-recorder.js';
-import type { CliContext, CliIo } from '../context.js';
-import { parsePositiveInt } from '../flag-values.js';
-import { reportResult, runParsed } from '../run-command.js';
+import type { SendTestOptions, TransportChoice } from '../../../operations/send-test-plan.js';
+import type { SendTestProgress } from '../../../operations/send-test-recorder.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { parsePositiveInt } from '../../flag-values.js';
+import { reportResult, runParsed } from '../../run-command.js';
 
 interface SendTestCliOptions {
   to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; html?: string; text?: string; from?: string; replyTo?: string;
@@ -49,11 +49,11 @@ function progressText(event: SendTestProgress): string | null {
 }
 
 async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void> {
-  const { runSendTest, SendFailedError } = await import('../../operations/send-test.js');
-  const { resolveSettings } = await import('../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../store/module-settings.js');
-  const { renderSendTest, sendTestDocument } = await import('../render-send-test.js');
-  const { startSpinner } = await import('../spinner.js');
+  const { runSendTest, SendFailedError } = await import('../../../operations/send-test.js');
+  const { resolveSettings } = await import('../../../core/resolve-settings.js');
+  const { loadModuleSettings } = await import('../../../store/module-settings.js');
+  const { renderSendTest, sendTestDocument } = await import('./render.js');
+  const { startSpinner } = await import('../../spinner.js');
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
   const spinner = await startSpinner(ctx);

@@ -42,7 +42,7 @@ export function nativeZone(env: NodeJS.ProcessEnv, processEnv: NodeJS.ProcessEnv
 export async function operatorZone(env: NodeJS.ProcessEnv): Promise<OperatorZone> {
   const native = nativeZone(env);
   if (native !== null) return native;
-  const { resolveTimeZone } = await import('../core/time-zone.js');
+  const { resolveTimeZone } = await import('../../../core/time-zone.js');
   return { name: resolveTimeZone(env.TZ), native: false };
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../operations/webhook-register.js';
-import type { CliContext, CliIo } from '../../context.js';
-import type { Output } from '../../output.js';
-import { collect, runParsed } from '../../run-command.js';
-import { webhookCommand } from './parent.js';
+import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import type { Output } from '../../../output.js';
+import { collect, runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
 
 interface RegisterCliOptions {
   url?: string;
@@ -28,9 +28,9 @@ export function registerWebhookRegister(program: Command, io: CliIo): void {
 }
 
 async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {
-  const { runWebhookRegister } = await import('../../../operations/webhook-register.js');
-  const { resolveSettings } = await import('../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../store/module-settings.js');
+  const { runWebhookRegister } = await import('../../../../operations/webhook-register.js');
+  const { resolveSettings } = await import('../../../../core/resolve-settings.js');
+  const { loadModuleSettings } = await import('../../../../store/module-settings.js');
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
   const result = await runWebhookRegister(options, { settings });
   if (ctx.json) return ctx.output.data({ webhook: registerDocument(result) });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { PortalError } from '../../core/errors.js';
-import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../operations/reconcile.js';
-import type { CliContext, CliIo } from '../context.js';
-import { parseReplyId } from '../flag-values.js';
-import { runParsed } from '../run-command.js';
+import { PortalError } from '../../../core/errors.js';
+import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../../operations/reconcile.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { parseReplyId } from '../../flag-values.js';
+import { runParsed } from '../../run-command.js';
 
 interface ReconcileCliOptions {
   since?: string;
@@ -35,12 +35,12 @@ export function registerReconcile(program: Command, io: CliIo): void {
 }
 
 async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<void> {
-  const { parseSince } = await import('../../core/since.js');
+  const { parseSince } = await import('../../../core/since.js');
   const since = parseSince(options.since, ctx.now());
-  const { runReconcile } = await import('../../operations/reconcile.js');
+  const { runReconcile } = await import('../../../operations/reconcile.js');
   const { normalize, ingest } = await loadListenerCode();
-  const { resolveSettings } = await import('../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../store/module-settings.js');
+  const { resolveSettings } = await import('../../../core/resolve-settings.js');
+  const { loadModuleSettings } = await import('../../../store/module-settings.js');
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
   const result = await runReconcile(
@@ -59,7 +59,7 @@ async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<
 }
 
 async function loadListenerCode(): Promise<{ normalize: NormalizeEvent; ingest: IngestEvents }> {
-  const [{ normalizeEvent }, { ingestEvents }] = await Promise.all([import('../../core/normalize-event.js'), import('../../store/ingest-events.js')]);
+  const [{ normalizeEvent }, { ingestEvents }] = await Promise.all([import('../../../core/normalize-event.js'), import('../../../store/ingest-events.js')]);
   return { normalize: normalizeEvent, ingest: ingestEvents };
 }
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { PortalError, UsageError } from '../../core/errors.js';
-import type { DoctorOptions, DoctorResult } from '../../operations/doctor.js';
-import type { CliContext, CliIo } from '../context.js';
-import { runParsed } from '../run-command.js';
+import { PortalError, UsageError } from '../../../core/errors.js';
+import type { DoctorOptions, DoctorResult } from '../../../operations/doctor.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { runParsed } from '../../run-command.js';
 
 interface DoctorCliOptions {
   listenerUrl?: string;
@@ -29,7 +29,7 @@ export function registerDoctor(program: Command, io: CliIo): void {
 const MARKS = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
 async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
-  const { runDoctor } = await import('../../operations/doctor.js');
+  const { runDoctor } = await import('../../../operations/doctor.js');
   const result = await runDoctor(options, { env: ctx.env, dbPath: ctx.dbPath, openStore: () => ctx.store() });
   if (ctx.json) ctx.output.data({ ok: result.ok, checks: result.checks });
   else render(ctx, result);

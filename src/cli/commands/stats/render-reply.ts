@@ -1,6 +1,6 @@
-import type { ReplyStats } from '../operations/stats.js';
-import type { Output } from './output.js';
-import { createTimeFormatter, NONE, renderTable, type OperatorZone } from './render-stats-format.js';
+import type { ReplyStats } from '../../../operations/stats.js';
+import type { Output } from '../../output.js';
+import { createTimeFormatter, NONE, renderTable, type OperatorZone } from './render-format.js';
 
 /** `stats --reply` for people: summary, recipients, clicks, then the timeline oldest first. */
 export function renderReplyStats(output: Output, stats: ReplyStats, zone: OperatorZone | string): void {

@@ -1,5 +1,5 @@
-import type { RequestRecord } from '../webhook/server.js';
-import type { Output } from './output.js';
+import type { RequestRecord } from '../../../../webhook/server.js';
+import type { Output } from '../../../output.js';
 
 /** NDJSON lines for one request: one per event it carried, or one with `event: null` when it was refused. */
 export function serveEventRecords(record: RequestRecord): Array<Record<string, unknown>> {

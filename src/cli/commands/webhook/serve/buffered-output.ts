@@ -1,4 +1,4 @@
-import type { Output } from './output.js';
+import type { Output } from '../../../output.js';
 
 /**
  * The request log written once per turn of the event loop rather than once per request: a commit answers

@@ -1,6 +1,6 @@
-import type { Latency, Rate, StatsFigures, StatsSummary } from '../operations/stats-summary.js';
-import type { Output } from './output.js';
-import { createTimeFormatter, formatDuration, renderTable, type OperatorZone } from './render-stats-format.js';
+import type { Latency, Rate, StatsFigures, StatsSummary } from '../../../operations/stats-summary.js';
+import type { Output } from '../../output.js';
+import { createTimeFormatter, formatDuration, renderTable, type OperatorZone } from './render-format.js';
 
 /** "96.9% (190 of 196)"; "n/a (0 of 0)" when there is nothing to divide by. */
 export function formatRate(rate: Rate): string {

@@ -1,8 +1,8 @@
-import { isPortalError } from '../core/errors.js';
-import type { SettingFlags } from '../core/resolve-settings.js';
-import type { SettingKey, Settings } from '../core/settings.js';
-import { parseSettingValue } from '../core/validate-settings.js';
-import type { Prompter } from './prompts.js';
+import { isPortalError } from '../../../core/errors.js';
+import type { SettingFlags } from '../../../core/resolve-settings.js';
+import type { SettingKey, Settings } from '../../../core/settings.js';
+import { parseSettingValue } from '../../../core/validate-settings.js';
+import type { Prompter } from '../../prompts.js';
 
 interface Question {
   key: SettingKey;

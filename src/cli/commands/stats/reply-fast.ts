@@ -1,6 +1,6 @@
-import type { ReplyStats } from '../operations/stats.js';
-import type { CliIo } from './context.js';
-import type { Output } from './output.js';
+import type { ReplyStats } from '../../../operations/stats.js';
+import type { CliIo } from '../../context.js';
+import type { Output } from '../../output.js';
 
 /** The one command line the fast path serves: `[--db <path>] [--json] stats --reply <id>`, in any order. */
 export interface StatsReplyArgs {
@@ -51,13 +51,13 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   if (match === null) return false;
   // Every module is requested at once, the renderers too (Node 20's loader reads each file asynchronously;
   // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
-  const renderers = match.json ? null : Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]);
+  const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
   renderers?.catch(() => undefined);
   const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
-    import('../store/db-path.js'),
-    import('../store/open-store.js'),
-    import('../operations/stats.js'),
-    import('./output.js'),
+    import('../../../store/db-path.js'),
+    import('../../../store/open-store.js'),
+    import('../../../operations/stats.js'),
+    import('../../output.js'),
   ]);
   let stats;
   try {
@@ -80,12 +80,12 @@ export async function printReplyStats(
   output: Output,
   stats: ReplyStats,
   env: NodeJS.ProcessEnv,
-  renderers?: Promise<[typeof import('./render-stats-reply.js'), typeof import('./render-stats-format.js')]>,
+  renderers?: Promise<[typeof import('./render-reply.js'), typeof import('./render-format.js')]>,
 ): Promise<void> {
   if (output.json) {
     output.data({ ...stats.document });
     return;
   }
-  const [{ renderReplyStats }, { operatorZone }] = await (renderers ?? Promise.all([import('./render-stats-reply.js'), import('./render-stats-format.js')]));
+  const [{ renderReplyStats }, { operatorZone }] = await (renderers ?? Promise.all([import('./render-reply.js'), import('./render-format.js')]));
   renderReplyStats(output, stats, await operatorZone(env));
 }

@@ -1,4 +1,4 @@
-import type { CompletionCommand } from './completion-model.js';
+import type { CompletionCommand } from './model.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 export const SHELLS: Shell[] = ['bash', 'zsh', 'fish'];

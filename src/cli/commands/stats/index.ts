@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import type { CliContext, CliIo } from '../context.js';
-import { parseReplyId } from '../flag-values.js';
-import { runParsed } from '../run-command.js';
+import { UsageError } from '../../../core/errors.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { parseReplyId } from '../../flag-values.js';
+import { runParsed } from '../../run-command.js';
 
 interface StatsCliOptions {
   reply?: string;
@@ -39,16 +39,16 @@ export function registerStats(program: Command, io: CliIo): void {
     });
 }
 
-// main.ts usually answers `stats --reply` through cli/stats-reply-fast.ts before commander loads; this is
+// main.ts usually answers `stats --reply` through ./reply-fast.ts before commander loads; this is
 // the same command for every other spelling, for errors, and for the argv tests.
 async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
-  const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../operations/stats.js'), import('../stats-reply-fast.js')]);
+  const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../../operations/stats.js'), import('./reply-fast.js')]);
   await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store() }), ctx.env);
 }
 
 async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
   const [{ runStatsSummary }, { parseSince }, { operatorZone }] = await Promise.all([
-    import('../../operations/stats-summary.js'), import('../../core/since.js'), import('../render-stats-format.js'),
+    import('../../../operations/stats-summary.js'), import('../../../core/since.js'), import('./render-format.js'),
   ]);
   const zone = await operatorZone(ctx.env);
   const now = ctx.now();
@@ -56,6 +56,6 @@ async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode:
   const until = options.until === null ? null : parseSince(options.until, now, '--until');
   const result = runStatsSummary({ since, until, by: options.by, timeZone: zone.name }, { store: await ctx.store() });
   if (ctx.json) return ctx.output.data({ ...result });
-  const { renderStatsSummary } = await import('../render-stats-summary.js');
+  const { renderStatsSummary } = await import('./render-summary.js');
   renderStatsSummary(ctx.output, result, zone);
 }

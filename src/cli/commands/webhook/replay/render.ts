@@ -1,8 +1,8 @@
-import { PortalError } from '../core/errors.js';
-import type { ReplayEventResult, ReplayMalformed, WebhookReplayOptions, WebhookReplayResult } from '../operations/webhook-replay.js';
-import type { SourceProgress } from '../webhook/replay/source.js';
-import type { ReplayCounts } from '../webhook/replay/tally.js';
-import type { CliContext } from './context.js';
+import { PortalError } from '../../../../core/errors.js';
+import type { ReplayEventResult, ReplayMalformed, WebhookReplayOptions, WebhookReplayResult } from '../../../../operations/webhook-replay.js';
+import type { SourceProgress } from '../../../../webhook/replay/source.js';
+import type { ReplayCounts } from '../../../../webhook/replay/tally.js';
+import type { CliContext } from '../../../context.js';
 
 export interface ReplayView {
   event: (result: ReplayEventResult) => void;

@@ -1,5 +1,5 @@
-import type { AttemptSummary, SendTestResult } from '../operations/send-test-recorder.js';
-import type { Output } from './output.js';
+import type { AttemptSummary, SendTestResult } from '../../../operations/send-test-recorder.js';
+import type { Output } from '../../output.js';
 
 export function formatAttemptLine(attempt: AttemptSummary, output: Output): string {
   const paint = output.color;

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../../core/errors.js';
-import { canonicalEventType } from '../../../core/tracking-event.js';
-import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
-import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
-import type { CliContext, CliIo } from '../../context.js';
-import { parseReplyId } from '../../flag-values.js';
-import { reportResult, runParsed } from '../../run-command.js';
-import { webhookCommand } from './parent.js';
+import { UsageError } from '../../../../core/errors.js';
+import { canonicalEventType } from '../../../../core/tracking-event.js';
+import { KNOWN_EVENT_TYPES } from '../../../../core/tracking-event.js';
+import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../../operations/webhook-trigger.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import { parseReplyId } from '../../../flag-values.js';
+import { reportResult, runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
 
 interface TriggerCliOptions {
   reply?: string; emailId?: string; demo?: boolean; recipient?: string; url?: string; bounce?: 'hard' | 'soft';
@@ -51,7 +51,7 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
 
 async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {
   const [{ runWebhookTrigger, deliveryFailure }, { resolveSettings }, { loadModuleSettings }] = await Promise.all([
-    import('../../../operations/webhook-trigger.js'), import('../../../core/resolve-settings.js'), import('../../../store/module-settings.js'),
+    import('../../../../operations/webhook-trigger.js'), import('../../../../core/resolve-settings.js'), import('../../../../store/module-settings.js'),
   ]);
   const store = await ctx.store();
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
