@@ -5,12 +5,12 @@ import { schemaVersion, type Store } from '../store/open-store.js';
 import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
 import { LISTENER_PATH } from '../smtp2go/portal-webhook.js';
 import { isWebhookHttpError } from './errors.js';
-import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
+import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './commit/in-process-committer.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
 import { mediaType, unsupportedContentType } from './parse-body.js';
 import { lingerAfterAnswer } from './linger.js';
 import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
-import { startWorkerCommitter } from './worker-commit.js';
+import { startWorkerCommitter } from './commit/thread-committer.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;

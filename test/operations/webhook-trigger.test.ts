@@ -6,7 +6,7 @@ import { deliveryFailure, runWebhookTrigger, type WebhookTriggerDeps, type Webho
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createReply, getReply } from '../../src/store/replies.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
-import { DEMO_SUBJECT } from '../../src/webhook/trigger/target.js';
+import { DEMO_SUBJECT } from '../../src/operations/webhook-trigger/target.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
 

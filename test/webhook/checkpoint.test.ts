@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCheckpointer } from '../../src/webhook/checkpoint.js';
+import { createCheckpointer } from '../../src/webhook/commit/checkpoint.js';
 import type { Store } from '../../src/store/open-store.js';
 
 /** Just the part of a store the checkpointer uses: its pragma calls are recorded, or made to fail. */

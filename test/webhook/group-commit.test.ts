@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingEvent } from '../../src/core/tracking-event.js';
 import type { IngestResult } from '../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../src/webhook/group-commit.js';
+import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../src/webhook/commit/in-process-committer.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDir();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { openFileSource, openStreamSource, sniffFormat } from '../../src/webhook/replay/file-source.js';
-import { JsonValueSplitter, type SplitPiece } from '../../src/webhook/replay/json-splitter.js';
-import type { SourceItem } from '../../src/webhook/replay/source.js';
+import { openFileSource, openStreamSource, sniffFormat } from '../../src/operations/webhook-replay/file-source.js';
+import { JsonValueSplitter, type SplitPiece } from '../../src/operations/webhook-replay/json-splitter.js';
+import type { SourceItem } from '../../src/operations/webhook-replay/source.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { formBody, makeEvent, writeFile } from './replay-harness.js';
 

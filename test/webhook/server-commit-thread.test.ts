@@ -7,7 +7,7 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { count, fixture, send, useListeners } from './listener-harness.js';
 
 // The commit thread runs compiled JavaScript, so these tests use the build (like the e2e tests).
-const WORKER_URL = new URL('../../dist/webhook/commit-worker.js', import.meta.url);
+const WORKER_URL = new URL('../../dist/webhook/commit/commit-thread-main.js', import.meta.url);
 const tempDir = useTempDir();
 const listen = useListeners();
 const thread = { commitThread: { workerUrl: WORKER_URL } };

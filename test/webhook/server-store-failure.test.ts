@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
-import type { IngestEventsFn } from '../../src/webhook/group-commit.js';
+import type { IngestEventsFn } from '../../src/webhook/commit/in-process-committer.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, fixture, send, useListeners } from './listener-harness.js';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../src/core/normalize-event.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
-import { buildEvent, TRIGGER_EVENT_TYPES, type TriggerEventType, type TriggerTarget } from '../../src/webhook/trigger/build-event.js';
-import { encodeEvent } from '../../src/webhook/trigger/encode-event.js';
-import { derivedEmailId, emailIdFrom, webhookSendTime, webhookTime } from '../../src/webhook/trigger/smtp2go-ids.js';
+import { buildEvent, TRIGGER_EVENT_TYPES, type TriggerEventType, type TriggerTarget } from '../../src/operations/webhook-trigger/build-event.js';
+import { encodeEvent } from '../../src/operations/webhook-trigger/encode-event.js';
+import { derivedEmailId, emailIdFrom, webhookSendTime, webhookTime } from '../../src/operations/webhook-trigger/smtp2go-ids.js';
 
 const NOW = new Date('2026-09-10T08:05:00.123Z');
 const TARGET: TriggerTarget = {

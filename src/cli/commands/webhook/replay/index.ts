@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
 import { parseReplyId } from '../../../flag-values.js';
-import type { ReplayRequest } from '../../../../webhook/replay/resolve-options.js';
+import type { ReplayRequest } from '../../../../operations/webhook-replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { collect, reportResult, runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
@@ -59,7 +59,7 @@ async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {
     throw new UsageError('--file - reads events from standard input, which is a terminal here', 'pipe them in, e.g. webhook replay --file - < events.ndjson, or give a file path');
   }
   const [{ runWebhookReplay }, { resolveReplayOptions }, render] = await Promise.all([
-    import('../../../../operations/webhook-replay.js'), import('../../../../webhook/replay/resolve-options.js'), import('./render.js'),
+    import('../../../../operations/webhook-replay.js'), import('../../../../operations/webhook-replay/resolve-options.js'), import('./render.js'),
   ]);
   const { options, store } = await resolveReplayOptions(parsed, { env: ctx.env, now: ctx.now(), openStore: () => ctx.store() });
   const view = await render.startReplayView(ctx, options);

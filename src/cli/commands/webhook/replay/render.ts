@@ -1,7 +1,7 @@
 import { PortalError } from '../../../../core/errors.js';
 import type { ReplayEventResult, ReplayMalformed, WebhookReplayOptions, WebhookReplayResult } from '../../../../operations/webhook-replay.js';
-import type { SourceProgress } from '../../../../webhook/replay/source.js';
-import type { ReplayCounts } from '../../../../webhook/replay/tally.js';
+import type { SourceProgress } from '../../../../operations/webhook-replay/source.js';
+import type { ReplayCounts } from '../../../../operations/webhook-replay/tally.js';
 import type { CliContext } from '../../../context.js';
 
 export interface ReplayView {

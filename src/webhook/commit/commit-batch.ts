@@ -1,6 +1,6 @@
-import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
-import type { IngestResult } from '../store/ingest-events.js';
-import type { Store } from '../store/open-store.js';
+import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
+import type { IngestResult } from '../../store/ingest-events.js';
+import type { Store } from '../../store/open-store.js';
 
 export type IngestEventsFn = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestResult;
 

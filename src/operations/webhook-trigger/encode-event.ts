@@ -1,4 +1,4 @@
-import { FORM_TYPE, JSON_TYPE, type EventFields } from '../parse-body.js';
+import { FORM_TYPE, JSON_TYPE, type EventFields } from '../../webhook/parse-body.js';
 
 export type EventFormat = 'json' | 'form';
 

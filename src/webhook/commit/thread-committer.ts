@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EventSource } from '../core/tracking-event.js';
-import type { IngestResult } from '../store/ingest-events.js';
+import type { EventSource } from '../../core/tracking-event.js';
+import type { IngestResult } from '../../store/ingest-events.js';
 import { answerJobs, failJobs, StoreUnavailableError, type QueuedJob } from './commit-batch.js';
-import type { CommitWorkerData, FromWorker, ToWorker } from './commit-worker.js';
-import type { GroupCommitter } from './group-commit.js';
+import type { CommitWorkerData, FromWorker, ToWorker } from './commit-thread-main.js';
+import type { GroupCommitter } from './in-process-committer.js';
 
 export interface WorkerCommitOptions {
   dbPath: string;
@@ -21,7 +21,7 @@ export interface WorkerCommitOptions {
   workerUrl?: URL;
 }
 
-export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url);
+export const DEFAULT_WORKER_URL = new URL('./commit-thread-main.js', import.meta.url);
 
 /**
  * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps

@@ -1,6 +1,6 @@
 import { KNOWN_EVENT_TYPES, type BounceType } from '../../core/tracking-event.js';
 import { TRACKING_HEADER } from '../../smtp2go/portal-webhook.js';
-import type { EventFields } from '../parse-body.js';
+import type { EventFields } from '../../webhook/parse-body.js';
 import { notificationId, queueId, webhookSendTime, webhookTime, type RandomBytes } from './smtp2go-ids.js';
 
 /** Event types `webhook trigger` can build: SMTP2Go's webhook names. */

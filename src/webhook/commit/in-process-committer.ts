@@ -1,6 +1,6 @@
-import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
-import type { IngestResult } from '../store/ingest-events.js';
-import type { Store } from '../store/open-store.js';
+import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
+import type { IngestResult } from '../../store/ingest-events.js';
+import type { Store } from '../../store/open-store.js';
 import { answerJobs, createBatchCommit, failJobs, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
 
 export { StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
@@ -26,7 +26,7 @@ export interface GroupCommitter {
 /**
  * Group commit on the event loop: requests that arrive within a millisecond or two share one transaction
  * (one fsync), and each is answered only after that commit. Simple, but the loop waits for the fsync;
- * worker-commit.ts moves the commit to a thread of its own.
+ * thread-committer.ts moves the commit to a thread of its own.
  */
 export function createGroupCommitter(store: Store, options: GroupCommitOptions): GroupCommitter {
   const { windowMs = 1, maxBatch = 256, source = 'webhook' } = options;

@@ -1,8 +1,8 @@
-import type { Store } from '../store/open-store.js';
+import type { Store } from '../../store/open-store.js';
 
 /**
  * Counts the events committed through `store` and runs a passive checkpoint once `everyEvents` have
- * accumulated. Call it after a batch has been answered (see commit-worker.ts for why and the numbers).
+ * accumulated. Call it after a batch has been answered (see commit-thread-main.ts for why and the numbers).
  * A passive checkpoint never waits for readers or writers. If it fails (disk full, I/O error), the events
  * are already committed and answered; the store's next commit meets the same failure and answers 503,
  * and SQLite's automatic checkpoint is still there, so the error is not this function's to report.

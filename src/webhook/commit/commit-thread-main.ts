@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EventSource } from '../core/tracking-event.js';
-import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
-import { openStore } from '../store/open-store.js';
+import type { EventSource } from '../../core/tracking-event.js';
+import { ingestEvents, ingestEventsInTransaction } from '../../store/ingest-events.js';
+import { openStore } from '../../store/open-store.js';
 import { createBatchCommit, describeError, type BatchJob } from './commit-batch.js';
 import { createCheckpointer } from './checkpoint.js';
 
@@ -39,7 +39,7 @@ const CHECKPOINT_AFTER_EVENTS = 50;
 
 // The commit thread owns its own connection, so the fsync of each commit never stalls the HTTP loop.
 const port = parentPort;
-if (port === null) throw new Error('commit-worker runs only as a worker thread');
+if (port === null) throw new Error('commit-thread-main runs only as a worker thread');
 const { dbPath, busyTimeoutMs, source } = workerData as CommitWorkerData;
 const send = (message: FromWorker) => port.postMessage(message);
 

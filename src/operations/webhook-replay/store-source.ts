@@ -1,5 +1,5 @@
 import type { Store } from '../../store/open-store.js';
-import { FORM_TYPE, JSON_TYPE } from '../parse-body.js';
+import { FORM_TYPE, JSON_TYPE } from '../../webhook/parse-body.js';
 import type { ReplayFilter } from './filter.js';
 import type { ReplaySource, SourceItem, StoredEventColumns } from './source.js';
 

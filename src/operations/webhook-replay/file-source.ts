@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { FORM_TYPE, JSON_TYPE } from '../parse-body.js';
+import { FORM_TYPE, JSON_TYPE } from '../../webhook/parse-body.js';
 import { DEFAULT_MAX_VALUE_CHARS, JsonValueSplitter } from './json-splitter.js';
 import type { ReplaySource, SourceItem } from './source.js';
 

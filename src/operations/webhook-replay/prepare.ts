@@ -1,7 +1,7 @@
 import type { IncomingEvent, TrackingEvent } from '../../core/tracking-event.js';
 import { eventEmailId } from '../../store/correlate-event.js';
-import { isWebhookHttpError } from '../errors.js';
-import { parseWebhookBody } from '../parse-body.js';
+import { isWebhookHttpError } from '../../webhook/errors.js';
+import { parseWebhookBody } from '../../webhook/parse-body.js';
 import { eventMatches, recipientMatches, type ReplayFilter } from './filter.js';
 import type { SourceItem } from './source.js';
 

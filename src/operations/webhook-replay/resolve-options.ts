@@ -2,11 +2,11 @@ import { UsageError } from '../../core/errors.js';
 import { resolveSettings } from '../../core/resolve-settings.js';
 import { parseSince } from '../../core/since.js';
 import { SETTING_ENV_VARS } from '../../core/settings.js';
-import type { WebhookReplayOptions } from '../../operations/webhook-replay.js';
+import type { WebhookReplayOptions } from '../webhook-replay.js';
 import { parseListenerTarget } from '../listener-target.js';
 import { loadModuleSettings } from '../../store/module-settings.js';
 import type { Store } from '../../store/open-store.js';
-import type { SignMode } from '../deliver.js';
+import type { SignMode } from '../../webhook/deliver.js';
 import { parseRecipientFilter, parseTypeFilter, type ReplayFilter } from './filter.js';
 
 /** What the command line gave, already checked for shape (see the command's toReplayOptions). */
