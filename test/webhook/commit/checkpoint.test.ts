@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCheckpointer } from '../../src/webhook/commit/checkpoint.js';
-import type { Store } from '../../src/store/open-store.js';
+import { createCheckpointer } from '../../../src/webhook/commit/checkpoint.js';
+import type { Store } from '../../../src/store/open-store.js';
 
 /** Just the part of a store the checkpointer uses: its pragma calls are recorded, or made to fail. */
 function fakeStore(fail = false): { store: Store; pragmas: string[] } {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, NOW, SECRET, useListeners } from './listener-harness.js';
-import { makeEvent, storeWithReply, useScriptedServers, writeFile } from './replay-harness.js';
+import { count, NOW, SECRET, useListeners } from '../webhook/listener-harness.js';
+import { makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
 const listener = useListeners();

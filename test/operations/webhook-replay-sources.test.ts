@@ -4,7 +4,7 @@ import { openFileSource, openStreamSource, sniffFormat } from '../../src/operati
 import { JsonValueSplitter, type SplitPiece } from '../../src/operations/webhook-replay/json-splitter.js';
 import type { SourceItem } from '../../src/operations/webhook-replay/source.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { formBody, makeEvent, writeFile } from './replay-harness.js';
+import { formBody, makeEvent, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
 

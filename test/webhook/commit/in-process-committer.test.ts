@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { IncomingEvent } from '../../src/core/tracking-event.js';
-import type { IngestResult } from '../../src/store/ingest-events.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
-import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../src/webhook/commit/in-process-committer.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import type { IncomingEvent } from '../../../src/core/tracking-event.js';
+import type { IngestResult } from '../../../src/store/ingest-events.js';
+import { openStore, type Store } from '../../../src/store/open-store.js';
+import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../../src/webhook/commit/in-process-committer.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDir();
 const at = new Date('2026-09-10T09:00:00Z');

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, SECRET, useListeners } from './listener-harness.js';
-import { makeEvent, storeWithReply, writeFile } from './replay-harness.js';
+import { count, SECRET, useListeners } from '../webhook/listener-harness.js';
+import { makeEvent, storeWithReply, writeFile } from '../webhook/replay-harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
