@@ -1,4 +1,4 @@
-import { messageIdHost } from '../send-test-plan.js';
+import { messageIdHost } from '../../mail/message-id.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { isValidAddress } from '../../mail/mailbox.js';
