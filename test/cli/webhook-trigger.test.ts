@@ -4,6 +4,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { startWebhookServer } from '../../src/webhook/server.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { COMMIT_THREAD } from '../webhook/listener-harness.js';
 
 const SECRET = 'cli-trigger-secret-0123456789abcdefghijkl';
 const NOW = new Date('2026-09-10T09:00:00.000Z');
@@ -51,7 +52,7 @@ describe('webhook trigger command', () => {
     const run = cli(dir);
     await run('webhook', 'trigger', 'processed', '--demo');
     const store = openStore(join(dir, 'portal.db'));
-    const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW });
+    const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
     try {
       const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--to', server.url);
       expect(ok.code).toBe(0);

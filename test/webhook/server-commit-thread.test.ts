@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, fixture, send, useListeners } from './listener-harness.js';
+import { COMMIT_THREAD, COMMIT_THREAD_URL, count, fixture, send, useListeners } from './listener-harness.js';
 
 // The commit thread runs compiled JavaScript, so these tests use the build (like the e2e tests).
-const WORKER_URL = new URL('../../dist/webhook/commit/commit-thread-main.js', import.meta.url);
+const WORKER_URL = COMMIT_THREAD_URL;
 const tempDir = useTempDir();
 const listen = useListeners();
-const thread = { commitThread: { workerUrl: WORKER_URL } };
+const thread = COMMIT_THREAD;
 const event = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com` });
 
 describe('webhook listener committing on its own thread', () => {

@@ -17,6 +17,20 @@ export interface QueuedJob extends BatchJob {
 
 export type JobOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 
+/** What the listener commits through, whichever side of a thread the commits run on. */
+export interface GroupCommitter {
+  /** Resolves only after the transaction holding these events has committed (synchronous=FULL: on disk). */
+  submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
+  /** Commits whatever is waiting, then releases what the committer holds. */
+  close(): Promise<void>;
+}
+
+/**
+ * The batching defaults of both committers. No window: under load, requests gather into the next batch by
+ * themselves while the previous one commits, so waiting for company would only add latency at low load.
+ */
+export const COMMIT_DEFAULTS = { windowMs: 0, maxBatch: 512 } as const;
+
 /** Answers each request of a committed batch with its own outcome (outcomes in the batch's order). */
 export function answerJobs(jobs: QueuedJob[], outcomes: JobOutcome[]): void {
   jobs.forEach((job, index) => {

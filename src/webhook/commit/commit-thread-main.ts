@@ -6,15 +6,15 @@ import { createBatchCommit, describeError, type BatchJob } from './commit-batch.
 import { createCheckpointer } from './checkpoint.js';
 
 /** Messages between the listener and its commit thread. */
-export type ToWorker = { type: 'batch'; id: number; jobs: BatchJob[] } | { type: 'close' };
+export type ToCommitThread = { type: 'batch'; id: number; jobs: BatchJob[] } | { type: 'close' };
 export type WireOutcome = { ok: true; result: ReturnType<typeof ingestEvents> } | { ok: false; message: string };
-export type FromWorker =
+export type FromCommitThread =
   | { type: 'ready' }
   | { type: 'done'; id: number; outcomes: WireOutcome[] }
   | { type: 'failed'; id: number; message: string }
   | { type: 'fatal'; message: string };
 
-export interface CommitWorkerData {
+export interface CommitThreadData {
   dbPath: string;
   /** Undefined: openStore's default. */
   busyTimeoutMs: number | undefined;
@@ -27,28 +27,24 @@ export interface CommitWorkerData {
  * automatic checkpoint. That one runs inside the commit that takes the WAL past 1,000 pages, so every
  * request of that batch waited for up to 1,000 page writes and a second fsync. Here the batch is answered
  * first, and requests arriving meanwhile gather into the next batch. A listener event dirties about six
- * pages, so 50 events is about 300 pages. Measured 2026-12-01 (A/B of the built CLI, alternated 8 s rounds
- * on the same load): against SQLite's automatic checkpoint at 300 pages, 6,247 vs 4,877 and 5,431 vs
- * 4,529 median events/s at concurrency 64 (higher in 11 of 11 paired rounds), and a median p99 at
- * 3,000/s of 12.6 vs 13.8 and 10.2 vs 17.4 ms (lower in 10 of 11 pairs); 25 and 100 events measured the
- * same as 50. The automatic checkpoint at 300 pages had itself given a lower p99 than SQLite's default
- * of 1,000 (median 10.8 vs 16.2 ms over 18 rounds each, same events/s). A checkpoint on a third thread
- * with its own connection, overlapping the next commit, took fewer events/s (5,130 vs 5,655 median).
+ * pages, so 50 events is about 300 pages. The A/B measurements behind both numbers (more events/s and a
+ * lower p99 than SQLite's automatic checkpoint at 300 or 1,000 pages; 25 and 100 events no different) are
+ * in BENCHMARKS.md, "Checkpoints after answering".
  */
 const CHECKPOINT_AFTER_EVENTS = 50;
 
 // The commit thread owns its own connection, so the fsync of each commit never stalls the HTTP loop.
 const port = parentPort;
 if (port === null) throw new Error('commit-thread-main runs only as a worker thread');
-const { dbPath, busyTimeoutMs, source } = workerData as CommitWorkerData;
-const send = (message: FromWorker) => port.postMessage(message);
+const { dbPath, busyTimeoutMs, source } = workerData as CommitThreadData;
+const send = (message: FromCommitThread) => port.postMessage(message);
 
 try {
   const store = openStore(dbPath, { busyTimeoutMs });
   // SQLite's automatic checkpoint (1,000 pages) stays on as a backstop for batches of very large events.
   const checkpointAfterAnswering = createCheckpointer(store, CHECKPOINT_AFTER_EVENTS);
   const commit = createBatchCommit(store, ingestEvents, source, ingestEventsInTransaction);
-  port.on('message', (message: ToWorker) => {
+  port.on('message', (message: ToCommitThread) => {
     if (message.type === 'close') {
       store.close();
       port.close();

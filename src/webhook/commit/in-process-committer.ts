@@ -1,35 +1,27 @@
-import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
+import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
 import type { Store } from '../../store/open-store.js';
-import { answerJobs, createBatchCommit, failJobs, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
+import { answerJobs, COMMIT_DEFAULTS, createBatchCommit, failJobs, StoreUnavailableError, type GroupCommitter, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
 
-export { StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
-
-export interface GroupCommitOptions {
+export interface InProcessCommitterOptions {
   ingest: IngestEventsFn;
   /** `ingest` minus its own transaction, for batches that first try without a savepoint per request. */
   inTransaction?: IngestEventsFn;
-  /** How long the first request of a batch waits for company; 0 means the next turn of the event loop. */
+  /** How long the first request of a batch waits for company; 0 (default) means the next turn of the event loop. */
   windowMs?: number;
   /** A batch this large commits at once without waiting for the window. */
   maxBatch?: number;
   source?: EventSource;
 }
 
-export interface GroupCommitter {
-  /** Resolves only after the transaction holding these events has committed (synchronous=FULL: on disk). */
-  submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
-  /** Commits whatever is waiting, then releases what the committer holds. */
-  close(): Promise<void>;
-}
-
 /**
- * Group commit on the event loop: requests that arrive within a millisecond or two share one transaction
- * (one fsync), and each is answered only after that commit. Simple, but the loop waits for the fsync;
- * thread-committer.ts moves the commit to a thread of its own.
+ * Group commit on the event loop: requests that arrive in the same turn of the loop (or within the window)
+ * share one transaction (one fsync), and each is answered only after that commit. The loop waits for the
+ * fsync, so the listener uses it only where the thread committer (thread-committer.ts) cannot run: an
+ * in-memory store, or an `ingest` injected by a test.
  */
-export function createGroupCommitter(store: Store, options: GroupCommitOptions): GroupCommitter {
-  const { windowMs = 1, maxBatch = 256, source = 'webhook' } = options;
+export function createInProcessCommitter(store: Store, options: InProcessCommitterOptions): GroupCommitter {
+  const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch, source = 'webhook' } = options;
   const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
   let pending: QueuedJob[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;

@@ -3,25 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
-import { answerJobs, failJobs, StoreUnavailableError, type QueuedJob } from './commit-batch.js';
-import type { CommitWorkerData, FromWorker, ToWorker } from './commit-thread-main.js';
-import type { GroupCommitter } from './in-process-committer.js';
+import { answerJobs, COMMIT_DEFAULTS, failJobs, StoreUnavailableError, type GroupCommitter, type QueuedJob } from './commit-batch.js';
+import type { CommitThreadData, FromCommitThread, ToCommitThread } from './commit-thread-main.js';
 
-export interface WorkerCommitOptions {
+export interface ThreadCommitterOptions {
   dbPath: string;
   busyTimeoutMs?: number;
-  /**
-   * How long a batch waits for company when the thread is idle. Default 0: under load, batches gather by
-   * themselves while the previous commit runs, so waiting would only add latency at low load.
-   */
+  /** How long a batch waits for company when the thread is idle (default 0, see COMMIT_DEFAULTS). */
   windowMs?: number;
   maxBatch?: number;
   source?: EventSource;
-  /** The compiled worker entry; tests running from sources point it at dist/. */
+  /** The thread's compiled entry; tests running from the TypeScript sources point it at dist/. */
   workerUrl?: URL;
 }
 
-export const DEFAULT_WORKER_URL = new URL('./commit-thread-main.js', import.meta.url);
+export const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
 
 /**
  * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps
@@ -29,11 +25,11 @@ export const DEFAULT_WORKER_URL = new URL('./commit-thread-main.js', import.meta
  * One batch is in flight at a time; every request is answered only after the commit that holds it.
  * If the thread dies, its batch and the waiting requests get 503 and the next request starts a new one.
  */
-export async function startWorkerCommitter(options: WorkerCommitOptions): Promise<GroupCommitter> {
-  const { windowMs = 0, maxBatch = 512 } = options;
-  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
-  const url = options.workerUrl ?? DEFAULT_WORKER_URL;
-  if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
+export async function startThreadCommitter(options: ThreadCommitterOptions): Promise<GroupCommitter> {
+  const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch } = options;
+  const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
+  const url = options.workerUrl ?? COMMIT_THREAD_URL;
+  if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
   let pending: QueuedJob[] = [];
   let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
   let nextId = 1;
@@ -45,7 +41,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
   function spawn(): Promise<Worker> {
     return new Promise((resolve, reject) => {
       const thread = new Worker(url, { workerData: data });
-      thread.on('message', (message: FromWorker) => {
+      thread.on('message', (message: FromCommitThread) => {
         if (message.type === 'ready') resolve(thread);
         else if (message.type === 'fatal') reject(new StoreUnavailableError(message.message));
         else settle(message);
@@ -61,7 +57,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     });
   }
 
-  function settle(message: Exclude<FromWorker, { type: 'ready' } | { type: 'fatal' }>): void {
+  function settle(message: Exclude<FromCommitThread, { type: 'ready' } | { type: 'fatal' }>): void {
     if (inFlight === undefined || inFlight.id !== message.id) return;
     const { jobs } = inFlight;
     inFlight = undefined;
@@ -98,7 +94,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     }
     if (inFlight?.id !== id) return;
     inFlight.thread = worker;
-    const message: ToWorker = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
+    const message: ToCommitThread = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
     worker.postMessage(message);
   }
 
@@ -127,7 +123,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
       if (thread === undefined) return;
       await new Promise<void>((resolve) => {
         thread.once('exit', () => resolve());
-        thread.postMessage({ type: 'close' } satisfies ToWorker);
+        thread.postMessage({ type: 'close' } satisfies ToCommitThread);
       });
     },
   };

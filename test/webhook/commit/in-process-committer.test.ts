@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingEvent } from '../../../src/core/tracking-event.js';
 import type { IngestResult } from '../../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
-import { createGroupCommitter, StoreUnavailableError, type IngestEventsFn } from '../../../src/webhook/commit/in-process-committer.js';
+import { StoreUnavailableError, type IngestEventsFn } from '../../../src/webhook/commit/commit-batch.js';
+import { createInProcessCommitter } from '../../../src/webhook/commit/in-process-committer.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDir();
@@ -40,7 +41,7 @@ describe('group commit', () => {
     let reader: Database.Database | undefined;
     const { store, ingest, rows } = setup(() => seenCommitted.push((reader!.prepare('SELECT COUNT(*) AS n FROM probe').get() as { n: number }).n));
     reader = new Database(store.name, { readonly: true });
-    const committer = createGroupCommitter(store, { ingest, windowMs: 5 });
+    const committer = createInProcessCommitter(store, { ingest, windowMs: 5 });
     let answered = 0;
     const all = ['a', 'b', 'c'].map((label) => committer.submit(job(label), at).then(() => (answered += 1)));
     expect(rows()).toEqual([]);
@@ -57,7 +58,7 @@ describe('group commit', () => {
 
   it('commits at once when the batch is full', async () => {
     const { store, ingest, rows } = setup();
-    const committer = createGroupCommitter(store, { ingest, windowMs: 60_000, maxBatch: 2 });
+    const committer = createInProcessCommitter(store, { ingest, windowMs: 60_000, maxBatch: 2 });
     await Promise.all([committer.submit(job('a'), at), committer.submit(job('b'), at)]);
     expect(rows()).toEqual(['a', 'b']);
     store.close();
@@ -67,7 +68,7 @@ describe('group commit', () => {
     const { store, ingest, rows } = setup((label) => {
       if (label === 'bad') throw new Error('bad event');
     });
-    const committer = createGroupCommitter(store, { ingest, windowMs: 0 });
+    const committer = createInProcessCommitter(store, { ingest, windowMs: 0 });
     const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
@@ -77,7 +78,7 @@ describe('group commit', () => {
 
   it('without savepoints first: a batch with no failure never pays for them', async () => {
     const { store, ingest, inTransaction, calls, rows } = setup();
-    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    const committer = createInProcessCommitter(store, { ingest, inTransaction, windowMs: 5 });
     await Promise.all(['a', 'b', 'c'].map((label) => committer.submit(job(label), at)));
     expect(rows()).toEqual(['a', 'b', 'c']);
     expect(calls).toEqual({ ingest: 0, inTransaction: 3 });
@@ -88,7 +89,7 @@ describe('group commit', () => {
     const { store, ingest, inTransaction, calls, rows } = setup((label) => {
       if (label === 'bad') throw new Error('bad event');
     });
-    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    const committer = createInProcessCommitter(store, { ingest, inTransaction, windowMs: 5 });
     const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
@@ -105,7 +106,7 @@ describe('group commit', () => {
     const { store, ingest, inTransaction, rows } = setup((label) => {
       if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     });
-    const committer = createGroupCommitter(store, { ingest, inTransaction, windowMs: 5 });
+    const committer = createInProcessCommitter(store, { ingest, inTransaction, windowMs: 5 });
     const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
     for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
     expect(rows()).toEqual([]);
@@ -116,7 +117,7 @@ describe('group commit', () => {
     const { store, ingest, rows } = setup((label) => {
       if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     });
-    const committer = createGroupCommitter(store, { ingest, windowMs: 0 });
+    const committer = createInProcessCommitter(store, { ingest, windowMs: 0 });
     const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
     for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
     expect(rows()).toEqual([]);
