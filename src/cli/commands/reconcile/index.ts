@@ -39,10 +39,8 @@ async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<
   const since = parseSince(options.since, ctx.now());
   const { runReconcile } = await import('../../../operations/reconcile.js');
   const { normalize, ingest } = await loadListenerCode();
-  const { resolveSettings } = await import('../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../store/module-settings.js');
   const store = await ctx.store();
-  const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
+  const settings = await ctx.settings();
   const result = await runReconcile(
     { since, ...(options.replyId === undefined ? {} : { replyId: options.replyId }), dryRun: options.dryRun },
     {

@@ -50,12 +50,10 @@ function progressText(event: SendTestProgress): string | null {
 
 async function sendTest(ctx: CliContext, options: SendTestOptions): Promise<void> {
   const { runSendTest, SendFailedError } = await import('../../../operations/send-test.js');
-  const { resolveSettings } = await import('../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../store/module-settings.js');
   const { renderSendTest, sendTestDocument } = await import('./render.js');
   const { startSpinner } = await import('../../spinner.js');
   const store = await ctx.store();
-  const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
+  const settings = await ctx.settings();
   const spinner = await startSpinner(ctx);
   try {
     const result = await runSendTest(options, {

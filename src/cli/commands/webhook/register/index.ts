@@ -29,10 +29,7 @@ export function registerWebhookRegister(program: Command, io: CliIo): void {
 
 async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {
   const { runWebhookRegister } = await import('../../../../operations/webhook-register.js');
-  const { resolveSettings } = await import('../../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../../store/module-settings.js');
-  const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
-  const result = await runWebhookRegister(options, { settings });
+  const result = await runWebhookRegister(options, { settings: await ctx.settings() });
   if (ctx.json) return ctx.output.data({ webhook: registerDocument(result) });
   renderRegister(ctx.output, result);
 }

@@ -50,11 +50,9 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
 }
 
 async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {
-  const [{ runWebhookTrigger, deliveryFailure }, { resolveSettings }, { loadModuleSettings }] = await Promise.all([
-    import('../../../../operations/webhook-trigger.js'), import('../../../../core/resolve-settings.js'), import('../../../../store/module-settings.js'),
-  ]);
+  const { runWebhookTrigger, deliveryFailure } = await import('../../../../operations/webhook-trigger.js');
   const store = await ctx.store();
-  const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(store) }).settings;
+  const settings = await ctx.settings();
   const result = await runWebhookTrigger(options, { store, settings, now: ctx.now });
   reportResult(ctx, () => triggerDocument(result), () => renderTrigger(ctx, result), deliveryFailure(result));
 }

@@ -31,11 +31,8 @@ async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & {
     throw new UsageError('webhook unregister needs confirmation and cannot ask here', 'pass --yes to remove the webhook without asking');
   }
   const { runWebhookUnregister } = await import('../../../../operations/webhook-unregister.js');
-  const { resolveSettings } = await import('../../../../core/resolve-settings.js');
-  const { loadModuleSettings } = await import('../../../../store/module-settings.js');
-  const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
   const result = await runWebhookUnregister(options, {
-    settings,
+    settings: await ctx.settings(),
     confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${webhook.id ?? '?'} (${webhook.url})? Callbacks will stop.`, default: false })),
   });
   if (ctx.json) return ctx.output.data({ removed: result.removed, webhook: result.webhook });
