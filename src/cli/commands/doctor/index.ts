@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PortalError, UsageError } from '../../../core/errors.js';
 import type { DoctorOptions, DoctorResult } from '../../../operations/doctor.js';
 import type { CliContext, CliIo } from '../../context.js';
+import { ReportedFailure } from '../../output.js';
 import { runParsed } from '../../run-command.js';
 
 interface DoctorCliOptions {
@@ -36,7 +37,7 @@ async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
   if (!result.ok) {
     const failed = result.checks.filter((check) => check.status === 'fail').map((check) => check.name);
     // The checks already say what is wrong and how to fix it; the boundary only sets the exit code.
-    throw Object.assign(new PortalError('runtime', `doctor: ${failed.length} check(s) failed: ${failed.join(', ')}`), { reported: true });
+    throw new ReportedFailure(new PortalError('runtime', `doctor: ${failed.length} check(s) failed: ${failed.join(', ')}`));
   }
 }
 

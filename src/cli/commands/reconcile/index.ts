@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PortalError } from '../../../core/errors.js';
 import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../../operations/reconcile.js';
 import type { CliContext, CliIo } from '../../context.js';
+import { ReportedFailure } from '../../output.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
 
@@ -52,7 +53,9 @@ async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<
   else renderReconcile(ctx, result);
   const failed = result.replies.filter((reply) => reply.error !== null);
   if (failed.length > 0) {
-    throw Object.assign(new PortalError('network', `${failed.length} of ${result.replies.length} replies could not be reconciled`, { hint: 'run reconcile again later; what was stored is kept' }), { reported: ctx.json });
+    const failure = new PortalError('network', `${failed.length} of ${result.replies.length} replies could not be reconciled`, { hint: 'run reconcile again later; what was stored is kept' });
+    // With --json the document's per-reply errors are the report.
+    throw ctx.json ? new ReportedFailure(failure) : failure;
   }
 }
 
