@@ -40,7 +40,7 @@ export function registerStats(program: Command, io: CliIo): void {
 }
 
 // main.ts usually answers `stats --reply` through ./reply-fast.ts before commander loads; this is
-// the same command for every other spelling, for errors, and for the argv tests.
+// the same command for every other spelling and for errors.
 async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
   const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../../operations/stats.js'), import('./reply-fast.js')]);
   await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store() }), ctx.env);

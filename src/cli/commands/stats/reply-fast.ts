@@ -11,6 +11,9 @@ export interface StatsReplyArgs {
 
 const REPLY_ID = /^[1-9]\d*$/;
 
+/** What the fast path reports its typed options as through `CliIo.onParsed` (commander's command is `stats`). */
+export const STATS_REPLY_FAST = 'stats --reply (fast path)';
+
 /**
  * Recognises exactly `stats --reply <id>` with the global `--db` and `--json` (each at most once, `--x v`
  * or `--x=v`), and nothing else: any other word, a help or version flag, a bad id or a repeated option
@@ -46,9 +49,10 @@ export function matchStatsReply(args: readonly string[]): StatsReplyArgs | null 
  * the error as always. Returns true when the answer has been printed.
  */
 export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Promise<boolean> {
-  if (io.onParsed !== undefined) return false;
   const match = matchStatsReply(args);
   if (match === null) return false;
+  // The argv table's hook sees what this path parsed and, as for every command, may take the run.
+  if (io.onParsed?.(STATS_REPLY_FAST, match) === true) return true;
   // Every module is requested at once, the renderers too (Node 20's loader reads each file asynchronously;
   // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
   const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
