@@ -17,7 +17,7 @@ export interface ThreadCommitterOptions {
   workerUrl?: URL;
 }
 
-export const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
+const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
 
 /**
  * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps

@@ -12,7 +12,7 @@ export interface StatsReplyArgs {
 const REPLY_ID = /^[1-9]\d*$/;
 
 /** What the fast path reports its typed options as through `CliIo.onParsed` (commander's command is `stats`). */
-export const STATS_REPLY_FAST = 'stats --reply (fast path)';
+const STATS_REPLY_FAST = 'stats --reply (fast path)';
 
 /**
  * Recognises exactly `stats --reply <id>` with the global `--db` and `--json` (each at most once, `--x v`
