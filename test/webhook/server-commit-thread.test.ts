@@ -71,7 +71,7 @@ describe('webhook listener committing on its own thread', () => {
   });
 
   it('answers 503 when the commit thread dies, starts a new one and keeps serving', async () => {
-    const crashing = new URL('../fixtures/webhook/crashing-commit-worker.mjs', import.meta.url);
+    const crashing = new URL('../fixtures/webhook/crashing-commit-thread.mjs', import.meta.url);
     const { post, server, logs } = await listen(tempDir(), { commitThread: { workerUrl: crashing } });
     expect((await post(event(1))).status).toBe(503);
     expect((await post(event(2))).status).toBe(503);
@@ -80,6 +80,6 @@ describe('webhook listener committing on its own thread', () => {
   });
 
   it('refuses to start when the worker is missing', async () => {
-    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-worker.js') } })).rejects.toThrow(/missing/);
+    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-thread-main.js') } })).rejects.toThrow(/missing/);
   });
 });
