@@ -99,7 +99,7 @@ function sqliteCommitThread({ dir }) {
   const commitAll = db.transaction((bodies) => {
     for (const body of bodies) insert.run(randomBytes(16).toString('hex'), body);
   });
-  // Checkpointed as the listener's commit thread does (src/webhook/commit-worker.ts): after answering,
+  // Checkpointed as the listener's commit thread does (src/webhook/commit/commit-thread-main.ts): after answering,
   // about every 300 WAL pages, which is some 250 events here (one table page per few rows, one index page).
   let sinceCheckpoint = 0;
   parentPort.on('message', (bodies) => {

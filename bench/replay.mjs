@@ -74,7 +74,7 @@ async function listenerChild(db) {
 
 /** The listener as an operator runs it: the built `webhook serve --json`, its secret from the environment. */
 function listenerArgs(db) {
-  return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')) ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db];
+  return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve', 'index.js')) ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db];
 }
 
 /** A child server with this benchmark's environment: no SMTP2Go settings, the listener's secret set. */

@@ -197,8 +197,8 @@ function createTally() {
 
 async function main(o) {
   if (!existsSync(join(ROOT, 'dist', 'webhook', 'server.js'))) throw new Error('dist/webhook/server.js is missing: run `npm run build` first');
-  const useCli = o.target === 'cli' || (o.target === 'auto' && o.serverModule === null && existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js')));
-  if (o.target === 'cli' && !existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve.js'))) throw new Error('--target cli: dist/cli/commands/webhook/serve.js is not built');
+  const useCli = o.target === 'cli' || (o.target === 'auto' && o.serverModule === null && existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve', 'index.js')));
+  if (o.target === 'cli' && !existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve', 'index.js'))) throw new Error('--target cli: dist/cli/commands/webhook/serve/index.js is not built');
   const { signWebhookBody } = await dist('webhook/sign.js');
   const { openStore } = await dist('store/open-store.js');
   const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-bench-'));

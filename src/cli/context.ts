@@ -1,3 +1,4 @@
+import type { Settings } from '../core/settings.js';
 import type { Store } from '../store/open-store.js';
 import { createOutput, loadPainters, type Output, type OutputStreams } from './output.js';
 import { createInquirerPrompter, isInteractive, type Prompter } from './prompts.js';
@@ -29,6 +30,8 @@ export interface CliContext {
   readonly prompter: Prompter;
   /** Opens the store on first use; the error boundary closes it. */
   store(): Promise<Store>;
+  /** The module's settings, environment over stored (opening the store), resolved once on first use. */
+  settings(): Promise<Settings>;
   close(): void;
 }
 
@@ -37,7 +40,8 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
   const { resolveDbPath } = await import('../store/db-path.js');
   const dbPath = resolveDbPath(globals.db, io.env);
   let store: Store | undefined;
-  return {
+  let settings: Promise<Settings> | undefined;
+  const ctx: CliContext = {
     io,
     env: io.env,
     now: io.now,
@@ -53,9 +57,17 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
       }
       return store;
     },
+    settings() {
+      settings ??= (async () => {
+        const [{ resolveSettings }, { loadModuleSettings }] = await Promise.all([import('../core/resolve-settings.js'), import('../store/module-settings.js')]);
+        return resolveSettings({ env: io.env, stored: loadModuleSettings(await ctx.store()) }).settings;
+      })();
+      return settings;
+    },
     close() {
       if (store?.open) store.close();
       store = undefined;
     },
   };
+  return ctx;
 }

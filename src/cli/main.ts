@@ -1,8 +1,8 @@
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, isPortalError } from '../core/errors.js';
 import { loadDotEnv } from '../core/dotenv.js';
 import type { CliIo } from './context.js';
-import { createOutput, loadPainters, type Painters } from './output.js';
-import { tryStatsReplyFast } from './stats-reply-fast.js';
+import { createOutput, loadPainters, ReportedFailure, type Painters } from './output.js';
+import { tryStatsReplyFast } from './commands/stats/reply-fast.js';
 
 /** The only error boundary: every failure becomes one line (or one JSON error) and an exit code. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
@@ -22,6 +22,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
 }
 
 function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Painters, CommanderError: typeof import('commander').CommanderError): number {
+  if (error instanceof ReportedFailure) return error.exitCode;
   const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_OK;
@@ -30,8 +31,6 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
     return EXIT_USAGE;
   }
   if (isPortalError(error)) {
-    // A command that already printed its own --json document for this failure (send-test) marks it.
-    if ((error as { reported?: unknown }).reported === true) return error.exitCode;
     if (error.code === 'cancelled' && !json) io.stderr.write('Cancelled.\n');
     else output.error(error);
     debugStack(error, io);

@@ -28,6 +28,21 @@ export interface Output {
   error(error: Pick<PortalError, 'code' | 'message' | 'hint'>): void;
 }
 
+/**
+ * A failure the command has already reported (its --json document carries the error, or its own output
+ * says what failed): the error boundary in main.ts prints nothing more and exits with `exitCode`. It is
+ * declared here, in the module main.ts loads anyway, so the `stats --reply` fast path loads nothing more.
+ */
+export class ReportedFailure extends Error {
+  readonly exitCode: number;
+
+  constructor(readonly failure: PortalError) {
+    super(failure.message, { cause: failure });
+    this.name = 'ReportedFailure';
+    this.exitCode = failure.exitCode;
+  }
+}
+
 export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, json: boolean): 0 | 1 | 2 | 3 {
   if (json) return 0;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './context.js';
-import { registerConfigure } from './commands/configure.js';
-import { registerSendTest } from './commands/send-test.js';
-import { registerWebhookRegister } from './commands/webhook/register.js';
-import { registerWebhookUnregister } from './commands/webhook/unregister.js';
-import { registerWebhookTrigger } from './commands/webhook/trigger.js';
-import { registerWebhookServe } from './commands/webhook/serve.js';
-import { registerWebhookReplay } from './commands/webhook/replay.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerCompletion } from './commands/completion.js';
-import { registerReconcile } from './commands/reconcile.js';
-import { registerStats } from './commands/stats.js';
+import { registerConfigure } from './commands/configure/index.js';
+import { registerSendTest } from './commands/send-test/index.js';
+import { registerWebhookRegister } from './commands/webhook/register/index.js';
+import { registerWebhookUnregister } from './commands/webhook/unregister/index.js';
+import { registerWebhookTrigger } from './commands/webhook/trigger/index.js';
+import { registerWebhookServe } from './commands/webhook/serve/index.js';
+import { registerWebhookReplay } from './commands/webhook/replay/index.js';
+import { registerDoctor } from './commands/doctor/index.js';
+import { registerCompletion } from './commands/completion/index.js';
+import { registerReconcile } from './commands/reconcile/index.js';
+import { registerStats } from './commands/stats/index.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');

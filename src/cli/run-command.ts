@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { PortalError } from '../core/errors.js';
 import { createContext, type CliContext, type CliIo, type GlobalOptions } from './context.js';
+import { ReportedFailure } from './output.js';
 
 /**
  * Wraps a command's action: builds the context from the global options and always closes the store,
@@ -26,13 +27,13 @@ export async function runParsed<T>(io: CliIo, command: Command, name: string, op
 
 /**
  * Prints a command's result, then throws its failure if it has one. With --json the two are one document,
- * the result plus `error`, and `reported` tells the error boundary (main.ts) not to print a second.
+ * the result plus `error`, so the failure is thrown as a ReportedFailure and the boundary prints no second.
  */
 export function reportResult(ctx: CliContext, document: () => Record<string, unknown>, render: () => void, failure: PortalError | null): void {
   const error = failure === null ? {} : { error: { code: failure.code, message: failure.message, hint: failure.hint ?? null } };
   if (ctx.json) ctx.output.data({ ...document(), ...error });
   else render();
-  if (failure !== null) throw Object.assign(failure, { reported: ctx.json });
+  if (failure !== null) throw ctx.json ? new ReportedFailure(failure) : failure;
 }
 
 /** Commander's collector for repeatable options such as `--to a --to b`. */

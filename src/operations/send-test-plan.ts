@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { hostname as osHostname } from 'node:os';
 import { ConfigError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
+import { messageIdHost } from '../mail/message-id.js';
 import { assertHeaderSafe, dedupeRecipients, parseMailbox, parseMailboxList, type Mailbox, type RecipientLists } from '../mail/mailbox.js';
 
 export type TransportChoice = 'auto' | 'api' | 'smtp';
@@ -54,21 +54,6 @@ export interface SendPlan {
 /** 18 random bytes as base64url: 24 URL-safe characters, also valid in a Message-ID's local part. */
 export function newTrackingId(): string {
   return randomBytes(18).toString('base64url');
-}
-
-/** The Message-ID's host: the portal's public host when known, else this machine's name. */
-export function messageIdHost(portalUrl: string | null, hostname: () => string = osHostname): string {
-  let host = '';
-  if (portalUrl !== null) {
-    try {
-      host = new URL(portalUrl).hostname;
-    } catch {
-      host = '';
-    }
-  }
-  if (host === '') host = hostname();
-  const clean = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/[^a-z0-9.-]/g, '');
-  return clean === '' ? 'localhost' : clean;
 }
 
 function routeFor(options: SendTestOptions, settings: Settings): Pick<SendPlan, 'useApi' | 'relay' | 'primaryRelayReason'> {

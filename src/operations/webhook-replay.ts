@@ -5,15 +5,15 @@ import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
 import { getReply } from '../store/replies.js';
 import { createDeliveryClient, type DeliveryClient, type DeliveryClientOptions, type SignMode } from '../webhook/deliver.js';
-import { createSlots } from '../webhook/replay/limits.js';
-import { openFileSource, openStreamSource } from '../webhook/replay/file-source.js';
-import type { ReplayFilter } from '../webhook/replay/filter.js';
-import { prepareRecord, type PreparedEvent } from '../webhook/replay/prepare.js';
-import { ReplayTally, type ReplayCounts, type ReplayEventResult, type ReplayMalformed, type ReplaySummary } from '../webhook/replay/tally.js';
-import { openStoreSource } from '../webhook/replay/store-source.js';
-import type { ReplaySource, SourceProgress } from '../webhook/replay/source.js';
+import { createSlots } from '../webhook/deliver-limits.js';
+import { openFileSource, openStreamSource } from './webhook-replay/file-source.js';
+import type { ReplayFilter } from './webhook-replay/filter.js';
+import { prepareRecord, type PreparedEvent } from './webhook-replay/prepare.js';
+import { ReplayTally, type ReplayCounts, type ReplayEventResult, type ReplayMalformed, type ReplaySummary } from './webhook-replay/tally.js';
+import { openStoreSource } from './webhook-replay/store-source.js';
+import type { ReplaySource, SourceProgress } from './webhook-replay/source.js';
 
-export type { ReplayCounts, ReplayEventResult, ReplayMalformed, ReplaySummary } from '../webhook/replay/tally.js';
+export type { ReplayCounts, ReplayEventResult, ReplayMalformed, ReplaySummary } from './webhook-replay/tally.js';
 
 /** `--file -`: read the events from standard input, as `curl -d @-` and `jq` do. */
 export const STDIN_PATH = '-';

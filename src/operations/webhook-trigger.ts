@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, PortalError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import type { BounceType } from '../core/tracking-event.js';
-import { parseListenerTarget } from '../webhook/listener-target.js';
+import { parseListenerTarget } from './listener-target.js';
 import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
 import { createDeliveryClient, type DeliveryClientOptions, type DeliveryResult, type SignMode } from '../webhook/deliver.js';
 import { parseWebhookBody } from '../webhook/parse-body.js';
-import { buildEvent, type TriggerEventType } from '../webhook/trigger/build-event.js';
-import { encodeEvent, type EventFormat } from '../webhook/trigger/encode-event.js';
-import type { RandomBytes } from '../webhook/trigger/smtp2go-ids.js';
-import { resolveTarget, type TargetChoice } from '../webhook/trigger/target.js';
+import { buildEvent, type TriggerEventType } from './webhook-trigger/build-event.js';
+import { encodeEvent, type EventFormat } from './webhook-trigger/encode-event.js';
+import type { RandomBytes } from './webhook-trigger/smtp2go-ids.js';
+import { resolveTarget, type TargetChoice } from './webhook-trigger/target.js';
 
 export interface WebhookTriggerOptions {
   event: TriggerEventType;

@@ -3,7 +3,7 @@ import { isRetryableStatus, retryAfterMs } from '../smtp2go/api-response.js';
 import { backoffMs, realClock, type RetryClock, type RetryPolicy } from '../smtp2go/retry.js';
 import { errorCode } from '../smtp2go/transport-error.js';
 import { signWebhookBody } from './sign.js';
-import { createPacer, createSlots, type Pacer, type Slots } from './replay/limits.js';
+import { createPacer, createSlots, type Pacer, type Slots } from './deliver-limits.js';
 
 export type SignMode = 'hmac' | 'bearer' | 'none';
 

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { IncomingEvent } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
 import { isWebhookHttpError } from './errors.js';
-import { StoreUnavailableError } from './group-commit.js';
+import { StoreUnavailableError } from './commit/commit-batch.js';
 import { parseWebhookBody } from './parse-body.js';
 import { verifyWebhookRequest } from './verify.js';
 

@@ -5,12 +5,13 @@ import { schemaVersion, type Store } from '../store/open-store.js';
 import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
 import { LISTENER_PATH } from '../smtp2go/portal-webhook.js';
 import { isWebhookHttpError } from './errors.js';
-import { createGroupCommitter, type GroupCommitter, type IngestEventsFn } from './group-commit.js';
+import type { GroupCommitter, IngestEventsFn } from './commit/commit-batch.js';
+import { createInProcessCommitter } from './commit/in-process-committer.js';
 import { createWebhookHandler, type EventSummary } from './handler.js';
 import { mediaType, unsupportedContentType } from './parse-body.js';
 import { lingerAfterAnswer } from './linger.js';
 import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
-import { startWorkerCommitter } from './worker-commit.js';
+import { startThreadCommitter } from './commit/thread-committer.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -78,9 +79,10 @@ export interface WebhookServerOptions {
   timeouts?: Partial<WebhookTimeouts>;
   groupCommit?: { windowMs?: number; maxBatch?: number };
   /**
-   * Commit on a thread of its own with its own connection to the store's file, so the event loop never
-   * waits for an fsync (the `webhook serve` default). `workerUrl` points tests at the compiled worker.
-   * Without it, commits run on the event loop with `ingest` (injectable for tests).
+   * By default commits run on a thread of its own with its own connection to the store's file, so the
+   * event loop never waits for an fsync; `workerUrl` points tests running from the sources at the build.
+   * They run on the event loop instead with `false`, for an in-memory store, or when a test injects
+   * `ingest`: a thread can neither share an in-memory database nor run an injected function.
    */
   commitThread?: boolean | { workerUrl?: URL };
   /** How long a commit waits for another writer before answering 503. */
@@ -251,13 +253,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
 async function startCommitter(store: Store, options: WebhookServerOptions): Promise<GroupCommitter> {
   const busyTimeoutMs = options.busyTimeoutMs === undefined ? undefined : Math.max(0, Math.floor(options.busyTimeoutMs));
-  const thread = options.commitThread;
-  if (thread === undefined || thread === false || store.memory) {
+  const thread = options.commitThread ?? options.ingest === undefined;
+  if (thread === false || store.memory) {
     if (busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const ingest = options.ingest === undefined ? { ingest: ingestEvents, inTransaction: ingestEventsInTransaction } : { ingest: options.ingest };
-    return createGroupCommitter(store, { ...ingest, ...options.groupCommit });
+    return createInProcessCommitter(store, { ...ingest, ...options.groupCommit });
   }
-  return startWorkerCommitter({
+  return startThreadCommitter({
     dbPath: store.name,
     ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
     ...options.groupCommit,

@@ -8,8 +8,11 @@ interface Row {
   code: number;
 }
 
+// The name the stats --reply fast path reports its options under (commander's command is 'stats').
+const STATS_FAST = 'stats --reply (fast path)';
+
 // Each command line maps to the typed options its operation receives, or to a usage exit code.
-// The onParsed hook stops before anything runs, so no store or network is touched.
+// The onParsed hook stops before anything runs, so no store or network is touched (the fast path too).
 const ROWS: Row[] = [
   { argv: ['configure', '--show'], command: 'configure', options: { show: true, flags: {} }, code: 0 },
   {
@@ -75,8 +78,13 @@ const ROWS: Row[] = [
   { argv: ['reconcile', '--reply', '0'], code: 2 },
   { argv: ['stats'], command: 'stats', options: { mode: 'summary', since: null, until: null, by: 'none' }, code: 0 },
   { argv: ['stats', '--since', '7d', '--until', '2026-11-30', '--by', 'domain', '--json'], command: 'stats', options: { mode: 'summary', since: '7d', until: '2026-11-30', by: 'domain' }, code: 0 },
-  { argv: ['--json', 'stats', '--reply', '42'], command: 'stats', options: { mode: 'reply', replyId: 42 }, code: 0 },
-  { argv: ['stats', '--reply=7', '--db', '/tmp/x.db'], command: 'stats', options: { mode: 'reply', replyId: 7 }, code: 0 },
+  // `stats --reply <id>` is answered before commander loads (the fast path): these rows see what it parsed.
+  { argv: ['stats', '--reply', '5'], command: STATS_FAST, options: { replyId: 5, db: undefined, json: false }, code: 0 },
+  { argv: ['--json', 'stats', '--reply', '42'], command: STATS_FAST, options: { replyId: 42, db: undefined, json: true }, code: 0 },
+  { argv: ['stats', '--reply=7', '--db', '/tmp/x.db'], command: STATS_FAST, options: { replyId: 7, db: '/tmp/x.db', json: false }, code: 0 },
+  // Spellings the fast path leaves to commander, which reads them as the same command.
+  { argv: ['stats', '--reply', '007'], command: 'stats', options: { mode: 'reply', replyId: 7 }, code: 0 },
+  { argv: ['stats', '--reply', '3', '--reply', '4'], command: 'stats', options: { mode: 'reply', replyId: 4 }, code: 0 },
   { argv: ['stats', '--reply', '0'], code: 2 },
   { argv: ['stats', '--reply', 'abc'], code: 2 },
   { argv: ['stats', '--reply', '3', '--by', 'day'], code: 2 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { offsetSpans, resolveTimeZone, utcOffsetMinutes } from '../../src/core/time-zone.js';
-import { createTimeFormatter, formatDuration, formatOffset, nativeZone, operatorZone, relativeToSend, renderTable, visibleWidth } from '../../src/cli/render-stats-format.js';
+import { createTimeFormatter, formatDuration, formatOffset, nativeZone, operatorZone, relativeToSend, renderTable, visibleWidth } from '../../src/cli/commands/stats/render-format.js';
 
 describe('operatorZone', () => {
   it("is native (no ICU) for the process's own TZ when the system knows the zone", () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { matchStatsReply, tryStatsReplyFast } from '../../src/cli/stats-reply-fast.js';
+import { matchStatsReply, tryStatsReplyFast } from '../../src/cli/commands/stats/reply-fast.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';

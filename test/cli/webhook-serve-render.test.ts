@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createOutput } from '../../src/cli/output.js';
-import { renderServeEvent, serveEventRecords } from '../../src/cli/render-webhook-serve.js';
+import { renderServeEvent, serveEventRecords } from '../../src/cli/commands/webhook/serve/render.js';
 import type { RequestRecord } from '../../src/webhook/server.js';
 
 const stored: RequestRecord = {

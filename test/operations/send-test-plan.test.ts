@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
-import { messageIdHost, newTrackingId, planSendTest } from '../../src/operations/send-test-plan.js';
+import { newTrackingId, planSendTest } from '../../src/operations/send-test-plan.js';
 
 const now = new Date('2026-11-24T10:00:00.000Z');
 const settings: Settings = { ...DEFAULT_SETTINGS, enabled: true, apiKey: 'api-0123456789ABCDEFGHIJKLMNOPQRSTUV', sender: 'help@example.com', smtpHost: 'relay.example.com' };
@@ -11,15 +11,6 @@ describe('newTrackingId', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newTrackingId()));
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{24}$/);
-  });
-});
-
-describe('messageIdHost', () => {
-  it('uses the portal URL host, else the machine name, cleaned for a Message-ID', () => {
-    expect(messageIdHost('https://Portal.Example.com:8443/help')).toBe('portal.example.com');
-    expect(messageIdHost(null, () => 'build box_01.local')).toBe('buildbox01.local');
-    expect(messageIdHost('not a url', () => 'host-a')).toBe('host-a');
-    expect(messageIdHost(null, () => '!!!')).toBe('localhost');
   });
 });
 

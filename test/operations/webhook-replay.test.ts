@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runWebhookReplay, type WebhookReplayOptions, type WebhookReplayDeps } from '../../src/operations/webhook-replay.js';
 import type { Store } from '../../src/store/open-store.js';
-import type { ReplayFilter } from '../../src/webhook/replay/filter.js';
+import type { ReplayFilter } from '../../src/operations/webhook-replay/filter.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, NOW, SECRET, useListeners } from '../webhook/listener-harness.js';
 import { fakeClock, formBody, makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';

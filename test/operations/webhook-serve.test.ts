@@ -6,6 +6,7 @@ import { runWebhookServe } from '../../src/operations/webhook-serve.js';
 import { loadModuleSettings, saveModuleSettings } from '../../src/store/module-settings.js';
 import { openStore } from '../../src/store/open-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { COMMIT_THREAD } from '../webhook/listener-harness.js';
 
 const tempDir = useTempDir();
 const now = () => new Date('2026-09-10T09:00:00Z');
@@ -20,7 +21,7 @@ describe('runWebhookServe', () => {
   it('generates, stores and returns a secret when none is configured, keeping the other settings', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
     saveModuleSettings(store, { enabled: true, sender: 'desk@example.com' }, now());
-    const served = await runWebhookServe(options, { store, env: {}, now, commitThread: false });
+    const served = await runWebhookServe(options, { store, env: {}, now, ...COMMIT_THREAD });
     try {
       expect(served.generatedSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(loadModuleSettings(store)).toMatchObject({ enabled: true, sender: 'desk@example.com', webhookSecret: served.generatedSecret });
@@ -34,7 +35,7 @@ describe('runWebhookServe', () => {
   it('uses the configured secret from the environment and the previous one, storing nothing', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
     const env = { SMTP2GO_WEBHOOK_SECRET: 'env-secret-0123456789abcdef', SMTP2GO_WEBHOOK_SECRET_PREVIOUS: 'old-secret-0123456789abcdef' };
-    const served = await runWebhookServe(options, { store, env, now, commitThread: false });
+    const served = await runWebhookServe(options, { store, env, now, ...COMMIT_THREAD });
     try {
       expect(served).toMatchObject({ generatedSecret: null, acceptsPreviousSecret: true });
       expect(loadModuleSettings(store).webhookSecret).toBeUndefined();
@@ -53,7 +54,7 @@ describe('runWebhookServe', () => {
     const port = (blocker.address() as AddressInfo).port;
     const store = openStore(join(tempDir(), 'portal.db'));
     try {
-      await expect(runWebhookServe({ ...options, port }, { store, env: {}, now, commitThread: false })).rejects.toMatchObject({ code: 'runtime', message: expect.stringMatching(/port is in use/), exitCode: 1 });
+      await expect(runWebhookServe({ ...options, port }, { store, env: {}, now, ...COMMIT_THREAD })).rejects.toMatchObject({ code: 'runtime', message: expect.stringMatching(/port is in use/), exitCode: 1 });
       expect(loadModuleSettings(store).webhookSecret).toBeUndefined();
     } finally {
       store.close();

@@ -6,9 +6,10 @@ import { deliveryFailure, runWebhookTrigger, type WebhookTriggerDeps, type Webho
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createReply, getReply } from '../../src/store/replies.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
-import { DEMO_SUBJECT } from '../../src/webhook/trigger/target.js';
+import { DEMO_SUBJECT } from '../../src/operations/webhook-trigger/target.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
+import { COMMIT_THREAD } from '../webhook/listener-harness.js';
 
 const SECRET = 'trigger-test-secret-0123456789abcdefghij';
 const NOW = new Date('2026-09-10T09:00:00.000Z');
@@ -46,7 +47,7 @@ function setup(): { store: Store; replyId: number; deps: (extra?: Partial<Webhoo
 const options = (o: Partial<WebhookTriggerOptions> & Pick<WebhookTriggerOptions, 'event' | 'target'>): WebhookTriggerOptions => ({ format: 'json', ...o });
 
 async function listener(store: Store): Promise<WebhookServer> {
-  const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW });
+  const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
   servers.push(server);
   return server;
 }
@@ -164,7 +165,7 @@ describe('webhook trigger --to a real listener', () => {
 
   it('signing needs a secret: none configured is a configuration error (exit 2); --sign none needs none', async () => {
     const { store, replyId, deps } = setup();
-    const server = await startWebhookServer({ store, secrets: [], insecure: true, port: 0, now: () => NOW });
+    const server = await startWebhookServer({ store, secrets: [], insecure: true, port: 0, now: () => NOW, ...COMMIT_THREAD });
     servers.push(server);
     const noSecret = deps({ settings: DEFAULT_SETTINGS });
     const target = { kind: 'reply', replyId } as const;

@@ -12,6 +12,13 @@ export const NOW_SECONDS = NOW.getTime() / 1000;
 export const JSON_TYPE = 'application/json';
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/**
+ * The listener's default commit thread, compiled: a worker thread cannot load the TypeScript sources the
+ * tests run from (`npm test` builds first).
+ */
+export const COMMIT_THREAD_URL = new URL('../../dist/webhook/commit/commit-thread-main.js', import.meta.url);
+export const COMMIT_THREAD = { commitThread: { workerUrl: COMMIT_THREAD_URL } } as const;
+
 export const fixture = (name: string) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
 
 export interface Listener {
@@ -37,7 +44,10 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-/** Starts a listener on 127.0.0.1:0 over a fresh store in `dir`; closed (server, then store) after the test. */
+/**
+ * Starts a listener on 127.0.0.1:0 over a fresh store in `dir`; closed (server, then store) after the test.
+ * It commits on its thread, as `webhook serve` does, unless the overrides inject `ingest` or say otherwise.
+ */
 export function useListeners(): (dir: string, overrides?: Partial<WebhookServerOptions>) => Promise<Listener> {
   const open: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -56,6 +66,7 @@ export function useListeners(): (dir: string, overrides?: Partial<WebhookServerO
         now: () => NOW,
         onEvent: (record) => records.push(record),
         onLog: (entry) => logs.push(entry),
+        ...(overrides.ingest === undefined ? COMMIT_THREAD : {}),
         ...overrides,
       });
     } catch (error) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { backoffMs as deliveryBackoffMs } from '../../src/smtp2go/retry.js';
 import { createDeliveryClient, DEFAULT_DELIVERY_RETRY } from '../../src/webhook/deliver.js';
-import { createPacer, createSlots } from '../../src/webhook/replay/limits.js';
+import { createPacer, createSlots } from '../../src/webhook/deliver-limits.js';
 import { verifyWebhookRequest } from '../../src/webhook/verify.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, NOW, SECRET, useListeners } from './listener-harness.js';

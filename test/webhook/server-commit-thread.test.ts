@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, fixture, send, useListeners } from './listener-harness.js';
+import { COMMIT_THREAD, COMMIT_THREAD_URL, count, fixture, send, useListeners } from './listener-harness.js';
 
 // The commit thread runs compiled JavaScript, so these tests use the build (like the e2e tests).
-const WORKER_URL = new URL('../../dist/webhook/commit-worker.js', import.meta.url);
+const WORKER_URL = COMMIT_THREAD_URL;
 const tempDir = useTempDir();
 const listen = useListeners();
-const thread = { commitThread: { workerUrl: WORKER_URL } };
+const thread = COMMIT_THREAD;
 const event = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com` });
 
 describe('webhook listener committing on its own thread', () => {
@@ -71,7 +71,7 @@ describe('webhook listener committing on its own thread', () => {
   });
 
   it('answers 503 when the commit thread dies, starts a new one and keeps serving', async () => {
-    const crashing = new URL('../fixtures/webhook/crashing-commit-worker.mjs', import.meta.url);
+    const crashing = new URL('../fixtures/webhook/crashing-commit-thread.mjs', import.meta.url);
     const { post, server, logs } = await listen(tempDir(), { commitThread: { workerUrl: crashing } });
     expect((await post(event(1))).status).toBe(503);
     expect((await post(event(2))).status).toBe(503);
@@ -80,6 +80,6 @@ describe('webhook listener committing on its own thread', () => {
   });
 
   it('refuses to start when the worker is missing', async () => {
-    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-worker.js') } })).rejects.toThrow(/missing/);
+    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-thread-main.js') } })).rejects.toThrow(/missing/);
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
-import type { IngestEventsFn } from '../../src/webhook/group-commit.js';
+import type { IngestEventsFn } from '../../src/webhook/commit/commit-batch.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, fixture, send, useListeners } from './listener-harness.js';
 
@@ -55,7 +55,8 @@ describe('webhook listener: store failures answer 503 and the listener keeps ser
   });
 
   it('answers 503 on a closed database, healthz included, without crashing', async () => {
-    const { store, post, server } = await listen(tempDir());
+    // Committing on the event loop, so the closed connection is the one commits use (a commit thread has its own).
+    const { store, post, server } = await listen(tempDir(), { commitThread: false });
     store.close();
     expect((await post(body)).status).toBe(503);
     expect((await send(new URL(server.healthUrl), 'GET', {})).body).toEqual({ status: 'unavailable', store: 'unavailable' });

@@ -1,0 +1,83 @@
+import { Command, Option } from 'commander';
+import { UsageError } from '../../../core/errors.js';
+import type { SettingFlags } from '../../../core/resolve-settings.js';
+import { REGION_API_URLS } from '../../../core/settings.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { runParsed } from '../../run-command.js';
+
+interface ConfigureCliOptions {
+  show?: boolean; apiKey?: string; enable?: boolean; disable?: boolean; tracking?: boolean; trackOpens?: boolean;
+  trackClicks?: boolean; webhookSecret?: string; generateWebhookSecret?: boolean; rotateWebhookSecret?: boolean;
+  sender?: string; apiUrl?: string; region?: string; smtpHost?: string; smtpPort?: string; smtpUser?: string;
+  smtpPassword?: string; smtpSecure?: boolean; smtpFrom?: string; portalUrl?: string; fallbackOnTimeout?: boolean;
+}
+
+export function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
+  if (o.enable && o.disable) throw new UsageError('--enable and --disable contradict each other', 'give only one');
+  if (o.apiUrl !== undefined && o.region !== undefined) throw new UsageError('--api-url and --region both set the API URL', 'give only one');
+  const flags: SettingFlags = {
+    apiKey: o.apiKey, enabled: o.enable ? true : o.disable ? false : undefined, trackingEnabled: o.tracking,
+    trackOpens: o.trackOpens, trackClicks: o.trackClicks, webhookSecret: o.webhookSecret, sender: o.sender,
+    apiUrl: o.region === undefined ? o.apiUrl : REGION_API_URLS[o.region], smtpHost: o.smtpHost, smtpPort: o.smtpPort,
+    smtpUser: o.smtpUser, smtpPassword: o.smtpPassword, smtpSecure: o.smtpSecure, smtpFrom: o.smtpFrom,
+    portalUrl: o.portalUrl, fallbackOnTimeout: o.fallbackOnTimeout,
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as SettingFlags;
+}
+
+export function registerConfigure(program: Command, io: CliIo): void {
+  program
+    .command('configure')
+    .description('set up the SMTP2Go module: interactive on a terminal, or entirely from flags and environment')
+    .option('--show', 'print the effective configuration and where each value comes from (secrets masked)')
+    .option('--api-key <key>', 'SMTP2Go API key (api- + 32 letters/digits) [SMTP2GO_API_KEY]')
+    .option('--enable', 'enable the module').option('--disable', 'disable the module')
+    .option('--tracking', 'master tracking switch on [SMTP2GO_TRACKING]').option('--no-tracking', 'master tracking switch off')
+    .option('--track-opens', 'track opens').option('--no-track-opens', 'do not track opens')
+    .option('--track-clicks', 'track clicks').option('--no-track-clicks', 'do not track clicks')
+    .option('--webhook-secret <secret>', 'webhook secret (16+ chars) [SMTP2GO_WEBHOOK_SECRET]')
+    .option('--generate-webhook-secret', 'generate a webhook secret (printed once)')
+    .option('--rotate-webhook-secret', 'keep the current secret valid as "previous" and generate a new one')
+    .option('--sender <address>', 'default verified sender [SMTP2GO_SENDER]')
+    .option('--api-url <url>', 'API base URL [SMTP2GO_API_URL]')
+    .addOption(new Option('--region <region>', 'regional API endpoint').choices(['us', 'eu', 'au', 'global']))
+    .option('--smtp-host <host>', 'SMTP relay host [SMTP_HOST]').option('--smtp-port <port>', 'SMTP relay port [SMTP_PORT]')
+    .option('--smtp-user <user>', 'SMTP user [SMTP_USER]').option('--smtp-password <password>', 'SMTP password [SMTP_PASSWORD]')
+    .option('--smtp-secure', 'implicit TLS [SMTP_SECURE]').option('--no-smtp-secure', 'STARTTLS or plain')
+    .option('--smtp-from <address>', 'relay From address [SMTP_FROM]')
+    .option('--portal-url <url>', 'public portal URL [PORTAL_URL]')
+    .option('--fallback-on-timeout', 'relay even when the API outcome is ambiguous (may duplicate)')
+    .option('--no-fallback-on-timeout', 'never relay after an ambiguous API timeout')
+    .action(async (opts: ConfigureCliOptions, command: Command) => {
+      const flags = toConfigureFlags(opts);
+      const options = { flags, show: opts.show === true, generateWebhookSecret: opts.generateWebhookSecret === true, rotateWebhookSecret: opts.rotateWebhookSecret === true };
+      await runParsed(io, command, 'configure', options, (ctx) => (options.show ? show(ctx, flags) : configure(ctx, options)));
+    });
+}
+
+async function show(ctx: CliContext, flags: SettingFlags): Promise<void> {
+  const { runShowConfig } = await import('../../../operations/show-config.js');
+  const result = runShowConfig(flags, { store: await ctx.store(), env: ctx.env, dbPath: ctx.dbPath });
+  if (ctx.json) return ctx.output.data({ db: result.dbPath, settings: result.settings, warnings: result.warnings });
+  const { renderSettingsTable } = await import('./render-settings.js');
+  ctx.output.line(`database: ${result.dbPath}`);
+  renderSettingsTable(ctx.output, result.settings);
+  for (const warning of result.warnings) ctx.output.warn(warning);
+}
+
+async function configure(ctx: CliContext, options: { flags: SettingFlags; generateWebhookSecret: boolean; rotateWebhookSecret: boolean }): Promise<void> {
+  const { interactiveConfigure } = await import('./interactive.js');
+  const { planConfigure, applyConfigurePlan } = await import('../../../operations/configure.js');
+  const store = await ctx.store();
+  const deps = { store, env: ctx.env, now: ctx.now };
+  const wantsWizard = ctx.interactive && Object.keys(options.flags).length === 0 && !options.generateWebhookSecret && !options.rotateWebhookSecret;
+  const plan = wantsWizard ? await interactiveConfigure(ctx, deps) : planConfigure(options, deps);
+  if (plan === null) return ctx.output.info('Nothing saved.');
+  const result = applyConfigurePlan(plan, deps);
+  if (ctx.json) return ctx.output.data({ saved: true, settings: result.settings, generated_webhook_secret: result.generatedWebhookSecret, warnings: result.warnings });
+  ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${ctx.dbPath}.`));
+  if (result.generatedWebhookSecret !== null) {
+    ctx.output.line(`Webhook secret (shown once; paste it into SMTP2Go's webhook as a Bearer token): ${result.generatedWebhookSecret}`);
+  }
+  for (const warning of result.warnings) ctx.output.warn(warning);
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { PortalError, UsageError } from '../../../core/errors.js';
+import type { DoctorOptions, DoctorResult } from '../../../operations/doctor.js';
+import type { CliContext, CliIo } from '../../context.js';
+import { ReportedFailure } from '../../output.js';
+import { runParsed } from '../../run-command.js';
+
+interface DoctorCliOptions {
+  listenerUrl?: string;
+  timeout?: string;
+}
+
+export function toDoctorOptions(o: DoctorCliOptions): DoctorOptions {
+  const timeout = o.timeout ?? '5000';
+  if (!/^\d+$/.test(timeout) || Number(timeout) < 1) throw new UsageError(`--timeout must be a positive number of milliseconds, not "${timeout}"`);
+  return { listenerUrl: o.listenerUrl ?? 'http://127.0.0.1:8787/healthz', timeoutMs: Number(timeout) };
+}
+
+export function registerDoctor(program: Command, io: CliIo): void {
+  program
+    .command('doctor')
+    .description('check configuration, database, API key, SMTP relay, the SMTP2Go webhook and the local listener; exit 1 if any check fails')
+    .option('--listener-url <url>', 'health URL of the local listener (default http://127.0.0.1:8787/healthz)')
+    .option('--timeout <ms>', 'timeout of each network check; they run in parallel (default 5000)')
+    .action(async (opts: DoctorCliOptions, command: Command) => {
+      await runParsed(io, command, 'doctor', toDoctorOptions(opts), doctor);
+    });
+}
+
+const MARKS = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+
+async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
+  const { runDoctor } = await import('../../../operations/doctor.js');
+  const result = await runDoctor(options, { env: ctx.env, dbPath: ctx.dbPath, openStore: () => ctx.store() });
+  if (ctx.json) ctx.output.data({ ok: result.ok, checks: result.checks });
+  else render(ctx, result);
+  if (!result.ok) {
+    const failed = result.checks.filter((check) => check.status === 'fail').map((check) => check.name);
+    // The checks already say what is wrong and how to fix it; the boundary only sets the exit code.
+    throw new ReportedFailure(new PortalError('runtime', `doctor: ${failed.length} check(s) failed: ${failed.join(', ')}`));
+  }
+}
+
+function render(ctx: CliContext, result: DoctorResult): void {
+  const paint = ctx.output.color;
+  const colour = { ok: paint.green, warn: paint.yellow, fail: paint.red } as const;
+  for (const check of result.checks) {
+    const fix = check.fix === null ? '' : paint.dim(`  → ${check.fix}`);
+    ctx.output.line(`${colour[check.status](MARKS[check.status])} ${check.name.padEnd(12)} ${check.message}${fix}`);
+  }
+  const counts = (status: keyof typeof MARKS) => result.checks.filter((check) => check.status === status).length;
+  ctx.output.info(`${counts('ok')} ok, ${counts('warn')} warning(s), ${counts('fail')} failed`);
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import type { Output } from '../../../output.js';
+import { collect, runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
+
+interface RegisterCliOptions {
+  url?: string;
+  events?: string[];
+  dryRun?: boolean;
+}
+
+export function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
+  return { ...(o.url === undefined ? {} : { url: o.url }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
+}
+
+export function registerWebhookRegister(program: Command, io: CliIo): void {
+  webhookCommand(program)
+    .command('register')
+    .description("create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference")
+    .option('--url <public url>', 'public listener URL (default: portal URL + /api/webhooks/smtp2go/events)')
+    .option('--events <list>', 'events to subscribe to, comma-separated or repeated (default: implied by the tracking switches)', collect)
+    .option('--dry-run', 'show what would change without changing anything')
+    .action(async (opts: RegisterCliOptions, command: Command) => {
+      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(opts), register);
+    });
+}
+
+async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {
+  const { runWebhookRegister } = await import('../../../../operations/webhook-register.js');
+  const result = await runWebhookRegister(options, { settings: await ctx.settings() });
+  if (ctx.json) return ctx.output.data({ webhook: registerDocument(result) });
+  renderRegister(ctx.output, result);
+}
+
+export function registerDocument(r: WebhookRegisterResult): Record<string, unknown> {
+  return {
+    action: r.action, dry_run: r.dryRun, webhook_id: r.webhookId, url: r.url, events: r.events, changes: r.changes,
+    before: r.before, after: r.after, problems: r.problems, others: r.others,
+  };
+}
+
+const HEADLINES: Record<WebhookRegisterResult['action'], string> = {
+  created: 'Created the SMTP2Go webhook',
+  updated: 'Updated the SMTP2Go webhook',
+  unchanged: 'The SMTP2Go webhook is already as wanted',
+  'would-create': 'Would create an SMTP2Go webhook',
+  'would-update': 'Would update the SMTP2Go webhook',
+};
+
+export function renderRegister(output: Output, result: WebhookRegisterResult): void {
+  const id = result.webhookId === null ? '' : ` #${result.webhookId}`;
+  output.line(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`);
+  for (const change of result.changes) {
+    output.line(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`);
+  }
+  for (const problem of result.problems) output.warn(`SMTP2Go did not keep what was sent: ${problem}`);
+  for (const other of result.others) output.info(`left alone: webhook #${other.id} ${other.url}`);
+}

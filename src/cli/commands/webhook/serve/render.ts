@@ -1,0 +1,50 @@
+import type { RequestRecord } from '../../../../webhook/server.js';
+import type { Output } from '../../../output.js';
+
+/** NDJSON lines for one request: one per event it carried, or one with `event: null` when it was refused. */
+export function serveEventRecords(record: RequestRecord): Array<Record<string, unknown>> {
+  const base = { type: 'event', status: record.status, ms: record.ms };
+  const error = record.status >= 400 ? record.error : null;
+  if (record.events.length === 0) return [{ ...base, event: null, reply_id: null, recipient: null, duplicate: false, conflict: false, error }];
+  return record.events.map((event) => ({
+    ...base, event: event.type, reply_id: event.replyId, recipient: event.recipient, duplicate: event.duplicate, conflict: event.conflict, error,
+  }));
+}
+
+/** One coloured line per event (or refused request): time, status, type, reply, recipient, duration. */
+export function renderServeEvent(output: Output, record: RequestRecord, at: Date): void {
+  const c = output.color;
+  const paint = record.status < 300 ? c.green : record.status < 500 ? c.yellow : c.red;
+  const head = `${c.dim(at.toISOString().slice(11, 19))} ${paint(String(record.status))}`;
+  const ms = c.dim(`${record.ms} ms`);
+  if (record.events.length === 0) {
+    output.line(`${head} ${record.method} ${record.path} ${c.dim('—')} ${record.error ?? ''} ${ms}`);
+    return;
+  }
+  for (const event of record.events) {
+    const reply = event.replyId === null ? c.dim('unlinked') : `reply ${event.replyId}`;
+    const parts = [head, event.type.padEnd(11), reply, event.recipient ?? c.dim('(no recipient)')];
+    if (event.duplicate) parts.push(c.dim('duplicate'));
+    if (event.conflict) parts.push(c.yellow('conflict: its notification id belongs to another event, stored apart'));
+    if (record.status >= 500) parts.push(c.red(record.status === 503 ? 'not stored, SMTP2Go will retry' : 'failed'));
+    output.line(`${parts.join(' ')} ${ms}`);
+  }
+}
+
+export function renderServeStart(output: Output, start: { url: string; healthUrl: string; insecure: boolean; generatedSecret: string | null; acceptsPreviousSecret: boolean }): void {
+  output.line(`Listening on ${output.color.bold(start.url)}`);
+  output.line(`Health check: ${start.healthUrl}`);
+  if (start.generatedSecret !== null) {
+    output.line('');
+    output.line(`No webhook secret was configured, so one was generated and stored (shown only this once):`);
+    output.line(`  ${output.color.bold(start.generatedSecret)}`);
+    output.line(output.color.dim('SMTP2Go must send it as "Authorization: Bearer <secret>"; `webhook register` sets that up.'));
+    output.line('');
+  }
+  if (start.acceptsPreviousSecret) output.info('Also accepting the previous webhook secret (rotation in progress).');
+  output.info('Press Ctrl+C to stop.');
+}
+
+export function insecureWarning(url: string): string {
+  return `INSECURE MODE: every request to ${url} is accepted without authentication. Anyone who can reach it can write tracking events. Never run this exposed.`;
+}

@@ -1,0 +1,86 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../../../core/errors.js';
+import { canonicalEventType } from '../../../../core/tracking-event.js';
+import { KNOWN_EVENT_TYPES } from '../../../../core/tracking-event.js';
+import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../../operations/webhook-trigger.js';
+import type { CliContext, CliIo } from '../../../context.js';
+import { parseReplyId } from '../../../flag-values.js';
+import { reportResult, runParsed } from '../../../run-command.js';
+import { webhookCommand } from '../index.js';
+
+interface TriggerCliOptions {
+  reply?: string; emailId?: string; demo?: boolean; recipient?: string; url?: string; bounce?: 'hard' | 'soft';
+  to?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
+}
+
+export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
+  // Any spelling the listener accepts (`opened`, `hard-bounced`) names the event SMTP2Go would send.
+  const alias = canonicalEventType(event);
+  const known = KNOWN_EVENT_TYPES.find((name) => name === alias.type);
+  if (known === undefined) throw new UsageError(`unknown event "${event}"`, `use one of: ${KNOWN_EVENT_TYPES.join(', ')}`);
+  const chosen = [o.reply !== undefined && '--reply', o.emailId !== undefined && '--email-id', o.demo === true && '--demo'].filter(Boolean);
+  if (chosen.length !== 1) {
+    throw new UsageError(chosen.length === 0 ? 'which email? give --reply <id>, --email-id <id> or --demo' : `${chosen.join(' and ')} cannot be combined`, 'e.g. webhook trigger delivered --reply 1');
+  }
+  if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
+  const target: WebhookTriggerOptions['target'] =
+    o.reply !== undefined ? { kind: 'reply', replyId: parseReplyId(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
+  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
+  return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+}
+
+export function registerWebhookTrigger(program: Command, io: CliIo): void {
+  webhookCommand(program)
+    .command('trigger')
+    .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--to)')
+    .argument('<event>', `one of: ${KNOWN_EVENT_TYPES.join(', ')}`)
+    .option('--reply <id>', 'the reply the event is about')
+    .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
+    .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')
+    .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
+    .option('--url <link>', 'the clicked link (click events)')
+    .addOption(new Option('--bounce <kind>', 'bounce kind (bounce events; default hard)').choices(['hard', 'soft']))
+    .option('--to <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
+    .addOption(new Option('--format <f>', "body format (the portal's webhook is registered as json)").choices(['json', 'form']).default('json'))
+    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
+    .action(async (event: string, opts: TriggerCliOptions, command: Command) => {
+      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, opts), trigger);
+    });
+}
+
+async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {
+  const { runWebhookTrigger, deliveryFailure } = await import('../../../../operations/webhook-trigger.js');
+  const store = await ctx.store();
+  const settings = await ctx.settings();
+  const result = await runWebhookTrigger(options, { store, settings, now: ctx.now });
+  reportResult(ctx, () => triggerDocument(result), () => renderTrigger(ctx, result), deliveryFailure(result));
+}
+
+export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown> {
+  const d = r.delivery;
+  return {
+    event: r.event, reply_id: r.replyId, demo_reply_created: r.demoReplyCreated, email_id: r.emailId, notification_id: r.notificationId,
+    recipient: r.recipient, format: r.format, content_type: r.contentType, body: r.body,
+    applied: r.applied === null ? null : { stored: r.applied.stored, duplicate: r.applied.duplicate, reply_id: r.applied.replyId, event_id: r.applied.eventId },
+    delivery: d === null ? null : { url: d.url, sign: d.sign, ok: d.ok, status: d.status, ms: d.ms, attempts: d.attempts, duplicate: d.duplicate, response: d.body, error: d.error },
+  };
+}
+
+function renderTrigger(ctx: CliContext, r: WebhookTriggerResult): void {
+  const out = ctx.output;
+  if (r.demoReplyCreated) out.line(`Created demo reply ${r.replyId} (nothing was sent).`);
+  const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`} (email id ${r.emailId}, notification ${r.notificationId})`;
+  if (r.applied !== null) {
+    const where = r.applied.replyId === null ? 'not linked to any reply yet' : `reply ${r.applied.replyId}`;
+    out.line(`${r.applied.duplicate ? 'Already stored' : 'Stored'} ${what}: ${where}.`);
+    return;
+  }
+  const d = r.delivery;
+  if (d === null) return;
+  out.line(`POST ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign}) ${what}`);
+  const tries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
+  if (d.ok) out.line(out.color.green(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`));
+  else out.line(out.color.red(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`));
+  if (d.body !== null) out.line(d.body);
+}

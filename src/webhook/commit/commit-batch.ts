@@ -1,0 +1,116 @@
+import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
+import type { IngestResult } from '../../store/ingest-events.js';
+import type { Store } from '../../store/open-store.js';
+
+export type IngestEventsFn = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestResult;
+
+export interface BatchJob {
+  incoming: IncomingEvent[];
+  receivedAt: Date;
+}
+
+/** A request waiting in a committer's queue: its events, and how to answer it once its batch is done. */
+export interface QueuedJob extends BatchJob {
+  resolve: (result: IngestResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export type JobOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
+
+/** What the listener commits through, whichever side of a thread the commits run on. */
+export interface GroupCommitter {
+  /** Resolves only after the transaction holding these events has committed (synchronous=FULL: on disk). */
+  submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
+  /** Commits whatever is waiting, then releases what the committer holds. */
+  close(): Promise<void>;
+}
+
+/**
+ * The batching defaults of both committers. No window: under load, requests gather into the next batch by
+ * themselves while the previous one commits, so waiting for company would only add latency at low load.
+ */
+export const COMMIT_DEFAULTS = { windowMs: 0, maxBatch: 512 } as const;
+
+/** Answers each request of a committed batch with its own outcome (outcomes in the batch's order). */
+export function answerJobs(jobs: QueuedJob[], outcomes: JobOutcome[]): void {
+  jobs.forEach((job, index) => {
+    const outcome = outcomes[index]!;
+    if (outcome.ok) job.resolve(outcome.result);
+    else job.reject(outcome.error);
+  });
+}
+
+/** Fails every request of a batch that did not commit with the same error. */
+export function failJobs(jobs: QueuedJob[], error: unknown): void {
+  for (const job of jobs) job.reject(error);
+}
+
+// Failures of the database itself, as opposed to one bad event: they doom the whole batch.
+const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|PROTOCOL|PERM)/;
+
+/**
+ * One transaction for a batch of requests, each its own savepoint (ingestEvents' own transaction nests),
+ * so a request that fails on its own content rolls back alone. Throws, committing nothing, when the store
+ * itself fails; the caller answers every request of the batch 503.
+ *
+ * With `inTransaction` (ingest minus its own transaction) the batch first runs without the savepoints,
+ * which cost a statement pair per request and a copy of every page it touches; only if some request
+ * fails is that attempt rolled back whole and the batch run again the careful way, so the outcome is
+ * the same as if it had been careful from the start.
+ */
+export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: EventSource, inTransaction?: IngestEventsFn): (jobs: BatchJob[]) => JobOutcome[] {
+  function runJob(job: BatchJob): JobOutcome {
+    try {
+      return { ok: true, result: ingest(store, job.incoming, { receivedAt: job.receivedAt, source }) };
+    } catch (error) {
+      // SQLite may already have rolled the whole transaction back (disk full, I/O error): never commit after that.
+      if (isStoreFailure(error) || !store.inTransaction) throw error;
+      return { ok: false, error };
+    }
+  }
+  // Built once: better-sqlite3 wraps the function in BEGIN IMMEDIATE … COMMIT on every call.
+  const careful = store.transaction((jobs: BatchJob[]): JobOutcome[] => jobs.map(runJob));
+  if (inTransaction === undefined) return (jobs) => careful.immediate(jobs);
+  // The error a request raised on its own content, as opposed to BEGIN, COMMIT or a closed store.
+  let requestError: unknown = null;
+  const quick = store.transaction((jobs: BatchJob[]): JobOutcome[] =>
+    jobs.map((job): JobOutcome => {
+      try {
+        return { ok: true, result: inTransaction(store, job.incoming, { receivedAt: job.receivedAt, source }) };
+      } catch (error) {
+        if (!isStoreFailure(error) && store.inTransaction) requestError = error;
+        throw error;
+      }
+    }),
+  );
+  return (jobs) => {
+    requestError = null;
+    try {
+      return quick.immediate(jobs);
+    } catch (error) {
+      if (requestError === null || requestError !== error) throw error;
+      // Rolled back whole: nothing of this attempt is in the store. A request alone fails alone.
+      if (jobs.length === 1) return [{ ok: false, error }];
+      return careful.immediate(jobs);
+    }
+  };
+}
+
+export function isStoreFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORE_FAILURE.test(code);
+}
+
+/** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the store could not commit: ${describeError(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EventSource } from '../../core/tracking-event.js';
+import type { IngestResult } from '../../store/ingest-events.js';
+import { answerJobs, COMMIT_DEFAULTS, failJobs, StoreUnavailableError, type GroupCommitter, type QueuedJob } from './commit-batch.js';
+import type { CommitThreadData, FromCommitThread, ToCommitThread } from './commit-thread-main.js';
+
+export interface ThreadCommitterOptions {
+  dbPath: string;
+  busyTimeoutMs?: number;
+  /** How long a batch waits for company when the thread is idle (default 0, see COMMIT_DEFAULTS). */
+  windowMs?: number;
+  maxBatch?: number;
+  source?: EventSource;
+  /** The thread's compiled entry; tests running from the TypeScript sources point it at dist/. */
+  workerUrl?: URL;
+}
+
+const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
+
+/**
+ * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps
+ * reading requests into the next, so batches grow with the load and the loop never waits on the disk.
+ * One batch is in flight at a time; every request is answered only after the commit that holds it.
+ * If the thread dies, its batch and the waiting requests get 503 and the next request starts a new one.
+ */
+export async function startThreadCommitter(options: ThreadCommitterOptions): Promise<GroupCommitter> {
+  const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch } = options;
+  const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
+  const url = options.workerUrl ?? COMMIT_THREAD_URL;
+  if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
+  let pending: QueuedJob[] = [];
+  let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
+  let nextId = 1;
+  let timer: NodeJS.Timeout | undefined;
+  let closing = false;
+  let drained: (() => void) | undefined;
+  let worker: Worker | undefined;
+
+  function spawn(): Promise<Worker> {
+    return new Promise((resolve, reject) => {
+      const thread = new Worker(url, { workerData: data });
+      thread.on('message', (message: FromCommitThread) => {
+        if (message.type === 'ready') resolve(thread);
+        else if (message.type === 'fatal') reject(new StoreUnavailableError(message.message));
+        else settle(message);
+      });
+      thread.on('error', (error) => {
+        reject(error);
+        failInFlight(thread, new StoreUnavailableError(error));
+      });
+      thread.on('exit', () => {
+        failInFlight(thread, new StoreUnavailableError('the commit thread stopped'));
+        if (worker === thread) worker = undefined;
+      });
+    });
+  }
+
+  function settle(message: Exclude<FromCommitThread, { type: 'ready' } | { type: 'fatal' }>): void {
+    if (inFlight === undefined || inFlight.id !== message.id) return;
+    const { jobs } = inFlight;
+    inFlight = undefined;
+    if (message.type === 'failed') failJobs(jobs, new StoreUnavailableError(message.message));
+    else answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+    // Whatever arrived during that commit has already waited a whole commit: send it at once.
+    void dispatch();
+  }
+
+  /** Fails the batch in flight if it was sent to `thread` (undefined: not sent anywhere yet). */
+  function failInFlight(thread: Worker | undefined, error: unknown): void {
+    if (inFlight === undefined || inFlight.thread !== thread) return;
+    const { jobs } = inFlight;
+    inFlight = undefined;
+    failJobs(jobs, error);
+    void dispatch();
+  }
+
+  async function dispatch(): Promise<void> {
+    timer = undefined;
+    if (inFlight !== undefined) return;
+    if (pending.length === 0) {
+      drained?.();
+      return;
+    }
+    const jobs = pending.splice(0, maxBatch);
+    const id = nextId++;
+    inFlight = { id, jobs };
+    try {
+      worker ??= await spawn();
+    } catch (error) {
+      failInFlight(undefined, new StoreUnavailableError(error));
+      return;
+    }
+    if (inFlight?.id !== id) return;
+    inFlight.thread = worker;
+    const message: ToCommitThread = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
+    worker.postMessage(message);
+  }
+
+  worker = await spawn();
+
+  return {
+    submit(incoming, receivedAt) {
+      return new Promise<IngestResult>((resolve, reject) => {
+        pending.push({ incoming, receivedAt, resolve, reject });
+        if (inFlight !== undefined || timer !== undefined) return;
+        if (pending.length >= maxBatch || windowMs === 0 || closing) void dispatch();
+        else timer = setTimeout(() => void dispatch(), windowMs);
+      });
+    },
+    async close() {
+      closing = true;
+      if (inFlight !== undefined || pending.length > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          if (timer !== undefined) clearTimeout(timer);
+          void dispatch();
+        });
+      }
+      const thread = worker;
+      worker = undefined;
+      if (thread === undefined) return;
+      await new Promise<void>((resolve) => {
+        thread.once('exit', () => resolve());
+        thread.postMessage({ type: 'close' } satisfies ToCommitThread);
+      });
+    },
+  };
+}
