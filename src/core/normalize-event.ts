@@ -11,6 +11,9 @@ export class InvalidEventError extends Error {
 
 const KNOWN = new Set<string>(KNOWN_EVENT_TYPES);
 
+/** Where an event's type may be (canonical keys, first wins); a JSON body must give it as a string. */
+export const EVENT_TYPE_KEYS = ['event', 'event-type', 'type'] as const;
+
 /** `Message-Id`, `message_id` and `MESSAGE-ID` are one key: SMTP2Go's form bodies carry several spellings. */
 export function canonicalKey(key: string): string {
   return key.trim().toLowerCase().replace(/_/g, '-');
@@ -66,7 +69,7 @@ export function createFieldReader(fields: WebhookFields): { text: (...keys: stri
  */
 export function normalizeEvent(fields: WebhookFields, receivedAt: Date): TrackingEvent {
   const read = createFieldReader(fields);
-  const rawType = read.text('event', 'event-type', 'type');
+  const rawType = read.text(...EVENT_TYPE_KEYS);
   if (rawType === null) throw new InvalidEventError('event has no "event" field');
   const alias = canonicalEventType(rawType);
   const type = alias.type;

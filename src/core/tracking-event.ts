@@ -1,3 +1,5 @@
+import { createLookupTable } from './lookup-table.js';
+
 /**
  * The normalised form of one SMTP2Go webhook event: what the listener, `webhook replay`,
  * `webhook trigger` and `reconcile` all hand to the store (src/store/ingest-events.ts).
@@ -61,7 +63,7 @@ export interface IncomingEvent {
 export type EventSource = 'webhook' | 'replay' | 'trigger' | 'reconcile';
 
 // Every spelling seen in SMTP2Go webhooks, its activity log and other receivers (SMTP2GO.md).
-const TYPE_ALIASES: Record<string, { type: string; bounce?: BounceType }> = {
+const TYPE_ALIASES = createLookupTable<{ type: string; bounce?: BounceType }>({
   processed: { type: 'processed' },
   delivered: { type: 'delivered' },
   delivery: { type: 'delivered' },
@@ -87,7 +89,7 @@ const TYPE_ALIASES: Record<string, { type: string; bounce?: BounceType }> = {
   unsubscribed: { type: 'unsubscribe' },
   resubscribe: { type: 'resubscribe' },
   resubscribed: { type: 'resubscribe' },
-};
+});
 
 /** An event name in any spelling SMTP2Go or a receiver uses (`opened`, `hard-bounced`), as the store keeps it. */
 export function canonicalEventType(name: string): { type: string; bounce?: BounceType } {

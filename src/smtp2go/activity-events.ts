@@ -1,3 +1,4 @@
+import { createLookupTable } from '../core/lookup-table.js';
 import { asRecord } from './api-connection.js';
 import type { ActivityEvent } from './activity-api.js';
 import { TRACKING_HEADER } from './portal-webhook.js';
@@ -7,7 +8,7 @@ import { TRACKING_HEADER } from './portal-webhook.js';
  * bounces, the webhook's separate `bounce: hard|soft` field) so the listener's own normaliser and
  * storing code see exactly what a webhook for the same event would have carried.
  */
-const ACTIVITY_TO_WEBHOOK: Record<string, { event: string; bounce?: 'hard' | 'soft' }> = {
+const ACTIVITY_TO_WEBHOOK = createLookupTable<{ event: string; bounce?: 'hard' | 'soft' }>({
   processed: { event: 'processed' },
   delivered: { event: 'delivered' },
   opened: { event: 'open' },
@@ -18,7 +19,7 @@ const ACTIVITY_TO_WEBHOOK: Record<string, { event: string; bounce?: 'hard' | 'so
   spam: { event: 'spam' },
   unsubscribed: { event: 'unsubscribe' },
   resubscribed: { event: 'resubscribe' },
-};
+});
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
 

@@ -1,3 +1,4 @@
+import { createLookupTable } from '../core/lookup-table.js';
 import { maskSecret } from '../core/mask.js';
 import type { Settings } from '../core/settings.js';
 import type { Smtp2goWebhook, WebhookSpec } from './webhooks-api.js';
@@ -11,10 +12,10 @@ export const TRACKING_HEADER = 'X-Portal-Tracking-Id';
 /** Subscription names `/webhook/add` accepts (the callbacks then say `open`, `bounce` + `bounce: hard`...). */
 export const WEBHOOK_EVENT_NAMES = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'resubscribe', 'open', 'click'] as const;
 
-const EVENT_ALIASES: Record<string, string> = {
+const EVENT_ALIASES = createLookupTable<string>({
   opened: 'open', clicked: 'click', bounced: 'bounce', 'hard-bounced': 'bounce', 'soft-bounced': 'bounce',
   rejected: 'reject', unsubscribed: 'unsubscribe', resubscribed: 'resubscribe', spam_complaint: 'spam', delivery: 'delivered',
-};
+});
 
 // Delivery-status events tell a reply's story whatever the tracking switches say; opens and clicks only
 // exist when tracking and the matching switch are on (SMTP2Go then rewrites links and adds the pixel).

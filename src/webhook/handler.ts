@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { IncomingEvent } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
+import { decodeBody } from './body-charset.js';
 import { isWebhookHttpError } from './errors.js';
 import { StoreUnavailableError } from './commit/commit-batch.js';
 import { parseWebhookBody } from './parse-body.js';
@@ -40,8 +41,6 @@ export interface WebhookHandlerOptions {
   commit: (incoming: IncomingEvent[], receivedAt: Date) => Promise<IngestResult>;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The listener's decision for one POST whose body has been read: authenticate (fail closed), parse,
  * commit, answer. The HTTP adapter owns routing, limits and timeouts; this function owns the statuses
@@ -53,14 +52,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     if (typeof method !== 'string') return refuse(401, method.reason, null);
     let incoming: IncomingEvent[];
     try {
-      const parsed = parseWebhookBody(utf8.decode(request.rawBody), request.contentType, request.receivedAt);
+      const body = decodeBody(request.rawBody, request.headers['content-type']);
+      const parsed = parseWebhookBody(body.text, request.contentType, request.receivedAt, body.encoding);
       if (parsed.errors.length > 0) return refuse(400, parsed.errors.join('; '), method);
       incoming = parsed.events;
     } catch (error) {
       if (isWebhookHttpError(error)) return refuse(error.status, error.message, method);
-      if (error instanceof TypeError && (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-        return refuse(400, 'the body is not valid UTF-8', method);
-      }
       throw error;
     }
     try {

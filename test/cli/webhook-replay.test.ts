@@ -4,7 +4,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, NOW, SECRET, useListeners } from '../webhook/listener-harness.js';
-import { makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
+import { formBody, makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
 const listener = useListeners();
@@ -76,6 +76,41 @@ describe('webhook replay (CLI)', () => {
     expect(run.stderr).toContain('line 3: skipped, malformed: event has no "event" field');
     expect(run.stderr).toContain('error: 2 malformed record(s) skipped');
     expect(run.stdout).toContain('sent 2, ok 2');
+  });
+
+  it('round two #1, #3, #21: poison records (deep nesting, a non-string type) count as malformed; __proto__ types and toString fields replay; the run goes on', async () => {
+    const { dir, env, db } = setup();
+    const deep = `{"event":"open","rcpt":"jo@example.com","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const lines = [
+      JSON.stringify(makeEvent({ event: 'delivered' })),
+      deep,
+      JSON.stringify(makeEvent({ event: '__proto__' })),
+      JSON.stringify(makeEvent({ event: 'Constructor' })),
+      `{"id":"${'e'.repeat(32)}","event":"open","rcpt":"jo@example.com","toString":"x","__proto__":"y","hasOwnProperty":"z"}`,
+      JSON.stringify({ ...makeEvent(), event: {} }),
+      JSON.stringify(makeEvent({ event: 'click', url: 'https://x.example/' })),
+    ];
+    const forms = [
+      formBody(makeEvent({ event: 'open', toString: 'x', valueOf: ['a', 'b'] })),
+      formBody(makeEvent({ event: 'constructor' })),
+      `${formBody(makeEvent({ event: 'open' }))}${'&a='.repeat(80_000)}`,
+    ];
+    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'poison.ndjson', lines.join('\n')), '--json'], { env, now: () => NOW });
+    expect(run.code).toBe(1);
+    const document = JSON.parse(run.stdout);
+    expect(document.summary).toMatchObject({ read: 7, malformed: 2, sent: 5, ok: 5, failed: 0 });
+    expect(document.malformed).toEqual([
+      expect.objectContaining({ line: 2, message: 'the JSON body is nested deeper than 64 levels' }),
+      expect.objectContaining({ line: 6, message: '"event" must be a non-empty string naming the event type, not an object' }),
+    ]);
+    const formRun = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'poison.form', forms.join('\n')), '--json'], { env, now: () => NOW });
+    expect(formRun.code).toBe(0);
+    expect(JSON.parse(formRun.stdout).summary).toMatchObject({ read: 3, malformed: 0, sent: 3, ok: 3 });
+    const store = openStore(db);
+    expect(store.prepare('SELECT event_type FROM email_tracking_events ORDER BY id').all().map((row) => (row as { event_type: string }).event_type)).toEqual(['delivered', '__proto__', 'constructor', 'open', 'click', 'open', 'constructor', 'open']);
+    const payload = (store.prepare('SELECT payload FROM email_tracking_events WHERE notification_id = ?').get('e'.repeat(32)) as { payload: string }).payload;
+    expect(Object.entries(JSON.parse(payload) as object)).toEqual(expect.arrayContaining([['toString', 'x'], ['__proto__', 'y'], ['hasOwnProperty', 'z']]));
+    store.close();
   });
 
   it('replays the store to a real listener signed with the configured secret, never printing it', async () => {

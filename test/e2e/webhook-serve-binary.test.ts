@@ -101,6 +101,28 @@ describe('webhook serve through the built binary', () => {
     store.close();
   });
 
+  it('round two #1: a signed form field named toString (or any Object.prototype name) is stored, and the listener keeps serving', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'portal.db');
+    const listener = startListener(db, ['--json', 'webhook', 'serve', '--port', '0'], dir);
+    const ready = JSON.parse(await listener.nextLine((line) => line.includes('"ready"'))) as { url: string; generated_webhook_secret: string };
+    const names = ['toString', 'valueOf', 'constructor', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', '__proto__'];
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const statuses: number[] = [];
+    for (const [i, name] of names.entries()) {
+      const body = `event=open&id=${i.toString(16).padStart(32, '0')}&rcpt=u${i}%40example.com&${name}=x`;
+      statuses.push(await post(ready.url, body, { ...form, ...signed(body, ready.generated_webhook_secret) }));
+    }
+    const bearer = `event=constructor&id=${'f'.repeat(32)}&rcpt=b%40example.com&toString=x`;
+    statuses.push(await post(ready.url, bearer, { ...form, authorization: `Bearer ${ready.generated_webhook_secret}` }));
+    expect(statuses).toEqual(names.map(() => 200).concat(200));
+    listener.child.kill('SIGTERM');
+    expect({ ...(await listener.exit), stderr: listener.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+    const store = openStore(db);
+    expect(store.prepare('SELECT COUNT(*) AS n FROM email_tracking_events').get()).toEqual({ n: names.length + 1 });
+    store.close();
+  });
+
   it('--insecure says so loudly; a second signal exits at once while a request hangs', async () => {
     const dir = tempDir();
     const listener = startListener(join(dir, 'portal.db'), ['webhook', 'serve', '--port', '0', '--insecure'], dir);

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { Pool } from 'undici';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore } from '../../src/store/open-store.js';
+import { declaredCharset } from '../../src/webhook/body-charset.js';
 import { startWebhookServer } from '../../src/webhook/server.js';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
 
@@ -13,6 +15,12 @@ export const FUZZ_MAX_BODY = 16 * 1024;
 export const FAULT_MARKER = 'inject-store-fault';
 /** Every status the listener documents (README `webhook serve`); anything else is a failure. */
 export const DOCUMENTED = new Set([200, 400, 401, 404, 405, 408, 413, 415, 503]);
+
+/** Object.prototype's own names (toString, constructor, __proto__...): a plain `{}` answers for them (round two #1). */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+const prototypeName = fc.constantFrom(...PROTOTYPE_NAMES);
+/** An event name in any case, a field key, or an Object.prototype member: for keys and values alike. */
+const hostileName = fc.oneof(prototypeName, prototypeName.map((name) => name.toUpperCase()), fc.constantFrom('event', 'Event', 'rcpt', 'recipients', 'id', 'a'));
 
 const FIXTURES = ['open.docs.json', 'delivered.live.json', 'processed.live.json', 'bounce-hard.live.json', 'bounce-soft.constructed.json', 'delivered.live.form', 'processed.live.form', 'bounce-hard.docs.form'];
 const seeds = FIXTURES.map((name) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8').trim());
@@ -33,7 +41,8 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', '&', '=', '%', '\u0000', '\uffff', 'é', '😀', '\r\n', 'null', '1e999') }) }),
   fc.record({ kind: fc.constant('duplicate' as const), times: fc.integer({ min: 2, max: 4 }) }),
-  fc.record({ kind: fc.constant('replace-value' as const), value: fc.oneof(fc.json(), fc.string(), fc.constant('['.repeat(5000))) }),
+  fc.record({ kind: fc.constant('replace-value' as const), value: fc.oneof(fc.json(), fc.string(), fc.constant('['.repeat(5000)), prototypeName, fc.constantFrom({}, true, 5, [], ['open'])) }),
+  fc.record({ kind: fc.constant('add-field' as const), key: hostileName, value: fc.oneof(hostileName, fc.string({ maxLength: 8 })), times: fc.integer({ min: 1, max: 3 }) }),
 );
 
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
@@ -49,24 +58,44 @@ function mutate(base: string, steps: Mutation[]): Buffer {
     else if (step.kind === 'replace-value') {
       const text = bytes.toString('utf8');
       bytes = Buffer.from(text.replace(/"(event|time|rcpt|email_id|id)"\s*:\s*"[^"]*"/, `"$1":${JSON.stringify(step.value)}`), 'utf8');
+    } else if (step.kind === 'add-field') {
+      const text = bytes.toString('utf8');
+      const field = text.trimStart().startsWith('{') ? `${JSON.stringify(step.key)}:${JSON.stringify(step.value)},` : `&${encodeURIComponent(step.key)}=${encodeURIComponent(step.value)}`;
+      const all = field.repeat(step.times);
+      bytes = Buffer.from(text.trimStart().startsWith('{') ? text.replace('{', `{${all}`) : `${text}${all}`, 'utf8');
     }
   }
   return bytes;
 }
 
+/** Nesting past what JSON.stringify's stack takes (about 6,000 arrays), within the fuzz body limit. */
+const deepJsonArb = fc.tuple(fc.integer({ min: 1, max: 7_500 }), fc.constantFrom('array', 'object', 'events')).map(([depth, shape]) => {
+  const nest = shape === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const event = `{"event":"open","rcpt":"d@example.com","x":${nest}}`;
+  return Buffer.from(shape === 'events' ? `{"events":[${event}]}` : event);
+});
+
+/** One key repeated up to the body limit: a form that once took quadratic time (round two #4). */
+const repeatedKeysArb = fc.tuple(hostileName, fc.constantFrom('', 'x', 'a%40b.org'), fc.integer({ min: 2, max: 4_000 })).map(([key, value, times]) =>
+  Buffer.from(`event=open&rcpt=r%40example.com${`&${encodeURIComponent(key)}=${value}`.repeat(times)}`.slice(0, FUZZ_MAX_BODY)),
+);
+
 const bodyArb = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { maxLength: 4 })).map(([base, steps]) => mutate(base, steps)) },
   { weight: 2, arbitrary: fc.constantFrom(...seeds).map((base) => Buffer.from(base)) },
   { weight: 1, arbitrary: fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value) ?? 'null')) },
-  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('event', 'Event', 'EVENT', 'time', 'rcpt', 'email_id', 'email-id', 'id', 'url', 'recipients', 'bounce', 'x'), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.integer(), fc.constant(null))).map((o) => Buffer.from(JSON.stringify(o))) },
+  { weight: 1, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom('event', 'Event', 'EVENT', 'time', 'rcpt', 'email_id', 'email-id', 'id', 'url', 'recipients', 'bounce', 'x'), hostileName), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.integer(), fc.constant(null), hostileName, fc.constantFrom({}, true, [])) ).map((o) => Buffer.from(JSON.stringify(o))) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)) },
-  { weight: 1, arbitrary: fc.array(fc.tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 })), { maxLength: 8 }).map((pairs) => Buffer.from(new URLSearchParams(pairs).toString())) },
+  { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), hostileName), fc.oneof(fc.string({ maxLength: 40 }), hostileName)), { maxLength: 8 }).map((pairs) => Buffer.from(new URLSearchParams(pairs).toString())) },
+  { weight: 1, arbitrary: deepJsonArb },
+  { weight: 1, arbitrary: repeatedKeysArb },
   // Just over the (lowered) body limit, so 413 is part of the run without moving gigabytes.
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 4096 }).map((extra) => Buffer.alloc(FUZZ_MAX_BODY + extra, 0x7b)) },
 );
 
 const contentTypeArb = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8', 'Application/JSON', 'application/x-www-form-urlencoded; charset=UTF-8') },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), fc.constantFrom('latin1', 'ISO-8859-1', '"windows-1252"', 'utf-16le', 'klingon', '', 'utf-8; charset=latin1')).map(([type, charset]) => `${type}; charset=${charset}`) },
   { weight: 2, arbitrary: fc.constantFrom('text/plain', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json, text/plain', ';;;', 'application/jsonx', 'application/json;charset') },
   { weight: 1, arbitrary: fc.constant(null) },
   { weight: 1, arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }) },
@@ -120,6 +149,8 @@ export interface FuzzFigures {
   faultsInjected: number;
   noAnswer: number;
   healthAfter: number;
+  /** The slowest answer, in ms: a body that costs more than linear time shows here first. */
+  slowestMs: number;
   examples: string[];
   /** How many cases failed each way ('<why> <status> <auth>'). */
   failureKinds: Record<string, number>;
@@ -136,6 +167,9 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
   const server = await startWebhookServer({
     store, secrets: [FUZZ_SECRET, 'previous-secret-0123456789abcdef'], port: 0, maxBodyBytes: FUZZ_MAX_BODY, commitThread: false, groupCommit: { maxBatch: 1, windowMs: 0 },
     ingest: (db, incoming, options) => {
+      // `webhook serve` hands every request to its commit thread by postMessage; an event that cannot be
+      // cloned (a function in its fields, round two #1) crashed it. Copying the same way here makes that a 500.
+      structuredClone(incoming);
       if (incoming.some((item) => item.rawBody.includes(FAULT_MARKER))) {
         throw Object.assign(new Error('disk I/O error (injected)'), { code: 'SQLITE_IOERR' });
       }
@@ -145,7 +179,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
   const url = new URL(server.url);
   const pool = new Pool(url.origin, { connections: 16, pipelining: 1, keepAliveTimeout: 10_000 });
   const cases = fc.sample(caseArb, { numRuns: count, seed });
-  const figures: FuzzFigures = { cases: count, signed: 0, unsigned: 0, statuses: {}, undocumented: 0, unexpected5xx: 0, unauthenticated200: 0, wrongStatus: 0, rowsStored: 0, rowsAcknowledged: 0, faultsInjected: 0, noAnswer: 0, healthAfter: 0, examples: [], failureKinds: {} };
+  const figures: FuzzFigures = { cases: count, signed: 0, unsigned: 0, statuses: {}, undocumented: 0, unexpected5xx: 0, unauthenticated200: 0, wrongStatus: 0, rowsStored: 0, rowsAcknowledged: 0, faultsInjected: 0, noAnswer: 0, healthAfter: 0, slowestMs: 0, examples: [], failureKinds: {} };
   let state = seed;
   const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   let next = 0;
@@ -170,6 +204,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
       else figures.unsigned += 1;
       let status: number | null = null;
       let answer = '';
+      const started = performance.now();
       try {
         const response = await pool.request({
           method: fuzz.method as 'POST',
@@ -182,6 +217,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
       } catch {
         figures.noAnswer += 1;
       }
+      figures.slowestMs = Math.max(figures.slowestMs, Math.round(performance.now() - started));
       const key = String(status ?? 'none');
       figures.statuses[key] = (figures.statuses[key] ?? 0) + 1;
       if (status === null) continue;
@@ -215,7 +251,20 @@ function expectedStatus(fuzz: FuzzCase): number[] | null {
   if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') return [415];
   if (fuzz.body.length > FUZZ_MAX_BODY) return [413];
   if (!authenticated(fuzz.auth)) return [401];
+  if (!knownCharset(fuzz.contentType)) return [415];
   return [200, 400];
+}
+
+/** Any label TextDecoder knows (README `webhook serve`); none declared means UTF-8. */
+function knownCharset(contentType: string | null): boolean {
+  const label = declaredCharset(contentType ?? undefined);
+  if (label === null) return true;
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What every fuzz run must show, whatever its size: documented statuses only, nothing unauthenticated stored. */

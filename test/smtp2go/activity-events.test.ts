@@ -38,4 +38,10 @@ describe('activityToWebhookFields', () => {
     expect(processed.rcpt).toBeUndefined();
     expect(processed.recipients).toEqual(['jo@another_example.com', 'b@x.example']);
   });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'Constructor'])('round two #1: an activity event named %s stays that (unknown) event, not an Object.prototype member', (event) => {
+    const fields = activityToWebhookFields(parseActivityEvent({ ...base, event, date: '2022-11-12T07:44:58Z' }));
+    expect(fields.event).toBe(event.toLowerCase());
+    expect(fields.bounce).toBeUndefined();
+  });
 });

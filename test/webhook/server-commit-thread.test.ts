@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseWebhookBody } from '../../src/webhook/parse-body.js';
+import { startThreadCommitter } from '../../src/webhook/commit/thread-committer.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { COMMIT_THREAD, COMMIT_THREAD_URL, count, fixture, send, useListeners } from './listener-harness.js';
 
@@ -77,6 +79,23 @@ describe('webhook listener committing on its own thread', () => {
     expect((await post(event(2))).status).toBe(503);
     expect(logs.filter((entry) => entry.level === 'error')).toHaveLength(2);
     expect((await send(new URL(server.healthUrl), 'GET', {})).status).toBe(200);
+  });
+
+  it('round two #1: an event the commit thread cannot be sent fails its own request, not the listener, and the next batch commits', async () => {
+    const dir = tempDir();
+    const { store } = await listen(dir, thread);
+    const committer = await startThreadCommitter({ dbPath: join(dir, 'portal.db'), workerUrl: WORKER_URL });
+    try {
+      const good = parseWebhookBody(event(1), 'application/json', new Date()).events;
+      const [poisoned] = parseWebhookBody(event(2), 'application/json', new Date()).events;
+      // What parse-body once produced for `toString=x`: Object.prototype.toString inside the fields.
+      const unsendable = { ...poisoned!, event: { ...poisoned!.event, fields: { toString: [Object.prototype.toString, 'x'] as unknown as string[] } } };
+      await expect(committer.submit([unsendable], new Date())).rejects.toThrow(/could not be cloned/);
+      await expect(committer.submit(good, new Date())).resolves.toMatchObject({ stored: 1 });
+    } finally {
+      await committer.close();
+    }
+    expect(count(store)).toBe(1);
   });
 
   it('refuses to start when the worker is missing', async () => {

@@ -95,7 +95,30 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
     if (inFlight?.id !== id) return;
     inFlight.thread = worker;
     const message: ToCommitThread = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
-    worker.postMessage(message);
+    try {
+      worker.postMessage(message);
+    } catch (error) {
+      // Thrown synchronously inside this promise, it was an unhandled rejection that ended the process.
+      inFlight = undefined;
+      resendCloneable(jobs, error);
+      void dispatch();
+    }
+  }
+
+  /** Nothing reached the thread: the requests it cannot be sent fail alone, the rest go again. */
+  function resendCloneable(jobs: QueuedJob[], error: unknown): void {
+    const cloneable = jobs.filter((job) => {
+      try {
+        structuredClone({ incoming: job.incoming, receivedAt: job.receivedAt });
+        return true;
+      } catch (cloneError) {
+        job.reject(cloneError);
+        return false;
+      }
+    });
+    // Every request copies fine, so sending failed for another reason: retrying would only loop.
+    if (cloneable.length === jobs.length) failJobs(jobs, new StoreUnavailableError(error));
+    else pending.unshift(...cloneable);
   }
 
   worker = await spawn();
