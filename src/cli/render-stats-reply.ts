@@ -69,7 +69,7 @@ export function renderReplyStats(output: Output, stats: ReplyStats, zone: Operat
 const BAD = new Set(['bounced', 'spam', 'rejected', 'unsubscribed', 'failed']);
 const GOOD = new Set(['clicked', 'opened', 'delivered']);
 
-function statusColor(output: Output, status: string, text: string): string {
+export function statusColor(output: Output, status: string, text: string): string {
   if (BAD.has(status)) return output.color.red(text);
   if (GOOD.has(status)) return output.color.green(text);
   return output.color.yellow(text);

@@ -37,7 +37,7 @@ export function resolveTarget(choice: TargetChoice, context: TargetContext): Res
   }
   if (choice.kind === 'reply') {
     const reply = getReply(context.store, choice.replyId);
-    if (reply === undefined) throw new NotFoundError(`reply ${choice.replyId} not found`, 'list replies with `stats`, or create a demo one with --demo');
+    if (reply === undefined) throw new NotFoundError(`reply ${choice.replyId} not found`, 'list replies with `replies`, or create a demo one with --demo');
     return { target: fromReply(reply, recipient, null), replyId: reply.id, created: false };
   }
   const reply = findReplyByEmailId(context.store, choice.emailId);

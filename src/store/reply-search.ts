@@ -1,0 +1,117 @@
+import type { ReplyCursor } from '../core/reply-cursor.js';
+import type { ReplyStatus } from '../core/reply-status.js';
+import type { Store } from './open-store.js';
+import type { ReplyRow } from './replies.js';
+import { prepared } from './statement-cache.js';
+
+/** What `replies` can narrow on; every field given must match (AND). */
+export interface ReplySearchFilter {
+  /** Part of any recipient's address, any case; `%` and `_` are plain characters. */
+  recipient?: string;
+  ticketId?: number;
+  /**
+   * Keeps replies that may be in this status: a necessary condition only, cheap in SQL. The exact status
+   * is core/reply-status.ts's to decide (the caller checks each row), so the rules live in one place.
+   */
+  status?: ReplyStatus;
+  /** Only replies whose send was ambiguous (SMTP2Go may or may not have taken it). */
+  ambiguous?: boolean;
+  /** A transport that carried the reply: `api` also matches `api+smtp`, and so does `smtp`. */
+  transport?: 'api' | 'smtp';
+  trackingId?: string;
+  emailId?: string;
+  /** With angle brackets, as stored. */
+  messageId?: string;
+  /** Listing time bounds (ISO-8601 UTC): since inclusive, until exclusive, like the stats window. */
+  since?: string;
+  until?: string;
+}
+
+/** A reply row with the time it is listed and ordered by. */
+export type ListedReplyRow = ReplyRow & { listed_at: string };
+
+/** The stats window's reply time: when it went out, else when it was created. */
+const LISTED = 'COALESCE(r.sent_at, r.created_at)';
+
+// One recipient row, or the reply itself when it has none, that could give the reply this status. A reply's
+// status is its recipients' highest, so it is S only if some recipient is S, which needs S's own mark.
+const MARK: Record<Exclude<ReplyStatus, 'pending'>, string> = {
+  bounced: 'x.bounced_at IS NOT NULL',
+  spam: 'x.spam_at IS NOT NULL',
+  rejected: 'x.rejected_at IS NOT NULL',
+  unsubscribed: 'x.unsubscribed_at IS NOT NULL',
+  clicked: 'x.clicked_at IS NOT NULL',
+  opened: 'x.opened_at IS NOT NULL',
+  delivered: 'x.delivered_at IS NOT NULL',
+  processed: 'x.processed_at IS NOT NULL',
+  sent: "(x.sent_at IS NOT NULL OR x.send_status = 'sent')",
+  failed: "x.send_status = 'failed'",
+};
+const OWN_MARK: Record<Exclude<ReplyStatus, 'pending'>, string> = {
+  ...MARK,
+  sent: 'x.sent_at IS NOT NULL',
+  failed: "x.transport = 'failed'",
+};
+const NO_RECIPIENTS = 'NOT EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id)';
+
+function statusCondition(status: ReplyStatus): string {
+  const own = (condition: string) => condition.replaceAll('x.', 'r.');
+  if (status === 'pending') {
+    // Pending only when every recipient is: none carries any mark at all.
+    const anyMark = Object.values(MARK).join(' OR ');
+    const ownMark = Object.values(OWN_MARK).join(' OR ');
+    return `(NOT EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND (${anyMark})) AND NOT (${NO_RECIPIENTS} AND (${own(ownMark)})))`;
+  }
+  return `(EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND ${MARK[status]}) OR (${NO_RECIPIENTS} AND ${own(OWN_MARK[status])}))`;
+}
+
+/** `LIKE` with the operator's text taken literally. */
+export function likeContaining(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/**
+ * Up to `count` replies matching the filter, newest first by listing time, then by id, strictly after
+ * `after`. Walks ticket_replies_listed (migration 5) backwards, so a page costs about its own size plus the
+ * rows the filters skip.
+ */
+export function selectReplyPage(db: Store, filter: ReplySearchFilter, after: ReplyCursor | null, count: number): ListedReplyRow[] {
+  const where: string[] = [];
+  const params: Record<string, string | number> = { count };
+  const add = (condition: string, values: Record<string, string | number> = {}) => {
+    where.push(condition);
+    Object.assign(params, values);
+  };
+  if (after !== null) add(`${LISTED} <= @after_at AND (${LISTED} < @after_at OR r.id < @after_id)`, { after_at: after.at, after_id: after.id });
+  if (filter.since !== undefined) add(`${LISTED} >= @since`, { since: filter.since });
+  if (filter.until !== undefined) add(`${LISTED} < @until`, { until: filter.until });
+  if (filter.ticketId !== undefined) add('r.ticket_id = @ticket', { ticket: filter.ticketId });
+  if (filter.trackingId !== undefined) add('r.email_tracking_id = @tracking', { tracking: filter.trackingId });
+  if (filter.emailId !== undefined) add('r.smtp2go_email_id = @email_id', { email_id: filter.emailId });
+  if (filter.messageId !== undefined) add('r.rfc_message_id = @message_id', { message_id: filter.messageId });
+  if (filter.transport !== undefined) add("(r.transport = @transport OR r.transport = 'api+smtp')", { transport: filter.transport });
+  if (filter.ambiguous === true) add("r.send_outcome = 'ambiguous'");
+  if (filter.status !== undefined) add(statusCondition(filter.status));
+  if (filter.recipient !== undefined) {
+    add("EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND x.email LIKE @recipient ESCAPE '\\')", { recipient: likeContaining(filter.recipient) });
+  }
+  const sql = `SELECT r.*, ${LISTED} AS listed_at FROM ticket_replies r
+    ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+    ORDER BY ${LISTED} DESC, r.id DESC LIMIT @count`;
+  return prepared(db, sql).all(params) as ListedReplyRow[];
+}
+
+export interface ClickRow {
+  url: string | null;
+  occurred_at: string;
+  recipient: string | null;
+}
+
+/** The reply's clicks, oldest first, as `stats --reply` lists them. */
+export function selectClicks(db: Store, replyId: number): ClickRow[] {
+  return prepared(db, "SELECT url, occurred_at, recipient FROM email_tracking_events WHERE reply_id = ? AND event_type = 'click' ORDER BY occurred_at, id").all(replyId) as ClickRow[];
+}
+
+export function hasEvents(db: Store, replyId: number): boolean {
+  return prepared(db, 'SELECT 1 FROM email_tracking_events WHERE reply_id = ? LIMIT 1').get(replyId) !== undefined;
+}
