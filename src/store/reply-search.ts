@@ -57,9 +57,11 @@ const NO_RECIPIENTS = 'NOT EXISTS (SELECT 1 FROM reply_recipients x WHERE x.repl
 function statusCondition(status: ReplyStatus): string {
   const own = (condition: string) => condition.replaceAll('x.', 'r.');
   if (status === 'pending') {
-    // Pending only when every recipient is: none carries any mark at all.
-    const anyMark = Object.values(MARK).join(' OR ');
-    const ownMark = Object.values(OWN_MARK).join(' OR ');
+    // Pending only when every recipient is: none carries a mark that always lifts it out of pending (an
+    // unsubscribe does not: a later resubscribe undoes it).
+    const lifting = (marks: Record<string, string>) => Object.entries(marks).filter(([name]) => name !== 'unsubscribed').map(([, mark]) => mark).join(' OR ');
+    const anyMark = lifting(MARK);
+    const ownMark = lifting(OWN_MARK);
     return `(NOT EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND (${anyMark})) AND NOT (${NO_RECIPIENTS} AND (${own(ownMark)})))`;
   }
   return `(EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND ${MARK[status]}) OR (${NO_RECIPIENTS} AND ${own(OWN_MARK[status])}))`;
