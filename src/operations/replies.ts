@@ -2,7 +2,7 @@ import { formatReplyCursor, type ReplyCursor } from '../core/reply-cursor.js';
 import { summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
 import { bracketed } from '../store/correlate-event.js';
 import type { Store } from '../store/open-store.js';
-import { hasEvents, selectClicks, selectReplyPage, type ReplySearchFilter } from '../store/reply-search.js';
+import { hasEvents, selectReplyPage, type ReplySearchFilter } from '../store/reply-search.js';
 import { selectRecipients } from '../store/stats-queries.js';
 import { recipientDocument, replySummary, type RecipientStats, type ReplySummary } from './stats.js';
 
@@ -24,7 +24,7 @@ export interface RepliesOptions {
   cursor: ReplyCursor | null;
 }
 
-/** One listed reply: the `stats --reply --json` summary and recipients (no events), and the time it is listed by. */
+/** One listed reply: the `stats --reply --json` fields less clicks and events, and the time it is listed by. */
 export interface ListedReply extends ReplySummary {
   recipients: RecipientStats[];
   /** When it went out, else when it was created: what the list is ordered by. */
@@ -59,8 +59,7 @@ export function runReplies(options: RepliesOptions, deps: { store: Store }): Rep
       const recipients = selectRecipients(store, row.id);
       const { status } = summarizeReplyStatus(row, recipients);
       if (wanted !== undefined && status !== (wanted === 'ambiguous' ? 'pending' : wanted)) continue;
-      const events = { clicks: selectClicks(store, row.id), hasTracking: hasEvents(store, row.id) };
-      found.push({ ...replySummary(row, recipients, status, events), recipients: recipients.map(recipientDocument), listed_at: row.listed_at });
+      found.push({ ...replySummary(row, recipients, status, { hasTracking: hasEvents(store, row.id) }), recipients: recipients.map(recipientDocument), listed_at: row.listed_at });
       if (found.length === need) break;
     }
     const last = rows[rows.length - 1];

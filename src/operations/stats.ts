@@ -27,8 +27,8 @@ export interface ReplyEvent {
 }
 
 /**
- * One reply's summary: the `stats --reply --json` document less its recipients and events, field for field
- * as issue 6 fixes it (the order of the fields in the output is replySummary's). `replies` lists these.
+ * One reply's summary as `replies` lists it: the `stats --reply --json` fields less its clicks, recipients
+ * and events (three lists of events or rows each reply would cost a query for).
  */
 export interface ReplySummary
   extends Pick<
@@ -47,13 +47,16 @@ export interface ReplySummary
   send_outcome: SendOutcome | 'pending';
   /** Why the send failed or is in doubt (`api: … | smtp: …`), null when it went out cleanly. */
   last_error: string | null;
-  clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
   /** True once at least one SMTP2Go event has been stored for the reply. */
   has_tracking: boolean;
 }
 
-/** The `stats --reply --json` document (without `version`). */
+/**
+ * The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it; the order
+ * of the fields in the output is replySummary's.
+ */
 export interface ReplyStatsDocument extends ReplySummary {
+  clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
   recipients: RecipientStats[];
   events: ReplyEvent[];
 }
@@ -93,18 +96,21 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
 function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: EventRow[], status: ReplyStatus): ReplyStatsDocument {
   const clicks = events.filter((e) => e.event_type === 'click').map((e) => ({ url: e.url, occurred_at: e.occurred_at, recipient: e.recipient }));
   return {
-    ...replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }),
+    ...(replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }) as ReplySummary & Pick<ReplyStatsDocument, 'clicks'>),
     recipients: recipients.map(recipientDocument),
     events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
   };
 }
 
-/** A reply's summary from its row and recipients, given its click events (oldest first) and whether it has any event. */
+/**
+ * A reply's summary from its row and recipients and whether it has any event; with its click events
+ * (oldest first) the summary carries `clicks` too, in its place in the `stats --reply` document.
+ */
 export function replySummary(
   reply: ReplyRow,
   recipients: RecipientRow[],
   status: ReplyStatus,
-  events: { clicks: Array<{ url: string | null; occurred_at: string; recipient: string | null }>; hasTracking: boolean },
+  events: { clicks?: Array<{ url: string | null; occurred_at: string; recipient: string | null }>; hasTracking: boolean },
 ): ReplySummary {
   // The reply's own columns are the ingest's summary; the recipients fill any gap (earliest time, summed counts).
   const first = (column: 'processed_at' | 'delivered_at' | 'opened_at' | 'clicked_at' | 'bounced_at' | 'spam_at' | 'rejected_at' | 'unsubscribed_at') =>
@@ -127,7 +133,7 @@ export function replySummary(
     open_count: Math.max(reply.open_count, sum(recipients.map((r) => r.open_count))),
     clicked_at: first('clicked_at'),
     click_count: Math.max(reply.click_count, sum(recipients.map((r) => r.click_count))),
-    clicks: events.clicks.map((c) => ({ url: c.url, clicked_at: c.occurred_at, recipient: c.recipient })),
+    ...(events.clicks === undefined ? {} : { clicks: events.clicks.map((c) => ({ url: c.url, clicked_at: c.occurred_at, recipient: c.recipient })) }),
     bounced_at: first('bounced_at'),
     bounce_type: bounced.bounce_type,
     bounce_reason: bounced.bounce_reason,

@@ -103,17 +103,6 @@ export function selectReplyPage(db: Store, filter: ReplySearchFilter, after: Rep
   return prepared(db, sql).all(params) as ListedReplyRow[];
 }
 
-export interface ClickRow {
-  url: string | null;
-  occurred_at: string;
-  recipient: string | null;
-}
-
-/** The reply's clicks, oldest first, as `stats --reply` lists them. */
-export function selectClicks(db: Store, replyId: number): ClickRow[] {
-  return prepared(db, "SELECT url, occurred_at, recipient FROM email_tracking_events WHERE reply_id = ? AND event_type = 'click' ORDER BY occurred_at, id").all(replyId) as ClickRow[];
-}
-
 export function hasEvents(db: Store, replyId: number): boolean {
   return prepared(db, 'SELECT 1 FROM email_tracking_events WHERE reply_id = ? LIMIT 1').get(replyId) !== undefined;
 }

@@ -46,14 +46,14 @@ function allPages(db: Store, options: Partial<RepliesOptions>, start: string | n
 }
 
 describe('runReplies', () => {
-  it('each item carries the stats --reply --json fields, less the events, with the same values', () => {
+  it('each item carries the stats --reply --json fields, less clicks and events, with the same values', () => {
     const db = store();
     const ids = [deliveredAndOpened(db), multiWithBounce(db), duplicatesOutOfOrder(db).id];
     const { replies, next_cursor } = list(db);
     expect(next_cursor).toBeNull();
     expect(replies.map((r) => r.reply_id).sort()).toEqual([...ids].sort());
     for (const item of replies) {
-      const { events, ...document } = runReplyStats({ replyId: item.reply_id }, { store: db }).document;
+      const { events, clicks: _clicks, ...document } = runReplyStats({ replyId: item.reply_id }, { store: db }).document;
       expect(events.length).toBeGreaterThan(0);
       const { listed_at, ...fields } = item;
       expect(fields).toEqual(document);
