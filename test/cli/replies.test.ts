@@ -17,7 +17,7 @@ afterEach(async () => {
 function store(): { db: Store; path: string } {
   const path = join(tempDir(), 'portal.db');
   const db = openStore(path);
-  closers.push(() => db.close());
+  closers.push(() => void db.close());
   return { db, path };
 }
 
