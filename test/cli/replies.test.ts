@@ -155,3 +155,15 @@ describe('issue 14: an ambiguous send is visible afterwards', () => {
     expect(doc).toMatchObject({ status: 'failed', send_outcome: 'failed', last_error: 'api: connection refused | smtp: 535 authentication failed' });
   });
 });
+
+describe('issue 14: hints name `replies`', () => {
+  it('an unknown reply, in stats --reply and webhook trigger, points to `replies` to list them', async () => {
+    const { path } = store();
+    const stats = await cli(path, ['stats', '--reply', '999']);
+    expect(stats.code).toBe(1);
+    expect(stats.stderr).toContain('list replies with `replies`');
+    const trigger = await cli(path, ['webhook', 'trigger', 'open', '--reply', '999']);
+    expect(trigger.code).toBe(1);
+    expect(trigger.stderr).toContain('list replies with `replies`');
+  });
+});
