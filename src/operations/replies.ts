@@ -2,8 +2,7 @@ import { formatReplyCursor, type ReplyCursor } from '../core/reply-cursor.js';
 import { summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
 import { bracketed } from '../store/correlate-event.js';
 import type { Store } from '../store/open-store.js';
-import { hasEvents, selectReplyPage, type ReplySearchFilter } from '../store/reply-search.js';
-import { selectRecipients } from '../store/stats-queries.js';
+import { selectRecipientsOf, selectRepliesWithEvents, selectReplyPage, type ReplySearchFilter } from '../store/reply-search.js';
 import { recipientDocument, replySummary, type RecipientStats, type ReplySummary } from './stats.js';
 
 /** `--status`: a status `stats` shows, or `ambiguous` (pending, and the send may or may not have gone out). */
@@ -55,11 +54,15 @@ export function runReplies(options: RepliesOptions, deps: { store: Store }): Rep
   const batch = wanted === undefined ? need : Math.max(need, MIN_BATCH);
   for (;;) {
     const rows = selectReplyPage(store, filter, after, batch);
+    // Two queries per batch, not two per reply: a page of 1,000 would otherwise spend most of its time preparing them.
+    const ids = rows.map((row) => row.id);
+    const recipientsOf = selectRecipientsOf(store, ids);
+    const tracked = selectRepliesWithEvents(store, ids);
     for (const row of rows) {
-      const recipients = selectRecipients(store, row.id);
+      const recipients = recipientsOf.get(row.id) ?? [];
       const { status } = summarizeReplyStatus(row, recipients);
       if (wanted !== undefined && status !== (wanted === 'ambiguous' ? 'pending' : wanted)) continue;
-      found.push({ ...replySummary(row, recipients, status, { hasTracking: hasEvents(store, row.id) }), recipients: recipients.map(recipientDocument), listed_at: row.listed_at });
+      found.push({ ...replySummary(row, recipients, status, { hasTracking: tracked.has(row.id) }), recipients: recipients.map(recipientDocument), listed_at: row.listed_at });
       if (found.length === need) break;
     }
     const last = rows[rows.length - 1];

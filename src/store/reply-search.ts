@@ -2,6 +2,7 @@ import type { ReplyCursor } from '../core/reply-cursor.js';
 import type { ReplyStatus } from '../core/reply-status.js';
 import type { Store } from './open-store.js';
 import type { ReplyRow } from './replies.js';
+import { RECIPIENT_COLUMNS, type RecipientRow } from './stats-queries.js';
 import { prepared } from './statement-cache.js';
 
 /** What `replies` can narrow on; every field given must match (AND). */
@@ -103,6 +104,17 @@ export function selectReplyPage(db: Store, filter: ReplySearchFilter, after: Rep
   return prepared(db, sql).all(params) as ListedReplyRow[];
 }
 
-export function hasEvents(db: Store, replyId: number): boolean {
-  return prepared(db, 'SELECT 1 FROM email_tracking_events WHERE reply_id = ? LIMIT 1').get(replyId) !== undefined;
+/** Each reply's recipients, in the order they were written, for a page of replies in one query. */
+export function selectRecipientsOf(db: Store, replyIds: readonly number[]): Map<number, RecipientRow[]> {
+  const rows = prepared(db, `SELECT reply_id, ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id IN (SELECT value FROM json_each(?)) ORDER BY reply_id, id`)
+    .all(JSON.stringify(replyIds)) as Array<RecipientRow & { reply_id: number }>;
+  const byReply = new Map<number, RecipientRow[]>(replyIds.map((id) => [id, []]));
+  for (const { reply_id: replyId, ...row } of rows) byReply.get(replyId)?.push(row);
+  return byReply;
+}
+
+/** Which of these replies have at least one stored event (`has_tracking`); index-only on events_reply_time. */
+export function selectRepliesWithEvents(db: Store, replyIds: readonly number[]): Set<number> {
+  const sql = 'SELECT DISTINCT reply_id FROM email_tracking_events WHERE reply_id IN (SELECT value FROM json_each(?))';
+  return new Set(prepared(db, sql).pluck().all(JSON.stringify(replyIds)) as number[]);
 }
