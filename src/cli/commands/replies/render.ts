@@ -15,7 +15,7 @@ const MIN_RECIPIENT = 12;
  * Addresses, ids and errors come from outside (a webhook, an SMTP server's answer): a control character
  * in them could move the cursor or rewrite the operator's terminal, so C0, DEL and C1 are shown escaped.
  */
-export function terminalSafe(text: string): string {
+function terminalSafe(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -26,14 +26,14 @@ function fit(text: string, width: number): string {
 }
 
 /** The status people see: an ambiguous send that SMTP2Go has said nothing about yet is named as such. */
-export function listedStatus(reply: ListedReply): string {
+function listedStatus(reply: ListedReply): string {
   return reply.status === 'pending' && reply.send_outcome === 'ambiguous' ? 'ambiguous' : reply.status;
 }
 
 /** `replies` for people: one line per reply in 80 columns, then the send problems on the page, then the next cursor. */
 export function renderReplies(output: Output, result: RepliesResult, zone: OperatorZone | string): void {
   if (result.replies.length === 0) {
-    output.line(result.next_cursor === null ? 'No replies match.' : 'No replies on this page.');
+    output.line('No replies match.');
     return;
   }
   const time = createTimeFormatter(zone);
@@ -56,7 +56,7 @@ export function renderReplies(output: Output, result: RepliesResult, zone: Opera
       .map((cell, i) => {
         const shown = i === RECIPIENT ? fitRecipient(cell, widths[i] ?? 0) : cell;
         const padding = ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(shown)));
-        // Numbers line up on the right, text on the left.
+        // Reply ids line up on the right; the last column is not padded.
         return i === 0 ? padding + paint(shown, i) : i === HEAD.length - 1 ? paint(shown, i) : paint(shown, i) + padding;
       })
       .join(GAP)
