@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor/index.js';
 import { registerCompletion } from './commands/completion/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerStats } from './commands/stats/index.js';
+import { registerReplies } from './commands/replies/index.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -45,6 +46,7 @@ export function createProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);
+  registerReplies(program, io);
   registerCompletion(program, io);
 
   program.exitOverride();
