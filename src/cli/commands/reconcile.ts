@@ -3,6 +3,7 @@ import { PortalError } from '../../core/errors.js';
 import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../operations/reconcile.js';
 import type { CliContext, CliIo } from '../context.js';
 import { parseReplyId } from '../flag-values.js';
+import { escapeControlsDeep } from '../output.js';
 import { runParsed } from '../run-command.js';
 
 interface ReconcileCliOptions {
@@ -73,7 +74,9 @@ export function reconcileDocument(result: ReconcileResult): Record<string, unkno
   };
 }
 
-function renderReconcile(ctx: CliContext, result: ReconcileResult): void {
+function renderReconcile(ctx: CliContext, unsafe: ReconcileResult): void {
+  // Event names, recipients and errors come from SMTP2Go's activity log.
+  const result = escapeControlsDeep(unsafe);
   const out = ctx.output;
   if (result.replies.length === 0) out.line(`No reply sent since ${result.since} has an incomplete story.`);
   for (const reply of result.replies) {

@@ -5,6 +5,7 @@ import { KNOWN_EVENT_TYPES } from '../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { parseReplyId } from '../../flag-values.js';
+import { escapeControlsDeep } from '../../output.js';
 import { reportResult, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -69,7 +70,9 @@ export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown
   };
 }
 
-function renderTrigger(ctx: CliContext, r: WebhookTriggerResult): void {
+function renderTrigger(ctx: CliContext, unsafe: WebhookTriggerResult): void {
+  // The listener's answer is printed as it came.
+  const r = escapeControlsDeep(unsafe);
   const out = ctx.output;
   if (r.demoReplyCreated) out.line(`Created demo reply ${r.replyId} (nothing was sent).`);
   const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`} (email id ${r.emailId}, notification ${r.notificationId})`;

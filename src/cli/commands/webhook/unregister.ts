@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { WebhookUnregisterOptions } from '../../../operations/webhook-unregister.js';
 import type { CliContext, CliIo } from '../../context.js';
+import { escapeControls } from '../../output.js';
 import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -36,8 +37,8 @@ async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & {
   const settings = resolveSettings({ env: ctx.env, stored: loadModuleSettings(await ctx.store()) }).settings;
   const result = await runWebhookUnregister(options, {
     settings,
-    confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${webhook.id ?? '?'} (${webhook.url})? Callbacks will stop.`, default: false })),
+    confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${escapeControls(String(webhook.id ?? '?'))} (${escapeControls(webhook.url)})? Callbacks will stop.`, default: false })),
   });
   if (ctx.json) return ctx.output.data({ removed: result.removed, webhook: result.webhook });
-  ctx.output.line(result.removed ? `Removed SMTP2Go webhook #${result.webhook.id ?? '?'} (${result.webhook.url}).` : 'Nothing removed.');
+  ctx.output.line(result.removed ? `Removed SMTP2Go webhook #${escapeControls(String(result.webhook.id ?? '?'))} (${escapeControls(result.webhook.url)}).` : 'Nothing removed.');
 }
