@@ -1,3 +1,4 @@
+import type { DotEnv } from '../core/dotenv.js';
 import type { Store } from '../store/open-store.js';
 import { createOutput, loadPainters, type Output, type OutputStreams } from './output.js';
 import { createInquirerPrompter, isInteractive, type Prompter } from './prompts.js';
@@ -9,6 +10,8 @@ export interface CliIo extends OutputStreams {
   cwd: string;
   now: () => Date;
   prompter?: Prompter;
+  /** What main.ts read from `.env`, when it filled in anything. */
+  dotenv?: DotEnv;
   /** Test hook for the argv table: receives each command's typed options; returning true skips the run. */
   onParsed?: (command: string, options: unknown) => boolean;
 }
@@ -37,19 +40,21 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
   const { resolveDbPath } = await import('../store/db-path.js');
   const dbPath = resolveDbPath(globals.db, io.env);
   let store: Store | undefined;
+  const output = createOutput(io, json, await loadPainters(io, io.env, json));
   return {
     io,
     env: io.env,
     now: io.now,
     json,
     dbPath,
-    output: createOutput(io, json, await loadPainters(io, io.env, json)),
+    output,
     interactive: isInteractive({ stdin: io.stdin, stdout: io.stdout, env: io.env, json }),
     prompter: io.prompter ?? createInquirerPrompter(),
     async store() {
       if (store === undefined) {
         const { openStore } = await import('../store/open-store.js');
         store = openStore(dbPath);
+        if (io.dotenv !== undefined) await warnDotEnvOverrides(store, io.dotenv, output);
       }
       return store;
     },
@@ -58,4 +63,20 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
       store = undefined;
     },
   };
+}
+
+/**
+ * A `.env` in the working directory is read silently, so one that takes over a stored setting (say, points
+ * the API at another host, where the stored key would go) is named once on stderr.
+ */
+async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, output: Output): Promise<void> {
+  const [{ dotEnvOverrides }, { loadModuleSettings }] = await Promise.all([import('../core/dotenv.js'), import('../store/module-settings.js')]);
+  let stored;
+  try {
+    stored = loadModuleSettings(store);
+  } catch {
+    return; // the command reading the settings reports a damaged row itself
+  }
+  const overrides = dotEnvOverrides(dotenv.filled, stored);
+  if (overrides.length > 0) output.warn(`${dotenv.path} overrides stored settings: ${overrides.join(', ')}; if that is not meant, remove them from it`);
 }

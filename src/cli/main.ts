@@ -8,7 +8,12 @@ import { tryStatsReplyFast } from './stats-reply-fast.js';
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   try {
-    loadDotEnv(io.cwd, io.env);
+    const dotenv = loadDotEnv(io.cwd, io.env);
+    if (dotenv.warnings.length > 0) {
+      const output = createOutput(io, json, await loadPainters(io, io.env, json));
+      for (const warning of dotenv.warnings) output.warn(warning);
+    }
+    if (dotenv.filled.length > 0) io = { ...io, dotenv };
     // commander and the command registry are loaded only when needed: `stats --reply` has a start-up
     // budget of 1.5x a bare `node -e 0` (issue 6) and answers without them.
     if (await tryStatsReplyFast(args, io)) return EXIT_OK;

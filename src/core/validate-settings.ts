@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
 import { SETTING_ENV_VARS, SETTING_FLAGS, type SettingKey, type Settings } from './settings.js';
 
 const API_KEY_PATTERN = /^api-[A-Za-z0-9]{32}$/;
@@ -37,6 +38,10 @@ function parseHttpUrl(key: SettingKey, value: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalid(key, `"${value}" must use http or https`, 'give a URL starting with https://');
+  }
+  // Every API request carries the key in a header: in clear text only to this machine (tests, a local proxy).
+  if (key === 'apiUrl' && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw invalid(key, `"${value}" must use https (every request carries the API key)`, 'give an https:// URL, or --region; plain http is allowed only on a loopback host (127.0.0.1, ::1, localhost)');
   }
   return value.replace(/\/+$/, '');
 }
