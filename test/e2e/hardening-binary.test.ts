@@ -1,0 +1,58 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadModuleSettings } from '../../src/store/module-settings.js';
+import { openStore } from '../../src/store/open-store.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+// Round two findings whose behaviour belongs to the process (its own TZ, its own terminal detection,
+// a listener that runs until signalled): the built binary, in a temp HOME.
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
+const tempDir = useTempDir('smtp2go-hardening-');
+const children: Array<ReturnType<typeof spawn>> = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, cwd = tempDir()): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, cwd, timeout: 15_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+    });
+  });
+}
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+beforeAll(() => {
+  if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
+});
+
+describe('round two #18: secrets are never written into a store others can read', () => {
+  it('round two #18: webhook serve on an existing 0644 store makes it 0600 before storing the generated secret, and says so', async () => {
+    const dbPath = join(tempDir(), 'pre.db');
+    closeSync(openSync(dbPath, 'w'));
+    chmodSync(dbPath, 0o644);
+    const child = spawn(process.execPath, [BIN, '--db', dbPath, '--json', 'webhook', 'serve', '--port', '0'], { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).on('line', (line) => line.includes('"ready"') && resolve(line)));
+    expect(JSON.parse(ready)).toMatchObject({ type: 'ready', generated_webhook_secret: expect.any(String) });
+    for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) expect(mode(file), file).toBe('600');
+    const db = openStore(dbPath, { readonly: true });
+    expect(loadModuleSettings(db).webhookSecret).toEqual(expect.any(String));
+    db.close();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(stderr).toMatch(/^warning: .*pre\.db.* readable by other users \(mode 644\).* now 0600/m);
+  });
+});
