@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +94,27 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
     const doc = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
     expect(doc.ok).toBe(false);
     expect(doc.checks.find((check) => check.name === 'database')?.status).toBe('fail');
+    expect(hash(path)).toBe(before);
+  });
+  it('round two #20: doctor on a damaged store (pages overwritten) reports database: fail with the path and the fix, not a bare SQLite error', async () => {
+    const path = join(tempDir(), 'damaged.db');
+    const env = { CI: '1', SMTP2GO_PORTAL_DB: path };
+    expect((await runCliInProcess(['configure', '--api-key', API_KEY, '--sender', 'help@example.com'], { env })).code).toBe(0);
+    for (let i = 0; i < 3; i += 1) expect((await runCliInProcess(['webhook', 'trigger', 'open', '--demo'], { env })).code).toBe(0);
+    // Three pages in the middle of the file: the header still says SQLite, the b-trees behind it do not.
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(3 * 4096, 0xa5), 0, 3 * 4096, 2 * 4096);
+    closeSync(fd);
+    const before = hash(path);
+    const json = await runCliInProcess(['--json', 'doctor', '--timeout', '300'], { env });
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; message: string; fix: string | null }> };
+    expect(doc.checks.find((check) => check.name === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining(path), fix: expect.stringMatching(/restore a backup/) });
+    const human = await runCliInProcess(['doctor', '--timeout', '300'], { env });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^FAIL database +.*damaged\.db.*→ restore a backup/m);
+    expect(human.stderr).not.toMatch(/^error:/m);
+    expect(human.stdout + human.stderr).not.toMatch(STACK);
     expect(hash(path)).toBe(before);
   });
 });
