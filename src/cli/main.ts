@@ -30,6 +30,12 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
   const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_OK;
+    // No command, or a group such as `webhook` without its subcommand: commander has printed the help on
+    // stderr, which says all there is to say; a usage exit, and the usual JSON error for --json.
+    if (error.code === 'commander.help') {
+      if (json) output.error({ code: 'usage', message: 'no command given', hint: 'run with --help for the commands' });
+      return EXIT_USAGE;
+    }
     const message = error.message.replace(/^error: /, '');
     output.error({ code: 'usage', message, hint: 'run with --help for usage' });
     return EXIT_USAGE;

@@ -72,6 +72,8 @@ function parseText(key: SettingKey, value: RawSettingValue): string | null {
   const text = String(value).trim();
   if (text === '') return null;
   if (/[\r\n]/.test(text)) throw invalid(key, 'value contains a line break', 'give the value on one line');
+  // ESC, NUL, C1 and the like: never part of a host, an address, a key or a password; a terminal acts on them.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) throw invalid(key, 'value contains a control character', 'give the value as plain text');
   switch (key) {
     case 'apiKey':
       if (!API_KEY_PATTERN.test(text)) {

@@ -56,3 +56,26 @@ describe('round two #18: secrets are never written into a store others can read'
     expect(stderr).toMatch(/^warning: .*pre\.db.* readable by other users \(mode 644\).* now 0600/m);
   });
 });
+
+describe('round two #21: what the process itself decides (its TZ, its terminal)', () => {
+  it('round two #21: TZ=Nope/Zone: times in UTC with one warning, and --json keeps time_zone', async () => {
+    const env = { CI: '1', TZ: 'Nope/Zone', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') };
+    const human = await run(['stats'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/\(times in UTC;/);
+    expect(human.stderr).toBe('warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n');
+    const json = await run(['--json', 'stats'], env);
+    expect((JSON.parse(json.stdout) as { time_zone?: string }).time_zone).toBe('UTC');
+  });
+
+  it('round two #21: configure --show | cat on a colour terminal type prints no colour codes in the table', async () => {
+    // No CI here: @colors/colors (inside cli-table3) decides from TERM alone, without looking at the pipe.
+    const env = { TERM: 'xterm-256color', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') };
+    const piped = await run(['configure', '--show'], env);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/┌/);
+    expect(piped.stdout).not.toMatch(/\u001b|\\u001b/);
+    const noColor = await run(['configure', '--show'], { ...env, NO_COLOR: '1', FORCE_COLOR: '1' });
+    expect(noColor.stdout).not.toMatch(/\u001b|\\u001b/);
+  });
+});
