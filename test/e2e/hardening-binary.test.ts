@@ -79,3 +79,34 @@ describe('round two #21: what the process itself decides (its TZ, its terminal)'
     expect(noColor.stdout).not.toMatch(/\u001b|\\u001b/);
   });
 });
+
+describe('round two #16: the listener\'s human log, end to end', () => {
+  it('round two #16: an event whose fields carry ESC, CR/LF and C1 is logged on one line, escaped', async () => {
+    const child = spawn(process.execPath, [BIN, '--db', join(tempDir(), 'portal.db'), 'webhook', 'serve', '--port', '0', '--insecure'], { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const lines: string[] = [];
+    let notify = () => undefined as void;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      notify();
+    });
+    const waitFor = (match: (line: string) => boolean) => new Promise<string>((resolve) => {
+      const check = () => {
+        const found = lines.find(match);
+        if (found !== undefined) resolve(found);
+      };
+      notify = check;
+      check();
+    });
+    const url = /Listening on (\S+)/.exec(await waitFor((line) => line.startsWith('Listening on')))?.[1] as string;
+    const event = { event: 'bounce\u001b[2J', email_id: '1uEsc-e2e', rcpt: 'a\u009b31m\r\nFORGED 200@example.com', time: '2026-09-10T09:00:00Z', bounce: 'hard', message: '550 \u001b]0;title\u0007' };
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    expect(response.status).toBe(200);
+    const logged = await waitFor((line) => line.includes('1uEsc') || line.includes('@example.com'));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(logged).toMatch(/^\d\d:\d\d:\d\d 200 bounce\\u001b\[2j +unlinked a\\u009b31m\\r\\nforged 200@example\.com [\d.]+ ms$/);
+    expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(lines.some((line) => /^forged/i.test(line))).toBe(false);
+  });
+});
