@@ -54,7 +54,7 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
       if (store === undefined) {
         const { openStore } = await import('../store/open-store.js');
         store = openStore(dbPath);
-        if (io.dotenv !== undefined) await warnDotEnvOverrides(store, io.dotenv, output);
+        if (io.dotenv !== undefined) await warnDotEnvOverrides(store, io.dotenv, io.env, output);
       }
       return store;
     },
@@ -69,7 +69,7 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
  * A `.env` in the working directory is read silently, so one that takes over a stored setting (say, points
  * the API at another host, where the stored key would go) is named once on stderr.
  */
-async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, output: Output): Promise<void> {
+async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, env: NodeJS.ProcessEnv, output: Output): Promise<void> {
   const [{ dotEnvOverrides }, { loadModuleSettings }] = await Promise.all([import('../core/dotenv.js'), import('../store/module-settings.js')]);
   let stored;
   try {
@@ -77,6 +77,6 @@ async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, output: Output)
   } catch {
     return; // the command reading the settings reports a damaged row itself
   }
-  const overrides = dotEnvOverrides(dotenv.filled, stored);
+  const overrides = dotEnvOverrides(dotenv.filled, env, stored);
   if (overrides.length > 0) output.warn(`${dotenv.path} overrides stored settings: ${overrides.join(', ')}; if that is not meant, remove them from it`);
 }

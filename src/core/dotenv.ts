@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { SECRET_KEYS, SETTING_ENV_VARS, SETTING_KEYS, type Settings } from './settings.js';
+import { DEFAULT_SETTINGS, SECRET_KEYS, SETTING_ENV_VARS, SETTING_KEYS, type Settings } from './settings.js';
+import { parseSettingValue } from './validate-settings.js';
 
 export interface DotEnv {
   /** Where the file was looked for. */
@@ -52,17 +53,27 @@ function cutAtHash(text: string): Array<{ line: number; name: string }> {
 }
 
 /**
- * The settings a `.env` takes over from the store: a variable it filled whose setting has a stored value,
- * and the API URL or SMTP host when the stored key or password would be sent there. The explanation goes
- * after the name, never a value.
+ * The settings a `.env` takes over from the store: a variable it filled with another value than the stored
+ * one, and the API URL or SMTP host (or port) when it sends the stored key or password somewhere else than
+ * the store says. A `.env` that repeats what is stored (`configure` saves what it read) changes nothing and
+ * is not named. The explanation goes after the name, never a value.
  */
-export function dotEnvOverrides(filled: readonly string[], stored: Partial<Settings>): string[] {
+export function dotEnvOverrides(filled: readonly string[], env: NodeJS.ProcessEnv, stored: Partial<Settings>): string[] {
   const names = new Set(filled);
   const has = (key: keyof Settings) => stored[key] !== undefined && stored[key] !== null;
   const overrides: string[] = [];
   for (const key of SETTING_KEYS) {
     const name = SETTING_ENV_VARS[key];
-    if (!names.has(name)) continue;
+    const raw = env[name];
+    if (!names.has(name) || raw === undefined || raw.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = parseSettingValue(key, raw);
+    } catch {
+      continue; // the command reports the bad value itself
+    }
+    const current = has(key) ? stored[key] : DEFAULT_SETTINGS[key];
+    if (value === current) continue;
     if (key === 'apiUrl' && has('apiKey')) overrides.push(`${name} (the stored API key is sent there)`);
     else if ((key === 'smtpHost' || key === 'smtpPort') && has('smtpPassword')) overrides.push(`${name} (the stored SMTP password is sent there)`);
     else if (has(key)) overrides.push(SECRET_KEYS.has(key) ? `${name} (a secret)` : name);

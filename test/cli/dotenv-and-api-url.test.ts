@@ -92,6 +92,16 @@ describe('round two #17: the API key only travels over https, or to this machine
     expect(exported.stderr).not.toMatch(/\.env/);
   });
 
+  it('round two #17: a .env that repeats the stored values (configure saves what it read) is not named', async () => {
+    const cwd = tempDir();
+    const env = { CI: '1', SMTP2GO_PORTAL_DB: join(cwd, 'portal.db') };
+    writeFileSync(join(cwd, '.env'), `SMTP2GO_API_KEY=${API_KEY}\nSMTP2GO_API_URL=https://eu-api.smtp2go.com/v3\nSMTP2GO_ENABLED=yes\nSMTP_PORT=2525\n`);
+    expect((await runCliInProcess(['configure', '--sender', 'help@example.com'], { env, cwd })).code).toBe(0);
+    const run = await runCliInProcess(['configure', '--show'], { env, cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/\.env/);
+  });
+
   it('round two #17: a .env that points the API elsewhere while only the key is stored says so too', async () => {
     const cwd = tempDir();
     const env = { CI: '1', SMTP2GO_PORTAL_DB: join(cwd, 'portal.db') };
