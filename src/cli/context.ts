@@ -1,4 +1,5 @@
 import type { Settings } from '../core/settings.js';
+import type { DotEnv } from '../core/dotenv.js';
 import type { Store } from '../store/open-store.js';
 import { createOutput, loadPainters, type Output, type OutputStreams } from './output.js';
 import { createInquirerPrompter, isInteractive, type Prompter } from './prompts.js';
@@ -10,6 +11,8 @@ export interface CliIo extends OutputStreams {
   cwd: string;
   now: () => Date;
   prompter?: Prompter;
+  /** What main.ts read from `.env`, when it filled in anything. */
+  dotenv?: DotEnv;
   /** Test hook for the argv table: receives each command's typed options; returning true skips the run. */
   onParsed?: (command: string, options: unknown) => boolean;
 }
@@ -41,19 +44,21 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
   const dbPath = resolveDbPath(globals.db, io.env);
   let store: Store | undefined;
   let settings: Promise<Settings> | undefined;
+  const output = createOutput(io, json, await loadPainters(io, io.env, json));
   const ctx: CliContext = {
     io,
     env: io.env,
     now: io.now,
     json,
     dbPath,
-    output: createOutput(io, json, await loadPainters(io, io.env, json)),
+    output,
     interactive: isInteractive({ stdin: io.stdin, stdout: io.stdout, env: io.env, json }),
     prompter: io.prompter ?? createInquirerPrompter(),
     async store() {
       if (store === undefined) {
         const { openStore } = await import('../store/open-store.js');
         store = openStore(dbPath);
+        if (io.dotenv !== undefined) await warnDotEnvOverrides(store, io.dotenv, io.env, output);
       }
       return store;
     },
@@ -70,4 +75,20 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
     },
   };
   return ctx;
+}
+
+/**
+ * A `.env` in the working directory is read silently, so one that takes over a stored setting (say, points
+ * the API at another host, where the stored key would go) is named once on stderr.
+ */
+async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, env: NodeJS.ProcessEnv, output: Output): Promise<void> {
+  const [{ dotEnvOverrides }, { loadModuleSettings }] = await Promise.all([import('../core/dotenv.js'), import('../store/module-settings.js')]);
+  let stored;
+  try {
+    stored = loadModuleSettings(store);
+  } catch {
+    return; // the command reading the settings reports a damaged row itself
+  }
+  const overrides = dotEnvOverrides(dotenv.filled, env, stored);
+  if (overrides.length > 0) output.warn(`${dotenv.path} overrides stored settings: ${overrides.join(', ')}; if that is not meant, remove them from it`);
 }

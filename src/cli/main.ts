@@ -8,7 +8,12 @@ import { tryStatsReplyFast } from './commands/stats/reply-fast.js';
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   try {
-    loadDotEnv(io.cwd, io.env);
+    const dotenv = loadDotEnv(io.cwd, io.env);
+    if (dotenv.warnings.length > 0) {
+      const output = createOutput(io, json, await loadPainters(io, io.env, json));
+      for (const warning of dotenv.warnings) output.warn(warning);
+    }
+    if (dotenv.filled.length > 0) io = { ...io, dotenv };
     // commander and the command registry are loaded only when needed: `stats --reply` has a start-up
     // budget of 1.5x a bare `node -e 0` (issue 6) and answers without them.
     if (await tryStatsReplyFast(args, io)) return EXIT_OK;
@@ -26,6 +31,12 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
   const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_OK;
+    // No command, or a group such as `webhook` without its subcommand: commander has printed the help on
+    // stderr, which says all there is to say; a usage exit, and the usual JSON error for --json.
+    if (error.code === 'commander.help') {
+      if (json) output.error({ code: 'usage', message: 'no command given', hint: 'run with --help for the commands' });
+      return EXIT_USAGE;
+    }
     const message = error.message.replace(/^error: /, '');
     output.error({ code: 'usage', message, hint: 'run with --help for usage' });
     return EXIT_USAGE;

@@ -80,30 +80,77 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
   const color = painters.stdout;
   const stderrColor = painters.stderr;
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
+  // The backstop behind the renderers' own escaping: whatever a renderer or a lower layer's log message let
+  // through, no control character but a line feed (and, on a coloured stream, our own SGR colours) is written.
+  const human = (stream: NodeJS.WritableStream, painter: ChalkInstance) => (text: string) => write(stream, escapeControls(text, painter.level > 0 ? LINES_AND_COLOURS : LINES));
+  const out = human(streams.stdout, color);
+  const err = human(streams.stderr, stderrColor);
   return {
     json,
     color,
     stderrColor,
-    line: (text = '') => write(streams.stdout, text),
-    info: (text) => write(streams.stderr, text),
-    warn: (text) => write(streams.stderr, `${stderrColor.yellow('warning:')} ${text}`),
-    data: (document) => write(streams.stdout, JSON.stringify({ version: JSON_VERSION, ...document }, null, 2)),
-    record: (document) => write(streams.stdout, JSON.stringify(document)),
+    line: (text = '') => out(text),
+    info: (text) => err(text),
+    // A warning is one line whatever its text holds.
+    warn: (text) => err(`${stderrColor.yellow('warning:')} ${escapeControls(text)}`),
+    data: (document) => write(streams.stdout, jsonText({ version: JSON_VERSION, ...document }, 2)),
+    record: (document) => write(streams.stdout, jsonText(document)),
     error: ({ code, message, hint }) => {
       if (json) {
-        write(streams.stdout, JSON.stringify({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }));
+        write(streams.stdout, jsonText({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }));
         return;
       }
-      const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${oneLine(hint)})`)}`;
-      write(streams.stderr, `${stderrColor.red('error:')} ${oneLine(message)}${suffix}`);
+      const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${escapeControls(hint)})`)}`;
+      err(`${stderrColor.red('error:')} ${escapeControls(message)}${suffix}`);
     },
   };
 }
 
+// C0 controls, DEL and the C1 controls U+0080-U+009F: a terminal may read U+009B alone as ESC [ (CSI).
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const LINES = /(\n)|[\u0000-\u001f\u007f-\u009f]/g;
+const LINES_AND_COLOURS = /(\n|\u001b\[[0-9;]*m)|[\u0000-\u001f\u007f-\u009f]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeOne(char: string): string {
+  return NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 /**
- * Error text often echoes what the operator typed; a CR/LF in it (`--recipient $'a@b\r\nX: y'`) would
- * split the error over lines and could forge a log line. Control characters are shown escaped instead.
+ * The one escaping function for text bound for a terminal. Webhook fields (a bounce message comes from a
+ * remote mail server), SMTP2Go's answers, stored values and operator input can all carry ESC sequences
+ * (`\u001b[2J` clears the screen), CR/LF that would forge a line of output, or C1 controls; each is shown
+ * as its JSON-style escape instead (`\u001b[2J`, `\r\n`, `\u009b`). `keep` lets the output layer leave
+ * its own line feeds and colours alone (the captured group).
  */
-export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
+export function escapeControls(text: string, keep?: RegExp): string {
+  const pattern = keep ?? CONTROLS;
+  pattern.lastIndex = 0;
+  if (!pattern.test(text)) return text;
+  pattern.lastIndex = 0;
+  // Without a `keep` group the second argument is the match's offset, not a kept text.
+  return text.replace(pattern, (char: string, kept: unknown) => (typeof kept === 'string' ? kept : escapeOne(char)));
+}
+
+/**
+ * A renderer's input with every string in it (object keys too) escaped, so a renderer cannot forget one.
+ * Only plain objects and arrays are walked.
+ */
+export function escapeControlsDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => escapeControlsDeep(item)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy = Object.create(prototype) as Record<string, unknown>;
+  for (const [key, item] of Object.entries(value)) copy[escapeControls(key)] = escapeControlsDeep(item);
+  return copy as T;
+}
+
+/**
+ * JSON as written to stdout. JSON.stringify escapes C0 controls but writes DEL and C1 controls raw; as
+ * \u escapes they are the same JSON value and cannot act on a terminal that shows the document.
+ */
+export function jsonText(document: unknown, indent?: number): string {
+  return JSON.stringify(document, null, indent).replace(/[\u007f-\u009f]/g, escapeOne);
 }

@@ -2,6 +2,7 @@ import { ConfigError, isPortalError } from './errors.js';
 import {
   DEFAULT_SETTINGS,
   SETTING_ENV_VARS,
+  SETTING_FLAGS,
   SETTING_KEYS,
   type SettingKey,
   type SettingSource,
@@ -30,7 +31,8 @@ export function resolveSettings({ flags = {}, env = {}, stored = {} }: ResolveSe
     sources[key] = 'default';
     const storedValue = stored[key];
     if (storedValue !== undefined && storedValue !== null) {
-      settings[key] = storedValue;
+      // A stored API URL is checked again: one saved before the https rule must not receive the key either.
+      settings[key] = key === 'apiUrl' ? parseStored(key, storedValue) : storedValue;
       sources[key] = 'stored';
     }
     const envValue = env[SETTING_ENV_VARS[key]];
@@ -45,6 +47,15 @@ export function resolveSettings({ flags = {}, env = {}, stored = {} }: ResolveSe
     }
   }
   return { settings: settings as unknown as Settings, sources };
+}
+
+function parseStored(key: SettingKey, value: unknown): unknown {
+  try {
+    return parseSettingValue(key, value as RawSettingValue);
+  } catch (error) {
+    if (isPortalError(error)) throw new ConfigError(`stored setting ${error.message}`, `save a valid one with configure ${SETTING_FLAGS[key]}`);
+    throw error;
+  }
 }
 
 function parseFromEnv(key: SettingKey, value: string): unknown {

@@ -1,17 +1,28 @@
 /**
- * The operator's time zone: an IANA name from `TZ` when it is one Intl knows, otherwise the
- * process default. POSIX forms such as `UTC0` or `:/etc/localtime` are not names, so they fall back.
+ * The operator's time zone: an IANA name from `TZ` when it is one Intl knows; the system's zone when TZ
+ * is unset or a path (`:/etc/localtime`); otherwise UTC, with a warning to show once. A read-only report
+ * should not fail over its zone, but neither should it name no zone at all: with a TZ it does not know,
+ * the process's own default comes back undefined ("Times in undefined.").
  */
-export function resolveTimeZone(tz: string | undefined): string {
-  const wanted = tz?.trim().replace(/^:/, '');
-  if (wanted !== undefined && wanted !== '') {
-    try {
-      return new Intl.DateTimeFormat('en-US', { timeZone: wanted }).resolvedOptions().timeZone;
-    } catch {
-      // Not a zone Intl knows: use the process default rather than failing a read-only report.
-    }
+export function resolveTimeZone(tz: string | undefined): { timeZone: string; warning: string | null } {
+  const given = tz?.trim() ?? '';
+  const wanted = given.replace(/^:/, '');
+  if (wanted !== '' && !wanted.startsWith('/')) {
+    const known = knownZone(wanted);
+    if (known !== null) return { timeZone: known, warning: null };
+    return { timeZone: 'UTC', warning: `TZ "${given}" is not a time zone this system knows; times are shown in UTC` };
   }
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const system = knownZone(new Intl.DateTimeFormat().resolvedOptions().timeZone);
+  return system === null ? { timeZone: 'UTC', warning: 'the system time zone is unknown; times are shown in UTC' } : { timeZone: system, warning: null };
+}
+
+function knownZone(name: string | undefined): string | null {
+  if (name === undefined || name === '' || name === 'Etc/Unknown') return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
 import { SETTING_ENV_VARS, SETTING_FLAGS, type SettingKey, type Settings } from './settings.js';
 
 const API_KEY_PATTERN = /^api-[A-Za-z0-9]{32}$/;
@@ -38,6 +39,10 @@ function parseHttpUrl(key: SettingKey, value: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalid(key, `"${value}" must use http or https`, 'give a URL starting with https://');
   }
+  // Every API request carries the key in a header: in clear text only to this machine (tests, a local proxy).
+  if (key === 'apiUrl' && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw invalid(key, `"${value}" must use https (every request carries the API key)`, 'give an https:// URL, or --region; plain http is allowed only on a loopback host (127.0.0.1, ::1, localhost)');
+  }
   return value.replace(/\/+$/, '');
 }
 
@@ -67,6 +72,8 @@ function parseText(key: SettingKey, value: RawSettingValue): string | null {
   const text = String(value).trim();
   if (text === '') return null;
   if (/[\r\n]/.test(text)) throw invalid(key, 'value contains a line break', 'give the value on one line');
+  // ESC, NUL, C1 and the like: never part of a host, an address, a key or a password; a terminal acts on them.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) throw invalid(key, 'value contains a control character', 'give the value as plain text');
   switch (key) {
     case 'apiKey':
       if (!API_KEY_PATTERN.test(text)) {

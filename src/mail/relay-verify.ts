@@ -3,7 +3,7 @@ import { transportOptions, type RelayConfig } from './smtp-relay.js';
 
 /**
  * Connects, negotiates TLS and authenticates without sending anything (nodemailer `verify()`).
- * `requireTls` refuses a server that does not offer STARTTLS, so credentials never travel in clear text.
+ * Under the same TLS rule as a send (relayTlsRule), so doctor passes exactly the relays a send can use.
  */
 export async function verifySmtpRelay(config: RelayConfig): Promise<void> {
   const transport = nodemailer.createTransport(transportOptions(config));

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { formatMailbox, type Mailbox } from './mailbox.js';
 
 export interface RelayConfig {
@@ -10,10 +11,29 @@ export interface RelayConfig {
   user: string | null;
   password: string | null;
   timeoutMs: number;
-  /** Refuse to send in clear text when the server does not offer STARTTLS. */
-  requireTls?: boolean;
+  /** Whether `host` is this machine's loopback interface; decided from the host itself unless given (tests). */
+  loopback?: boolean;
   /** Only tests turn certificate checks off (their server has a self-signed certificate). */
   tls?: { rejectUnauthorized?: boolean };
+}
+
+export interface RelayTlsRule {
+  /** What nodemailer is told: implicit TLS, STARTTLS or nothing, or STARTTLS whenever the relay offers it. */
+  mode: 'implicit' | 'starttls-required' | 'starttls-if-offered';
+  /** The rule and why it applies, as doctor reports it. */
+  description: string;
+}
+
+/**
+ * The one TLS rule of the relay, for sending (send-test's fallback) and for doctor's check alike:
+ * credentials travel only over TLS (implicit, or STARTTLS required) unless the relay is on the loopback
+ * interface; a relay without credentials may be plain. STARTTLS is used whenever a relay offers it.
+ */
+export function relayTlsRule(config: Pick<RelayConfig, 'host' | 'secure' | 'user' | 'loopback'>): RelayTlsRule {
+  if (config.secure) return { mode: 'implicit', description: 'implicit TLS' };
+  if (config.user === null) return { mode: 'starttls-if-offered', description: 'no credentials, so plain SMTP is allowed; STARTTLS if offered' };
+  if (config.loopback ?? isLoopbackHost(config.host)) return { mode: 'starttls-if-offered', description: 'loopback, so credentials may go without TLS; STARTTLS if offered' };
+  return { mode: 'starttls-required', description: 'STARTTLS required: credentials only over TLS' };
 }
 
 export interface RelayMessage {
@@ -53,7 +73,7 @@ export function transportOptions(config: RelayConfig): SMTPTransport.Options {
     host: config.host,
     port: config.port,
     secure: config.secure,
-    requireTLS: config.requireTls === true,
+    requireTLS: relayTlsRule(config).mode === 'starttls-required',
     connectionTimeout: config.timeoutMs,
     greetingTimeout: config.timeoutMs,
     socketTimeout: config.timeoutMs,

@@ -65,12 +65,12 @@ export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDep
 }
 
 export function applyConfigurePlan(plan: ConfigurePlan, deps: ConfigureDeps): ConfigureResult {
-  saveModuleSettings(deps.store, plan.toStore, deps.now());
+  const notice = saveModuleSettings(deps.store, plan.toStore, deps.now());
   const { settings, sources } = resolveSettings({ env: deps.env, stored: loadModuleSettings(deps.store) });
   return {
     settings: viewSettings(settings, sources),
     generatedWebhookSecret: plan.generatedWebhookSecret,
-    warnings: settingsWarnings(settings),
+    warnings: [...(notice === null ? [] : [notice]), ...settingsWarnings(settings)],
   };
 }
 

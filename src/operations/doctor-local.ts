@@ -17,7 +17,9 @@ export function loadSettingsCheck(store: Store | null, env: NodeJS.ProcessEnv): 
     return { settings: resolveSettings({ env, stored: store === null ? {} : loadModuleSettings(store) }).settings, check: null };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { settings: null, check: fail('config', `configuration is invalid: ${message}`, isPortalError(error) && error.hint !== undefined ? error.hint : 'fix the value with `configure`') };
+    // Not a bad value but a store that cannot be read (damaged): the database check says what to do.
+    if (!isPortalError(error)) return { settings: null, check: fail('config', `configuration could not be read from the database: ${message}`, 'see the database check') };
+    return { settings: null, check: fail('config', `configuration is invalid: ${message}`, error.hint ?? 'fix the value with `configure`') };
   }
 }
 
@@ -42,11 +44,19 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
     const message = openError instanceof Error ? openError.message : String(openError);
     return [fail('database', message, isPortalError(openError) && openError.hint !== undefined ? openError.hint : 'check --db')];
   }
+  const restore = `restore a backup, or \`sqlite3 ${dbPath} .recover\` into a new file`;
+  let problems: string[];
+  let version: number;
+  try {
+    const result = store.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+    problems = result.map((row) => row.quick_check).filter((text) => text !== 'ok');
+    version = schemaVersion(store);
+  } catch (error) {
+    // A header that opens but pages that do not read (SQLITE_CORRUPT): quick_check itself fails.
+    return [fail('database', `${dbPath} is damaged: ${error instanceof Error ? error.message : String(error)}`, restore), permissionsCheck(dbPath)];
+  }
   const checks: DoctorCheck[] = [];
-  const result = store.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
-  const problems = result.map((row) => row.quick_check).filter((text) => text !== 'ok');
-  checks.push(problems.length === 0 ? ok('database', `integrity ok (${dbPath})`) : fail('database', `integrity check failed: ${problems.slice(0, 3).join('; ')}`, 'restore a backup, or `sqlite3 portal.db .recover` into a new file'));
-  const version = schemaVersion(store);
+  checks.push(problems.length === 0 ? ok('database', `integrity ok (${dbPath})`) : fail('database', `${dbPath}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore));
   checks.push(
     version === LATEST_SCHEMA_VERSION
       ? ok('schema', `schema version ${version}`)

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Settings } from '../core/settings.js';
-import type { RelayConfig } from '../mail/smtp-relay.js';
+import { relayTlsRule, type RelayConfig } from '../mail/smtp-relay.js';
 import type { ApiConnection } from '../smtp2go/api-connection.js';
 import { isSmtp2goFailure } from '../smtp2go/errors.js';
 import { fetchApiKeyPermissions } from '../smtp2go/permissions-api.js';
@@ -28,16 +28,20 @@ export async function apiKeyCheck(connection: ApiConnection | null): Promise<Doc
 
 export type RelayVerifier = (config: RelayConfig) => Promise<void>;
 
-/** Reachable, TLS as configured (implicit TLS, or STARTTLS required) and credentials accepted. */
-export async function relayCheck(settings: Settings, timeoutMs: number, verify: RelayVerifier, tls?: RelayConfig['tls']): Promise<DoctorCheck> {
+/**
+ * Reachable under the TLS rule a send uses (relayTlsRule: credentials only over TLS, except on loopback),
+ * which the message names, and credentials accepted.
+ */
+export async function relayCheck(settings: Settings, timeoutMs: number, verify: RelayVerifier, tls?: RelayConfig['tls'], isLoopback?: (host: string) => boolean): Promise<DoctorCheck> {
   if (settings.smtpHost === null) return warn('smtp-relay', 'no SMTP relay configured: no fallback when the API fails', 'configure --smtp-host mail.smtp2go.com --smtp-user … --smtp-password …');
-  const where = `${settings.smtpHost}:${settings.smtpPort} (${settings.smtpSecure ? 'implicit TLS' : 'STARTTLS'})`;
+  const config: RelayConfig = {
+    host: settings.smtpHost, port: settings.smtpPort, secure: settings.smtpSecure, user: settings.smtpUser, password: settings.smtpPassword, timeoutMs,
+    ...(isLoopback === undefined ? {} : { loopback: isLoopback(settings.smtpHost) }), ...(tls === undefined ? {} : { tls }),
+  };
+  const where = `${settings.smtpHost}:${settings.smtpPort} (${relayTlsRule(config).description})`;
   try {
-    await verify({
-      host: settings.smtpHost, port: settings.smtpPort, secure: settings.smtpSecure, requireTls: !settings.smtpSecure,
-      user: settings.smtpUser, password: settings.smtpPassword, timeoutMs, ...(tls === undefined ? {} : { tls }),
-    });
-    return ok('smtp-relay', `${where} reachable, TLS ok${settings.smtpUser === null ? ', no credentials configured' : ', credentials accepted'}`);
+    await verify(config);
+    return ok('smtp-relay', `${where}: reachable${settings.smtpUser === null ? '' : ', credentials accepted'}`);
   } catch (error) {
     return fail('smtp-relay', `${where}: ${relayProblem(error)}`, relayFix(error));
   }
@@ -53,7 +57,7 @@ function relayProblem(error: unknown): string {
 function relayFix(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'EAUTH') return 'configure --smtp-user and --smtp-password with an SMTP user from SMTP2Go (Sending > SMTP Users)';
-  if (code === 'ETLS' || /STARTTLS|TLS|certificate/i.test(reason(error))) return 'use port 465 with --smtp-secure, or 2525/587 with --no-smtp-secure';
+  if (code === 'ETLS' || /STARTTLS|TLS|certificate/i.test(reason(error))) return 'use port 465 with --smtp-secure, or a port where the relay offers STARTTLS (2525/587) with --no-smtp-secure';
   return 'check --smtp-host/--smtp-port and that outbound SMTP is allowed (try port 2525)';
 }
 

@@ -29,6 +29,8 @@ export interface DoctorDeps {
   verifyRelay?: RelayVerifier;
   /** Tests only: trust the test relay's self-signed certificate. */
   relayTls?: RelayConfig['tls'];
+  /** Tests only: decide whether the relay host is loopback (they all run there). */
+  relayIsLoopback?: (host: string) => boolean;
   connection?: Partial<ApiConnection>;
 }
 
@@ -65,7 +67,7 @@ async function networkChecks(settings: Settings | null, options: DoctorOptions, 
   const verify = deps.verifyRelay ?? (async (config: RelayConfig) => (await import('../mail/relay-verify.js')).verifySmtpRelay(config));
   return Promise.all([
     apiKeyCheck(connection),
-    relayCheck(settings, options.timeoutMs, verify, deps.relayTls),
+    relayCheck(settings, options.timeoutMs, verify, deps.relayTls, deps.relayIsLoopback),
     webhookCheck(settings, connection),
     listener,
   ]);

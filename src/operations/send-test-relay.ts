@@ -10,6 +10,8 @@ export interface RelayPhaseDeps {
   createTransport?: MailTransportFactory;
   /** Only tests loosen TLS (their relay has a self-signed certificate). */
   relayTls?: RelayConfig['tls'];
+  /** Tests only: decide whether the relay host is loopback (they all run there). */
+  relayIsLoopback?: (host: string) => boolean;
 }
 
 export interface RelayPhaseResult {
@@ -17,7 +19,7 @@ export interface RelayPhaseResult {
   error: string | null;
 }
 
-export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig['tls']): RelayConfig {
+export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig['tls'], isLoopback?: (host: string) => boolean): RelayConfig {
   return {
     host: settings.smtpHost ?? '',
     port: settings.smtpPort,
@@ -25,6 +27,7 @@ export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: Relay
     user: settings.smtpUser,
     password: settings.smtpPassword,
     timeoutMs,
+    ...(isLoopback === undefined ? {} : { loopback: isLoopback(settings.smtpHost ?? '') }),
     ...(tls === undefined ? {} : { tls }),
   };
 }
@@ -36,7 +39,7 @@ export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: Relay
 export async function runRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], recorder: SendRecorder, deps: RelayPhaseDeps): Promise<RelayPhaseResult> {
   const envelopeTo = recipients.map((m) => m.address);
   // A short --timeout is about the API's overall budget; an SMTP dialogue still gets a sane floor.
-  const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS), deps.relayTls));
+  const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS), deps.relayTls, deps.relayIsLoopback));
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {

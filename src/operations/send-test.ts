@@ -78,7 +78,7 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
   let relayError: string | null = null;
   if (toRelay.length > 0) {
     deps.onProgress?.({ type: 'sending', transport: 'smtp', recipients: toRelay.length });
-    relayError = (await runRelayPhase(plan, settings, toRelay, recorder, pick(deps, 'createTransport', 'relayTls'))).error;
+    relayError = (await runRelayPhase(plan, settings, toRelay, recorder, pick(deps, 'createTransport', 'relayTls', 'relayIsLoopback'))).error;
   }
   return finish(db, reply.id, plan, recorder, { api, relayError, emailId, fallbackReason, now: deps.now() });
 }

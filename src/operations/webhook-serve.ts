@@ -67,7 +67,8 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
   }
   if (generatedSecret !== null) {
     try {
-      saveModuleSettings(deps.store, { ...stored, webhookSecret: generatedSecret }, deps.now());
+      const notice = saveModuleSettings(deps.store, { ...stored, webhookSecret: generatedSecret }, deps.now());
+      if (notice !== null) deps.onLog?.({ level: 'warn', message: notice });
     } catch (error) {
       await server.close();
       throw new PortalError('store', `could not store the generated webhook secret: ${(error as Error).message}`, { hint: 'check the database, or set one with configure --webhook-secret', cause: error });

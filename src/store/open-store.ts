@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -109,6 +109,39 @@ function makeDirectories(dir: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+}
+
+/**
+ * Makes the store's files (the database, its -wal and -shm) 0600 before secrets are written into them: a
+ * store created by hand (`touch`) or loosened later keeps the mode it has, and SQLite copies it to the
+ * -wal and -shm. Returns a notice naming what was loosened, or null; throws, writing nothing, when a file
+ * cannot be changed (another user's).
+ */
+export function makeStorePrivate(db: Store): string | null {
+  if (db.memory) return null;
+  const loosened: Array<{ file: string; mode: number }> = [];
+  for (const file of [db.name, `${db.name}-wal`, `${db.name}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch {
+      continue; // no -wal/-shm yet
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      throw new StoreError(`${file} is readable by other users (mode ${mode.toString(8)}) and cannot be made private, so no secret was written: ${(error as Error).message}`, {
+        hint: `as its owner: chmod 600 ${file}`,
+        cause: error,
+      });
+    }
+    loosened.push({ file, mode });
+  }
+  if (loosened.length === 0) return null;
+  const modes = [...new Set(loosened.map(({ mode }) => mode.toString(8)))].join(', ');
+  const one = loosened.length === 1;
+  return `${loosened.map(({ file }) => file).join(', ')} ${one ? 'was' : 'were'} readable by other users (mode ${modes}) and ${one ? 'holds' : 'hold'} secrets: now 0600`;
 }
 
 export function schemaVersion(db: Store): number {

@@ -112,6 +112,12 @@ const ROWS: Row[] = [
   { argv: ['no-such-command'], code: 2 },
   { argv: ['--version'], code: 0 },
   { argv: ['--help'], code: 0 },
+  { argv: ['webhook', '--help'], code: 0 },
+  { argv: ['help', 'stats'], code: 0 },
+  // Round two #21: no command (or a group without its subcommand) is a usage error; help only, exit 2.
+  { argv: [], code: 2 },
+  { argv: ['webhook'], code: 2 },
+  { argv: ['--json'], code: 2 },
 ];
 
 describe('argv → options and exit codes', () => {

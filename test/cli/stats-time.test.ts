@@ -63,10 +63,11 @@ describe('zone offsets for --by day', () => {
     expect(offsetSpans('Asia/Kolkata', new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T00:00:00Z'))).toEqual([{ until: null, offsetMinutes: 330 }]);
   });
 
-  it('resolveTimeZone keeps a zone Intl knows and falls back for anything else', () => {
-    expect(resolveTimeZone('Europe/Paris')).toBe('Europe/Paris');
-    expect(resolveTimeZone(':Asia/Tokyo')).toBe('Asia/Tokyo');
-    expect(resolveTimeZone('Mars/Olympus')).toBe(new Intl.DateTimeFormat().resolvedOptions().timeZone);
+  it('resolveTimeZone keeps a zone Intl knows and falls back to UTC, with a warning, for anything else', () => {
+    expect(resolveTimeZone('Europe/Paris').timeZone).toBe('Europe/Paris');
+    expect(resolveTimeZone(':Asia/Tokyo').timeZone).toBe('Asia/Tokyo');
+    expect(resolveTimeZone(undefined)).toEqual({ timeZone: new Intl.DateTimeFormat().resolvedOptions().timeZone, warning: null });
+    expect(resolveTimeZone('Mars/Olympus')).toEqual({ timeZone: 'UTC', warning: expect.stringMatching(/^TZ "Mars\/Olympus" is not a time zone/) });
   });
 });
 

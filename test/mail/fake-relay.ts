@@ -17,6 +17,8 @@ export interface FakeRelayOptions {
   auth?: { user: string; pass: string };
   starttls?: boolean;
   rejectRecipients?: string[];
+  /** Where to listen (default 127.0.0.1); `0.0.0.0` lets a test reach it through a non-loopback address. */
+  listenHost?: string;
 }
 
 export interface FakeRelay {
@@ -68,7 +70,7 @@ export async function startFakeRelay(options: FakeRelayOptions = {}): Promise<Fa
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, options.listenHost ?? '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
   return { host: '127.0.0.1', port, mails, authAttempts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -51,7 +51,8 @@ describe('createSmtpRelay', () => {
 
   it('authenticates with the configured credentials over STARTTLS', async () => {
     relay = await startFakeRelay({ auth: { user: 'relay-user', pass: 's3cret-pass' }, starttls: true });
-    const transport = createSmtpRelay(config({ user: 'relay-user', password: 's3cret-pass', requireTls: true, tls: { rejectUnauthorized: false } }));
+    // As a relay off loopback: STARTTLS is then required (relayTlsRule).
+    const transport = createSmtpRelay(config({ user: 'relay-user', password: 's3cret-pass', loopback: false, tls: { rejectUnauthorized: false } }));
     await transport.send(message);
     transport.close();
     expect(relay.authAttempts).toEqual([{ user: 'relay-user', ok: true }]);
@@ -61,7 +62,7 @@ describe('createSmtpRelay', () => {
 
   it('refuses the self-signed certificate unless a test turns the check off', async () => {
     relay = await startFakeRelay({ starttls: true });
-    const transport = createSmtpRelay(config({ requireTls: true }));
+    const transport = createSmtpRelay(config());
     const error = await transport.send(message).catch((e: unknown) => e);
     transport.close();
     expect(relayErrorClass(error)).toMatch(/smtp_(tls|connection)/);

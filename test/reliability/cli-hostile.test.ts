@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,27 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
     expect(doc.checks.find((check) => check.name === 'database')?.status).toBe('fail');
     expect(hash(path)).toBe(before);
   });
+  it('round two #20: doctor on a damaged store (pages overwritten) reports database: fail with the path and the fix, not a bare SQLite error', async () => {
+    const path = join(tempDir(), 'damaged.db');
+    const env = { CI: '1', SMTP2GO_PORTAL_DB: path };
+    expect((await runCliInProcess(['configure', '--api-key', API_KEY, '--sender', 'help@example.com'], { env })).code).toBe(0);
+    for (let i = 0; i < 3; i += 1) expect((await runCliInProcess(['webhook', 'trigger', 'open', '--demo'], { env })).code).toBe(0);
+    // Three pages in the middle of the file: the header still says SQLite, the b-trees behind it do not.
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(3 * 4096, 0xa5), 0, 3 * 4096, 2 * 4096);
+    closeSync(fd);
+    const before = hash(path);
+    const json = await runCliInProcess(['--json', 'doctor', '--timeout', '300'], { env });
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; message: string; fix: string | null }> };
+    expect(doc.checks.find((check) => check.name === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining(path), fix: expect.stringMatching(/restore a backup/) });
+    const human = await runCliInProcess(['doctor', '--timeout', '300'], { env });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^FAIL database +.*damaged\.db.*→ restore a backup/m);
+    expect(human.stderr).not.toMatch(/^error:/m);
+    expect(human.stdout + human.stderr).not.toMatch(STACK);
+    expect(hash(path)).toBe(before);
+  });
 });
 
 function snapshot(dbPath: string): string {
@@ -163,6 +184,22 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     ['webhook', 'trigger', 'open', '--demo', '--recipient', 'a@b.com\r\nInjected: y'],
     ['webhook', 'replay', '--file', '/nonexistent/events.json', '--dry-run'],
     ['completion', 'pwsh'],
+    // Round two #21: times out of range or on days that do not exist, an empty --db, control characters in settings.
+    ['stats', '--since', '200000000d'],
+    ['stats', '--until', '200000000d'],
+    ['reconcile', '--since', '200000000d'],
+    ['webhook', 'replay', '--from-store', '--since', '200000000d', '--dry-run'],
+    ['stats', '--since', '2026-02-30T10:00:00Z'],
+    ['stats', '--since', '2026-02-29'],
+    ['stats', '--until', '2026-04-31'],
+    ['reconcile', '--since', '2026-13-01'],
+    ['stats', '--since', '2026-01-01T24:00:00Z'],
+    ['stats', '--since', '2026-01-01T10:60:00+01:00'],
+    ['stats', '--since', '2026-01-01T10:00:00+24:00'],
+    ['--db', '', 'stats'],
+    ['--db', '', 'configure', '--show'],
+    ['configure', '--smtp-user', 'user\u001b[2J'],
+    ['configure', '--smtp-password', 'pass\u009bword'],
     // Missing values and arguments.
     ['send-test'],
     ['send-test', '--to'],
@@ -176,7 +213,8 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     ['no-such-command'],
   ];
 
-  it.each(HOSTILE.map((argv) => [argv.join(' ').replace(/\s+/g, ' ').slice(0, 90), argv] as const))('%s', async (_label, argv) => {
+  const label = (argv: string[]) => argv.join(' ').replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 90);
+  it.each(HOSTILE.map((argv) => [label(argv), argv] as const))('%s', async (_label, argv) => {
     const { env, dbPath, api } = await configured();
     const before = snapshot(dbPath);
     const run = await runCliInProcess(argv, { env });
@@ -188,6 +226,21 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     expect(json.code).toBe(2);
     expectOneClearLine(json, true);
     expect(snapshot(dbPath)).toBe(before);
+  });
+
+  it('round two #21: --db ending in a separator is a usage error naming the file to give; nothing is created', async () => {
+    const dir = tempDir();
+    for (const db of [join(dir, 'newdir') + '/', `${dir}/`]) {
+      const run = await runCliInProcess(['--db', db, 'stats'], { env: { CI: '1' } });
+      expect(run.code).toBe(2);
+      expectOneClearLine(run);
+      expect(run.stderr).toMatch(/--db .* ends in "\/", so it names a folder.*portal\.db/);
+    }
+    expect(existsSync(join(dir, 'newdir'))).toBe(false);
+    const env = await runCliInProcess(['stats'], { env: { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'newdir') + '/' } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/SMTP2GO_PORTAL_DB .* ends in "\/"/);
+    expect(existsSync(join(dir, 'newdir'))).toBe(false);
   });
 
   it('a 100,000-character subject is not an error: it reaches SMTP2Go whole and the reply is stored once', async () => {

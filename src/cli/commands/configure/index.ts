@@ -4,6 +4,7 @@ import type { SettingFlags } from '../../../core/resolve-settings.js';
 import { REGION_API_URLS } from '../../../core/settings.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { runParsed } from '../../run-command.js';
+import { escapeControls } from '../../output.js';
 
 interface ConfigureCliOptions {
   show?: boolean; apiKey?: string; enable?: boolean; disable?: boolean; tracking?: boolean; trackOpens?: boolean;
@@ -60,7 +61,7 @@ async function show(ctx: CliContext, flags: SettingFlags): Promise<void> {
   const result = runShowConfig(flags, { store: await ctx.store(), env: ctx.env, dbPath: ctx.dbPath });
   if (ctx.json) return ctx.output.data({ db: result.dbPath, settings: result.settings, warnings: result.warnings });
   const { renderSettingsTable } = await import('./render-settings.js');
-  ctx.output.line(`database: ${result.dbPath}`);
+  ctx.output.line(`database: ${escapeControls(result.dbPath)}`);
   renderSettingsTable(ctx.output, result.settings);
   for (const warning of result.warnings) ctx.output.warn(warning);
 }
@@ -75,7 +76,7 @@ async function configure(ctx: CliContext, options: { flags: SettingFlags; genera
   if (plan === null) return ctx.output.info('Nothing saved.');
   const result = applyConfigurePlan(plan, deps);
   if (ctx.json) return ctx.output.data({ saved: true, settings: result.settings, generated_webhook_secret: result.generatedWebhookSecret, warnings: result.warnings });
-  ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${ctx.dbPath}.`));
+  ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${escapeControls(ctx.dbPath)}.`));
   if (result.generatedWebhookSecret !== null) {
     ctx.output.line(`Webhook secret (shown once; paste it into SMTP2Go's webhook as a Bearer token): ${result.generatedWebhookSecret}`);
   }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PortalError, UsageError } from '../../../core/errors.js';
 import type { DoctorOptions, DoctorResult } from '../../../operations/doctor.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { ReportedFailure } from '../../output.js';
+import { ReportedFailure, escapeControlsDeep } from '../../output.js';
 import { runParsed } from '../../run-command.js';
 
 interface DoctorCliOptions {
@@ -41,7 +41,9 @@ async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
   }
 }
 
-function render(ctx: CliContext, result: DoctorResult): void {
+function render(ctx: CliContext, unsafe: DoctorResult): void {
+  // Checks quote SMTP2Go's answers, the relay's and the webhook URLs SMTP2Go lists.
+  const result = escapeControlsDeep(unsafe);
   const paint = ctx.output.color;
   const colour = { ok: paint.green, warn: paint.yellow, fail: paint.red } as const;
   for (const check of result.checks) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PortalError } from '../../../core/errors.js';
 import type { IngestEvents, NormalizeEvent, ReconcileResult } from '../../../operations/reconcile.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { ReportedFailure } from '../../output.js';
+import { ReportedFailure, escapeControlsDeep } from '../../output.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
 
@@ -74,7 +74,9 @@ export function reconcileDocument(result: ReconcileResult): Record<string, unkno
   };
 }
 
-function renderReconcile(ctx: CliContext, result: ReconcileResult): void {
+function renderReconcile(ctx: CliContext, unsafe: ReconcileResult): void {
+  // Event names, recipients and errors come from SMTP2Go's activity log.
+  const result = escapeControlsDeep(unsafe);
   const out = ctx.output;
   if (result.replies.length === 0) out.line(`No reply sent since ${result.since} has an incomplete story.`);
   for (const reply of result.replies) {

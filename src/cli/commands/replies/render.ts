@@ -1,5 +1,5 @@
 import type { ListedReply, RepliesResult } from '../../../operations/replies.js';
-import type { Output } from '../../output.js';
+import { escapeControls as terminalSafe, type Output } from '../../output.js';
 import { createTimeFormatter, NONE, visibleWidth, type OperatorZone } from '../stats/render-format.js';
 import { statusColor } from '../stats/render-reply.js';
 
@@ -10,14 +10,6 @@ const HEAD = ['reply', 'sent', 'status', 'via', 'recipient', 'ticket'] as const;
 const STATUS = HEAD.indexOf('status');
 const RECIPIENT = HEAD.indexOf('recipient');
 const MIN_RECIPIENT = 12;
-
-/**
- * Addresses, ids and errors come from outside (a webhook, an SMTP server's answer): a control character
- * in them could move the cursor or rewrite the operator's terminal, so C0, DEL and C1 are shown escaped.
- */
-function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** Cuts to `width` display columns, ending in an ellipsis when something was cut. */
 function fit(text: string, width: number): string {

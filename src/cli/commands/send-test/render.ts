@@ -1,5 +1,5 @@
 import type { AttemptSummary, SendTestResult } from '../../../operations/send-test-recorder.js';
-import type { Output } from '../../output.js';
+import { escapeControlsDeep, type Output } from '../../output.js';
 
 export function formatAttemptLine(attempt: AttemptSummary, output: Output): string {
   const paint = output.color;
@@ -11,7 +11,9 @@ export function formatAttemptLine(attempt: AttemptSummary, output: Output): stri
 }
 
 /** Human output: one line per attempt, then what was delivered where and the ids to follow it by. */
-export function renderSendTest(output: Output, result: SendTestResult): void {
+export function renderSendTest(output: Output, unsafe: SendTestResult): void {
+  // Errors quote SMTP2Go's and the relay's answers.
+  const result = escapeControlsDeep(unsafe);
   for (const attempt of result.attempts) output.line(formatAttemptLine(attempt, output));
   if (result.delivered_to.length > 0) {
     output.line(`delivered to ${result.delivered_to.join(', ')} via ${result.transport ?? 'smtp'}`);

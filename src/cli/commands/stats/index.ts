@@ -51,6 +51,7 @@ async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode:
     import('../../../operations/stats-summary.js'), import('../../../core/since.js'), import('./render-format.js'),
   ]);
   const zone = await operatorZone(ctx.env);
+  if (zone.warning !== undefined) ctx.output.warn(zone.warning);
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);
   const until = options.until === null ? null : parseSince(options.until, now, '--until');

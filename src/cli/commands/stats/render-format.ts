@@ -19,6 +19,8 @@ export const NONE = '—';
 export interface OperatorZone {
   name: string;
   native: boolean;
+  /** Set when TZ named no zone this system knows and UTC stands in: the caller shows it once. */
+  warning?: string;
 }
 
 const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
@@ -43,7 +45,8 @@ export async function operatorZone(env: NodeJS.ProcessEnv): Promise<OperatorZone
   const native = nativeZone(env);
   if (native !== null) return native;
   const { resolveTimeZone } = await import('../../../core/time-zone.js');
-  return { name: resolveTimeZone(env.TZ), native: false };
+  const { timeZone, warning } = resolveTimeZone(env.TZ);
+  return { name: timeZone, native: false, ...(warning === null ? {} : { warning }) };
 }
 
 function systemZone(): string | null {

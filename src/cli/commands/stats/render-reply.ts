@@ -1,9 +1,11 @@
 import type { ReplyStats } from '../../../operations/stats.js';
-import type { Output } from '../../output.js';
+import { escapeControlsDeep, type Output } from '../../output.js';
 import { createTimeFormatter, NONE, renderTable, type OperatorZone } from './render-format.js';
 
 /** `stats --reply` for people: summary, recipients, clicks, then the timeline oldest first. */
-export function renderReplyStats(output: Output, stats: ReplyStats, zone: OperatorZone | string): void {
+export function renderReplyStats(output: Output, unsafe: ReplyStats, zone: OperatorZone | string): void {
+  // Subjects, bounce messages, URLs and recipients come from the portal and from remote mail servers.
+  const stats = escapeControlsDeep(unsafe);
   const d = stats.document;
   const time = createTimeFormatter(zone);
   const sent = d.sent_at;

@@ -1,5 +1,5 @@
 import type { Latency, Rate, StatsFigures, StatsSummary } from '../../../operations/stats-summary.js';
-import type { Output } from '../../output.js';
+import { escapeControlsDeep, type Output } from '../../output.js';
 import { createTimeFormatter, formatDuration, renderTable, type OperatorZone } from './render-format.js';
 
 /** "96.9% (190 of 196)"; "n/a (0 of 0)" when there is nothing to divide by. */
@@ -13,7 +13,9 @@ export function formatLatency(latency: Latency): string {
   return `p50 ${formatDuration(latency.p50_ms)}, p95 ${formatDuration(latency.p95_ms)} (of ${latency.count})`;
 }
 
-export function renderStatsSummary(output: Output, summary: StatsSummary, zone: OperatorZone | string = summary.time_zone): void {
+export function renderStatsSummary(output: Output, unsafe: StatsSummary, zone: OperatorZone | string = unsafe.time_zone): void {
+  // Group keys are recipient domains and unlinked event types: whatever was stored.
+  const summary = escapeControlsDeep(unsafe);
   const time = createTimeFormatter(zone);
   const from = summary.since === null ? 'the first reply' : time.at(summary.since);
   const to = summary.until === null ? 'now' : time.at(summary.until);

@@ -91,5 +91,7 @@ export async function printReplyStats(
     return;
   }
   const [{ renderReplyStats }, { operatorZone }] = await (renderers ?? Promise.all([import('./render-reply.js'), import('./render-format.js')]));
-  renderReplyStats(output, stats, await operatorZone(env));
+  const zone = await operatorZone(env);
+  if (zone.warning !== undefined) output.warn(zone.warning);
+  renderReplyStats(output, stats, zone);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
 import type { CliContext, CliIo } from '../../../context.js';
-import type { Output } from '../../../output.js';
+import { escapeControlsDeep, type Output } from '../../../output.js';
 import { collect, runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
 
@@ -49,7 +49,9 @@ const HEADLINES: Record<WebhookRegisterResult['action'], string> = {
   'would-update': 'Would update the SMTP2Go webhook',
 };
 
-export function renderRegister(output: Output, result: WebhookRegisterResult): void {
+export function renderRegister(output: Output, unsafe: WebhookRegisterResult): void {
+  // Webhook URLs and fields are as SMTP2Go lists them.
+  const result = escapeControlsDeep(unsafe);
   const id = result.webhookId === null ? '' : ` #${result.webhookId}`;
   output.line(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`);
   for (const change of result.changes) {

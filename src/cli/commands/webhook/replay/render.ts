@@ -3,6 +3,7 @@ import type { ReplayEventResult, ReplayMalformed, WebhookReplayOptions, WebhookR
 import type { SourceProgress } from '../../../../operations/webhook-replay/source.js';
 import type { ReplayCounts } from '../../../../operations/webhook-replay/tally.js';
 import type { CliContext } from '../../../context.js';
+import { escapeControls as safe, escapeControlsDeep } from '../../../output.js';
 
 export interface ReplayView {
   event: (result: ReplayEventResult) => void;
@@ -35,7 +36,7 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
   };
   return {
     event: (result) => (ctx.json ? undefined : print(formatReplayEvent(result, options))),
-    malformed: (problem) => (ctx.json ? undefined : print(`${problem.positionName} ${problem.position}: skipped, malformed: ${problem.message}`, true)),
+    malformed: (problem) => (ctx.json ? undefined : print(`${problem.positionName} ${problem.position}: skipped, malformed: ${safe(problem.message)}`, true)),
     progress: MultiBar === null || Presets === null ? undefined : ({ done, total, unit, summary }) => {
       if (total === null) return;
       if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
@@ -54,7 +55,9 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
   };
 }
 
-export function formatReplayEvent(result: ReplayEventResult, options: WebhookReplayOptions): string {
+/** One replayed event; its fields and the listener's answer come from the source and the listener, so they are escaped. */
+export function formatReplayEvent(unsafe: ReplayEventResult, options: WebhookReplayOptions): string {
+  const result = escapeControlsDeep(unsafe);
   const head = `${result.positionName} ${result.position}`.padEnd(11);
   const what = `${result.type.padEnd(11)} ${result.recipient ?? '-'}`;
   if (result.outcome === 'dry-run') {
@@ -75,7 +78,7 @@ export function formatReplayEvent(result: ReplayEventResult, options: WebhookRep
 
 export function renderReplaySummary(ctx: CliContext, result: WebhookReplayResult): void {
   const s = result.summary;
-  const where = result.target === 'local' ? 'the local store' : result.target;
+  const where = result.target === 'local' ? 'the local store' : safe(result.target);
   if (result.dryRun) {
     ctx.output.line(`dry run: ${s.matched} event(s) from ${s.read} record(s) would go to ${where}; nothing was sent or stored${s.malformed > 0 ? `; ${s.malformed} malformed` : ''}`);
     return;

@@ -1,4 +1,4 @@
-import type { Output } from '../../../output.js';
+import { jsonText, type Output } from '../../../output.js';
 
 /**
  * The request log written once per turn of the event loop rather than once per request: a commit answers
@@ -21,5 +21,5 @@ export function bufferedLines(out: Output): Output & { flush: () => void } {
       setImmediate(flush);
     }
   };
-  return Object.assign(Object.create(out) as Output, { line: (text = '') => push(text), record: (document: Record<string, unknown>) => push(JSON.stringify(document)), flush });
+  return Object.assign(Object.create(out) as Output, { line: (text = '') => push(text), record: (document: Record<string, unknown>) => push(jsonText(document)), flush });
 }

@@ -1,5 +1,5 @@
 import type { RequestRecord } from '../../../../webhook/server.js';
-import type { Output } from '../../../output.js';
+import { escapeControls as safe, type Output } from '../../../output.js';
 
 /** NDJSON lines for one request: one per event it carried, or one with `event: null` when it was refused. */
 export function serveEventRecords(record: RequestRecord): Array<Record<string, unknown>> {
@@ -11,19 +11,22 @@ export function serveEventRecords(record: RequestRecord): Array<Record<string, u
   }));
 }
 
-/** One coloured line per event (or refused request): time, status, type, reply, recipient, duration. */
+/**
+ * One coloured line per event (or refused request): time, status, type, reply, recipient, duration. The
+ * path, method, reason, type and recipient are the sender's, so each is escaped (per field: this runs per request).
+ */
 export function renderServeEvent(output: Output, record: RequestRecord, at: Date): void {
   const c = output.color;
   const paint = record.status < 300 ? c.green : record.status < 500 ? c.yellow : c.red;
   const head = `${c.dim(at.toISOString().slice(11, 19))} ${paint(String(record.status))}`;
   const ms = c.dim(`${record.ms} ms`);
   if (record.events.length === 0) {
-    output.line(`${head} ${record.method} ${record.path} ${c.dim('—')} ${record.error ?? ''} ${ms}`);
+    output.line(`${head} ${safe(record.method)} ${safe(record.path)} ${c.dim('—')} ${safe(record.error ?? '')} ${ms}`);
     return;
   }
   for (const event of record.events) {
     const reply = event.replyId === null ? c.dim('unlinked') : `reply ${event.replyId}`;
-    const parts = [head, event.type.padEnd(11), reply, event.recipient ?? c.dim('(no recipient)')];
+    const parts = [head, safe(event.type).padEnd(11), reply, event.recipient === null ? c.dim('(no recipient)') : safe(event.recipient)];
     if (event.duplicate) parts.push(c.dim('duplicate'));
     if (event.conflict) parts.push(c.yellow('conflict: its notification id belongs to another event, stored apart'));
     if (record.status >= 500) parts.push(c.red(record.status === 503 ? 'not stored, SMTP2Go will retry' : 'failed'));

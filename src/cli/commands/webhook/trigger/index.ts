@@ -7,6 +7,7 @@ import type { CliContext, CliIo } from '../../../context.js';
 import { parseReplyId } from '../../../flag-values.js';
 import { reportResult, runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
+import { escapeControlsDeep } from '../../../output.js';
 
 interface TriggerCliOptions {
   reply?: string; emailId?: string; demo?: boolean; recipient?: string; force?: boolean; url?: string; bounce?: 'hard' | 'soft';
@@ -68,7 +69,9 @@ export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown
   };
 }
 
-function renderTrigger(ctx: CliContext, r: WebhookTriggerResult): void {
+function renderTrigger(ctx: CliContext, unsafe: WebhookTriggerResult): void {
+  // The listener's answer is printed as it came.
+  const r = escapeControlsDeep(unsafe);
   const out = ctx.output;
   if (r.demoReplyCreated) out.line(`Created demo reply ${r.replyId} (nothing was sent).`);
   const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`} (email id ${r.emailId}, notification ${r.notificationId})`;

@@ -4,6 +4,7 @@ import type { WebhookUnregisterOptions } from '../../../../operations/webhook-un
 import type { CliContext, CliIo } from '../../../context.js';
 import { runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
+import { escapeControls } from '../../../output.js';
 
 interface UnregisterCliOptions {
   id?: string;
@@ -33,8 +34,8 @@ async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & {
   const { runWebhookUnregister } = await import('../../../../operations/webhook-unregister.js');
   const result = await runWebhookUnregister(options, {
     settings: await ctx.settings(),
-    confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${webhook.id ?? '?'} (${webhook.url})? Callbacks will stop.`, default: false })),
+    confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${escapeControls(String(webhook.id ?? '?'))} (${escapeControls(webhook.url)})? Callbacks will stop.`, default: false })),
   });
   if (ctx.json) return ctx.output.data({ removed: result.removed, webhook: result.webhook });
-  ctx.output.line(result.removed ? `Removed SMTP2Go webhook #${result.webhook.id ?? '?'} (${result.webhook.url}).` : 'Nothing removed.');
+  ctx.output.line(result.removed ? `Removed SMTP2Go webhook #${escapeControls(String(result.webhook.id ?? '?'))} (${escapeControls(result.webhook.url)}).` : 'Nothing removed.');
 }
