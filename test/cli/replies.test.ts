@@ -67,8 +67,8 @@ describe('replies (human)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     // (addresses are stored in lower case)
-    expect(run.stdout).toContain('evil\\x1b[2j@example.com');
-    expect(run.stdout).toMatch(/Send problems\n +\d+ {2}failed: smtp: 554 \\x1b\]0;owned\\x07 rejected\\x0d\\x0aX-Forged: 1\n/);
+    expect(run.stdout).toContain('evil\\u001b[2j@example.com');
+    expect(run.stdout).toMatch(/Send problems\n +\d+ {2}failed: smtp: 554 \\u001b\]0;owned\\u0007 rejected\\r\\nX-Forged: 1\n/);
   });
 
   it('a full page ends with the cursor of the next; following it lists the rest, then no cursor', async () => {
