@@ -34,7 +34,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
   const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
-  let pending: QueuedJob[] = [];
+  const pending: QueuedJob[] = [];
   let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
   let nextId = 1;
   let timer: NodeJS.Timeout | undefined;

@@ -52,7 +52,7 @@ export function row(emailId: string, event: string, date: string, extra: Record<
 const TYPES: Record<string, string> = { opened: 'open', clicked: 'click', bounced: 'bounce' };
 
 export const normalizeStandIn: NormalizeEvent = (fields, receivedAt) => {
-  const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : null);
+  const text = (key: string) => (typeof fields[key] === 'string' ? fields[key] : null);
   const raw = text('event') ?? '';
   const time = text('time');
   return {

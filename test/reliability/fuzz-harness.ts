@@ -172,7 +172,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
       let answer = '';
       try {
         const response = await pool.request({
-          method: fuzz.method as 'POST',
+          method: fuzz.method,
           path: fuzz.wrongPath ? '/api/webhooks/smtp2go/other' : url.pathname,
           headers: headersFor(fuzz, random),
           body: fuzz.method === 'GET' ? null : fuzz.body,

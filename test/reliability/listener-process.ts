@@ -50,7 +50,7 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
   let out = '';
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -58,7 +58,7 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
       reject(new Error(`the listener did not print its ready line in time; stderr: ${err}`));
     }, options.readyTimeoutMs ?? 15_000);
     let ready = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       out += `${line}\n`;
       let doc: Record<string, unknown>;
       try {

@@ -24,11 +24,11 @@ export function holdWriteLock(dbPath: string): Promise<HeldLock> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the locking process exited early (${code})`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       if (line !== 'locked') return reject(new Error(`unexpected locker output: ${line}`));
       resolve({
         release: async () => {
-          child.stdin!.end('release\n');
+          child.stdin.end('release\n');
           await exited;
         },
       });

@@ -231,7 +231,7 @@ describe('verifyWebhookRequest: rejections', () => {
   it.each<[string, IncomingHttpHeaders]>([
     ['Authorization array', { authorization: [`Bearer ${CURRENT}`, `Bearer ${CURRENT}`] } as unknown as IncomingHttpHeaders],
     ['single-element array', { authorization: [`Bearer ${CURRENT}`] } as unknown as IncomingHttpHeaders],
-    ['signature array', { 'x-smtp2go-signature': [hex(CURRENT), hex(CURRENT)] } as unknown as IncomingHttpHeaders],
+    ['signature array', { 'x-smtp2go-signature': [hex(CURRENT), hex(CURRENT)] }],
     ['two spellings of one name', { authorization: `Bearer ${CURRENT}`, Authorization: `Bearer ${CURRENT}` }],
   ])('duplicate headers: %s', (_, headers) => {
     expectRejected(verify(headers), /repeated/);
