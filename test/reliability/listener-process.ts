@@ -1,20 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-export const REPO = join(import.meta.dirname, '..', '..');
-export const BIN = join(REPO, 'bin', 'smtp2go-portal.js');
+import { BIN } from '../helpers/run-binary.js';
 
 // A test that times out never reaches its finally: whatever is still running dies with the test worker.
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-export function assertBuilt(): void {
-  if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-}
 
 export interface ListenerProcess {
   url: string;
