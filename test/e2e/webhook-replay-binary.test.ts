@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { binaryEnv, REPO_ROOT, runBinary } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, useListeners } from './listener-harness.js';
-import { makeEvent, storeWithReply, writeFile } from './replay-harness.js';
+import { count, useListeners } from '../webhook/listener-harness.js';
+import { makeEvent, storeWithReply, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
 const listener = useListeners();

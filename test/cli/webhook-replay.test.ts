@@ -4,8 +4,8 @@ import { openStore } from '../../src/store/open-store.js';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, NOW, useListeners } from './listener-harness.js';
-import { makeEvent, storeWithReply, useScriptedServers, writeFile } from './replay-harness.js';
+import { count, NOW, useListeners } from '../webhook/listener-harness.js';
+import { makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
 const listener = useListeners();
