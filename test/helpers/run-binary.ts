@@ -9,7 +9,8 @@ export const BIN = join(REPO_ROOT, 'bin', 'smtp2go-portal.js');
 
 /** For a beforeAll: the binary runs dist/, which only `npm run build` (npm test's pretest) makes. */
 export function assertBuilt(): void {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
 }
 
 /** The whole environment of a binary run: PATH, its own HOME, CI=1 (no prompts), and `extra`; nothing else leaks in from the runner. */
@@ -55,7 +56,13 @@ export function runBinary(args: string[], options: BinaryRunOptions): Promise<Bi
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      resolve({ code: code ?? 128 + (signal === null ? 0 : constants.signals[signal]), signal, stdout, stderr, ms: Date.now() - started });
+      resolve({
+        code: code ?? 128 + (signal === null ? 0 : constants.signals[signal]),
+        signal,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+      });
     });
     // A binary that exits before reading its input closes the pipe under us; its exit code tells that story.
     child.stdin.on('error', () => {});
@@ -66,6 +73,13 @@ export function runBinary(args: string[], options: BinaryRunOptions): Promise<Bi
 export type BinaryProcess = ChildProcessByStdio<null, Readable, Readable>;
 
 /** Starts the binary and leaves it running (a listener, a `cmd &` job); stdin is closed, stdout and stderr are pipes. */
-export function spawnBinary(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): BinaryProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnBinary(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): BinaryProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
