@@ -118,7 +118,7 @@ export async function generateStore(options) {
   let eventsLeft = options.events;
   let unlinkedLeft = Math.round(options.events * 0.002);
   const BLOCK = 2000;
-  let block = [];
+  const block = [];
   const flush = db.transaction((rows) => {
     // Events arrive interleaved across replies, so a reply's rows are scattered through the table as in real life.
     rows.sort((a, b) => (a.received_at < b.received_at ? -1 : 1));

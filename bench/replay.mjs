@@ -183,7 +183,7 @@ async function main(o) {
     const { openStore } = await dist('store/open-store.js');
     const sourceDb = join(workDir, 'source.db');
     log(`replay bench: ${o.events} events, concurrency ${o.concurrency}, ${cpus().length} CPUs, work dir ${workDir}`);
-    let t = performance.now();
+    const t = performance.now();
     await seed(sourceDb, o.events);
     log(`seeded ${o.events} events through ingestEvents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const source = openStore(sourceDb);

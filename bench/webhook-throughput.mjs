@@ -229,7 +229,7 @@ async function main(o) {
     servers.push(listener);
     // Every server gets the same signed events; only the listener's answers are tallied against its store.
     let next = 0;
-    const request = () => (i) => makeRequest(next++);
+    const request = () => () => makeRequest(next++);
     const tally = createTally();
     const contenders = [bare, ...floors, listener];
     const phase = (server, options) => measure(server, { url: server.url, makeRequest: request(), ...load, ...options, ...(server === listener ? { onResponse: tally.onResponse } : {}) });

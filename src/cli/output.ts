@@ -56,7 +56,7 @@ export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, 
  * Most runs (pipes, --json, CI, benchmarks) never colour anything, so chalk is not even loaded for them.
  */
 const PLAIN: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) as unknown as ChalkInstance, {
-  get: (target, property) => (property === 'level' ? 0 : property in Function.prototype ? Reflect.get(target, property) : PLAIN),
+  get: (target, property) => (property === 'level' ? 0 : property in Function.prototype ? (Reflect.get(target, property) as unknown) : PLAIN),
 });
 
 export interface Painters {

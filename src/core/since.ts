@@ -34,7 +34,7 @@ function fieldsExist(parts: RegExpExecArray): boolean {
   const [year, month, day, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map((field) => (field === undefined ? undefined : Number(field))) as number[];
   const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
   if ((month as number) < 1 || (month as number) > 12 || (day as number) < 1 || (day as number) > daysInMonth) return false;
-  if ((hour as number) > 23 || (minute as number) > 59 || (second as number) > 59) return false;
+  if ((hour) > 23 || (minute) > 59 || (second) > 59) return false;
   const offset = /^[+-](\d{2}):?(\d{2})$/.exec(parts[8] ?? '');
   return offset === null || (Number(offset[1]) <= 23 && Number(offset[2]) <= 59);
 }

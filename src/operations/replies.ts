@@ -89,5 +89,5 @@ function toFilter(options: RepliesOptions): ReplySearchFilter {
     since: options.since?.toISOString(),
     until: options.until?.toISOString(),
   };
-  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as ReplySearchFilter;
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
 }

@@ -92,7 +92,7 @@ export function planSendTest(options: SendTestOptions, settings: Settings, deps:
     cc: parseMailboxList(options.cc ?? [], '--cc'),
     bcc: parseMailboxList(options.bcc ?? [], '--bcc'),
   });
-  for (const [flag, list] of Object.entries(recipients)) {
+  for (const [flag, list] of Object.entries(recipients) as Array<[string, Mailbox[]]>) {
     if (list.length > MAX_RECIPIENTS_PER_FIELD) throw new UsageError(`--${flag}: ${list.length} addresses; SMTP2Go takes at most ${MAX_RECIPIENTS_PER_FIELD} per field`);
   }
   const from = options.from === undefined ? null : parseMailbox(options.from, '--from');

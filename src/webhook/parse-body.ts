@@ -151,8 +151,8 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [node, depth] = next;
     if (depth > limit) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child as object, depth + 1]);
     }
   }
   return false;

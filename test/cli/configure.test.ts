@@ -2,12 +2,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Prompter, TextPrompt } from '../../src/cli/prompts.js';
+import { API_KEY, SMTP_PASSWORD, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-
-const API_KEY = 'api-0123456789abcdefABCDEF0123453f9a';
-const SMTP_PASSWORD = 'relay-password-never-shown';
-const WEBHOOK_SECRET = 'whsec-long-enough-to-be-valid-0001';
 
 describe('configure', () => {
   const tempDir = useTempDir();

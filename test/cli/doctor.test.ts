@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { API_KEY, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
 import { ok, startFakeManagementApi, type FakeManagementApi } from '../smtp2go/fake-management-api.js';
 
-const API_KEY = 'api-0123456789abcdefABCDEF0123453f9a';
-const SECRET = 'whsec-long-enough-to-be-valid-0001';
 let api: FakeManagementApi | undefined;
 afterEach(async () => {
   await api?.close();
@@ -19,7 +18,7 @@ describe('doctor command', () => {
   it('--json: one document with every check; exit 1 when one fails; no secret anywhere', async () => {
     api = await startFakeManagementApi({ '/api_keys/permissions': () => ok({ permissions: ['/email/send'] }), '/webhook/view': () => ok([]) });
     const listener = (await closedPortUrl()).replace('/v3', '/healthz');
-    const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com', SMTP2GO_SENDER: 'support@example.com' };
+    const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com', SMTP2GO_SENDER: 'support@example.com' };
     const result = await runCliInProcess(['doctor', '--json', '--listener-url', listener, '--timeout', '2000'], { env });
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout) as { version: number; ok: boolean; checks: Array<{ name: string; status: string; fix: string | null }> };
@@ -28,7 +27,7 @@ describe('doctor command', () => {
     expect(doc.checks.find((check) => check.name === 'webhook')).toMatchObject({ status: 'fail', fix: 'run `smtp2go-portal webhook register`' });
     expect(doc.checks.find((check) => check.name === 'api-key')?.status).toBe('ok');
     expect(result.stderr).toBe('');
-    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    expect(result.stdout + result.stderr).not.toContain(WEBHOOK_SECRET);
     expect(result.stdout + result.stderr).not.toContain(API_KEY);
   });
 

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { API_KEY } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { API_KEY, activityRoute, NOW, row, sentReply } from '../operations/reconcile-harness.js';
+import { activityRoute, NOW, row, sentReply } from '../operations/reconcile-harness.js';
 import { apiError, startFakeManagementApi, type FakeManagementApi } from '../smtp2go/fake-management-api.js';
 
 const E1 = '1u0SwL-B9zBpi9ffUq-JAB2';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { API_KEY } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeRelay, type FakeRelay } from '../mail/fake-relay.js';
 import { startFakeSmtp2go, type FakeSmtp2go, type Reply } from '../smtp2go/fake-smtp2go.js';
 
-const API_KEY = 'api-ZYXWVUTSRQPONMLKJIHGFEDCBA987654';
 const tempDir = useTempDir();
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

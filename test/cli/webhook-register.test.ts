@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Prompter } from '../../src/cli/prompts.js';
+import { API_KEY, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeManagementApi, webhookRoutes, type FakeManagementApi, type StoredWebhook } from '../smtp2go/fake-management-api.js';
 
-const API_KEY = 'api-0123456789abcdefABCDEF0123453f9a';
-const SECRET = 'whsec-long-enough-to-be-valid-0001';
 let api: FakeManagementApi | undefined;
 afterEach(async () => {
   await api?.close();
@@ -17,7 +16,7 @@ describe('webhook register / unregister', () => {
   const tempDir = useTempDir();
   const envFor = (url: string) => ({
     CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: url, SMTP2GO_API_KEY: API_KEY,
-    SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com',
+    SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com',
   });
 
   it('register --json prints one document with the read-back webhook and never the secret', async () => {
@@ -30,7 +29,7 @@ describe('webhook register / unregister', () => {
     expect(doc.webhook).toMatchObject({ action: 'created', dry_run: false, webhook_id: '4320', url: 'https://portal.example.com/api/webhooks/smtp2go/events' });
     expect(doc.webhook.after.output_format).toBe('json');
     expect(doc.webhook.after.auth_header_value).toBe('••••••••0001');
-    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    expect(result.stdout + result.stderr).not.toContain(WEBHOOK_SECRET);
     expect(result.stdout + result.stderr).not.toContain(API_KEY);
   });
 
@@ -43,7 +42,7 @@ describe('webhook register / unregister', () => {
     expect(result.stdout).toContain("auth_header_value: (none) → ••••••••0001");
     expect(result.stdout).toContain('output_format: form → json');
     expect(result.stdout).toContain('auth_header_type: (none) → bearer');
-    expect(result.stdout).not.toContain(SECRET);
+    expect(result.stdout).not.toContain(WEBHOOK_SECRET);
     expect(api.calls('/webhook/edit')).toHaveLength(0);
   });
 

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, NOW, SECRET, useListeners } from '../webhook/listener-harness.js';
+import { count, NOW, useListeners } from '../webhook/listener-harness.js';
 import { formBody, makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
@@ -135,11 +136,11 @@ describe('webhook replay (CLI)', () => {
     const { dir, env } = setup();
     await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON)], { env, now: () => NOW });
     const target = await listener(tempDir());
-    const run = await runCliInProcess(['webhook', 'replay', '--from-store', '--to', target.server.url, '--rate', '1000/s', '--concurrency', '2', '--json'], { env: { ...env, SMTP2GO_WEBHOOK_SECRET: SECRET }, now: () => NOW });
+    const run = await runCliInProcess(['webhook', 'replay', '--from-store', '--to', target.server.url, '--rate', '1000/s', '--concurrency', '2', '--json'], { env: { ...env, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET }, now: () => NOW });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).summary).toMatchObject({ sent: 3, ok: 3, failed: 0 });
     expect(count(target.store)).toBe(3);
-    expect(run.stdout + run.stderr).not.toContain(SECRET);
+    expect(run.stdout + run.stderr).not.toContain(WEBHOOK_SECRET);
   });
 
   it('an always-failing target: per-event FAILED lines with the answer, exit 1, counts right', async () => {

@@ -2,16 +2,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { startWebhookServer } from '../../src/webhook/server.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { COMMIT_THREAD } from '../webhook/listener-harness.js';
 
-const SECRET = 'cli-trigger-secret-0123456789abcdefghijkl';
 const NOW = new Date('2026-09-10T09:00:00.000Z');
 const tempDir = useTempDir();
 
 function cli(dir: string) {
-  const env = { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'portal.db'), SMTP2GO_WEBHOOK_SECRET: SECRET };
+  const env = { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'portal.db'), SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
   return (...args: string[]) => runCliInProcess(args, { env, now: () => NOW });
 }
 
@@ -52,7 +52,7 @@ describe('webhook trigger command', () => {
     const run = cli(dir);
     await run('webhook', 'trigger', 'processed', '--demo');
     const store = openStore(join(dir, 'portal.db'));
-    const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
+    const server = await startWebhookServer({ store, secrets: [WEBHOOK_SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
     try {
       const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--to', server.url);
       expect(ok.code).toBe(0);
@@ -64,7 +64,7 @@ describe('webhook trigger command', () => {
       expect(doc.delivery.status).toBe(401);
       expect(doc.error.message).toBe('the listener did not take the event: HTTP 401');
       expect(refused.stderr).toBe('');
-      expect(ok.stdout + ok.stderr + refused.stdout).not.toContain(SECRET);
+      expect(ok.stdout + ok.stderr + refused.stdout).not.toContain(WEBHOOK_SECRET);
     } finally {
       await server.close();
       store.close();

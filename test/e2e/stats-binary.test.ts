@@ -1,28 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, binaryEnv, runBinary } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { after, formFixture, fromFixture, recordSend, SEC, SENT } from '../operations/stats-stores.js';
 import { FORM_TYPE, useListeners } from '../webhook/listener-harness.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
-  });
-}
-
 describe('stats through the built binary, events through a real listener over HTTP', () => {
   const tempDir = useTempDir();
   const listen = useListeners();
-  beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
-  });
+  beforeAll(assertBuilt);
 
   it('tells a reply story and the summary while the listener holds the store open', async () => {
     const dir = tempDir();
@@ -38,22 +24,22 @@ describe('stats through the built binary, events through a real listener over HT
     ];
     expect(posts.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
 
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, CI: '1', TZ: 'America/New_York' };
+    const env = binaryEnv(dir, { TZ: 'America/New_York' });
     const db = join(dir, 'portal.db');
-    const human = await run(['--db', db, 'stats', '--reply', String(id)], env);
+    const human = await runBinary(['--db', db, 'stats', '--reply', String(id)], { env });
     expect(human.stderr).toBe('');
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('Times in America/New_York.');
     expect(human.stdout).toMatch(/status\s+bounced: delivered to 1 of 2, bounced 1\n/);
     expect(human.stdout).toMatch(/delivered\s+2026-11-24 05:00:04 -05:00 \(4 s after sending\)/);
 
-    const json = await run(['--db', db, '--json', 'stats', '--reply', String(id)], env);
+    const json = await runBinary(['--db', db, '--json', 'stats', '--reply', String(id)], { env });
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { status: string; sent_at: string; events: Array<{ type: string }> };
     expect(doc).toMatchObject({ version: 1, reply_id: id, status: 'bounced', sent_at: SENT.toISOString(), bounce_type: 'hard', delivered_at: after(4 * SEC) });
     expect(doc.events.map((e) => e.type)).toEqual(['processed', 'delivered', 'bounce']);
 
-    const summary = await run(['stats', '--json', '--by', 'domain'], { ...env, SMTP2GO_PORTAL_DB: db });
+    const summary = await runBinary(['stats', '--json', '--by', 'domain'], { env: { ...env, SMTP2GO_PORTAL_DB: db } });
     expect(summary.code).toBe(0);
     expect(JSON.parse(summary.stdout)).toMatchObject({
       version: 1, time_zone: 'America/New_York',
@@ -62,10 +48,10 @@ describe('stats through the built binary, events through a real listener over HT
       unlinked: { total: 1, by_type: { delivered: 1 } },
     });
 
-    const missing = await run(['--db', db, '--json', 'stats', '--reply', '999'], env);
+    const missing = await runBinary(['--db', db, '--json', 'stats', '--reply', '999'], { env });
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ version: 1, error: { code: 'not_found', message: 'reply 999 not found' } });
-    const missingHuman = await run(['--db', db, 'stats', '--reply', '999'], env);
+    const missingHuman = await runBinary(['--db', db, 'stats', '--reply', '999'], { env });
     expect(missingHuman).toMatchObject({ code: 1, stdout: '' });
     expect(missingHuman.stderr).toMatch(/^error: reply 999 not found/);
   });

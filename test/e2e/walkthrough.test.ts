@@ -1,12 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, binaryEnv, REPO_ROOT, runBinary, spawnBinary, type BinaryProcess } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'smtp2go-portal.js');
 const MARKER = '<!-- walkthrough';
 const LISTENER_PORT = 8787;
 
@@ -22,14 +20,6 @@ function walkthroughLines(readme: string): string[] {
   return lines;
 }
 
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
-  });
-}
-
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer().once('error', () => resolve(false));
@@ -39,16 +29,16 @@ function portIsFree(port: number): Promise<boolean> {
 
 /** A `cmd &` job: its output so far, and a promise of its exit code. */
 interface Job {
-  child: ChildProcess;
+  child: BinaryProcess;
   output: () => string;
   exited: Promise<number | null>;
 }
 
 function startJob(args: string[], cwd: string, env: NodeJS.ProcessEnv): Job {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnBinary(args, { cwd, env });
   let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { child, output: () => text, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
@@ -68,15 +58,13 @@ const portFree = await portIsFree(LISTENER_PORT);
 
 describe('README Quick start walkthrough, built binary', () => {
   const tempDir = useTempDir();
-  beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
-  });
+  beforeAll(assertBuilt);
 
   it.skipIf(!portFree)(`runs every line as written on a fresh HOME with no network, and the demo reply's story is what the prose says (needs port ${LISTENER_PORT} free)`, async () => {
-    const lines = walkthroughLines(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const lines = walkthroughLines(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
     const cwd = tempDir();
     // No SMTP2Go settings and an unroutable proxy: anything that tried to reach the internet would fail.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: cwd, CI: '1', HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' };
+    const env = binaryEnv(cwd, { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
     const outputs: Array<{ line: string; stdout: string; stderr: string }> = [];
     for (const line of lines) {
       if (line.startsWith('npm install')) continue; // the suite runs on a built checkout (npm test builds first)
@@ -101,7 +89,7 @@ describe('README Quick start walkthrough, built binary', () => {
         outputs.push({ line, stdout: job?.output() ?? '', stderr: '' });
         continue;
       }
-      // In the checkout, `npx smtp2go-portal` and `node bin/smtp2go-portal.js` both run BIN. Plain words only,
+      // In the checkout, `npx smtp2go-portal` and `node bin/smtp2go-portal.js` run the same binary. Plain words only,
       // so splitting on spaces is exactly what the shell does.
       expect(line, 'a walkthrough line this test cannot run as the shell would').toMatch(/^(npx smtp2go-portal|node bin\/smtp2go-portal\.js) [\w@:/.= -]+( &)?$/);
       const args = line.replace(/^(npx smtp2go-portal|node bin\/smtp2go-portal\.js) /, '').replace(/ &$/, '').split(/\s+/);
@@ -109,7 +97,7 @@ describe('README Quick start walkthrough, built binary', () => {
         jobs.push(startJob(args, cwd, env));
         continue;
       }
-      const result = await run(args, cwd, env);
+      const result = await runBinary(args, { cwd, env });
       expect(result.code, `${line}\n${result.stderr}`).toBe(0);
       outputs.push({ line, ...result });
     }
@@ -136,7 +124,7 @@ describe('README Quick start walkthrough, built binary', () => {
     expect(lastStory?.stdout).toContain('452 4.2.2');
 
     // What the prose promises, from the same store.
-    const json = await run(['stats', '--reply', '1', '--json'], cwd, env);
+    const json = await runBinary(['stats', '--reply', '1', '--json'], { cwd, env });
     const doc = JSON.parse(json.stdout) as { status: string; transport: string; open_count: number; click_count: number; bounce_type: string; events: Array<{ type: string }> };
     expect(doc).toMatchObject({ status: 'bounced', bounce_type: 'soft', transport: 'pending', open_count: 1, click_count: 1 });
     expect(doc.events.map((event) => event.type)).toEqual(['processed', 'delivered', 'open', 'click', 'bounce']);

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,12 +5,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModuleSettings } from '../../src/store/module-settings.js';
 import { openStore } from '../../src/store/open-store.js';
 import { signWebhookBody } from '../../src/webhook/sign.js';
+import { assertBuilt, binaryEnv, spawnBinary, type BinaryProcess } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
-
 interface Listener {
-  child: ChildProcess;
+  child: BinaryProcess;
   lines: string[];
   stderr: () => string;
   /** Resolves with the first stdout line that matches. */
@@ -20,19 +17,19 @@ interface Listener {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const running: ChildProcess[] = [];
+const running: BinaryProcess[] = [];
 
 function startListener(dbPath: string, args: string[], home: string): Listener {
-  const child = spawn(process.execPath, [BIN, '--db', dbPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: home, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnBinary(['--db', dbPath, ...args], { env: binaryEnv(home) });
   running.push(child);
   const lines: string[] = [];
   const waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     for (const waiter of waiters.splice(0)) (waiter.match(line) ? waiter.resolve(line) : waiters.push(waiter));
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,
@@ -63,9 +60,7 @@ const signed = (body: string, secret: string) => ({ 'x-smtp2go-signature': signW
 
 describe('webhook serve through the built binary', () => {
   const tempDir = useTempDir();
-  beforeAll(() => {
-    if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
-  });
+  beforeAll(assertBuilt);
   afterEach(() => {
     for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDoctor, type DoctorCheck } from '../../src/operations/doctor.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { API_KEY, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { startFakeRelay, type FakeRelay } from '../mail/fake-relay.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
 import { apiError, ok, startFakeManagementApi, type FakeManagementApi } from '../smtp2go/fake-management-api.js';
 
-const API_KEY = 'api-0123456789abcdefABCDEF0123453f9a';
-const SECRET = 'whsec-long-enough-to-be-valid-0001';
 const LISTENER = 'https://portal.example.com/api/webhooks/smtp2go/events';
 const ALL_EVENTS = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'open', 'click'];
 
@@ -28,7 +27,7 @@ async function healthServer(status: number): Promise<string> {
 }
 
 function goodWebhook(overrides: Record<string, unknown> = {}) {
-  return { id: 4320, url: LISTENER, events: ALL_EVENTS, headers: ['X-Portal-Tracking-Id'], output_format: 'json', auth_header_type: 'bearer', auth_header_value: SECRET, ...overrides };
+  return { id: 4320, url: LISTENER, events: ALL_EVENTS, headers: ['X-Portal-Tracking-Id'], output_format: 'json', auth_header_type: 'bearer', auth_header_value: WEBHOOK_SECRET, ...overrides };
 }
 
 async function fakeApi(webhooks: unknown[], permissions: string[] = ['/email/send', '/webhook/view']): Promise<FakeManagementApi> {
@@ -68,7 +67,7 @@ describe('runDoctor', () => {
     const smtp = await relay();
     const { result } = await run(
       {
-        SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com', SMTP2GO_ENABLED: 'true',
+        SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com', SMTP2GO_ENABLED: 'true',
         SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_USER: 'relay-user', SMTP_PASSWORD: 'right-password',
       },
       await healthServer(200),
@@ -85,7 +84,7 @@ describe('runDoctor', () => {
     const smtp = await relay();
     const { result } = await run(
       {
-        SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com',
+        SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com',
         SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_USER: 'relay-user', SMTP_PASSWORD: 'wrong-password',
       },
       await healthServer(503),
@@ -102,7 +101,7 @@ describe('runDoctor', () => {
     expect(checks.webhook?.fix).toMatch(/webhook register/);
     expect(checks.listener).toMatchObject({ status: 'fail', message: expect.stringMatching(/answered 503/) });
     expect(checks.module?.status).toBe('warn');
-    expect(JSON.stringify(result)).not.toContain(SECRET);
+    expect(JSON.stringify(result)).not.toContain(WEBHOOK_SECRET);
     expect(JSON.stringify(result)).not.toContain('wrong-password');
   });
 
@@ -117,7 +116,7 @@ describe('runDoctor', () => {
     chmodSync(dbPath, 0o644);
     const result = await runDoctor(
       { listenerUrl: (await closedPortUrl()).replace('/v3', '/healthz'), timeoutMs: 2_000 },
-      { env: { SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com' }, dbPath, openStore: async () => openStore(dbPath) },
+      { env: { SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com' }, dbPath, openStore: async () => openStore(dbPath) },
     );
     const checks = byName(result.checks);
     expect(checks['api-key']).toMatchObject({ status: 'fail', message: expect.stringMatching(/API key rejected/) });
@@ -146,7 +145,7 @@ describe('runDoctor', () => {
     cleanup.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); hang.close(() => resolve()); }));
     const base = `http://127.0.0.1:${(hang.address() as AddressInfo).port}`;
     const started = Date.now();
-    const { result } = await run({ SMTP2GO_API_URL: `${base}/v3`, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: SECRET, PORTAL_URL: 'https://portal.example.com' }, `${base}/healthz`, 400);
+    const { result } = await run({ SMTP2GO_API_URL: `${base}/v3`, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com' }, `${base}/healthz`, 400);
     const elapsed = Date.now() - started;
     const checks = byName(result.checks);
     expect(checks['api-key']?.status).toBe('fail');

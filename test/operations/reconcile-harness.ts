@@ -5,10 +5,10 @@ import type { IngestEvents, NormalizeEvent } from '../../src/operations/reconcil
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { recordSmtp2goEmailId, finishReplySend } from '../../src/store/reply-sends.js';
 import { createReply, findReplyByEmailId } from '../../src/store/replies.js';
+import { API_KEY } from '../helpers/constants.js';
 import { ok, type RouteAnswer } from '../smtp2go/fake-management-api.js';
 import type { ReceivedRequest } from '../smtp2go/fake-smtp2go.js';
 
-export const API_KEY = 'api-0123456789abcdefABCDEF0123453f9a';
 export const NOW = new Date('2026-09-12T12:00:00Z');
 
 export function settingsFor(apiUrl: string): Settings {
@@ -52,7 +52,7 @@ export function row(emailId: string, event: string, date: string, extra: Record<
 const TYPES: Record<string, string> = { opened: 'open', clicked: 'click', bounced: 'bounce' };
 
 export const normalizeStandIn: NormalizeEvent = (fields, receivedAt) => {
-  const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : null);
+  const text = (key: string) => (typeof fields[key] === 'string' ? fields[key] : null);
   const raw = text('event') ?? '';
   const time = text('time');
   return {

@@ -8,7 +8,8 @@ import { runDoctor, type DoctorCheck } from '../../src/operations/doctor.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeRelay, type FakeRelay, type FakeRelayOptions } from '../mail/fake-relay.js';
-import { SMTP_PASSWORD, useSendHarness } from './send-test-harness.js';
+import { SMTP_PASSWORD } from '../helpers/constants.js';
+import { useSendHarness } from './send-test-harness.js';
 
 // One TLS rule for the relay, shared by send-test and doctor: credentials travel only over TLS (implicit,
 // or STARTTLS required) unless the relay is on the loopback interface; without credentials plain is fine.

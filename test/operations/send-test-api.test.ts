@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findReplyByTrackingId } from '../../src/store/replies.js';
-import { API_KEY, NOW, TRACKING_ID, useSendHarness } from './send-test-harness.js';
+import { API_KEY } from '../helpers/constants.js';
+import { NOW, TRACKING_ID, useSendHarness } from './send-test-harness.js';
 
 const setup = useSendHarness();
 const MESSAGE_ID = `<${TRACKING_ID}@portal.example.com>`;

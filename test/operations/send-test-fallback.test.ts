@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../src/core/errors.js';
+import { API_KEY, SMTP_PASSWORD } from '../helpers/constants.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
-import { API_KEY, SMTP_PASSWORD, TRACKING_ID, useSendHarness } from './send-test-harness.js';
+import { TRACKING_ID, useSendHarness } from './send-test-harness.js';
 
 const setup = useSendHarness();
 const MESSAGE_ID = `<${TRACKING_ID}@portal.example.com>`;

@@ -6,12 +6,11 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { getReply, type ReplyRow } from '../../src/store/replies.js';
 import { listRecipientStatuses } from '../../src/store/reply-sends.js';
 import { listSendAttempts, type SendAttemptRow } from '../../src/store/send-attempts.js';
+import { API_KEY } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeRelay, type FakeRelay, type FakeRelayOptions } from '../mail/fake-relay.js';
 import { fakeClock, startFakeSmtp2go, type FakeSmtp2go, type ReceivedRequest, type Reply } from '../smtp2go/fake-smtp2go.js';
 
-export const API_KEY = 'api-0123456789ABCDEFGHIJKLMNOPQRSTUV';
-export const SMTP_PASSWORD = 'relay-Pa55word-xyz';
 export const TRACKING_ID = 'trk_TEST-0123456789abcdef';
 export const NOW = new Date('2026-11-24T10:00:00.000Z');
 

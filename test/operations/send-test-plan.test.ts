@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import { newTrackingId, planSendTest } from '../../src/operations/send-test-plan.js';
+import { API_KEY } from '../helpers/constants.js';
 
 const now = new Date('2026-11-24T10:00:00.000Z');
-const settings: Settings = { ...DEFAULT_SETTINGS, enabled: true, apiKey: 'api-0123456789ABCDEFGHIJKLMNOPQRSTUV', sender: 'help@example.com', smtpHost: 'relay.example.com' };
+const settings: Settings = { ...DEFAULT_SETTINGS, enabled: true, apiKey: API_KEY, sender: 'help@example.com', smtpHost: 'relay.example.com' };
 
 describe('newTrackingId', () => {
   it('is 24 URL-safe characters and different every time', () => {

@@ -4,8 +4,9 @@ import { NotFoundError } from '../../src/core/errors.js';
 import { runReplyStats } from '../../src/operations/stats.js';
 import { runStatsSummary } from '../../src/operations/stats-summary.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { API_KEY } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { API_KEY, useSendHarness } from './send-test-harness.js';
+import { useSendHarness } from './send-test-harness.js';
 import {
   after, deliveredAndOpened, duplicatesOutOfOrder, fromFixture, HOUR, multiWithBounce, post, recordSend, relaySent, SEC, SENT,
 } from './stats-stores.js';

@@ -5,9 +5,9 @@ const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Er
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import { runWebhookRegister } from '../../src/operations/webhook-register.js';
 import { runWebhookUnregister } from '../../src/operations/webhook-unregister.js';
+import { API_KEY, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { startFakeManagementApi, webhookRoutes, type FakeManagementApi, type StoredWebhook } from '../smtp2go/fake-management-api.js';
 
-const SECRET = 'whsec-long-enough-to-be-valid-0001';
 const LISTENER = 'https://portal.example.com/api/webhooks/smtp2go/events';
 let api: FakeManagementApi | undefined;
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 function settingsFor(url: string, overrides: Partial<Settings> = {}): Settings {
-  return { ...DEFAULT_SETTINGS, apiUrl: url, apiKey: 'api-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', webhookSecret: SECRET, portalUrl: 'https://portal.example.com', ...overrides };
+  return { ...DEFAULT_SETTINGS, apiUrl: url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, portalUrl: 'https://portal.example.com', ...overrides };
 }
 
 function stored(overrides: Partial<StoredWebhook> = {}): StoredWebhook {
@@ -30,12 +30,12 @@ describe('runWebhookRegister', () => {
     const result = await runWebhookRegister({ dryRun: false }, { settings: settingsFor(api.url, { trackClicks: false }) });
     expect(result.action).toBe('created');
     expect(webhooks).toHaveLength(1);
-    expect(webhooks[0]).toMatchObject({ url: LISTENER, output_format: 'json', auth_header_type: 'bearer', auth_header_value: SECRET, headers: ['X-Portal-Tracking-Id'] });
+    expect(webhooks[0]).toMatchObject({ url: LISTENER, output_format: 'json', auth_header_type: 'bearer', auth_header_value: WEBHOOK_SECRET, headers: ['X-Portal-Tracking-Id'] });
     expect(webhooks[0]?.events).toEqual(['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'open']);
     expect(result.after).toMatchObject({ id: '4320', output_format: 'json' });
     expect(result.problems).toEqual([]);
     expect(api.calls('/webhook/view')).toHaveLength(2);
-    expect(JSON.stringify(result)).not.toContain(SECRET);
+    expect(JSON.stringify(result)).not.toContain(WEBHOOK_SECRET);
   });
 
   it('updates the existing webhook in place (never adds a second) and reports the difference masked', async () => {
@@ -50,7 +50,7 @@ describe('runWebhookRegister', () => {
     const fields = Object.fromEntries(result.changes.map((change) => [change.field, change]));
     expect(fields.output_format).toEqual({ field: 'output_format', before: 'form', after: 'json' });
     expect(fields.auth_header_value?.after).toBe('••••••••0001');
-    expect(JSON.stringify(result)).not.toContain(SECRET);
+    expect(JSON.stringify(result)).not.toContain(WEBHOOK_SECRET);
   });
 
   it('is idempotent: a second run changes nothing and writes nothing', async () => {

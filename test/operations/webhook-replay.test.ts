@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { runWebhookReplay, type WebhookReplayOptions, type WebhookReplayDeps } from '../../src/operations/webhook-replay.js';
 import type { Store } from '../../src/store/open-store.js';
 import type { ReplayFilter } from '../../src/operations/webhook-replay/filter.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, NOW, SECRET, useListeners } from '../webhook/listener-harness.js';
+import { count, NOW, useListeners } from '../webhook/listener-harness.js';
 import { fakeClock, formBody, makeEvent, storeWithReply, useScriptedServers, writeFile } from '../webhook/replay-harness.js';
 
 const tempDir = useTempDir();
@@ -159,19 +160,19 @@ describe('replay to a listener (--to)', () => {
     await runWebhookReplay(options({ source: { kind: 'file', path: writeFile(dir, 'a.ndjson', lines.slice(0, 3).join('\n')) } }), deps(store));
     await runWebhookReplay(options({ source: { kind: 'file', path: writeFile(dir, 'b.form', lines[3]!) } }), deps(store));
     const target = await listener(tempDir());
-    const result = await runWebhookReplay(options({ target: { kind: 'http', url: target.server.url, sign, secret: SECRET } }), deps(store));
+    const result = await runWebhookReplay(options({ target: { kind: 'http', url: target.server.url, sign, secret: WEBHOOK_SECRET } }), deps(store));
     expect(result.summary).toMatchObject({ read: 4, sent: 4, ok: 4, failed: 0, duplicate: 0 });
     expect(result.summary.p50Ms).not.toBeNull();
     const sent = store.prepare('SELECT raw_body, content_type FROM email_tracking_events ORDER BY raw_body').all();
     expect(target.store.prepare('SELECT raw_body, content_type FROM email_tracking_events ORDER BY raw_body').all()).toEqual(sent);
-    const again = await runWebhookReplay(options({ target: { kind: 'http', url: target.server.url, sign, secret: SECRET } }), deps(store));
+    const again = await runWebhookReplay(options({ target: { kind: 'http', url: target.server.url, sign, secret: WEBHOOK_SECRET } }), deps(store));
     expect(again.summary).toMatchObject({ sent: 4, ok: 0, duplicate: 4 });
   });
 
   it('dry run sends nothing', async () => {
     const dir = tempDir();
     const target = await scripted(() => ({ status: 200 }));
-    const result = await runWebhookReplay(options({ source: { kind: 'file', path: writeFile(dir, 'e.ndjson', NDJSON) }, target: { kind: 'http', url: target.url, sign: 'hmac', secret: SECRET }, dryRun: true }), deps(null));
+    const result = await runWebhookReplay(options({ source: { kind: 'file', path: writeFile(dir, 'e.ndjson', NDJSON) }, target: { kind: 'http', url: target.url, sign: 'hmac', secret: WEBHOOK_SECRET }, dryRun: true }), deps(null));
     expect(result.summary).toMatchObject({ matched: 7, sent: 0 });
     expect(target.requests).toHaveLength(0);
   });

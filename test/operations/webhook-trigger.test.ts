@@ -7,13 +7,13 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { createReply, getReply } from '../../src/store/replies.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
 import { DEMO_SUBJECT } from '../../src/operations/webhook-trigger/target.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { closedPortUrl } from '../smtp2go/fake-smtp2go.js';
 import { COMMIT_THREAD } from '../webhook/listener-harness.js';
 
-const SECRET = 'trigger-test-secret-0123456789abcdefghij';
 const NOW = new Date('2026-09-10T09:00:00.000Z');
-const SETTINGS: Settings = { ...DEFAULT_SETTINGS, webhookSecret: SECRET };
+const SETTINGS: Settings = { ...DEFAULT_SETTINGS, webhookSecret: WEBHOOK_SECRET };
 
 /** Seeded bytes: the same seed gives the same notification id, which is how a retried event looks. */
 function seeded(seed: number): (size: number) => Buffer {
@@ -47,7 +47,7 @@ function setup(): { store: Store; replyId: number; deps: (extra?: Partial<Webhoo
 const options = (o: Partial<WebhookTriggerOptions> & Pick<WebhookTriggerOptions, 'event' | 'target'>): WebhookTriggerOptions => ({ format: 'json', ...o });
 
 async function listener(store: Store): Promise<WebhookServer> {
-  const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
+  const server = await startWebhookServer({ store, secrets: [WEBHOOK_SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
   servers.push(server);
   return server;
 }

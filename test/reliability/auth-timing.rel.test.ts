@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { verifyWebhookRequest } from '../../src/webhook/verify.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
 
-const SECRET = 'timing-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const BODY = Buffer.from('{"event":"open"}');
 
 /** Median ns per verification of a wrong bearer token, measured in interleaved rounds so drift hits both alike. */
@@ -14,7 +14,7 @@ function medians(candidates: string[], rounds: number, perRound: number): number
     candidates.forEach((token, i) => {
       const headers = { authorization: `Bearer ${token}` };
       const start = process.hrtime.bigint();
-      for (let k = 0; k < perRound; k++) verifyWebhookRequest(headers, BODY, { secrets: [SECRET], nowSeconds });
+      for (let k = 0; k < perRound; k++) verifyWebhookRequest(headers, BODY, { secrets: [WEBHOOK_SECRET], nowSeconds });
       samples[i]!.push(Number(process.hrtime.bigint() - start) / perRound);
     });
   }
@@ -23,10 +23,10 @@ function medians(candidates: string[], rounds: number, perRound: number): number
 
 describe.skipIf(!SLOW)('timing-safe comparison', () => {
   it('a wrong token costs the same whether it differs in the first character, the last, or only in length', () => {
-    const first = `X${SECRET.slice(1)}`;
-    const last = `${SECRET.slice(0, -1)}X`;
-    const short = SECRET.slice(0, 8);
-    const long = `${SECRET}${'X'.repeat(200)}`;
+    const first = `X${WEBHOOK_SECRET.slice(1)}`;
+    const last = `${WEBHOOK_SECRET.slice(0, -1)}X`;
+    const short = WEBHOOK_SECRET.slice(0, 8);
+    const long = `${WEBHOOK_SECRET}${'X'.repeat(200)}`;
     medians([first, last, short, long], 20, 2_000);
     const [a, b, c, d] = medians([first, last, short, long], 200, 2_000);
     const spread = Math.max(a!, b!) / Math.min(a!, b!);

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { API_KEY } from '../helpers/constants.js';
 import { runCliInProcess, type CliRun } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeSmtp2go, type FakeSmtp2go } from '../smtp2go/fake-smtp2go.js';
 import { report } from './store-probe.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
-const API_KEY = 'api-HOSTILE0123456789ABCDEFGHIJKLMNO';
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();

@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
-import { CRASH_SECRET } from './crash-scenario.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { binaryEnv, runBinary } from '../helpers/run-binary.js';
 import { seededRandom, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
-import { BIN, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { planRetryStorm, prepareReplies, trackingSnapshot } from './retry-storm.js';
 
 export interface ConcurrentFigures {
@@ -23,12 +23,9 @@ export interface ConcurrentFigures {
   equalToCleanRun: boolean;
 }
 
-function runStats(dbPath: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--db', dbPath, '--json', 'stats', ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', CI: '1' }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out: `${stdout}${stderr}` });
-    });
-  });
+async function runStats(dbPath: string, args: string[]): Promise<{ code: number; out: string }> {
+  const run = await runBinary(['--db', dbPath, '--json', 'stats', ...args], { env: binaryEnv('/tmp'), timeoutMs: 30_000 });
+  return { code: run.code, out: `${run.stdout}${run.stderr}` };
 }
 
 /**
@@ -41,7 +38,7 @@ export async function runConcurrentWriters(dir: string, options: { count: number
   const setup = openStore(dbPath);
   prepareReplies(setup, plan);
   setup.close();
-  const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+  const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const [a, b] = await Promise.all([spawnListener({ dbPath, env }), spawnListener({ dbPath, env })]);
   const random = seededRandom(options.seed + 1);
   const toA: GeneratedEvent[] = [];
@@ -64,8 +61,8 @@ export async function runConcurrentWriters(dir: string, options: { count: number
   let outB;
   try {
     [outA, outB] = await Promise.all([
-      sendEvents(a.url, toA, { secret: CRASH_SECRET, concurrency: options.concurrency }),
-      sendEvents(b.url, toB, { secret: CRASH_SECRET, concurrency: options.concurrency }),
+      sendEvents(a.url, toA, { secret: WEBHOOK_SECRET, concurrency: options.concurrency }),
+      sendEvents(b.url, toB, { secret: WEBHOOK_SECRET, concurrency: options.concurrency }),
     ]);
   } finally {
     sending = false;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, it } from 'vitest';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { expectExactConcurrentWriters, runConcurrentWriters } from './concurrent-scenario.js';
-import { assertBuilt } from './listener-process.js';
 import { report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
 

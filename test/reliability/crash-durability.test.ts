@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { runCrashScenario } from './crash-scenario.js';
-import { assertBuilt } from './listener-process.js';
 import { report } from './store-probe.js';
 
 const tempDir = useTempDir('smtp2go-rel-');

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { generateEvents, seededRandom, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
 import { spawnListener } from './listener-process.js';
 import { readStoredIds } from './store-probe.js';
-
-export const CRASH_SECRET = 'reliability-secret-0123456789abcdef';
 
 export interface CrashFigures {
   seed: number;
@@ -34,7 +33,7 @@ export interface CrashFigures {
  */
 export async function runCrashScenario(dir: string, options: { count: number; seed: number; concurrency?: number }): Promise<CrashFigures> {
   const dbPath = join(dir, 'portal.db');
-  const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+  const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const random = seededRandom(options.seed);
   const events = generateEvents(options.count, { seed: options.seed, runId: options.seed.toString(16) });
   const killAt = Math.floor(options.count * (0.2 + 0.6 * random()));
@@ -43,7 +42,7 @@ export async function runCrashScenario(dir: string, options: { count: number; se
   let answered = 0;
   let killed = false;
   const run = await sendEvents(first.url, events, {
-    secret: CRASH_SECRET,
+    secret: WEBHOOK_SECRET,
     concurrency: options.concurrency ?? 64,
     stop: () => killed,
     onAnswer: (_event, status) => {
@@ -70,7 +69,7 @@ export async function runCrashScenario(dir: string, options: { count: number; se
       const todo: GeneratedEvent[] = events.filter((event) => !acked.has(event.id));
       if (todo.length === 0) break;
       resent += todo.length;
-      const retry = await sendEvents(second.url, todo, { secret: CRASH_SECRET, concurrency: options.concurrency ?? 64 });
+      const retry = await sendEvents(second.url, todo, { secret: WEBHOOK_SECRET, concurrency: options.concurrency ?? 64 });
       for (const id of retry.acked) acked.add(id);
     }
   } finally {

@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { binaryEnv, runBinary } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { BIN } from './listener-process.js';
 import { rawRequest } from './raw-client.js';
 import { report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
@@ -14,7 +14,6 @@ import { SLOW } from './slow-gate.js';
 // Each test here reproduces a problem this suite found (RELIABILITY.md, "Findings"). They stay red
 // until the code is fixed; none of them hides behind it.fails.
 const tempDir = useTempDir('smtp2go-rel-');
-const SECRET = 'finding-secret-0123456789abcdefgh';
 const RECEIVED = new Date('2026-09-10T09:00:00Z');
 
 describe.skipIf(!SLOW)('findings', () => {
@@ -22,7 +21,7 @@ describe.skipIf(!SLOW)('findings', () => {
   let server: WebhookServer;
   beforeAll(async () => {
     store = openStore(join(tempDir(), 'portal.db'));
-    server = await startWebhookServer({ store, secrets: [SECRET], port: 0, commitThread: false });
+    server = await startWebhookServer({ store, secrets: [WEBHOOK_SECRET], port: 0, commitThread: false });
   });
   afterAll(async () => {
     await server.close();
@@ -31,7 +30,7 @@ describe.skipIf(!SLOW)('findings', () => {
 
   it('repeated Authorization headers are refused (node keeps only the first, so the verifier never sees the second)', async () => {
     const body = JSON.stringify({ event: 'open', id: 'd'.repeat(32), email_id: 'dup-1', rcpt: 'a@example.com', time: '2026-09-10T08:00:00Z' });
-    const status = await rawRequest(server.url, ['Content-Type: application/json', `Authorization: Bearer ${SECRET}`, 'Authorization: Bearer somebody-else'], body);
+    const status = await rawRequest(server.url, ['Content-Type: application/json', `Authorization: Bearer ${WEBHOOK_SECRET}`, 'Authorization: Bearer somebody-else'], body);
     report('finding-duplicate-authorization', { status, expected: 401 });
     expect(status).toBe(401);
   });
@@ -71,12 +70,8 @@ describe.skipIf(!SLOW)('findings', () => {
 
   it('--db in a folder that cannot be created under /proc exits 1 with a message instead of spinning forever', async () => {
     const started = performance.now();
-    const result = await new Promise<{ code: number | string | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [BIN, '--db', '/proc/no-such-dir/portal.db', 'stats'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', CI: '1' }, timeout: 10_000, killSignal: 'SIGKILL' }, (error, _stdout, stderr) => {
-        resolve({ code: error === null ? 0 : ((error as { code?: number | string }).code ?? (error as { signal?: string }).signal ?? null), stderr });
-      });
-    });
-    report('finding-proc-mkdir', { code: result.code, ms: Math.round(performance.now() - started) });
+    const result = await runBinary(['--db', '/proc/no-such-dir/portal.db', 'stats'], { env: binaryEnv('/tmp'), timeoutMs: 10_000 });
+    report('finding-proc-mkdir', { code: result.signal ?? result.code, ms: Math.round(performance.now() - started) });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot create the database/);
   }, 20_000);

@@ -9,8 +9,8 @@ import { openStore } from '../../src/store/open-store.js';
 import { declaredCharset } from '../../src/webhook/body-charset.js';
 import { startWebhookServer } from '../../src/webhook/server.js';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 
-export const FUZZ_SECRET = 'fuzz-secret-0123456789abcdefghij';
 export const FUZZ_MAX_BODY = 16 * 1024;
 export const FAULT_MARKER = 'inject-store-fault';
 /** Every status the listener documents (README `webhook serve`); anything else is a failure. */
@@ -117,17 +117,17 @@ function headersFor(fuzz: FuzzCase, random: () => number): Record<string, string
   if (fuzz.contentType !== null) headers['content-type'] = fuzz.contentType;
   const now = Math.floor(Date.now() / 1000);
   switch (fuzz.auth) {
-    case 'hmac-t': headers['x-smtp2go-signature'] = signWebhookBody(fuzz.body, FUZZ_SECRET, now); break;
-    case 'hmac-hex': headers['x-smtp2go-signature'] = hmacHex(fuzz.body, FUZZ_SECRET); break;
-    case 'bearer': headers.authorization = `Bearer ${FUZZ_SECRET}`; break;
-    case 'basic': headers.authorization = `Basic ${Buffer.from(`smtp2go:${FUZZ_SECRET}`).toString('base64')}`; break;
-    case 'wrong-bearer': headers.authorization = `Bearer ${FUZZ_SECRET.slice(0, -1)}X`; break;
+    case 'hmac-t': headers['x-smtp2go-signature'] = signWebhookBody(fuzz.body, WEBHOOK_SECRET, now); break;
+    case 'hmac-hex': headers['x-smtp2go-signature'] = hmacHex(fuzz.body, WEBHOOK_SECRET); break;
+    case 'bearer': headers.authorization = `Bearer ${WEBHOOK_SECRET}`; break;
+    case 'basic': headers.authorization = `Basic ${Buffer.from(`smtp2go:${WEBHOOK_SECRET}`).toString('base64')}`; break;
+    case 'wrong-bearer': headers.authorization = `Bearer ${WEBHOOK_SECRET.slice(0, -1)}X`; break;
     case 'garbage': headers.authorization = fc.sample(garbageArb, { numRuns: 1, seed: Math.floor(random() * 2 ** 31) })[0]!; break;
-    case 'stale-t': headers['x-smtp2go-signature'] = signWebhookBody(fuzz.body, FUZZ_SECRET, now - 301 - Math.floor(random() * 1e6)); break;
-    case 'signed-then-mutated': headers['x-smtp2go-signature'] = signWebhookBody(Buffer.concat([fuzz.body, Buffer.from(' ')]), FUZZ_SECRET, now); break;
-    case 'duplicate': headers['x-smtp2go-signature'] = [signWebhookBody(fuzz.body, FUZZ_SECRET, now), 'sha256=00']; break;
+    case 'stale-t': headers['x-smtp2go-signature'] = signWebhookBody(fuzz.body, WEBHOOK_SECRET, now - 301 - Math.floor(random() * 1e6)); break;
+    case 'signed-then-mutated': headers['x-smtp2go-signature'] = signWebhookBody(Buffer.concat([fuzz.body, Buffer.from(' ')]), WEBHOOK_SECRET, now); break;
+    case 'duplicate': headers['x-smtp2go-signature'] = [signWebhookBody(fuzz.body, WEBHOOK_SECRET, now), 'sha256=00']; break;
     // Node keeps only the first Authorization unless the listener asks for all of them (finding 1, fixed in 6f5a415).
-    case 'duplicate-authorization': headers.authorization = [`Bearer ${FUZZ_SECRET}`, 'Bearer somebody-else']; break;
+    case 'duplicate-authorization': headers.authorization = [`Bearer ${WEBHOOK_SECRET}`, 'Bearer somebody-else']; break;
     case 'none': break;
   }
   return headers;
@@ -165,7 +165,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
   // Durability is not what this run measures; without fsyncs 100,000 cases take a minute, not ten.
   store.pragma('synchronous = OFF');
   const server = await startWebhookServer({
-    store, secrets: [FUZZ_SECRET, 'previous-secret-0123456789abcdef'], port: 0, maxBodyBytes: FUZZ_MAX_BODY, commitThread: false, groupCommit: { maxBatch: 1, windowMs: 0 },
+    store, secrets: [WEBHOOK_SECRET, 'previous-secret-0123456789abcdef'], port: 0, maxBodyBytes: FUZZ_MAX_BODY, commitThread: false, groupCommit: { maxBatch: 1, windowMs: 0 },
     ingest: (db, incoming, options) => {
       // `webhook serve` hands every request to its commit thread by postMessage; an event that cannot be
       // cloned (a function in its fields, round two #1) crashed it. Copying the same way here makes that a 500.
@@ -207,7 +207,7 @@ export async function runFuzz(dir: string, count: number, seed: number): Promise
       const started = performance.now();
       try {
         const response = await pool.request({
-          method: fuzz.method as 'POST',
+          method: fuzz.method,
           path: fuzz.wrongPath ? '/api/webhooks/smtp2go/other' : url.pathname,
           headers: headersFor(fuzz, random),
           body: fuzz.method === 'GET' ? null : fuzz.body,

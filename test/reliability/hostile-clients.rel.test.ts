@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { CRASH_SECRET } from './crash-scenario.js';
 import { generateEvents, sendEvents } from './load-generator.js';
-import { assertBuilt, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { bigBody, openIdle, rssMiB, slowBody, slowHeaders } from './raw-client.js';
 import { report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
@@ -15,7 +16,7 @@ beforeAll(assertBuilt);
 describe.skipIf(!SLOW)('slow and hostile clients against the built listener with its production timeouts', () => {
   it('slowloris, dripping and stalled bodies are cut at 10 s / 30 s / 10 s; 5,000 idle connections are bounded and reaped', async () => {
     const dbPath = join(tempDir(), 'portal.db');
-    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });
+    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     try {
       const pid = listener.child.pid!;
       const rssStart = rssMiB(pid);
@@ -26,7 +27,7 @@ describe.skipIf(!SLOW)('slow and hostile clients against the built listener with
       ]);
       const sockets = await openIdle(listener.url, 5_000);
       const rssIdle = rssMiB(pid);
-      const served = await sendEvents(listener.url, generateEvents(2_000, { seed: 41 }), { secret: CRASH_SECRET, concurrency: 16 });
+      const served = await sendEvents(listener.url, generateEvents(2_000, { seed: 41 }), { secret: WEBHOOK_SECRET, concurrency: 16 });
       // One after another: ten at once from this one process could not read their 413 before the cut.
       const bodies = [];
       for (let i = 0; i < 10; i++) bodies.push(await bigBody(listener.url, 50 * MiB, i % 2 === 0, 20_000));

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { CRASH_SECRET } from './crash-scenario.js';
 import { generateEvents, sendEvents } from './load-generator.js';
-import { assertBuilt, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { bigBody, openIdle, rssMiB, slowBody, slowHeaders } from './raw-client.js';
 import { eventRowCount, report } from './store-probe.js';
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 async function quickListener(): Promise<WebhookServer> {
   const store = openStore(join(tempDir(), 'portal.db'));
   const server = await startWebhookServer({
-    store, secrets: [CRASH_SECRET], port: 0, commitThread: false,
+    store, secrets: [WEBHOOK_SECRET], port: 0, commitThread: false,
     timeouts: { headersMs: 400, bodyIdleMs: 400, requestMs: 1_200, keepAliveMs: 400, closeGraceMs: 200 },
   });
   open.push({ server, store });
@@ -49,7 +50,7 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
   });
 
   it('the built listener refuses a 50 MiB body (declared or chunked) with 413 after at most a few MiB, memory flat', async () => {
-    const listener = await spawnListener({ dbPath: join(tempDir(), 'portal.db'), env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });
+    const listener = await spawnListener({ dbPath: join(tempDir(), 'portal.db'), env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     try {
       const rssBefore = rssMiB(listener.child.pid!);
       const declared = await bigBody(listener.url, 50 * MiB, true, 10_000);
@@ -74,11 +75,11 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
 
   it('500 idle connections to the built listener: memory stays bounded and events are still stored', async () => {
     const dbPath = join(tempDir(), 'portal.db');
-    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });
+    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     const sockets = await openIdle(listener.url, 500);
     try {
       const rssBefore = rssMiB(listener.child.pid!);
-      const served = await sendEvents(listener.url, generateEvents(200, { seed: 31 }), { secret: CRASH_SECRET, concurrency: 8 });
+      const served = await sendEvents(listener.url, generateEvents(200, { seed: 31 }), { secret: WEBHOOK_SECRET, concurrency: 8 });
       const rssIdle = rssMiB(listener.child.pid!);
       report('idle-connections-fast', { idle: sockets.length, rssWithIdleMiB: rssIdle, rssBeforeEventsMiB: rssBefore, eventsAcked: served.acked.size, rows: eventRowCount(dbPath) });
       expect(served.acked.size).toBe(200);

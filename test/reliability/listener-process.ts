@@ -1,20 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-export const REPO = join(import.meta.dirname, '..', '..');
-export const BIN = join(REPO, 'bin', 'smtp2go-portal.js');
+import { BIN } from '../helpers/run-binary.js';
 
 // A test that times out never reaches its finally: whatever is still running dies with the test worker.
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-export function assertBuilt(): void {
-  if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-}
 
 export interface ListenerProcess {
   url: string;
@@ -50,7 +42,7 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
   let out = '';
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -58,7 +50,7 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
       reject(new Error(`the listener did not print its ready line in time; stderr: ${err}`));
     }, options.readyTimeoutMs ?? 15_000);
     let ready = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       out += `${line}\n`;
       let doc: Record<string, unknown>;
       try {

@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { CRASH_SECRET } from './crash-scenario.js';
 import { sendEvents, statusSummary } from './load-generator.js';
-import { assertBuilt, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { planRetryStorm, prepareReplies, trackingSnapshot } from './retry-storm.js';
 import { report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
@@ -24,10 +25,10 @@ describe.skipIf(!SLOW)('retry storm over HTTP: the built listener under 64 concu
     prepareReplies(setup, plan);
     setup.close();
 
-    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET } });
+    const listener = await spawnListener({ dbPath, env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     let outcome;
     try {
-      outcome = await sendEvents(listener.url, plan.storm, { secret: CRASH_SECRET, concurrency: 64 });
+      outcome = await sendEvents(listener.url, plan.storm, { secret: WEBHOOK_SECRET, concurrency: 64 });
     } finally {
       await listener.kill('SIGTERM');
     }

@@ -4,16 +4,15 @@ import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../../src/webhook/sign.js';
+import { API_KEY, PREVIOUS_WEBHOOK_SECRET, SMTP_PASSWORD } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { runCliInProcess, type CliRun } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeRelay } from '../mail/fake-relay.js';
 import { ok, startFakeManagementApi, webhookRoutes } from '../smtp2go/fake-management-api.js';
-import { assertBuilt, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { report } from './store-probe.js';
 
-const API_KEY = 'api-SeCrEtKeY0123456789abcdefghijklm';
-const SMTP_PASSWORD = 'smtp-pass-VERY-secret-4242';
-const PREVIOUS_SECRET = 'whsec-previous-0123456789abcdefgh';
 const tempDir = useTempDir('smtp2go-rel-');
 const closers: Array<() => Promise<void>> = [];
 beforeAll(assertBuilt);
@@ -61,14 +60,14 @@ describe('secrets never appear in any output, error, log, stored event or --json
       }
     };
 
-    await cli('configure', ['configure', '--api-key', API_KEY, '--enable', '--api-url', api.url, '--sender', 'help@example.com', '--webhook-secret', PREVIOUS_SECRET,
+    await cli('configure', ['configure', '--api-key', API_KEY, '--enable', '--api-url', api.url, '--sender', 'help@example.com', '--webhook-secret', PREVIOUS_WEBHOOK_SECRET,
       '--smtp-host', relay.host, '--smtp-port', String(relay.port), '--smtp-user', 'relay-user', '--smtp-password', SMTP_PASSWORD, '--no-smtp-secure', '--portal-url', 'https://portal.example.com']);
     // Rotation prints the new secret once, on purpose; that one output is the only place it may appear.
     const rotated = await runCliInProcess(['configure', '--rotate-webhook-secret', '--json'], { env });
     expect(rotated.code).toBe(0);
     const CURRENT_SECRET = (JSON.parse(rotated.stdout) as { generated_webhook_secret: string }).generated_webhook_secret;
     expect(CURRENT_SECRET).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    const secrets = { API_KEY, SMTP_PASSWORD, PREVIOUS_SECRET, CURRENT_SECRET };
+    const secrets = { API_KEY, SMTP_PASSWORD, PREVIOUS_WEBHOOK_SECRET, CURRENT_SECRET };
 
     await cli('configure --show', ['configure', '--show']);
     await cli('send-test api', ['send-test', '--to', 'a@example.com']);
@@ -98,7 +97,7 @@ describe('secrets never appear in any output, error, log, stored event or --json
     const now = Math.floor(Date.now() / 1000);
     const statuses = [
       await post(event(1), { 'x-smtp2go-signature': signWebhookBody(event(1), CURRENT_SECRET, now) }),
-      await post(event(2), { authorization: `Bearer ${PREVIOUS_SECRET}` }),
+      await post(event(2), { authorization: `Bearer ${PREVIOUS_WEBHOOK_SECRET}` }),
       await post(event(3), { authorization: `Basic ${Buffer.from(`smtp2go:${CURRENT_SECRET}`).toString('base64')}` }),
       await post(event(4), { authorization: `Bearer ${CURRENT_SECRET.slice(0, -1)}` }),
       await post(event(5), { authorization: `Bearer ${API_KEY}` }),

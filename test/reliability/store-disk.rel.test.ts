@@ -3,15 +3,16 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'n
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { CRASH_SECRET } from './crash-scenario.js';
 import { generateEvents, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
-import { assertBuilt, spawnListener, type ListenerProcess } from './listener-process.js';
+import { spawnListener, type ListenerProcess } from './listener-process.js';
 import { readStoredIds, report } from './store-probe.js';
 import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
-const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
 const isRoot = process.getuid?.() === 0;
 const cleanups: Array<() => void> = [];
 beforeAll(assertBuilt);
@@ -28,7 +29,7 @@ afterEach(() => {
 /** Sends, then checks the rule that matters: every 200 is on disk and nothing answered 503 is. */
 async function sendAndCheck(listener: ListenerProcess, dbPath: string, events: GeneratedEvent[]) {
   const answers = new Map<string, number | null>();
-  const run = await sendEvents(listener.url, events, { secret: CRASH_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
+  const run = await sendEvents(listener.url, events, { secret: WEBHOOK_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
   const onDisk = readStoredIds(dbPath);
   const ids = (status: number) => [...answers].filter(([, s]) => s === status).map(([id]) => id);
   return { run, ackedMissing: ids(200).filter((id) => onDisk.counts.get(id) !== 1).length, refusedStored: ids(503).filter((id) => onDisk.counts.has(id)).length };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { REPO } from './listener-process.js';
+import { REPO_ROOT } from '../helpers/run-binary.js';
 
 export interface HeldLock {
   release(): Promise<void>;
@@ -20,15 +20,15 @@ process.stdin.once('data', () => { db.exec('COMMIT'); db.close(); process.exit(0
 
 /** Holds the store's write lock from another process until release() is called. */
 export function holdWriteLock(dbPath: string): Promise<HeldLock> {
-  const child = spawn(process.execPath, ['-e', LOCKER, dbPath], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', LOCKER, dbPath], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the locking process exited early (${code})`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       if (line !== 'locked') return reject(new Error(`unexpected locker output: ${line}`));
       resolve({
         release: async () => {
-          child.stdin!.end('release\n');
+          child.stdin.end('release\n');
           await exited;
         },
       });

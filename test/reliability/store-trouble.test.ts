@@ -3,15 +3,16 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { CRASH_SECRET } from './crash-scenario.js';
 import { generateEvents, sendEvents, statusSummary } from './load-generator.js';
-import { assertBuilt, spawnListener } from './listener-process.js';
+import { spawnListener } from './listener-process.js';
 import { holdWriteLock } from './store-lock.js';
 import { readStoredIds, report } from './store-probe.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
-const env = { SMTP2GO_WEBHOOK_SECRET: CRASH_SECRET };
+const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
 beforeAll(assertBuilt);
 
 function freshStore(): string {
@@ -26,7 +27,7 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
     const events = generateEvents(22, { seed: 11 });
     const listener = await spawnListener({ dbPath, env });
     try {
-      const before = await sendEvents(listener.url, events.slice(0, 20), { secret: CRASH_SECRET, concurrency: 4 });
+      const before = await sendEvents(listener.url, events.slice(0, 20), { secret: WEBHOOK_SECRET, concurrency: 4 });
       expect(before.acked.size).toBe(20);
 
       const lock = await holdWriteLock(dbPath);
@@ -35,7 +36,7 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
       let lockedMs = 0;
       try {
         const t0 = performance.now();
-        locked = await sendEvents(listener.url, events.slice(20), { secret: CRASH_SECRET, concurrency: 2 });
+        locked = await sendEvents(listener.url, events.slice(20), { secret: WEBHOOK_SECRET, concurrency: 2 });
         lockedMs = Math.round(performance.now() - t0);
         health = (await fetch(listener.healthUrl)).status;
         // Checked while the lock is still held: nothing answered 503 may be on disk, nothing may be 200.
@@ -47,7 +48,7 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
       expect(locked.statuses.get(503)).toBe(2);
       expect(health).toBe(200);
 
-      const after = await sendEvents(listener.url, events.slice(20), { secret: CRASH_SECRET, concurrency: 2 });
+      const after = await sendEvents(listener.url, events.slice(20), { secret: WEBHOOK_SECRET, concurrency: 2 });
       expect(after.acked.size).toBe(2);
       expect(listener.child.exitCode).toBeNull();
       const stored = readStoredIds(dbPath);
@@ -68,7 +69,7 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
     const events = generateEvents(300, { seed: 12 });
     try {
       const answers = new Map<string, number | null>();
-      const run = await sendEvents(listener.url, events, { secret: CRASH_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
+      const run = await sendEvents(listener.url, events, { secret: WEBHOOK_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
       const onDisk = readStoredIds(dbPath);
       const acked = [...answers].filter(([, status]) => status === 200).map(([id]) => id);
       const refused = [...answers].filter(([, status]) => status === 503).map(([id]) => id);
@@ -80,7 +81,7 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
       expect(listener.child.exitCode).toBeNull();
 
       execFileSync('prlimit', ['--pid', String(listener.child.pid), '--fsize=unlimited:']);
-      const retry = await sendEvents(listener.url, events.filter((event) => answers.get(event.id) !== 200), { secret: CRASH_SECRET, concurrency: 8 });
+      const retry = await sendEvents(listener.url, events.filter((event) => answers.get(event.id) !== 200), { secret: WEBHOOK_SECRET, concurrency: 8 });
       const final = readStoredIds(dbPath);
       report('store-file-size-limit', { sent: events.length, limitKiB, firstRun: statusSummary(run.statuses), ackedButMissing: 0, refusedButStored: 0, afterLift: statusSummary(retry.statuses), finalRows: final.rows, lost: events.length - final.rows });
       expect(retry.acked.size).toBe(events.length - acked.length);

@@ -4,10 +4,10 @@ import { Smtp2goHttpError } from '../../src/smtp2go/errors.js';
 import { fetchApiKeyPermissions, parsePermissions } from '../../src/smtp2go/permissions-api.js';
 import { createRateLimiter } from '../../src/smtp2go/rate-limiter.js';
 import { addWebhook, editWebhook, listWebhooks, parseWebhookList, removeWebhook, WebhookLimitError, type WebhookSpec } from '../../src/smtp2go/webhooks-api.js';
+import { API_KEY } from '../helpers/constants.js';
 import { apiError, ok, startFakeManagementApi, webhookRoutes, type FakeManagementApi, type StoredWebhook } from './fake-management-api.js';
 import { fakeClock } from './fake-smtp2go.js';
 
-const apiKey = 'api-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 let api: FakeManagementApi | undefined;
 afterEach(async () => {
   await api?.close();
@@ -25,10 +25,10 @@ const spec: WebhookSpec = {
 describe('permissions', () => {
   it('reads the endpoint list and whether /email/send is in it; the key goes only in the header', async () => {
     api = await startFakeManagementApi({ '/api_keys/permissions': () => ok({ permissions: ['email/send', '/webhook/view'] }) });
-    const result = await fetchApiKeyPermissions({ apiUrl: api.url, apiKey });
+    const result = await fetchApiKeyPermissions({ apiUrl: api.url, apiKey: API_KEY });
     expect(result).toEqual({ endpoints: ['/email/send', '/webhook/view'], canSend: true });
-    expect(api.requests[0]?.headers['x-smtp2go-api-key']).toBe(apiKey);
-    expect(api.requests[0]?.rawBody).not.toContain(apiKey);
+    expect(api.requests[0]?.headers['x-smtp2go-api-key']).toBe(API_KEY);
+    expect(api.requests[0]?.rawBody).not.toContain(API_KEY);
   });
 
   it.each([
@@ -41,7 +41,7 @@ describe('permissions', () => {
 
   it('a rejected key is an auth error', async () => {
     api = await startFakeManagementApi({ '/api_keys/permissions': () => apiError(401, 'E_ApiResponseCodes.API_KEY_INVALID', 'Invalid API key') });
-    const error = await fetchApiKeyPermissions({ apiUrl: api.url, apiKey }).catch((e: unknown) => e);
+    const error = await fetchApiKeyPermissions({ apiUrl: api.url, apiKey: API_KEY }).catch((e: unknown) => e);
     expect((error as Smtp2goHttpError).errorClass).toBe('auth');
   });
 });
@@ -51,7 +51,7 @@ describe('webhooks', () => {
     api = await startFakeManagementApi({
       '/webhook/view': () => ok([{ id: 4320, url: 'https://a.example/x', events: ['Delivered', 'open'], headers: 'X-A, X-B', output_format: 'json', auth_header_type: 'bearer', auth_header_value: 'tok' }]),
     });
-    const [webhook, ...rest] = await listWebhooks({ apiUrl: api.url, apiKey });
+    const [webhook, ...rest] = await listWebhooks({ apiUrl: api.url, apiKey: API_KEY });
     expect(rest).toEqual([]);
     expect(webhook).toMatchObject({ id: '4320', url: 'https://a.example/x', events: ['delivered', 'open'], headers: ['X-A', 'X-B'], outputFormat: 'json', authHeaderType: 'bearer' });
   });
@@ -65,7 +65,7 @@ describe('webhooks', () => {
   it('add always sends output_format json and the bearer header; edit sends the numeric id; remove removes', async () => {
     const stored: StoredWebhook[] = [];
     api = await startFakeManagementApi(webhookRoutes(stored, 2));
-    const connection = { apiUrl: api.url, apiKey };
+    const connection = { apiUrl: api.url, apiKey: API_KEY };
     const added = await addWebhook(connection, spec);
     expect(api.calls('/webhook/add')[0]?.body).toMatchObject({ output_format: 'json', auth_header_type: 'bearer', auth_header_value: spec.authHeaderValue, headers: ['X-Portal-Tracking-Id'] });
     expect(added?.id).toBe('4320');
@@ -79,14 +79,14 @@ describe('webhooks', () => {
   it('a free-plan refusal of a second webhook is a WebhookLimitError', async () => {
     const stored: StoredWebhook[] = [{ id: 1, url: 'https://other.example/hook', events: [], headers: [], usernames: [], output_format: 'form', auth_header_type: '', auth_header_value: '' }];
     api = await startFakeManagementApi(webhookRoutes(stored, 1));
-    const error = await addWebhook({ apiUrl: api.url, apiKey }, spec).catch((e: unknown) => e);
+    const error = await addWebhook({ apiUrl: api.url, apiKey: API_KEY }, spec).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookLimitError);
     expect(stored).toHaveLength(1);
   });
 
   it('a permission refusal is not mistaken for the plan limit', async () => {
     api = await startFakeManagementApi({ '/webhook/add': () => apiError(403, 'E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED', 'You do not have permission to access this API endpoint') });
-    const error = await addWebhook({ apiUrl: api.url, apiKey }, spec).catch((e: unknown) => e);
+    const error = await addWebhook({ apiUrl: api.url, apiKey: API_KEY }, spec).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goHttpError);
     expect(error).not.toBeInstanceOf(WebhookLimitError);
   });
@@ -117,7 +117,7 @@ describe('activity search', () => {
     const clock = fakeClock();
     const reports: Array<{ page: number; status: number; retryInMs: number | null }> = [];
     const events = await searchActivity(
-      { apiUrl: api.url, apiKey },
+      { apiUrl: api.url, apiKey: API_KEY },
       { emailId: '1u0SwL-B9zBpi9ffUq-JAB2', startDate: '2026-09-10T00:00:00Z', customHeaders: ['X-Portal-Tracking-Id'] },
       { clock, onRequest: (report) => reports.push(report) },
     );
@@ -133,7 +133,7 @@ describe('activity search', () => {
   it('gives up after the retry budget and throws the rate-limit error', async () => {
     api = await startFakeManagementApi({ '/activity/search': () => apiError(429, 'E_ApiResponseCodes.REQ_LIMIT_EXCEEDED', 'slow down') });
     const clock = fakeClock();
-    const error = await searchActivity({ apiUrl: api.url, apiKey }, { emailId: 'x', startDate: '2026-01-01' }, { clock, policy: { maxAttempts: 3 } }).catch((e: unknown) => e);
+    const error = await searchActivity({ apiUrl: api.url, apiKey: API_KEY }, { emailId: 'x', startDate: '2026-01-01' }, { clock, policy: { maxAttempts: 3 } }).catch((e: unknown) => e);
     expect((error as Smtp2goHttpError).errorClass).toBe('rate_limited');
     expect(api.requests).toHaveLength(3);
     expect(clock.sleeps).toHaveLength(2);
@@ -141,7 +141,7 @@ describe('activity search', () => {
 
   it('a 400 is not retried', async () => {
     api = await startFakeManagementApi({ '/activity/search': () => apiError(400, 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', 'bad date') });
-    await expect(searchActivity({ apiUrl: api.url, apiKey }, { emailId: 'x', startDate: 'nope' }, { clock: fakeClock() })).rejects.toThrow(/bad date/);
+    await expect(searchActivity({ apiUrl: api.url, apiKey: API_KEY }, { emailId: 'x', startDate: 'nope' }, { clock: fakeClock() })).rejects.toThrow(/bad date/);
     expect(api.requests).toHaveLength(1);
   });
 });

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { startWebhookServer, type LogEntry, type RequestRecord, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.js';
+import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 
-export const SECRET = 'current-secret-0123456789abcdefghijklmnop';
-export const PREVIOUS = 'previous-secret-0123456789abcdefghijklmno';
 export const NOW = new Date('2026-09-10T09:00:00Z');
 export const NOW_SECONDS = NOW.getTime() / 1000;
 export const JSON_TYPE = 'application/json';
@@ -61,7 +60,7 @@ export function useListeners(): (dir: string, overrides?: Partial<WebhookServerO
     try {
       server = await startWebhookServer({
         store,
-        secrets: [SECRET, PREVIOUS],
+        secrets: [WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET],
         port: 0,
         now: () => NOW,
         onEvent: (record) => records.push(record),
@@ -84,7 +83,7 @@ export function useListeners(): (dir: string, overrides?: Partial<WebhookServerO
       logs,
       post: (body, options = {}) => {
         const headers: OutgoingHttpHeaders = { 'content-type': options.contentType ?? JSON_TYPE, ...options.headers };
-        if ((options.auth ?? 'bearer') === 'bearer') headers.authorization = `Bearer ${SECRET}`;
+        if ((options.auth ?? 'bearer') === 'bearer') headers.authorization = `Bearer ${WEBHOOK_SECRET}`;
         const url = new URL(server.url);
         if (options.path !== undefined) url.pathname = options.path;
         return send(url, options.method ?? 'POST', headers, body);

@@ -5,8 +5,9 @@ import { backoffMs as deliveryBackoffMs } from '../../src/smtp2go/retry.js';
 import { createDeliveryClient, DEFAULT_DELIVERY_RETRY } from '../../src/webhook/deliver.js';
 import { createPacer, createSlots } from '../../src/webhook/deliver-limits.js';
 import { verifyWebhookRequest } from '../../src/webhook/verify.js';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, NOW, SECRET, useListeners } from './listener-harness.js';
+import { count, NOW, useListeners } from './listener-harness.js';
 import { fakeClock, formBody, makeEvent, useScriptedServers } from './replay-harness.js';
 
 const tempDir = useTempDir();
@@ -17,7 +18,7 @@ const JSON_TYPE = 'application/json';
 describe('delivery to a real listener', () => {
   it.each(['hmac', 'bearer'] as const)('signs with %s and the listener stores the event', async (sign) => {
     const { server, store, records } = await listener(tempDir());
-    const client = createDeliveryClient({ url: server.url, sign, secret: SECRET }, { clock: fakeClock(NOW.getTime()) });
+    const client = createDeliveryClient({ url: server.url, sign, secret: WEBHOOK_SECRET }, { clock: fakeClock(NOW.getTime()) });
     const body = JSON.stringify(makeEvent({ event: 'open' }));
     const first = await client.deliver({ rawBody: body, contentType: JSON_TYPE });
     const again = await client.deliver({ rawBody: body, contentType: JSON_TYPE });
@@ -32,7 +33,7 @@ describe('delivery to a real listener', () => {
   it('sends a form body with its own content type, byte for byte', async () => {
     const { server, store } = await listener(tempDir());
     const body = formBody(makeEvent({ event: 'click', url: 'https://x.example/a?b=c' }));
-    const client = createDeliveryClient({ url: server.url, sign: 'hmac', secret: SECRET }, { clock: fakeClock(NOW.getTime()) });
+    const client = createDeliveryClient({ url: server.url, sign: 'hmac', secret: WEBHOOK_SECRET }, { clock: fakeClock(NOW.getTime()) });
     expect((await client.deliver({ rawBody: body, contentType: 'application/x-www-form-urlencoded' })).ok).toBe(true);
     await client.close();
     expect(store.prepare('SELECT raw_body, content_type FROM email_tracking_events').get()).toEqual({ raw_body: body, content_type: 'application/x-www-form-urlencoded' });
@@ -63,7 +64,7 @@ describe('retries', () => {
     const target = await scripted((index) => ({ status: index < 2 ? 503 : 200 }));
     const clock = fakeClock(NOW.getTime());
     const attempts: Array<number | null> = [];
-    const client = createDeliveryClient({ url: target.url, sign: 'hmac', secret: SECRET }, { clock, onAttempt: (attempt) => attempts.push(attempt.status) });
+    const client = createDeliveryClient({ url: target.url, sign: 'hmac', secret: WEBHOOK_SECRET }, { clock, onAttempt: (attempt) => attempts.push(attempt.status) });
     const result = await client.deliver({ rawBody: '{"event":"open"}', contentType: JSON_TYPE });
     await client.close();
     expect(result).toMatchObject({ ok: true, status: 200, attempts: 3 });
@@ -71,7 +72,7 @@ describe('retries', () => {
     expect(clock.sleeps).toEqual([deliveryBackoffMs(1, DEFAULT_DELIVERY_RETRY, () => 0.5), deliveryBackoffMs(2, DEFAULT_DELIVERY_RETRY, () => 0.5)]);
     // Every attempt is signed afresh and verifies against the exact body.
     for (const request of target.requests) {
-      const verdict = verifyWebhookRequest(request.headers, Buffer.from(request.body), { secrets: [SECRET], nowSeconds: Math.floor(clock.now() / 1000) });
+      const verdict = verifyWebhookRequest(request.headers, Buffer.from(request.body), { secrets: [WEBHOOK_SECRET], nowSeconds: Math.floor(clock.now() / 1000) });
       expect(verdict.ok).toBe(true);
     }
   });

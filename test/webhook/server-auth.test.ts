@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../../src/webhook/sign.js';
+import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, fixture, NOW_SECONDS, PREVIOUS, SECRET, useListeners } from './listener-harness.js';
+import { count, fixture, NOW_SECONDS, useListeners } from './listener-harness.js';
 
 const tempDir = useTempDir();
 const listen = useListeners();
@@ -13,14 +14,14 @@ const basic = (password: string) => `Basic ${Buffer.from(`smtp2go:${password}`).
 
 describe('webhook listener: authentication', () => {
   it.each([
-    ['bearer', { authorization: `Bearer ${SECRET}` }],
-    ['basic', { authorization: basic(SECRET) }],
-    ['hmac', { 'x-smtp2go-signature': hmac(SECRET).toString('hex') }],
-    ['hmac', { 'x-smtp2go-signature': `sha256=${hmac(SECRET).toString('hex')}` }],
-    ['hmac', { 'x-smtp2go-signature': hmac(SECRET).toString('base64') }],
-    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS) }],
-    ['bearer', { authorization: `Bearer ${PREVIOUS}` }],
-    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, PREVIOUS, NOW_SECONDS - 120) }],
+    ['bearer', { authorization: `Bearer ${WEBHOOK_SECRET}` }],
+    ['basic', { authorization: basic(WEBHOOK_SECRET) }],
+    ['hmac', { 'x-smtp2go-signature': hmac(WEBHOOK_SECRET).toString('hex') }],
+    ['hmac', { 'x-smtp2go-signature': `sha256=${hmac(WEBHOOK_SECRET).toString('hex')}` }],
+    ['hmac', { 'x-smtp2go-signature': hmac(WEBHOOK_SECRET).toString('base64') }],
+    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, WEBHOOK_SECRET, NOW_SECONDS) }],
+    ['bearer', { authorization: `Bearer ${PREVIOUS_WEBHOOK_SECRET}` }],
+    ['hmac-timestamped', { 'x-smtp2go-signature': signWebhookBody(body, PREVIOUS_WEBHOOK_SECRET, NOW_SECONDS - 120) }],
   ])('accepts %s %j', async (method, headers) => {
     const { store, post, records } = await listen(tempDir());
     const answer = await post(body, { auth: 'none', headers });
@@ -33,13 +34,13 @@ describe('webhook listener: authentication', () => {
     ['no credentials', {}],
     ['a wrong bearer secret', { authorization: 'Bearer not-the-secret' }],
     ['a wrong basic password', { authorization: basic('nope') }],
-    ['a tampered body', { 'x-smtp2go-signature': hmac(SECRET, body.replace('bob', 'eve')).toString('hex') }],
-    ['a stale t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS - 301) }],
-    ['a future t=', { 'x-smtp2go-signature': signWebhookBody(body, SECRET, NOW_SECONDS + 301) }],
-    ['a non-ASCII header', { authorization: `Bearer ${SECRET}\u00e9` }],
+    ['a tampered body', { 'x-smtp2go-signature': hmac(WEBHOOK_SECRET, body.replace('bob', 'eve')).toString('hex') }],
+    ['a stale t=', { 'x-smtp2go-signature': signWebhookBody(body, WEBHOOK_SECRET, NOW_SECONDS - 301) }],
+    ['a future t=', { 'x-smtp2go-signature': signWebhookBody(body, WEBHOOK_SECRET, NOW_SECONDS + 301) }],
+    ['a non-ASCII header', { authorization: `Bearer ${WEBHOOK_SECRET}\u00e9` }],
     ['a garbage signature', { 'x-smtp2go-signature': 'sha256=zz' }],
     // Node sends each element of an array as its own header line.
-    ['two Authorization headers, one right', { authorization: [`Bearer ${SECRET}`, 'Bearer wrong'] } as unknown as OutgoingHttpHeaders],
+    ['two Authorization headers, one right', { authorization: [`Bearer ${WEBHOOK_SECRET}`, 'Bearer wrong'] } as unknown as OutgoingHttpHeaders],
   ] as Array<[string, OutgoingHttpHeaders]>)('refuses %s with 401, stores nothing, logs a warning without secret or body', async (_name, headers) => {
     const { store, post, logs, records } = await listen(tempDir());
     const answer = await post(body, { auth: 'none', headers });
@@ -49,7 +50,7 @@ describe('webhook listener: authentication', () => {
     expect(logs).toHaveLength(1);
     expect(logs[0]?.level).toBe('warn');
     const logged = JSON.stringify([logs, records]);
-    for (const secret of [SECRET, PREVIOUS, 'bob@example.org', '0b6c4c1d2e3f4a5b6c7d8e9f0a1b2c3d']) expect(logged).not.toContain(secret);
+    for (const secret of [WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET, 'bob@example.org', '0b6c4c1d2e3f4a5b6c7d8e9f0a1b2c3d']) expect(logged).not.toContain(secret);
   });
 
   it('accepts anything with insecure, and still refuses malformed bodies', async () => {

@@ -1,8 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { count, fixture, FORM_TYPE, SECRET, send, useListeners, type Answer } from './listener-harness.js';
+import { count, fixture, FORM_TYPE, send, useListeners, type Answer } from './listener-harness.js';
 
 const tempDir = useTempDir();
 const listen = useListeners();
@@ -11,7 +12,7 @@ const MiB = 1024 * 1024;
 /** Declares (or streams) a large body but writes only what the server lets through. */
 function postLarge(url: string, options: { declared?: number; chunks: number; chunkBytes: number }): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` };
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_SECRET}` };
     if (options.declared !== undefined) headers['content-length'] = options.declared;
     const request = httpRequest(url, { method: 'POST', headers, agent: false }, (response) => {
       let text = '';
@@ -139,7 +140,7 @@ describe('webhook listener: refusals and limits', () => {
     const { port } = new URL(server.url);
     const event = fixture('open.docs.json');
     const refused = `POST /api/webhooks/other HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n{}{}`;
-    const valid = `POST ${new URL(server.url).pathname} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(event)}\r\n\r\n${event}`;
+    const valid = `POST ${new URL(server.url).pathname} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${WEBHOOK_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(event)}\r\n\r\n${event}`;
     const reply = await new Promise<string>((resolve) => {
       let text = '';
       const socket = connect(Number(port), '127.0.0.1', () => socket.write(refused + valid));
@@ -164,7 +165,7 @@ describe('webhook listener: refusals and limits', () => {
   it('answers 408 when the body stops arriving', async () => {
     const { server, records } = await listen(tempDir(), { timeouts: { bodyIdleMs: 100 } });
     const answer = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(server.url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': 100, authorization: `Bearer ${SECRET}` } }, (response) => {
+      const request = httpRequest(server.url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': 100, authorization: `Bearer ${WEBHOOK_SECRET}` } }, (response) => {
         resolve(response.statusCode ?? 0);
         response.resume();
       });

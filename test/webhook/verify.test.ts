@@ -3,15 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
 import { verifyWebhookRequest, type VerifyOptions, type VerifyResult } from '../../src/webhook/verify.js';
+import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 
 const NOW = 1_790_000_000;
-const CURRENT = 'cur-8Jq2vX9pLmN4rT7wZ1yB3';
-const PREVIOUS = 'prev-Q5sK0dF6hG2jH8kL4mP9';
 const BODY = Buffer.from(
   '{"event":"delivered","email_id":"1qAbCd-0001Xy-Zz","rcpt":"zoë@example.com","time":"2026-09-12T10:00:00Z"}',
   'utf8',
 );
-const options: VerifyOptions = { secrets: [CURRENT, PREVIOUS], nowSeconds: NOW };
+const options: VerifyOptions = { secrets: [WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET], nowSeconds: NOW };
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
@@ -46,8 +45,8 @@ describe('verifyWebhookRequest: accepted methods', () => {
   ];
   for (const [name, headersFor, method] of methods) {
     it.each([
-      ['current', CURRENT],
-      ['previous', PREVIOUS],
+      ['current', WEBHOOK_SECRET],
+      ['previous', PREVIOUS_WEBHOOK_SECRET],
     ])(`${name} with the %s secret`, (_, secret) => {
       expect(verify(headersFor(secret))).toEqual({ ok: true, method });
     });
@@ -62,34 +61,34 @@ describe('verifyWebhookRequest: accepted methods', () => {
   });
 
   it('any one of several v1 signatures may match', () => {
-    const good = signWebhookBody(BODY, PREVIOUS, NOW).split(',')[1];
+    const good = signWebhookBody(BODY, PREVIOUS_WEBHOOK_SECRET, NOW).split(',')[1];
     const header = `t=${NOW},v1=${'0'.repeat(64)},v0=whatever,${good}`;
     expect(verify({ 'x-smtp2go-signature': header })).toEqual({ ok: true, method: 'hmac-timestamped' });
   });
 
   it('t= within the tolerance passes on both sides, and the tolerance is configurable', () => {
     for (const t of [NOW - 300, NOW + 300]) {
-      expect(verify({ 'x-smtp2go-signature': signWebhookBody(BODY, CURRENT, t) }).ok).toBe(true);
+      expect(verify({ 'x-smtp2go-signature': signWebhookBody(BODY, WEBHOOK_SECRET, t) }).ok).toBe(true);
     }
-    const old = signWebhookBody(BODY, CURRENT, NOW - 900);
+    const old = signWebhookBody(BODY, WEBHOOK_SECRET, NOW - 900);
     expect(verify({ 'x-smtp2go-signature': old }, BODY, { toleranceSeconds: 900 }).ok).toBe(true);
     expectRejected(verify({ 'x-smtp2go-signature': old }, BODY, { toleranceSeconds: 899 }), /tolerance/);
   });
 
   it('one method passing is enough even when another carries a wrong credential', () => {
-    expect(verify({ authorization: 'Bearer wrong-token', 'x-smtp2go-signature': hex(CURRENT) })).toEqual({
+    expect(verify({ authorization: 'Bearer wrong-token', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) })).toEqual({
       ok: true,
       method: 'hmac',
     });
-    expect(verify({ authorization: `Bearer ${CURRENT}`, 'x-smtp2go-signature': hex('wrong') })).toEqual({
+    expect(verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': hex('wrong') })).toEqual({
       ok: true,
       method: 'bearer',
     });
   });
 
   it('empty strings in the secret list are ignored, not matched', () => {
-    expect(verify({ authorization: `Bearer ${CURRENT}` }, BODY, { secrets: ['', CURRENT] }).ok).toBe(true);
-    expectRejected(verify({ authorization: basic('u', '') }, BODY, { secrets: ['', CURRENT] }), /did not match/);
+    expect(verify({ authorization: `Bearer ${WEBHOOK_SECRET}` }, BODY, { secrets: ['', WEBHOOK_SECRET] }).ok).toBe(true);
+    expectRejected(verify({ authorization: basic('u', '') }, BODY, { secrets: ['', WEBHOOK_SECRET] }), /did not match/);
   });
 
   it('insecure passes anything, even with no secret and no header', () => {
@@ -111,7 +110,7 @@ describe('verifyWebhookRequest: rejections', () => {
   it.each<[string, IncomingHttpHeaders]>([
     ['Bearer', { authorization: 'Bearer not-the-secret' }],
     ['Basic', { authorization: basic('smtp2go', 'not-the-secret') }],
-    ['Basic with the secret as user', { authorization: basic(CURRENT, 'x') }],
+    ['Basic with the secret as user', { authorization: basic(WEBHOOK_SECRET, 'x') }],
     ['hex', { 'x-smtp2go-signature': hex('not-the-secret') }],
     ['base64', { 'x-smtp2go-signature': b64('not-the-secret') }],
     ['t=', { 'x-smtp2go-signature': signWebhookBody(BODY, 'not-the-secret', NOW) }],
@@ -120,27 +119,27 @@ describe('verifyWebhookRequest: rejections', () => {
   });
 
   it('a prefix or extension of the secret does not pass', () => {
-    expectRejected(verify({ authorization: `Bearer ${CURRENT.slice(0, -1)}` }), /did not match/);
-    expectRejected(verify({ authorization: `Bearer ${CURRENT}x` }), /did not match/);
+    expectRejected(verify({ authorization: `Bearer ${WEBHOOK_SECRET.slice(0, -1)}` }), /did not match/);
+    expectRejected(verify({ authorization: `Bearer ${WEBHOOK_SECRET}x` }), /did not match/);
   });
 
   it('tampered body fails every signature form', () => {
     const tampered = Buffer.from(BODY.toString('utf8').replace('delivered', 'bounce'), 'utf8');
-    for (const header of [hex(CURRENT), b64(CURRENT), `sha256=${hex(CURRENT)}`, signWebhookBody(BODY, CURRENT, NOW)]) {
+    for (const header of [hex(WEBHOOK_SECRET), b64(WEBHOOK_SECRET), `sha256=${hex(WEBHOOK_SECRET)}`, signWebhookBody(BODY, WEBHOOK_SECRET, NOW)]) {
       expectRejected(verify({ 'x-smtp2go-signature': header }, tampered), /did not match/);
     }
   });
 
   it('a re-encoded body fails: bytes are verified, not parsed JSON', () => {
     const reencoded = Buffer.from(JSON.stringify(JSON.parse(BODY.toString('utf8')), null, 1), 'utf8');
-    expectRejected(verify({ 'x-smtp2go-signature': hex(CURRENT) }, reencoded), /did not match/);
+    expectRejected(verify({ 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }, reencoded), /did not match/);
     const asciiEscaped = Buffer.from(BODY.toString('utf8').replace('ë', '\\u00eb'), 'utf8');
-    expectRejected(verify({ 'x-smtp2go-signature': hex(CURRENT) }, asciiEscaped), /did not match/);
+    expectRejected(verify({ 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }, asciiEscaped), /did not match/);
   });
 
   it('a body that is not valid UTF-8 verifies as bytes, and its UTF-8 round trip does not', () => {
     const raw = Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d]);
-    const header = signWebhookBody(raw, CURRENT, NOW);
+    const header = signWebhookBody(raw, WEBHOOK_SECRET, NOW);
     expect(verify({ 'x-smtp2go-signature': header }, raw).ok).toBe(true);
     expectRejected(verify({ 'x-smtp2go-signature': header }, Buffer.from(raw.toString('utf8'), 'utf8')));
   });
@@ -150,11 +149,11 @@ describe('verifyWebhookRequest: rejections', () => {
     ['in the future', NOW + 301],
     ['at the epoch', 0],
   ])('stale t= %s', (_, t) => {
-    expectRejected(verify({ 'x-smtp2go-signature': signWebhookBody(BODY, CURRENT, t) }), /tolerance/);
+    expectRejected(verify({ 'x-smtp2go-signature': signWebhookBody(BODY, WEBHOOK_SECRET, t) }), /tolerance/);
   });
 
   it('the timestamp is covered by the MAC: moving t to now breaks it', () => {
-    const v1 = signWebhookBody(BODY, CURRENT, NOW - 1000).split(',')[1];
+    const v1 = signWebhookBody(BODY, WEBHOOK_SECRET, NOW - 1000).split(',')[1];
     expectRejected(verify({ 'x-smtp2go-signature': `t=${NOW},${v1}` }), /did not match/);
   });
 
@@ -191,14 +190,14 @@ describe('verifyWebhookRequest: rejections', () => {
     'Bearer',
     'Bearer ',
     'Bearer two words',
-    `Bearer${CURRENT}`,
-    `Token ${CURRENT}`,
-    `Digest ${CURRENT}`,
+    `Bearer${WEBHOOK_SECRET}`,
+    `Token ${WEBHOOK_SECRET}`,
+    `Digest ${WEBHOOK_SECRET}`,
     'Basic',
     'Basic !!!!',
-    `Basic ${Buffer.from(`no-colon-${CURRENT}`).toString('base64')}`,
-    `Basic ${Buffer.from(`u:${CURRENT}`).toString('base64')}x`,
-    `Basic ${Buffer.from(`u:${CURRENT}`).toString('base64')} extra`,
+    `Basic ${Buffer.from(`no-colon-${WEBHOOK_SECRET}`).toString('base64')}`,
+    `Basic ${Buffer.from(`u:${WEBHOOK_SECRET}`).toString('base64')}x`,
+    `Basic ${Buffer.from(`u:${WEBHOOK_SECRET}`).toString('base64')} extra`,
     'Basic dXM6cA==x=',
     'Basic dXM6cB==',
   ])('malformed Authorization: %s', (value) => {
@@ -206,41 +205,41 @@ describe('verifyWebhookRequest: rejections', () => {
   });
 
   it('a malformed Authorization rejects the request even with a valid signature (no guessing on doubt)', () => {
-    expectRejected(verify({ authorization: 'Digest x', 'x-smtp2go-signature': hex(CURRENT) }), /malformed/);
-    expectRejected(verify({ authorization: `Bearer ${CURRENT}`, 'x-smtp2go-signature': 'junk' }), /malformed/);
+    expectRejected(verify({ authorization: 'Digest x', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }), /malformed/);
+    expectRejected(verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': 'junk' }), /malformed/);
   });
 
   it.each<[string, IncomingHttpHeaders]>([
-    ['non-ASCII Bearer', { authorization: `Bearer ${CURRENT}é` }],
-    ['latin1 bytes as Node hands them over', { authorization: `Bearer ${Buffer.from(`${CURRENT}é`).toString('latin1')}` }],
-    ['control character', { authorization: `Bearer ${CURRENT}\u0000` }],
-    ['non-ASCII signature', { 'x-smtp2go-signature': `${hex(CURRENT)}\u00a0` }],
-    ['tab inside a signature', { 'x-smtp2go-signature': `t=${NOW},\tv1=${hex(CURRENT)}` }],
+    ['non-ASCII Bearer', { authorization: `Bearer ${WEBHOOK_SECRET}é` }],
+    ['latin1 bytes as Node hands them over', { authorization: `Bearer ${Buffer.from(`${WEBHOOK_SECRET}é`).toString('latin1')}` }],
+    ['control character', { authorization: `Bearer ${WEBHOOK_SECRET}\u0000` }],
+    ['non-ASCII signature', { 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)}\u00a0` }],
+    ['tab inside a signature', { 'x-smtp2go-signature': `t=${NOW},\tv1=${hex(WEBHOOK_SECRET)}` }],
   ])('%s', (_, headers) => {
     expectRejected(verify(headers), /non-ASCII/);
   });
 
   it('oversized headers are refused before any parsing', () => {
-    expectRejected(verify({ 'x-smtp2go-signature': `${hex(CURRENT)},${'v0=x,'.repeat(1000)}` }), /signature header too large/);
+    expectRejected(verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)},${'v0=x,'.repeat(1000)}` }), /signature header too large/);
     expectRejected(verify({ authorization: `Bearer ${'a'.repeat(5000)}` }), /authorization header too large/);
-    const manyV1 = `t=${NOW},${`v1=${'0'.repeat(64)},`.repeat(50)}${signWebhookBody(BODY, CURRENT, NOW).split(',')[1]}`;
+    const manyV1 = `t=${NOW},${`v1=${'0'.repeat(64)},`.repeat(50)}${signWebhookBody(BODY, WEBHOOK_SECRET, NOW).split(',')[1]}`;
     expect(manyV1.length).toBeLessThanOrEqual(4096);
     expect(verify({ 'x-smtp2go-signature': manyV1 }).ok).toBe(true);
   });
 
   it.each<[string, IncomingHttpHeaders]>([
-    ['Authorization array', { authorization: [`Bearer ${CURRENT}`, `Bearer ${CURRENT}`] } as unknown as IncomingHttpHeaders],
-    ['single-element array', { authorization: [`Bearer ${CURRENT}`] } as unknown as IncomingHttpHeaders],
-    ['signature array', { 'x-smtp2go-signature': [hex(CURRENT), hex(CURRENT)] } as unknown as IncomingHttpHeaders],
-    ['two spellings of one name', { authorization: `Bearer ${CURRENT}`, Authorization: `Bearer ${CURRENT}` }],
+    ['Authorization array', { authorization: [`Bearer ${WEBHOOK_SECRET}`, `Bearer ${WEBHOOK_SECRET}`] } as unknown as IncomingHttpHeaders],
+    ['single-element array', { authorization: [`Bearer ${WEBHOOK_SECRET}`] } as unknown as IncomingHttpHeaders],
+    ['signature array', { 'x-smtp2go-signature': [hex(WEBHOOK_SECRET), hex(WEBHOOK_SECRET)] }],
+    ['two spellings of one name', { authorization: `Bearer ${WEBHOOK_SECRET}`, Authorization: `Bearer ${WEBHOOK_SECRET}` }],
   ])('duplicate headers: %s', (_, headers) => {
     expectRejected(verify(headers), /repeated/);
   });
 
   it('two signature headers joined by Node with ", " never pass', () => {
-    const joined = `${signWebhookBody(BODY, CURRENT, NOW)}, ${signWebhookBody(BODY, 'attacker', NOW)}`;
+    const joined = `${signWebhookBody(BODY, WEBHOOK_SECRET, NOW)}, ${signWebhookBody(BODY, 'attacker', NOW)}`;
     expectRejected(verify({ 'x-smtp2go-signature': joined }), /malformed|unparseable/);
-    expectRejected(verify({ 'x-smtp2go-signature': `${hex(CURRENT)}, ${hex('attacker')}` }), /malformed/);
+    expectRejected(verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)}, ${hex('attacker')}` }), /malformed/);
   });
 
   it('empty header values are refused', () => {
@@ -252,17 +251,17 @@ describe('verifyWebhookRequest: rejections', () => {
     const throwing = Object.defineProperty({}, 'authorization', {
       enumerable: true,
       get() {
-        throw new Error(`boom ${CURRENT}`);
+        throw new Error(`boom ${WEBHOOK_SECRET}`);
       },
     }) as IncomingHttpHeaders;
     expect(verify(throwing)).toEqual({ ok: false, reason: 'verification error' });
     expect(verify(null as unknown as IncomingHttpHeaders)).toEqual({ ok: false, reason: 'verification error' });
     const badSecrets = { ...options, secrets: null as unknown as string[] };
-    expectRejected(verifyWebhookRequest({ authorization: `Bearer ${CURRENT}` }, BODY, badSecrets));
+    expectRejected(verifyWebhookRequest({ authorization: `Bearer ${WEBHOOK_SECRET}` }, BODY, badSecrets));
   });
 
   it('bad options and a body that is not bytes fail closed', () => {
-    const headers = { 'x-smtp2go-signature': signWebhookBody(BODY, CURRENT, NOW) };
+    const headers = { 'x-smtp2go-signature': signWebhookBody(BODY, WEBHOOK_SECRET, NOW) };
     expectRejected(verify(headers, BODY, { nowSeconds: Number.NaN }), /invalid clock/);
     expectRejected(verify(headers, BODY, { nowSeconds: NOW * 1000 }), /invalid clock/);
     expectRejected(verify(headers, BODY, { toleranceSeconds: -1 }), /invalid tolerance/);
@@ -273,8 +272,8 @@ describe('verifyWebhookRequest: rejections', () => {
   it('no rejection reason so far contains a secret or the body', () => {
     expect(reasons.length).toBeGreaterThan(50);
     for (const reason of reasons) {
-      expect(reason).not.toContain(CURRENT);
-      expect(reason).not.toContain(PREVIOUS);
+      expect(reason).not.toContain(WEBHOOK_SECRET);
+      expect(reason).not.toContain(PREVIOUS_WEBHOOK_SECRET);
       expect(reason).not.toContain('delivered');
       expect(reason.length).toBeLessThan(100);
     }

@@ -30,7 +30,7 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
   const url = options.workerUrl ?? COMMIT_THREAD_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
-  let pending: QueuedJob[] = [];
+  const pending: QueuedJob[] = [];
   let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
   let nextId = 1;
   let timer: NodeJS.Timeout | undefined;

@@ -124,7 +124,7 @@ ${described((node) => [...node.subcommands.map((sub) => zshDescribe(sub.name, su
   fi
 }
 # Autoloaded from $fpath the file runs as the function _${bin}: complete now; sourced, register it.
-if [[ "\$funcstack[1]" == "_${bin}" ]]; then ${fn} "\$@"; else compdef ${fn} ${bin}; fi
+if [[ "$funcstack[1]" == "_${bin}" ]]; then ${fn} "$@"; else compdef ${fn} ${bin}; fi
 `;
 }
 

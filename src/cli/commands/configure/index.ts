@@ -23,7 +23,7 @@ export function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
     smtpUser: o.smtpUser, smtpPassword: o.smtpPassword, smtpSecure: o.smtpSecure, smtpFrom: o.smtpFrom,
     portalUrl: o.portalUrl, fallbackOnTimeout: o.fallbackOnTimeout,
   };
-  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as SettingFlags;
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
 }
 
 export function registerConfigure(program: Command, io: CliIo): void {

@@ -42,7 +42,7 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
       if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
       if (multi === null) {
         // The cursor stays visible: a Ctrl+C mid-run must not leave the operator's terminal without one.
-        multi = new MultiBar({ stream: ctx.io.stderr as NodeJS.WriteStream, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: false, clearOnComplete: false }, Presets.shades_classic);
+        multi = new MultiBar({ stream: ctx.io.stderr, format: `replay [{bar}] {percentage}% | {sent} sent, {failed} failed | ${unit === 'bytes' ? 'file read' : '{value}/{total} events'}`, hideCursor: false, clearOnComplete: false }, Presets.shades_classic);
         bar = multi.create(total, 0, { sent: 0, failed: 0 });
       }
       bar?.update(done, { sent: summary.sent, failed: summary.failed });
