@@ -87,6 +87,16 @@ export function isStoreFailure(error: unknown): boolean {
   return typeof code === 'string' && STORE_FAILURE.test(code);
 }
 
+/**
+ * A lock held too long by another writer: the store is busy, not broken, and the next commit may well
+ * work, so it does not make the listener unhealthy. Looks through StoreUnavailableError to its cause.
+ */
+export function isStoreBusy(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 /** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {

@@ -1,7 +1,7 @@
 import type { EventSource, IncomingEvent } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
-import { answerJobs, createBatchCommit, failJobs, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
+import { answerJobs, createBatchCommit, describeError, failJobs, isStoreBusy, StoreUnavailableError, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
 
 export { StoreUnavailableError, type IngestEventsFn } from './commit-batch.js';
 
@@ -14,6 +14,8 @@ export interface GroupCommitOptions {
   /** A batch this large commits at once without waiting for the window. */
   maxBatch?: number;
   source?: EventSource;
+  /** Run before each batch: why the store must not be written now (its file was replaced), or null. */
+  checkStore?: () => string | null;
 }
 
 export interface GroupCommitter {
@@ -21,6 +23,11 @@ export interface GroupCommitter {
   submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
   /** Commits whatever is waiting, then releases what the committer holds. */
   close(): Promise<void>;
+  /**
+   * Why the last batch failed when it failed for the store itself (full, read-only, corrupt, replaced,
+   * the commit thread gone), until a batch commits again; null otherwise, and after a lock timeout.
+   */
+  failure(): string | null;
 }
 
 /**
@@ -33,6 +40,7 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
   const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
   let pending: QueuedJob[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let failure: string | null = null;
 
   function cancelTimer(): void {
     if (timer === undefined) return;
@@ -48,11 +56,15 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
     if (batch.length === 0) return;
     let outcomes: JobOutcome[];
     try {
+      const moved = options.checkStore?.() ?? null;
+      if (moved !== null) throw new Error(moved);
       outcomes = commit(batch);
     } catch (error) {
+      if (!isStoreBusy(error)) failure = describeError(error);
       failJobs(batch, new StoreUnavailableError(error));
       return;
     }
+    failure = null;
     answerJobs(batch, outcomes);
   }
 
@@ -68,5 +80,6 @@ export function createGroupCommitter(store: Store, options: GroupCommitOptions):
       flush();
       return Promise.resolve();
     },
+    failure: () => failure,
   };
 }

@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventSource } from '../core/tracking-event.js';
 import type { IngestResult } from '../store/ingest-events.js';
-import { answerJobs, failJobs, StoreUnavailableError, type QueuedJob } from './commit-batch.js';
+import { answerJobs, describeError, failJobs, StoreUnavailableError, type QueuedJob } from './commit-batch.js';
 import type { CommitWorkerData, FromWorker, ToWorker } from './commit-worker.js';
 import type { GroupCommitter } from './group-commit.js';
+import type { StoreFileIdentity } from './store-health.js';
 
 export interface WorkerCommitOptions {
   dbPath: string;
@@ -19,6 +20,8 @@ export interface WorkerCommitOptions {
   source?: EventSource;
   /** The compiled worker entry; tests running from sources point it at dist/. */
   workerUrl?: URL;
+  /** The file the listener opened: the thread refuses to commit once the path names another (store-health.ts). */
+  opened?: StoreFileIdentity | null;
 }
 
 export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url);
@@ -31,7 +34,7 @@ export const DEFAULT_WORKER_URL = new URL('./commit-worker.js', import.meta.url)
  */
 export async function startWorkerCommitter(options: WorkerCommitOptions): Promise<GroupCommitter> {
   const { windowMs = 0, maxBatch = 512 } = options;
-  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
+  const data: CommitWorkerData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook', opened: options.opened ?? null };
   const url = options.workerUrl ?? DEFAULT_WORKER_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit worker ${fileURLToPath(url)} is missing (build with npm run build)`);
   let pending: QueuedJob[] = [];
@@ -41,6 +44,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
   let closing = false;
   let drained: (() => void) | undefined;
   let worker: Worker | undefined;
+  let failure: string | null = null;
 
   function spawn(): Promise<Worker> {
     return new Promise((resolve, reject) => {
@@ -65,8 +69,13 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     if (inFlight === undefined || inFlight.id !== message.id) return;
     const { jobs } = inFlight;
     inFlight = undefined;
-    if (message.type === 'failed') failJobs(jobs, new StoreUnavailableError(message.message));
-    else answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+    if (message.type === 'failed') {
+      if (!message.busy) failure = message.message;
+      failJobs(jobs, new StoreUnavailableError(message.message));
+    } else {
+      failure = null;
+      answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+    }
     // Whatever arrived during that commit has already waited a whole commit: send it at once.
     void dispatch();
   }
@@ -76,6 +85,7 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
     if (inFlight === undefined || inFlight.thread !== thread) return;
     const { jobs } = inFlight;
     inFlight = undefined;
+    failure = describeError(error);
     failJobs(jobs, error);
     void dispatch();
   }
@@ -130,5 +140,6 @@ export async function startWorkerCommitter(options: WorkerCommitOptions): Promis
         thread.postMessage({ type: 'close' } satisfies ToWorker);
       });
     },
+    failure: () => failure,
   };
 }

@@ -26,7 +26,8 @@ export function rawRequest(url: string, headerLines: string[], body: Buffer | st
   const started = performance.now();
   socket.on('error', () => undefined);
   const head = [`POST ${pathname} HTTP/1.1`, 'Host: 127.0.0.1', ...headerLines, '', ''].join('\r\n');
-  socket.once('connect', () => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)])));
+  // Queued until the socket connects, so whatever `write` adds later follows it.
+  socket.write(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]));
   const answer = new Promise<RawAnswer>((resolve) => {
     let text = '';
     const done = (status: number | null, headers: Record<string, string> = {}, content = '') =>

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
-import { verifyWebhookRequest, type VerifyOptions, type VerifyResult } from '../../src/webhook/verify.js';
+import { verifyWebhookHeaders, verifyWebhookRequest, type VerifyOptions, type VerifyResult } from '../../src/webhook/verify.js';
 
 const NOW = 1_790_000_000;
 const CURRENT = 'cur-8Jq2vX9pLmN4rT7wZ1yB3';
@@ -311,6 +311,35 @@ describe('verifyWebhookRequest: properties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('verifyWebhookHeaders: the verdict on the headers alone, when there is one, is the verdict on the whole request', () => {
+    const credential = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom(`Bearer ${CURRENT}`, `Bearer ${PREVIOUS}`, 'Bearer nope', basic('smtp2go', CURRENT), basic('u', 'nope'), 'Basic', 'Token x'),
+      fc.constant([`Bearer ${CURRENT}`, 'Bearer other']),
+    );
+    const signature = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 80 }),
+      fc.integer({ min: -400, max: 400 }).map((skew) => signWebhookBody(BODY, CURRENT, NOW + skew)),
+      fc.constantFrom(hex(CURRENT), hex('wrong-secret-000000000'), `sha256=${hex(PREVIOUS)}`, b64(CURRENT), 'sha256=zz'),
+    );
+    fc.assert(
+      fc.property(credential, signature, fc.boolean(), (authorization, sig, mutate) => {
+        const headers: IncomingHttpHeaders = {};
+        if (authorization !== undefined) headers.authorization = authorization as string;
+        if (sig !== undefined) headers['x-smtp2go-signature'] = sig;
+        const body = mutate ? Buffer.concat([BODY, Buffer.from(' ')]) : BODY;
+        const early = verifyWebhookHeaders(headers, options);
+        const full = verifyWebhookRequest(headers, body, options);
+        if (early !== null) expect(early).toEqual(full);
+        // Only a signature can need the body.
+        else expect(headers['x-smtp2go-signature']).toBeDefined();
+      }),
+      { numRuns: 1_000 },
     );
   });
 

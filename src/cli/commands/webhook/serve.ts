@@ -7,6 +7,10 @@ import { firstSignal } from '../../signals.js';
 import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
+// The listener's defaults (webhook/server.ts), spelled out so registering the command does not load it.
+const DEFAULT_PATH = '/api/webhooks/smtp2go/events';
+const HEALTH_PATH = '/healthz';
+
 interface ServeCliOptions {
   host?: string;
   port?: string;
@@ -17,8 +21,11 @@ interface ServeCliOptions {
 export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
-  const path = o.path ?? '/api/webhooks/smtp2go/events';
+  const path = o.path ?? DEFAULT_PATH;
   if (!/^\/[\x21-\x7e]*$/.test(path) || /[?#]/.test(path)) throw new UsageError(`--path must be a URL path starting with "/", not "${path}"`);
+  // Clients remove "." and ".." segments before they send a URL, so no request would ever reach such a path.
+  if (/\/\.\.?(\/|$)/.test(path)) throw new UsageError(`--path must be an absolute path without "." or ".." segments, not "${path}"`, `for example ${DEFAULT_PATH}`);
+  if (path === HEALTH_PATH) throw new UsageError(`--path ${HEALTH_PATH} is the listener's health check, so every webhook would get 405`, `pick another path, e.g. the default ${DEFAULT_PATH}`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
   return { host, port: Number(port), path, insecure: o.insecure === true };
