@@ -100,6 +100,7 @@ describe('webhook serve as a process: output streams and signals (built binary)'
       expect(child.exitCode).toBeNull();
       expect(listeningPorts(child.pid!)).toEqual(before);
       expect(stderr()).not.toMatch(/Debugger listening|Starting inspector/);
+      expect(stderr()).toMatch(/SIGUSR1 ignored/);
       expect(await post(url, event(1))).toBe(200);
     } finally {
       await stop();

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
 import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../context.js';
-import { bufferedLines } from '../../buffered-output.js';
-import { firstSignal } from '../../signals.js';
+import { bufferedLines, survivingOutput } from '../../buffered-output.js';
+import { firstSignal, keepInspectorClosed } from '../../signals.js';
 import { runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
@@ -47,10 +47,12 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
 async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
   const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
   const render = await import('../../render-webhook-serve.js');
-  const out = ctx.output;
+  const out = survivingOutput(ctx.output, ctx.io);
   const log = bufferedLines(out);
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
-  const stop = firstSignal();
+  // SIGHUP (a closed terminal, or a supervisor's stop) drains like SIGTERM.
+  const stop = firstSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
+  const reopenInspector = keepInspectorClosed(() => out.warn('SIGUSR1 ignored: webhook serve never opens the inspector (run node --inspect to debug)'));
   try {
     const handle = await runWebhookServe(options, {
       store: await ctx.store(),
@@ -72,15 +74,19 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       log.flush();
       process.exit(130);
     };
-    process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
+    // A second SIGINT or SIGTERM quits at once; a second SIGHUP (a shell passes on the terminal's) does not.
+    const ignore = () => undefined;
+    process.once('SIGINT', forceExit).once('SIGTERM', forceExit).on('SIGHUP', ignore);
     try {
-      if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
+      if (!ctx.json) out.info(`${signal}: finishing in-flight requests (Ctrl+C again to quit at once)…`);
       await handle.close();
     } finally {
-      process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
+      process.off('SIGINT', forceExit).off('SIGTERM', forceExit).off('SIGHUP', ignore);
     }
   } finally {
     log.flush();
     stop.disarm();
+    reopenInspector();
+    out.release();
   }
 }
