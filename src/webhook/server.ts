@@ -161,7 +161,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     const verdict = storeHealth();
     const reason = verdict.ok ? null : verdict.reason;
-    // Said once when it starts (the answer itself stays terse: it needs no authentication).
+    // The reason goes to the log once, when it appears; the answer stays terse (it needs no authentication).
     if (reason !== null && reason !== unhealthy) options.onLog?.({ level: 'error', message: `health: ${reason}` });
     unhealthy = reason;
     if (verdict.ok) send(request, response, 200, { status: 'ok', store: 'ok', schema_version: verdict.schemaVersion });
