@@ -36,18 +36,18 @@ export type StoreHealth = { ok: true; schemaVersion: number } | { ok: false; rea
 /**
  * Whether the store can take a commit now, for /healthz: the path still names the file the listener
  * writes, the last commit did not fail for the store itself (a lock held by another writer is busy,
- * not broken), and a quick read of the schema works. It reads a page or two, never the whole file.
+ * not broken), and a quick read works: the schema, then each table's root and last page, where the
+ * next rows go. A few pages per table, never the whole file (damage elsewhere shows at the next commit).
  */
 export function createStoreHealth(store: Store, committer: GroupCommitter, opened: StoreFileIdentity | null): () => StoreHealth {
-  let readSchema: { get(): unknown } | undefined;
   return () => {
     const moved = opened === null ? null : storeFileMoved(store.name, opened);
     if (moved !== null) return { ok: false, reason: moved };
     const failure = committer.failure();
     if (failure !== null) return { ok: false, reason: failure };
     try {
-      readSchema ??= store.prepare('SELECT count(*) FROM sqlite_schema');
-      readSchema.get();
+      const tables = store.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE '%WITHOUT ROWID%'").pluck().all() as string[];
+      for (const table of tables) store.prepare(`SELECT max(rowid) FROM "${table.replaceAll('"', '""')}"`).get();
       return { ok: true, schemaVersion: schemaVersion(store) };
     } catch (error) {
       return { ok: false, reason: `the store cannot be read: ${error instanceof Error ? error.message : String(error)}` };

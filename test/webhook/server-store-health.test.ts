@@ -51,6 +51,16 @@ describe('webhook listener: /healthz tells whether the store can commit', () => 
     expect(await health(server.healthUrl)).toBe(503);
   });
 
+  it('round two #6: a store whose events table is damaged answers /healthz 503 before any event arrives', async () => {
+    const dir = tempDir();
+    damagedStore(dir);
+    const { server, logs } = await listen(dir, { commitThread: { workerUrl: WORKER_URL } });
+    expect(await health(server.healthUrl)).toBe(503);
+    expect(logs.filter((entry) => entry.message.startsWith('health:'))).toEqual([{ level: 'error', message: expect.stringMatching(/malformed|corrupt/i) }]);
+    expect(await health(server.healthUrl)).toBe(503);
+    expect(logs.filter((entry) => entry.message.startsWith('health:'))).toHaveLength(1);
+  });
+
   it.each(COMMITTERS)('round two #6: a store file replaced under the running listener: events 503 (not written to the old file), /healthz 503 (%s)', async (_name, committer) => {
     const dir = tempDir();
     const path = join(dir, 'portal.db');
