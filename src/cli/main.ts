@@ -71,11 +71,13 @@ export async function main(argv: string[]): Promise<void> {
 
 /**
  * `stats | head` closes the pipe early; Node then raises EPIPE on the next write, which would end in a
- * stack trace. Like any Unix tool, stop quietly: what was stored is already committed.
+ * stack trace. Like any Unix tool, stop quietly: what was stored is already committed. A command that
+ * listens for the stream's errors itself (`webhook serve` keeps serving without its log) handles them.
  */
 function exitQuietlyWhenTheReaderGoesAway(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (stream.listenerCount('error') > 1) return;
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw error;
     });

@@ -5,7 +5,7 @@ import { decodeBody } from './body-charset.js';
 import { isWebhookHttpError } from './errors.js';
 import { StoreUnavailableError } from './commit/commit-batch.js';
 import { parseWebhookBody } from './parse-body.js';
-import { verifyWebhookRequest } from './verify.js';
+import { verifyWebhookHeaders, verifyWebhookRequest } from './verify.js';
 
 export interface WebhookRequest {
   headers: IncomingHttpHeaders;
@@ -41,52 +41,72 @@ export interface WebhookHandlerOptions {
   commit: (incoming: IncomingEvent[], receivedAt: Date) => Promise<IngestResult>;
 }
 
+export interface WebhookHandler {
+  /**
+   * What the headers alone decide, before any of the body is read: a 401 (answer it), the method that
+   * let the request in, or null when only the signature over the body can tell.
+   */
+  screen(headers: IncomingHttpHeaders, receivedAt: Date): HandledWebhook | { method: string } | null;
+  /** The rest, once the body is read: authenticate if `screen` could not (fail closed), parse, commit, answer. */
+  handle(request: WebhookRequest, method: string | null): Promise<HandledWebhook>;
+}
+
 /**
- * The listener's decision for one POST whose body has been read: authenticate (fail closed), parse,
- * commit, answer. The HTTP adapter owns routing, limits and timeouts; this function owns the statuses
- * SMTP2Go acts on: 2xx only after the commit, 5xx when storing failed (it retries), 4xx otherwise.
+ * The listener's decision for one POST. The HTTP adapter owns routing, limits and timeouts; this owns the
+ * statuses SMTP2Go acts on: 2xx only after the commit, 5xx when storing failed (it retries), 4xx otherwise.
  */
-export function createWebhookHandler(options: WebhookHandlerOptions): (request: WebhookRequest) => Promise<HandledWebhook> {
-  return async (request) => {
-    const method = authenticate(request, options);
-    if (typeof method !== 'string') return refuse(401, method.reason, null);
-    let incoming: IncomingEvent[];
-    try {
-      const body = decodeBody(request.rawBody, request.headers['content-type']);
-      const parsed = parseWebhookBody(body.text, request.contentType, request.receivedAt, body.encoding);
-      if (parsed.errors.length > 0) return refuse(400, parsed.errors.join('; '), method);
-      incoming = parsed.events;
-    } catch (error) {
-      if (isWebhookHttpError(error)) return refuse(error.status, error.message, method);
-      throw error;
-    }
-    try {
-      const result = await options.commit(incoming, request.receivedAt);
-      return {
-        status: 200,
-        body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked, conflicts: result.conflicts },
-        events: result.results.map(({ type, replyId, recipient, duplicate, conflict }) => ({ type, replyId, recipient, duplicate, conflict })),
-        error: null,
-        method,
-      };
-    } catch (error) {
-      const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false, conflict: false }));
-      const status = error instanceof StoreUnavailableError ? 503 : 500;
-      const message = error instanceof Error ? error.message : String(error);
-      return { status, body: { status: 'error', error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later' }, events: failedEvents, error: message, method };
-    }
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
+  const verifyOptions = (receivedAt: Date) => ({
+    secrets: options.secrets,
+    insecure: options.insecure === true,
+    nowSeconds: Math.floor(receivedAt.getTime() / 1000),
+    ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+  });
+  return {
+    // verifyWebhook* fail closed by themselves: an exception inside is a rejection, never a pass.
+    screen(headers, receivedAt) {
+      const verdict = verifyWebhookHeaders(headers, verifyOptions(receivedAt));
+      if (verdict === null) return null;
+      return verdict.ok ? { method: verdict.method } : refuse(401, verdict.reason, null);
+    },
+    async handle(request, screened) {
+      let method = screened;
+      if (method === null) {
+        const verdict = verifyWebhookRequest(request.headers, request.rawBody, verifyOptions(request.receivedAt));
+        if (!verdict.ok) return refuse(401, verdict.reason, null);
+        method = verdict.method;
+      }
+      return parseAndCommit(request, method, options.commit);
+    },
   };
 }
 
-// verifyWebhookRequest fails closed by itself: an exception inside it is a rejection, never a pass.
-function authenticate(request: WebhookRequest, options: WebhookHandlerOptions): string | { reason: string } {
-  const verdict = verifyWebhookRequest(request.headers, request.rawBody, {
-    secrets: options.secrets,
-    insecure: options.insecure === true,
-    nowSeconds: Math.floor(request.receivedAt.getTime() / 1000),
-    ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
-  });
-  return verdict.ok ? verdict.method : { reason: verdict.reason };
+async function parseAndCommit(request: WebhookRequest, method: string, commit: WebhookHandlerOptions['commit']): Promise<HandledWebhook> {
+  let incoming: IncomingEvent[];
+  try {
+    const body = decodeBody(request.rawBody, request.headers['content-type']);
+    const parsed = parseWebhookBody(body.text, request.contentType, request.receivedAt, body.encoding);
+    if (parsed.errors.length > 0) return refuse(400, parsed.errors.join('; '), method);
+    incoming = parsed.events;
+  } catch (error) {
+    if (isWebhookHttpError(error)) return refuse(error.status, error.message, method);
+    throw error;
+  }
+  try {
+    const result = await commit(incoming, request.receivedAt);
+    return {
+      status: 200,
+      body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked, conflicts: result.conflicts },
+      events: result.results.map(({ type, replyId, recipient, duplicate, conflict }) => ({ type, replyId, recipient, duplicate, conflict })),
+      error: null,
+      method,
+    };
+  } catch (error) {
+    const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false, conflict: false }));
+    const status = error instanceof StoreUnavailableError ? 503 : 500;
+    const message = error instanceof Error ? error.message : String(error);
+    return { status, body: { status: 'error', error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later' }, events: failedEvents, error: message, method };
+  }
 }
 
 function refuse(status: number, error: string, method: string | null): HandledWebhook {

@@ -1,17 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { schemaVersion, type Store } from '../store/open-store.js';
-import { ingestEvents, ingestEventsInTransaction } from '../store/ingest-events.js';
+import type { Store } from '../store/open-store.js';
 import { LISTENER_PATH } from '../smtp2go/portal-webhook.js';
 import { isWebhookHttpError } from './errors.js';
-import type { GroupCommitter, IngestEventsFn } from './commit/commit-batch.js';
-import { createInProcessCommitter } from './commit/in-process-committer.js';
-import { createWebhookHandler, type EventSummary } from './handler.js';
+import type { IngestEventsFn } from './commit/commit-batch.js';
+import { createWebhookHandler, type EventSummary, type HandledWebhook } from './handler.js';
 import { mediaType, unsupportedContentType } from './parse-body.js';
 import { lingerAfterAnswer } from './linger.js';
-import { declaredLength, MAX_BODY_BYTES, readBody } from './read-body.js';
-import { startThreadCommitter } from './commit/thread-committer.js';
+import { declaredLength, MAX_BODY_BYTES, readBody, budgetSpent, createBodyBudget, MAX_BUFFERED_BYTES } from './read-body.js';
+import { startCommitter } from './commit/start-committer.js';
+import { createStoreHealth, fileIdentity } from './store-health.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -76,6 +75,8 @@ export interface WebhookServerOptions {
   now?: () => Date;
   toleranceSeconds?: number;
   maxBodyBytes?: number;
+  /** Bytes of request bodies held in memory at once, across all requests (see createBodyBudget). */
+  maxBufferedBytes?: number;
   timeouts?: Partial<WebhookTimeouts>;
   groupCommit?: { windowMs?: number; maxBatch?: number };
   /**
@@ -98,17 +99,27 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
+/** Seconds a client refused for want of memory is asked to wait (SMTP2Go retries on its own schedule). */
+const RETRY_AFTER_SECONDS = 1;
+
+/** A refused body at most this large is read and dropped by node, and the connection kept; larger ones linger. */
+const SMALL_REFUSED_BODY_BYTES = 64 * 1024;
+
 /** Starts the listener; resolves once it accepts connections. */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const secrets = options.secrets.filter((secret) => secret !== '');
   if (secrets.length === 0 && options.insecure !== true) throw new Error('the webhook listener needs a secret unless it runs insecure');
   const path = options.path ?? DEFAULT_PATH;
+  if (!path.startsWith('/') || path === HEALTH_PATH) throw new Error(`the webhook path must start with "/" and not be ${HEALTH_PATH}, not "${path}"`);
   const now = options.now ?? (() => new Date());
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const budget = createBodyBudget(options.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
   const { store } = options;
-  const committer = await startCommitter(store, options);
-  const handle = createWebhookHandler({
+  const opened = store.memory ? null : fileIdentity(store.name);
+  const committer = await startCommitter(store, options, opened);
+  const storeHealth = createStoreHealth(store, committer, opened);
+  const handler = createWebhookHandler({
     secrets,
     insecure: options.insecure === true,
     ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
@@ -116,6 +127,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   });
   const lingering = new Set<Socket>();
   let closing = false;
+  let unhealthy: string | null = null;
 
   function send(request: IncomingMessage, response: ServerResponse, status: number, body: Record<string, unknown>, ending: Ending = 'keep-alive'): void {
     if (response.headersSent) return;
@@ -139,6 +151,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   function refuseRequest(request: IncomingMessage, response: ServerResponse, record: RequestRecord, status: number, error: string, ending: Ending): void {
     record.status = status;
     record.error = error;
+    if (status === 503 && !closing) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     send(request, response, status, { status: 'error', error }, ending);
   }
 
@@ -147,11 +160,21 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       response.setHeader('Allow', 'GET, HEAD');
       return send(request, response, 405, { status: 'error', error: 'method not allowed' });
     }
-    try {
-      send(request, response, 200, { status: 'ok', store: 'ok', schema_version: schemaVersion(store) });
-    } catch {
-      send(request, response, 503, { status: 'unavailable', store: 'unavailable' });
-    }
+    const verdict = storeHealth();
+    const reason = verdict.ok ? null : verdict.reason;
+    // The reason goes to the log once, when it appears; the answer stays terse (it needs no authentication).
+    if (reason !== null && reason !== unhealthy) options.onLog?.({ level: 'error', message: `health: ${reason}` });
+    unhealthy = reason;
+    if (verdict.ok) send(request, response, 200, { status: 'ok', store: 'ok', schema_version: verdict.schemaVersion });
+    else send(request, response, 503, { status: 'unavailable', store: 'unavailable' });
+  }
+
+  /** The end of a request whose headers the handler saw: the answer, its log line, a warning or error to log. */
+  function answer(request: IncomingMessage, response: ServerResponse, record: RequestRecord, handled: HandledWebhook, ending: Ending): void {
+    Object.assign(record, { status: handled.status, events: handled.events, error: handled.error, auth: handled.method });
+    if (handled.status === 401) options.onLog?.({ level: 'warn', message: `401 from ${record.remoteAddress ?? 'unknown'}: ${handled.error}` });
+    if (handled.status >= 500) options.onLog?.({ level: 'error', message: `${handled.status}: ${handled.error}` });
+    send(request, response, handled.status, handled.body, ending);
   }
 
   async function webhook(request: IncomingMessage, response: ServerResponse, record: RequestRecord, receivedAt: Date): Promise<void> {
@@ -166,22 +189,27 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (unsupported !== null) return refuse(unsupported.status, unsupported.message, 'linger');
     const length = declaredLength(request);
     if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
-    let rawBody: Buffer;
+    // Refused on its headers when they decide, so no memory is spent on the body of a request that cannot pass.
+    const screened = handler.screen(request.headers, receivedAt);
+    if (screened !== null && 'status' in screened) return answer(request, response, record, screened, length !== null && length <= SMALL_REFUSED_BODY_BYTES ? 'keep-alive' : 'linger');
+    const reservation = budget.reserve(length ?? 0);
+    if (reservation === null) return refuse(503, budgetSpent().message, 'linger');
     try {
-      rawBody = await readBody(request, maxBodyBytes, timeouts.bodyIdleMs);
-    } catch (error) {
-      // A 413 leaves the sender mid-body; a 408 means it stopped sending, so there is nothing to wait for.
-      if (isWebhookHttpError(error)) return refuse(error.status, error.message, error.status === 413 ? 'linger' : 'close');
-      record.status = 499;
-      record.error = 'the client went away';
-      request.socket.destroy();
-      return;
+      let rawBody: Buffer;
+      try {
+        rawBody = await readBody(request, maxBodyBytes, timeouts.bodyIdleMs, reservation);
+      } catch (error) {
+        // A 413 or 503 leaves the sender mid-body; a 408 means it stopped sending, so there is nothing to wait for.
+        if (isWebhookHttpError(error)) return refuse(error.status, error.message, error.status === 408 ? 'close' : 'linger');
+        record.status = 499;
+        record.error = 'the client went away';
+        request.socket.destroy();
+        return;
+      }
+      answer(request, response, record, await handler.handle({ headers: request.headers, rawBody, contentType, receivedAt }, screened?.method ?? null), 'keep-alive');
+    } finally {
+      reservation.release();
     }
-    const handled = await handle({ headers: request.headers, rawBody, contentType, receivedAt });
-    Object.assign(record, { status: handled.status, events: handled.events, error: handled.error, auth: handled.method });
-    if (handled.status === 401) options.onLog?.({ level: 'warn', message: `401 from ${record.remoteAddress ?? 'unknown'}: ${handled.error}` });
-    if (handled.status >= 500) options.onLog?.({ level: 'error', message: `${handled.status}: ${handled.error}` });
-    send(request, response, handled.status, handled.body);
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -223,6 +251,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     },
     (request, response) => void route(request, response),
   );
+  // Past node's default of 2,000 header lines the rest are dropped unseen, a second Authorization among
+  // them; with no count limit every line is parsed (the 16 KiB header size limit still bounds them).
+  server.maxHeadersCount = 0;
   try {
     await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   } catch (error) {
@@ -249,22 +280,6 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return closed;
     },
   };
-}
-
-async function startCommitter(store: Store, options: WebhookServerOptions): Promise<GroupCommitter> {
-  const busyTimeoutMs = options.busyTimeoutMs === undefined ? undefined : Math.max(0, Math.floor(options.busyTimeoutMs));
-  const thread = options.commitThread ?? options.ingest === undefined;
-  if (thread === false || store.memory) {
-    if (busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    const ingest = options.ingest === undefined ? { ingest: ingestEvents, inTransaction: ingestEventsInTransaction } : { ingest: options.ingest };
-    return createInProcessCommitter(store, { ...ingest, ...options.groupCommit });
-  }
-  return startThreadCommitter({
-    dbPath: store.name,
-    ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
-    ...options.groupCommit,
-    ...(typeof thread === 'object' && thread.workerUrl !== undefined ? { workerUrl: thread.workerUrl } : {}),
-  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

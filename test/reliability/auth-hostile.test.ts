@@ -1,26 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
 import { hmacHex, signWebhookBody, timestampedMac } from '../../src/webhook/sign.js';
 import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
-import { useTempDir } from '../helpers/temp-dir.js';
 import { rawRequest } from './raw-client.js';
 import { report } from './store-probe.js';
 
-const tempDir = useTempDir('smtp2go-rel-');
 let store: Store;
 let server: WebhookServer;
 let dir: string;
 
+// One store for the whole file: useTempDir would delete its folder after the first test, under the open store.
 beforeAll(async () => {
-  dir = tempDir();
+  dir = mkdtempSync(join(tmpdir(), 'smtp2go-rel-'));
   store = openStore(join(dir, 'portal.db'));
   server = await startWebhookServer({ store, secrets: [WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET], port: 0, commitThread: false });
 });
 afterAll(async () => {
   await server.close();
   store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 let n = 0;

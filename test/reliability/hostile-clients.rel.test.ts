@@ -11,6 +11,8 @@ import { SLOW } from './slow-gate.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 const MiB = 1024 * 1024;
+// Authenticated, so the listener reads (and times) the body instead of refusing it on the headers.
+const AUTH = [`Authorization: Bearer ${WEBHOOK_SECRET}`];
 beforeAll(assertBuilt);
 
 describe.skipIf(!SLOW)('slow and hostile clients against the built listener with its production timeouts', () => {
@@ -22,15 +24,15 @@ describe.skipIf(!SLOW)('slow and hostile clients against the built listener with
       const rssStart = rssMiB(pid);
       const slow = Promise.all([
         Promise.all(Array.from({ length: 50 }, () => slowHeaders(listener.url, 500, 60_000))),
-        slowBody(listener.url, 100_000, 500, 60_000),
-        slowBody(listener.url, 100_000, 600_000, 60_000),
+        slowBody(listener.url, 100_000, 500, 60_000, AUTH),
+        slowBody(listener.url, 100_000, 600_000, 60_000, AUTH),
       ]);
       const sockets = await openIdle(listener.url, 5_000);
       const rssIdle = rssMiB(pid);
       const served = await sendEvents(listener.url, generateEvents(2_000, { seed: 41 }), { secret: WEBHOOK_SECRET, concurrency: 16 });
       // One after another: ten at once from this one process could not read their 413 before the cut.
       const bodies = [];
-      for (let i = 0; i < 10; i++) bodies.push(await bigBody(listener.url, 50 * MiB, i % 2 === 0, 20_000));
+      for (let i = 0; i < 10; i++) bodies.push(await bigBody(listener.url, 50 * MiB, i % 2 === 0, 20_000, AUTH));
       const rssLoaded = rssMiB(pid);
       const [headers, drip, stalled] = await slow;
       await new Promise((resolve) => setTimeout(resolve, 1_000));

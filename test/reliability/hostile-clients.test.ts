@@ -12,6 +12,8 @@ import { eventRowCount, report } from './store-probe.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 const MiB = 1024 * 1024;
+// Authenticated, so the listener reads (and times) the body instead of refusing it on the headers.
+const AUTH = [`Authorization: Bearer ${WEBHOOK_SECRET}`];
 const open: Array<{ server: WebhookServer; store: Store }> = [];
 beforeAll(assertBuilt);
 afterEach(async () => {
@@ -37,8 +39,8 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
     const server = await quickListener();
     const [headers, drip, stalled] = await Promise.all([
       slowHeaders(server.url, 50, 5_000),
-      slowBody(server.url, 10_000, 100, 5_000),
-      slowBody(server.url, 10_000, 60_000, 5_000),
+      slowBody(server.url, 10_000, 100, 5_000, AUTH),
+      slowBody(server.url, 10_000, 60_000, 5_000, AUTH),
     ]);
     report('slow-clients-fast', { headersCutMs: headers.closedAfterMs, headersStatus: headers.status, dripCutMs: drip.closedAfterMs, dripStatus: drip.status, stalledCutMs: stalled.closedAfterMs, stalledStatus: stalled.status });
     // The node:http checker runs every headersMs/2, so a cut may come up to that much late; a busy CI
@@ -53,8 +55,8 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
     const listener = await spawnListener({ dbPath: join(tempDir(), 'portal.db'), env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     try {
       const rssBefore = rssMiB(listener.child.pid!);
-      const declared = await bigBody(listener.url, 50 * MiB, true, 10_000);
-      const chunked = await bigBody(listener.url, 50 * MiB, false, 10_000);
+      const declared = await bigBody(listener.url, 50 * MiB, true, 10_000, AUTH);
+      const chunked = await bigBody(listener.url, 50 * MiB, false, 10_000, AUTH);
       const rssAfter = rssMiB(listener.child.pid!);
       report('body-50MiB', {
         declaredStatus: declared.status, declaredSentBeforeAnswerKiB: Math.round(declared.sentBeforeAnswer / 1024), declaredMs: declared.closedAfterMs,

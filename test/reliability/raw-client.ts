@@ -50,13 +50,16 @@ export function slowHeaders(url: string, intervalMs: number, giveUpMs: number): 
   return track(socket, started, () => sent, giveUpMs);
 }
 
-/** Complete headers declaring `declared` bytes, then one body byte every `intervalMs`. */
-export function slowBody(url: string, declared: number, intervalMs: number, giveUpMs: number): Promise<RawOutcome> {
+/**
+ * Complete headers declaring `declared` bytes, then one body byte every `intervalMs`. `headerLines` carry
+ * credentials: without them the listener refuses on the headers and never waits for the body.
+ */
+export function slowBody(url: string, declared: number, intervalMs: number, giveUpMs: number, headerLines: string[] = []): Promise<RawOutcome> {
   const { port, path } = target(url);
   const socket = connect(port, '127.0.0.1');
   const started = performance.now();
   let sent = 0;
-  socket.once('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`));
+  socket.once('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`));
   const drip = setInterval(() => {
     if (!socket.destroyed && socket.writable && sent < declared) {
       socket.write(' ');
@@ -71,7 +74,7 @@ export function slowBody(url: string, declared: number, intervalMs: number, give
  * Pushes a `total`-byte body as fast as the socket takes it (declared, or chunked when `declared` is
  * false) and counts how much went out before the server answered or cut the connection.
  */
-export function bigBody(url: string, total: number, declared: boolean, giveUpMs: number): Promise<RawOutcome & { sentBeforeAnswer: number }> {
+export function bigBody(url: string, total: number, declared: boolean, giveUpMs: number, headerLines: string[] = []): Promise<RawOutcome & { sentBeforeAnswer: number }> {
   const { port, path } = target(url);
   const socket = connect(port, '127.0.0.1');
   const started = performance.now();
@@ -81,7 +84,7 @@ export function bigBody(url: string, total: number, declared: boolean, giveUpMs:
   socket.once('data', () => (sentBeforeAnswer = sent));
   socket.once('connect', () => {
     const length = declared ? `Content-Length: ${total}` : 'Transfer-Encoding: chunked';
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n\r\n`);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`);
     const pump = () => {
       while (sent < total && !socket.destroyed) {
         const piece = declared ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);

@@ -5,6 +5,7 @@ import { signWebhookBody } from '../../src/webhook/sign.js';
 import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, fixture, NOW_SECONDS, useListeners } from './listener-harness.js';
+import { rawRequest } from './raw-http.js';
 
 const tempDir = useTempDir();
 const listen = useListeners();
@@ -59,6 +60,18 @@ describe('webhook listener: authentication', () => {
     expect((await post('{', { auth: 'none' })).status).toBe(400);
     expect(records.map((record) => record.auth)).toEqual(['insecure', 'insecure']);
     expect(count(store)).toBe(1);
+  });
+
+  it.each([500, 1_000, 2_000])('round two #5: a second Authorization header after %i filler headers is still seen, and the request refused', async (fillers) => {
+    const { store, server, records } = await listen(tempDir());
+    // Node's maxHeadersCount (2,000 by default) drops every header line past the limit from request.headers.
+    const filler = Array.from({ length: fillers }, (_, i) => `X-F${i}: y`);
+    const request = rawRequest(server.url, ['Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, `Authorization: Bearer ${WEBHOOK_SECRET}`, ...filler, 'Authorization: Bearer somebody-else'], body);
+    const answer = await request.answer;
+    request.socket.destroy();
+    expect(answer.status).toBe(401);
+    expect(records[0]).toMatchObject({ status: 401, events: [] });
+    expect(count(store)).toBe(0);
   });
 
   it('will not start without a secret unless insecure', async () => {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
-import { verifyWebhookRequest, type VerifyOptions, type VerifyResult } from '../../src/webhook/verify.js';
+import { verifyWebhookRequest, type VerifyOptions, type VerifyResult, verifyWebhookHeaders } from '../../src/webhook/verify.js';
 import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 
 const NOW = 1_790_000_000;
@@ -310,6 +310,35 @@ describe('verifyWebhookRequest: properties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('verifyWebhookHeaders: the verdict on the headers alone, when there is one, is the verdict on the whole request', () => {
+    const credential = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom(`Bearer ${WEBHOOK_SECRET}`, `Bearer ${PREVIOUS_WEBHOOK_SECRET}`, 'Bearer nope', basic('smtp2go', WEBHOOK_SECRET), basic('u', 'nope'), 'Basic', 'Token x'),
+      fc.constant([`Bearer ${WEBHOOK_SECRET}`, 'Bearer other']),
+    );
+    const signature = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 80 }),
+      fc.integer({ min: -400, max: 400 }).map((skew) => signWebhookBody(BODY, WEBHOOK_SECRET, NOW + skew)),
+      fc.constantFrom(hex(WEBHOOK_SECRET), hex('wrong-secret-000000000'), `sha256=${hex(PREVIOUS_WEBHOOK_SECRET)}`, b64(WEBHOOK_SECRET), 'sha256=zz'),
+    );
+    fc.assert(
+      fc.property(credential, signature, fc.boolean(), (authorization, sig, mutate) => {
+        const headers: IncomingHttpHeaders = {};
+        if (authorization !== undefined) headers.authorization = authorization as string;
+        if (sig !== undefined) headers['x-smtp2go-signature'] = sig;
+        const body = mutate ? Buffer.concat([BODY, Buffer.from(' ')]) : BODY;
+        const early = verifyWebhookHeaders(headers, options);
+        const full = verifyWebhookRequest(headers, body, options);
+        if (early !== null) expect(early).toEqual(full);
+        // Only a signature can need the body.
+        else expect(headers['x-smtp2go-signature']).toBeDefined();
+      }),
+      { numRuns: 1_000 },
     );
   });
 

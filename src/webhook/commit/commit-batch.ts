@@ -23,6 +23,11 @@ export interface GroupCommitter {
   submit(incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult>;
   /** Commits whatever is waiting, then releases what the committer holds. */
   close(): Promise<void>;
+  /**
+   * Why the last batch failed when it failed for the store itself (full, read-only, corrupt, replaced,
+   * the commit thread gone), until a batch commits again; null otherwise, and after a lock timeout.
+   */
+  failure(): string | null;
 }
 
 /**
@@ -99,6 +104,16 @@ export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: 
 export function isStoreFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && STORE_FAILURE.test(code);
+}
+
+/**
+ * A lock held too long by another writer: the store is busy, not broken, and the next commit may well
+ * work, so it does not make the listener unhealthy. Looks through StoreUnavailableError to its cause.
+ */
+export function isStoreBusy(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
 /** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */

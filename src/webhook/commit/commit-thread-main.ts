@@ -2,8 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EventSource } from '../../core/tracking-event.js';
 import { ingestEvents, ingestEventsInTransaction } from '../../store/ingest-events.js';
 import { openStore } from '../../store/open-store.js';
-import { createBatchCommit, describeError, type BatchJob } from './commit-batch.js';
+import { createBatchCommit, describeError, type BatchJob, isStoreBusy } from './commit-batch.js';
 import { createCheckpointer } from './checkpoint.js';
+import { storeFileMoved, type StoreFileIdentity } from '../store-health.js';
 
 /** Messages between the listener and its commit thread. */
 export type ToCommitThread = { type: 'batch'; id: number; jobs: BatchJob[] } | { type: 'close' };
@@ -11,7 +12,8 @@ export type WireOutcome = { ok: true; result: ReturnType<typeof ingestEvents> } 
 export type FromCommitThread =
   | { type: 'ready' }
   | { type: 'done'; id: number; outcomes: WireOutcome[] }
-  | { type: 'failed'; id: number; message: string }
+  /** `busy`: the store was locked by another writer, which does not make the listener unhealthy. */
+  | { type: 'failed'; id: number; message: string; busy: boolean }
   | { type: 'fatal'; message: string };
 
 export interface CommitThreadData {
@@ -19,6 +21,8 @@ export interface CommitThreadData {
   /** Undefined: openStore's default. */
   busyTimeoutMs: number | undefined;
   source: EventSource;
+  /** The file the listener opened; every batch first checks the path still names it (store-health.ts). */
+  opened: StoreFileIdentity | null;
 }
 
 /**
@@ -36,10 +40,14 @@ const CHECKPOINT_AFTER_EVENTS = 50;
 // The commit thread owns its own connection, so the fsync of each commit never stalls the HTTP loop.
 const port = parentPort;
 if (port === null) throw new Error('commit-thread-main runs only as a worker thread');
-const { dbPath, busyTimeoutMs, source } = workerData as CommitThreadData;
+const { dbPath, busyTimeoutMs, source, opened } = workerData as CommitThreadData;
 const send = (message: FromCommitThread) => port.postMessage(message);
+const moved = () => (opened === null ? null : storeFileMoved(dbPath, opened));
 
 try {
+  // Checked before opening too: a thread started again after a crash must not open (or create) another file.
+  const movedAtStart = moved();
+  if (movedAtStart !== null) throw new Error(movedAtStart);
   const store = openStore(dbPath, { busyTimeoutMs });
   // SQLite's automatic checkpoint (1,000 pages) stays on as a backstop for batches of very large events.
   const checkpointAfterAnswering = createCheckpointer(store, CHECKPOINT_AFTER_EVENTS);
@@ -51,13 +59,15 @@ try {
       return;
     }
     try {
+      const movedNow = moved();
+      if (movedNow !== null) throw new Error(movedNow);
       const outcomes = commit(message.jobs).map((outcome): WireOutcome =>
         outcome.ok ? outcome : { ok: false, message: describeError(outcome.error) },
       );
       send({ type: 'done', id: message.id, outcomes });
       checkpointAfterAnswering(message.jobs.reduce((events, job) => events + job.incoming.length, 0));
     } catch (error) {
-      send({ type: 'failed', id: message.id, message: describeError(error) });
+      send({ type: 'failed', id: message.id, message: describeError(error), busy: isStoreBusy(error) });
     }
   });
   send({ type: 'ready' });

@@ -1,7 +1,7 @@
 import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
 import type { Store } from '../../store/open-store.js';
-import { answerJobs, COMMIT_DEFAULTS, createBatchCommit, failJobs, StoreUnavailableError, type GroupCommitter, type IngestEventsFn, type JobOutcome, type QueuedJob } from './commit-batch.js';
+import { answerJobs, COMMIT_DEFAULTS, createBatchCommit, failJobs, StoreUnavailableError, type GroupCommitter, type IngestEventsFn, type JobOutcome, type QueuedJob, describeError, isStoreBusy } from './commit-batch.js';
 
 export interface InProcessCommitterOptions {
   ingest: IngestEventsFn;
@@ -12,6 +12,8 @@ export interface InProcessCommitterOptions {
   /** A batch this large commits at once without waiting for the window. */
   maxBatch?: number;
   source?: EventSource;
+  /** Run before each batch: why the store must not be written now (its file was replaced), or null. */
+  checkStore?: () => string | null;
 }
 
 /**
@@ -25,6 +27,7 @@ export function createInProcessCommitter(store: Store, options: InProcessCommitt
   const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
   let pending: QueuedJob[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let failure: string | null = null;
 
   function cancelTimer(): void {
     if (timer === undefined) return;
@@ -40,11 +43,15 @@ export function createInProcessCommitter(store: Store, options: InProcessCommitt
     if (batch.length === 0) return;
     let outcomes: JobOutcome[];
     try {
+      const moved = options.checkStore?.() ?? null;
+      if (moved !== null) throw new Error(moved);
       outcomes = commit(batch);
     } catch (error) {
+      if (!isStoreBusy(error)) failure = describeError(error);
       failJobs(batch, new StoreUnavailableError(error));
       return;
     }
+    failure = null;
     answerJobs(batch, outcomes);
   }
 
@@ -60,5 +67,6 @@ export function createInProcessCommitter(store: Store, options: InProcessCommitt
       flush();
       return Promise.resolve();
     },
+    failure: () => failure,
   };
 }

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
-import { answerJobs, COMMIT_DEFAULTS, failJobs, StoreUnavailableError, type GroupCommitter, type QueuedJob } from './commit-batch.js';
+import { answerJobs, COMMIT_DEFAULTS, describeError, failJobs, StoreUnavailableError, type GroupCommitter, type QueuedJob } from './commit-batch.js';
 import type { CommitThreadData, FromCommitThread, ToCommitThread } from './commit-thread-main.js';
+import type { StoreFileIdentity } from '../store-health.js';
 
 export interface ThreadCommitterOptions {
   dbPath: string;
@@ -15,6 +16,8 @@ export interface ThreadCommitterOptions {
   source?: EventSource;
   /** The thread's compiled entry; tests running from the TypeScript sources point it at dist/. */
   workerUrl?: URL;
+  /** The file the listener opened: the thread refuses to commit once the path names another (store-health.ts). */
+  opened?: StoreFileIdentity | null;
 }
 
 const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
@@ -27,7 +30,7 @@ const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
  */
 export async function startThreadCommitter(options: ThreadCommitterOptions): Promise<GroupCommitter> {
   const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch } = options;
-  const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook' };
+  const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook', opened: options.opened ?? null };
   const url = options.workerUrl ?? COMMIT_THREAD_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
   const pending: QueuedJob[] = [];
@@ -37,6 +40,7 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   let closing = false;
   let drained: (() => void) | undefined;
   let worker: Worker | undefined;
+  let failure: string | null = null;
 
   function spawn(): Promise<Worker> {
     return new Promise((resolve, reject) => {
@@ -61,8 +65,13 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
     if (inFlight === undefined || inFlight.id !== message.id) return;
     const { jobs } = inFlight;
     inFlight = undefined;
-    if (message.type === 'failed') failJobs(jobs, new StoreUnavailableError(message.message));
-    else answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+    if (message.type === 'failed') {
+      if (!message.busy) failure = message.message;
+      failJobs(jobs, new StoreUnavailableError(message.message));
+    } else {
+      failure = null;
+      answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+    }
     // Whatever arrived during that commit has already waited a whole commit: send it at once.
     void dispatch();
   }
@@ -72,6 +81,7 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
     if (inFlight === undefined || inFlight.thread !== thread) return;
     const { jobs } = inFlight;
     inFlight = undefined;
+    failure = describeError(error);
     failJobs(jobs, error);
     void dispatch();
   }
@@ -149,5 +159,6 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
         thread.postMessage({ type: 'close' } satisfies ToCommitThread);
       });
     },
+    failure: () => failure,
   };
 }

@@ -2,10 +2,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
 import type { WebhookServeOptions } from '../../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../../context.js';
-import { bufferedLines } from './buffered-output.js';
-import { firstSignal } from './signals.js';
+import { bufferedLines, survivingOutput } from './buffered-output.js';
+import { firstSignal, keepInspectorClosed } from './signals.js';
 import { runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
+
+// The listener's defaults (webhook/server.ts), spelled out so registering the command does not load it.
+const DEFAULT_PATH = '/api/webhooks/smtp2go/events';
+const HEALTH_PATH = '/healthz';
 
 interface ServeCliOptions {
   host?: string;
@@ -17,8 +21,11 @@ interface ServeCliOptions {
 export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
-  const path = o.path ?? '/api/webhooks/smtp2go/events';
+  const path = o.path ?? DEFAULT_PATH;
   if (!/^\/[\x21-\x7e]*$/.test(path) || /[?#]/.test(path)) throw new UsageError(`--path must be a URL path starting with "/", not "${path}"`);
+  // Clients remove "." and ".." segments before they send a URL, so no request would ever reach such a path.
+  if (/\/\.\.?(\/|$)/.test(path)) throw new UsageError(`--path must be an absolute path without "." or ".." segments, not "${path}"`, `for example ${DEFAULT_PATH}`);
+  if (path === HEALTH_PATH) throw new UsageError(`--path ${HEALTH_PATH} is the listener's health check, so every webhook would get 405`, `pick another path, e.g. the default ${DEFAULT_PATH}`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
   return { host, port: Number(port), path, insecure: o.insecure === true };
@@ -40,10 +47,12 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
 async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
   const { runWebhookServe } = await import('../../../../operations/webhook-serve.js');
   const render = await import('./render.js');
-  const out = ctx.output;
+  const out = survivingOutput(ctx.output, ctx.io);
   const log = bufferedLines(out);
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
-  const stop = firstSignal();
+  // SIGHUP (a closed terminal, or a supervisor's stop) drains like SIGTERM.
+  const stop = firstSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
+  const reopenInspector = keepInspectorClosed(() => out.warn('SIGUSR1 ignored: webhook serve never opens the inspector (run node --inspect to debug)'));
   try {
     const handle = await runWebhookServe(options, {
       store: await ctx.store(),
@@ -65,15 +74,19 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       log.flush();
       process.exit(130);
     };
-    process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
+    // A second SIGINT or SIGTERM quits at once; a second SIGHUP (a shell passes on the terminal's) does not.
+    const ignore = () => undefined;
+    process.once('SIGINT', forceExit).once('SIGTERM', forceExit).on('SIGHUP', ignore);
     try {
-      if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
+      if (!ctx.json) out.info(`${signal}: finishing in-flight requests (Ctrl+C again to quit at once)…`);
       await handle.close();
     } finally {
-      process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
+      process.off('SIGINT', forceExit).off('SIGTERM', forceExit).off('SIGHUP', ignore);
     }
   } finally {
     log.flush();
     stop.disarm();
+    reopenInspector();
+    out.release();
   }
 }
