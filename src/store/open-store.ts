@@ -11,6 +11,12 @@ export interface OpenStoreOptions {
   /** How long a writer waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /**
+   * For commands that only read (stats, backup, doctor, replay from the store): the file must already
+   * exist, and neither it nor its folder is created, so a mistyped --db is an error instead of an empty store.
+   * The connection still migrates, so a store left by an older version reads correctly.
+   */
+  mustExist?: boolean;
   migrations?: Migration[];
 }
 
@@ -21,11 +27,17 @@ export interface OpenStoreOptions {
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const isMemory = path === ':memory:';
-  if (!isMemory && !options.readonly) createPrivateFile(path);
+  const mustExist = !isMemory && (options.readonly === true || options.mustExist === true);
+  if (mustExist && !existsSync(path)) {
+    throw new StoreError(`the database ${path} does not exist`, {
+      hint: 'check --db or SMTP2GO_PORTAL_DB; only commands that write (configure, send-test, webhook serve) create one',
+    });
+  }
+  if (!isMemory && !mustExist) createPrivateFile(path);
   let db: Store;
   try {
     const SqliteDatabase = loadBetterSqlite();
-    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: nativeBinding() });
+    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: mustExist, nativeBinding: nativeBinding() });
   } catch (error) {
     throw new StoreError(`cannot open the database ${path}: ${(error as Error).message}`, {
       hint: 'check the path given with --db or SMTP2GO_PORTAL_DB',
