@@ -77,6 +77,12 @@ function loadBetterSqlite(): typeof Database {
   return require('better-sqlite3') as typeof Database;
 }
 
+/** A plain connection to an existing SQLite file, without the store's pragmas or migrations (a backup copy, say). */
+export function openSqliteFile(path: string): Store {
+  const SqliteDatabase = loadBetterSqlite();
+  return new SqliteDatabase(path, { fileMustExist: true, nativeBinding: nativeBinding() });
+}
+
 function nativeBinding(): string | undefined {
   if (addonPath === null) {
     try {
