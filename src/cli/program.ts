@@ -13,6 +13,7 @@ import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerStats } from './commands/stats.js';
 import { registerBackup } from './commands/backup/index.js';
+import { registerPrune } from './commands/prune/index.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -47,6 +48,7 @@ export function createProgram(io: CliIo): Command {
   registerReconcile(program, io);
   registerStats(program, io);
   registerBackup(program, io);
+  registerPrune(program, io);
   registerCompletion(program, io);
 
   program.exitOverride();

@@ -108,7 +108,8 @@ function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: Even
     spam_at: first('spam_at'),
     rejected_at: first('rejected_at'),
     unsubscribed_at: first('unsubscribed_at'),
-    has_tracking: events.length > 0,
+    // The reply's last_event_at outlives events removed by `prune`, so an old reply still reads as tracked.
+    has_tracking: events.length > 0 || reply.last_event_at !== null,
     recipients: recipients.map(recipientDocument),
     events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
   };

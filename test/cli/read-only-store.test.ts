@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/run-cli.js';
@@ -9,6 +10,7 @@ describe('issue 14: commands that only read refuse a store that does not exist',
   const tempDir = useTempDir();
 
   const READERS: Array<{ name: string; argv: string[] }> = [
+    { name: 'backup', argv: ['backup', join(tmpdir(), 'smtp2go-portal-never-written.db')] },
     { name: 'stats', argv: ['stats'] },
     { name: 'stats --reply', argv: ['stats', '--reply', '1'] },
     { name: 'stats --json', argv: ['--json', 'stats'] },
