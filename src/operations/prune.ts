@@ -17,8 +17,8 @@ export interface PruneDeps {
   pause?: (ms: number) => Promise<void>;
   /** Checked between batches: the listener stops a scheduled prune when it shuts down. */
   stopped?: () => boolean;
-  onProgress?: (progress: { deleted: number; scannedUpTo: number; lastId: number }) => void;
-  /** Tuning, for tests: the write-lock time each batch aims at, and the hard budget. */
+  onProgress?: (progress: { deleted: number; scannedUpTo: number; lastId: number; batchRows: number; heldMs: number }) => void;
+  /** Tuning, for tests: the write-lock time each batch aims at (default 10 ms), and the budget (50 ms). */
   targetBatchMs?: number;
   maxBatchMs?: number;
 }
@@ -42,9 +42,9 @@ export interface PruneResult {
   interrupted: boolean;
 }
 
-const FIRST_BATCH = 200;
+const FIRST_BATCH = 100;
 const MIN_BATCH = 10;
-const MAX_BATCH = 5_000;
+const MAX_BATCH = 2_000;
 /** Rowids read per scan, bounding each read however few old events there are. */
 const SCAN_SPAN = 20_000;
 /**
@@ -56,14 +56,13 @@ const MIN_PAUSE_MS = 30;
 
 /**
  * Deletes old events in short transactions of a bounded, adaptive number of rows: each batch's lock time
- * is measured and the next batch sized to hold the lock about `targetBatchMs` (default 20 ms), halving at
+ * is measured and the next batch sized to hold the lock about `targetBatchMs` (default 10 ms), halving at
  * once if one ever passes `maxBatchMs` (50 ms). Scans read outside any write transaction.
  */
 export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<PruneResult> {
   const clock = deps.clock ?? (() => performance.now());
   const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const target = deps.targetBatchMs ?? 20;
-  const budget = deps.maxBatchMs ?? 50;
+  const sizer = createBatchSizer(deps.targetBatchMs ?? 10, deps.maxBatchMs ?? 50);
   const started = clock();
   const cutoff = new Date(deps.now().getTime() - options.olderThanMs).toISOString();
   const result: PruneResult = {
@@ -72,22 +71,22 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
   };
   const lastId = maxEventId(deps.store);
   let after = 0;
-  let size = FIRST_BATCH;
   while (after < lastId) {
     if (deps.stopped?.() === true) {
       result.interrupted = true;
       break;
     }
     const upto = Math.min(after + SCAN_SPAN, lastId);
-    const found = scanPruneCandidates(deps.store, { after, upto }, cutoff, options.dryRun ? SCAN_SPAN : size);
-    after = found.length === (options.dryRun ? SCAN_SPAN : size) ? (found[found.length - 1] as PruneCandidate).id : upto;
+    const limit = options.dryRun ? SCAN_SPAN : sizer.size();
+    const found = scanPruneCandidates(deps.store, { after, upto }, cutoff, limit);
+    after = found.length === limit ? (found[found.length - 1] as PruneCandidate).id : upto;
     if (found.length > 0 && !options.dryRun) {
       const { deleted, heldMs } = deletePruneCandidates(deps.store, found, cutoff, clock);
       tally(result, deleted);
       result.batches += 1;
       result.longestBatchMs = Math.max(result.longestBatchMs, heldMs);
-      size = nextBatchSize(size, found.length, heldMs, target, budget);
-      deps.onProgress?.({ deleted: result.events, scannedUpTo: after, lastId });
+      sizer.record(found.length, heldMs);
+      deps.onProgress?.({ deleted: result.events, scannedUpTo: after, lastId, batchRows: found.length, heldMs });
       await pause(Math.max(MIN_PAUSE_MS, heldMs));
     } else {
       tally(result, found);
@@ -100,14 +99,24 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
 }
 
 /**
- * Scales the batch toward the target lock time, at most doubling per step; a batch over budget halves it.
- * A short batch (the scan found fewer old rows than asked) says little about the rate: the size stays.
+ * Sizes batches from a cautious estimate of the lock time per row: it rises at once to the slowest rate
+ * just seen and comes down by a fifth per batch, because on a busy disk the same number of rows can take
+ * ten times longer from one batch to the next (fsync stalls, another process on the CPU). The size at most
+ * doubles per batch, and a batch over budget halves it whatever the estimate says.
  */
-export function nextBatchSize(size: number, rows: number, heldMs: number, target: number, budget: number): number {
-  if (heldMs > budget) return Math.max(MIN_BATCH, Math.floor(rows / 2));
-  if (rows < size && heldMs <= target) return size;
-  const scaled = heldMs <= 0 ? rows * 2 : Math.floor((rows * target) / heldMs);
-  return Math.min(MAX_BATCH, Math.max(MIN_BATCH, Math.min(rows * 2, scaled)));
+export function createBatchSizer(targetMs: number, budgetMs: number): { size(): number; record(rows: number, heldMs: number): void } {
+  let size = FIRST_BATCH;
+  let perRowMs = 0;
+  return {
+    size: () => size,
+    record(rows, heldMs) {
+      if (rows === 0) return;
+      perRowMs = Math.max(heldMs / rows, perRowMs * 0.8);
+      const scaled = perRowMs <= 0 ? size * 2 : Math.floor(targetMs / perRowMs);
+      const next = heldMs > budgetMs ? Math.floor(size / 2) : Math.min(size * 2, scaled);
+      size = Math.min(MAX_BATCH, Math.max(MIN_BATCH, next));
+    },
+  };
 }
 
 function tally(result: PruneResult, rows: PruneCandidate[]): void {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { MIN_RETENTION_MS, parseRetentionWindow } from '../../src/core/retention.js';
-import { nextBatchSize, runPrune } from '../../src/operations/prune.js';
+import { createBatchSizer, runPrune } from '../../src/operations/prune.js';
 import { runReplyStats } from '../../src/operations/stats.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -68,28 +68,42 @@ describe('issue 14: prune --older-than', () => {
     const store = openStore(join(tempDir(), 'portal.db'));
     const body = (i: number) => ({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: `1uMany-${i % 50}`, rcpt: `u${i}@example.com`, time: new Date(SENT.getTime() + i * 1000).toISOString() });
     store.transaction(() => { for (let i = 0; i < 1_500; i++) post(store, body(i)); })();
-    // A clock that charges 0.5 ms per row deleted so far: deterministic lock times (200 rows = 100 ms).
-    const deletedSoFar = () => 1_500 - count(store);
-    const clock = () => deletedSoFar() * 0.5;
+    // A clock that charges 0.6 ms per row deleted so far: deterministic lock times (100 rows = 60 ms).
+    const clock = () => (1_500 - count(store)) * 0.6;
     const pauses: number[] = [];
-    const result = await runPrune({ olderThanMs: 400 * DAY, dryRun: false }, { store, now: () => NOW, clock, pause: async (ms) => void pauses.push(ms) });
+    const sizes: number[] = [];
+    const result = await runPrune(
+      { olderThanMs: 400 * DAY, dryRun: false },
+      { store, now: () => NOW, clock, pause: async (ms) => void pauses.push(ms), onProgress: (p) => void sizes.push(p.batchRows) },
+    );
     expect(result.events).toBe(1_500);
     expect(count(store)).toBe(0);
-    // 200 rows (100 ms, over the 50 ms budget) → 100 rows (50 ms) → 40 rows (20 ms, the target) from then on.
-    expect(result.longestBatchMs).toBe(100);
-    expect(result.batches).toBe(2 + Math.ceil((1_500 - 300) / 40));
+    // 100 rows (60 ms, over the 50 ms budget) → 50 rows (30 ms) → 16 rows (9.6 ms, the 10 ms target) from then on.
+    expect(sizes.slice(0, 5)).toEqual([100, 50, 16, 16, 16]);
+    expect(result.longestBatchMs).toBeCloseTo(60);
+    expect(result.batches).toBe(2 + Math.ceil((1_500 - 150) / 16));
     // Between batches the listener gets the lock for at least 30 ms, and as long as the batch held it.
-    expect(pauses.filter((ms) => ms > 0).slice(0, 3)).toEqual([100, 50, 30]);
+    expect(pauses.filter((ms) => ms > 0).slice(0, 3).map(Math.round)).toEqual([60, 30, 30]);
     store.close();
   });
 
-  it('nextBatchSize: at most doubles, halves over budget, keeps its size on a short batch', () => {
-    expect(nextBatchSize(200, 200, 5, 20, 50)).toBe(400);
-    expect(nextBatchSize(200, 200, 40, 20, 50)).toBe(100);
-    expect(nextBatchSize(200, 200, 80, 20, 50)).toBe(100);
-    expect(nextBatchSize(200, 7, 12, 20, 50)).toBe(200);
-    expect(nextBatchSize(20, 20, 500, 20, 50)).toBe(10);
-    expect(nextBatchSize(5_000, 5_000, 1, 20, 50)).toBe(5_000);
+  it('the batch sizer: at most doubles, halves over budget, trusts a fast batch only slowly after a slow one', () => {
+    const fast = createBatchSizer(10, 50);
+    expect(fast.size()).toBe(100);
+    fast.record(100, 1);
+    expect(fast.size()).toBe(200);
+    fast.record(200, 120);
+    expect(fast.size()).toBe(100);
+    const cautious = createBatchSizer(10, 50);
+    cautious.record(100, 10);
+    expect(cautious.size()).toBe(100);
+    cautious.record(100, 1);
+    expect(cautious.size()).toBe(124); // 10 ms over a per-row estimate of 0.08 ms (a fifth down from 0.1), floored
+    const bounded = createBatchSizer(10, 50);
+    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 0);
+    expect(bounded.size()).toBe(2_000);
+    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 500);
+    expect(bounded.size()).toBe(10);
   });
 
   it('stops between batches when the listener shuts down', async () => {
@@ -97,8 +111,8 @@ describe('issue 14: prune --older-than', () => {
     store.transaction(() => { for (let i = 0; i < 600; i++) post(store, { id: i.toString(16).padStart(32, '0'), event: 'open', email_id: '1uStop', rcpt: 'a@example.com', time: SENT.toISOString() }); })();
     let batches = 0;
     const result = await runPrune({ olderThanMs: 400 * DAY, dryRun: false }, { store, now: () => NOW, pause: noPause, onProgress: () => void (batches += 1), stopped: () => batches >= 1 });
-    expect(result).toMatchObject({ interrupted: true, events: 200, batches: 1 });
-    expect(count(store)).toBe(400);
+    expect(result).toMatchObject({ interrupted: true, events: 100, batches: 1 });
+    expect(count(store)).toBe(500);
     store.close();
   });
 

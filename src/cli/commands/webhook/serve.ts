@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.js';
+import { parseRetentionWindow } from '../../../core/retention.js';
 import type { WebhookServeOptions } from '../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { bufferedLines } from '../../buffered-output.js';
@@ -12,16 +13,18 @@ interface ServeCliOptions {
   port?: string;
   path?: string;
   insecure?: boolean;
+  retention?: string;
 }
 
-export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
+export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions & { retentionMs: number | null } {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
   const path = o.path ?? '/api/webhooks/smtp2go/events';
   if (!/^\/[\x21-\x7e]*$/.test(path) || /[?#]/.test(path)) throw new UsageError(`--path must be a URL path starting with "/", not "${path}"`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
-  return { host, port: Number(port), path, insecure: o.insecure === true };
+  const retentionMs = o.retention === undefined ? null : parseRetentionWindow(o.retention, '--retention');
+  return { host, port: Number(port), path, insecure: o.insecure === true, retentionMs };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -32,12 +35,13 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
+    .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
 }
 
-async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
+async function serve(ctx: CliContext, options: WebhookServeOptions & { retentionMs: number | null }): Promise<void> {
   const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
   const render = await import('../../render-webhook-serve.js');
   const out = ctx.output;
@@ -60,6 +64,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
       out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
     } else render.renderServeStart(out, handle);
+    const retention = options.retentionMs === null ? null : await (await import('./serve-retention.js')).startServeRetention(ctx, options.retentionMs, log);
     const signal = await stop.signal;
     const forceExit = () => {
       log.flush();
@@ -68,6 +73,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
     process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
     try {
       if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
+      await retention?.stop();
       await handle.close();
     } finally {
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
