@@ -35,6 +35,9 @@ describe('completion', () => {
     expect(bashComplete(stdout, ['--db', 'x.db', 'doctor', '--l'])).toEqual(['--listener-url']);
     expect(bashComplete(stdout, ['configure', '--region', ''])).toEqual(['au', 'eu', 'global', 'us']);
     expect(bashComplete(stdout, ['completion', ''])).toEqual(['bash', 'fish', 'zsh']);
+    expect(bashComplete(stdout, ['webhook', 'trigger', ''])).toEqual(expect.arrayContaining(['bounce', 'click', 'delivered', 'open', 'processed', 'resubscribe']));
+    expect(bashComplete(stdout, ['webhook', 'trigger', 'b'])).toEqual(['bounce']);
+    expect(bashComplete(stdout, ['webhook', 'trigger', '--reply', '1', 'o'])).toEqual(['open']);
     // An option's value is not mistaken for a subcommand.
     expect(bashComplete(stdout, ['--db', 'webhook', 'doctor', '--t'])).toEqual(['--timeout']);
   });
