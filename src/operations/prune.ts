@@ -1,6 +1,6 @@
 import { formatRetentionWindow } from '../core/retention.js';
 import type { Store } from '../store/open-store.js';
-import { deletePruneCandidates, maxEventId, scanPruneCandidates, type PruneCandidate } from '../store/prune-events.js';
+import { checkpointAfterPrune, deletePruneCandidates, maxEventId, scanPruneCandidates, type PruneCandidate } from '../store/prune-events.js';
 
 export interface PruneOptions {
   /** Events whose event time (else receipt time) is older than this are deleted; at least 3 days (core/retention.ts). */
@@ -82,6 +82,7 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
     after = found.length === limit ? (found[found.length - 1] as PruneCandidate).id : upto;
     if (found.length > 0 && !options.dryRun) {
       const { deleted, heldMs } = deletePruneCandidates(deps.store, found, cutoff, clock);
+      checkpointAfterPrune(deps.store);
       tally(result, deleted);
       result.batches += 1;
       result.longestBatchMs = Math.max(result.longestBatchMs, heldMs);

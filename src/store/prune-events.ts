@@ -34,7 +34,7 @@ export function scanPruneCandidates(db: Store, range: { after: number; upto: num
 
 /**
  * Deletes the given events in one short write transaction; returns those actually deleted and how long the
- * write lock was held (from BEGIN IMMEDIATE granted to COMMIT on disk), which is what the listener waits. Only the
+ * write lock was held (from BEGIN IMMEDIATE granted to COMMIT done), which is what the listener waits. Only the
  * event rows go: replies and recipients keep their tracking columns (first times, counts, status), which
  * tracking-effects.ts maintains incrementally as each event arrives rather than recomputing from events.
  */
@@ -43,8 +43,12 @@ export function deletePruneCandidates(db: Store, candidates: PruneCandidate[], c
   // A deletion need not survive power loss (the next prune deletes the row again), so its commit skips
   // the fsync that would otherwise be most of the time the listener waits. The listener's own commits stay
   // FULL, and their fsync of the WAL covers these frames too; WAL mode stays consistent either way.
+  // SQLite's automatic checkpoint would run inside COMMIT's call (after the lock is released, but in the
+  // time measured here): it is off for the batch, and checkpointAfterPrune runs it explicitly.
   const synchronous = db.pragma('synchronous', { simple: true }) as number;
+  const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = 0');
   try {
     let locked = 0;
     const deleted = db.transaction(() => {
@@ -54,5 +58,14 @@ export function deletePruneCandidates(db: Store, candidates: PruneCandidate[], c
     return { deleted, heldMs: clock() - locked };
   } finally {
     db.pragma(`synchronous = ${synchronous}`);
+    db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
+}
+
+/**
+ * Copies the batch's pages from the WAL into the database, so a long prune never grows the WAL without
+ * bound. Passive: it takes no write lock and never waits for the listener's readers or writers.
+ */
+export function checkpointAfterPrune(db: Store): void {
+  db.pragma('wal_checkpoint(PASSIVE)');
 }
