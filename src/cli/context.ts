@@ -31,8 +31,11 @@ export interface CliContext {
   readonly dbPath: string;
   readonly interactive: boolean;
   readonly prompter: Prompter;
-  /** Opens the store on first use; the error boundary closes it. */
-  store(): Promise<Store>;
+  /**
+   * Opens the store on first use; the error boundary closes it. Commands that only read pass
+   * `{ mustExist: true }`: a missing store is then an error (exit 1, with the path) and nothing is created.
+   */
+  store(options?: { mustExist?: boolean }): Promise<Store>;
   /** The module's settings, environment over stored (opening the store), resolved once on first use. */
   settings(): Promise<Settings>;
   close(): void;
@@ -54,10 +57,10 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
     output,
     interactive: isInteractive({ stdin: io.stdin, stdout: io.stdout, env: io.env, json }),
     prompter: io.prompter ?? createInquirerPrompter(),
-    async store() {
+    async store(options = {}) {
       if (store === undefined) {
         const { openStore } = await import('../store/open-store.js');
-        store = openStore(dbPath);
+        store = openStore(dbPath, { mustExist: options.mustExist === true });
         if (io.dotenv !== undefined) await warnDotEnvOverrides(store, io.dotenv, io.env, output);
       }
       return store;

@@ -13,6 +13,8 @@ import { registerCompletion } from './commands/completion/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerStats } from './commands/stats/index.js';
 import { registerReplies } from './commands/replies/index.js';
+import { registerBackup } from './commands/backup/index.js';
+import { registerPrune } from './commands/prune/index.js';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
@@ -47,6 +49,8 @@ export function createProgram(io: CliIo): Command {
   registerReconcile(program, io);
   registerStats(program, io);
   registerReplies(program, io);
+  registerBackup(program, io);
+  registerPrune(program, io);
   registerCompletion(program, io);
 
   program.exitOverride();

@@ -140,7 +140,8 @@ export function replySummary(
     spam_at: first('spam_at'),
     rejected_at: first('rejected_at'),
     unsubscribed_at: first('unsubscribed_at'),
-    has_tracking: events.hasTracking,
+    // The reply's last_event_at outlives events removed by `prune`, so an old reply still reads as tracked.
+    has_tracking: events.hasTracking || reply.last_event_at !== null,
   };
 }
 

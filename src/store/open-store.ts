@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -11,6 +11,12 @@ export interface OpenStoreOptions {
   /** How long a writer waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /**
+   * For commands that only read (stats, backup, doctor, replay from the store): the file must already
+   * exist, and neither it nor its folder is created, so a mistyped --db is an error instead of an empty store.
+   * The connection still migrates, so a store left by an older version reads correctly.
+   */
+  mustExist?: boolean;
   migrations?: Migration[];
 }
 
@@ -21,12 +27,22 @@ export interface OpenStoreOptions {
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const isMemory = path === ':memory:';
-  if (!isMemory && !options.readonly) createPrivateFile(path);
+  const mustExist = !isMemory && (options.readonly === true || options.mustExist === true);
+  if (mustExist && !existsSync(path)) {
+    throw new StoreError(`the database ${path} does not exist`, {
+      hint: 'check --db or SMTP2GO_PORTAL_DB; only commands that write (configure, send-test, webhook serve) create one',
+    });
+  }
+  const SqliteDatabase = loadDriver();
+  const created = !isMemory && !mustExist && createPrivateFile(path);
   let db: Store;
   try {
-    const SqliteDatabase = loadBetterSqlite();
-    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: nativeBinding() });
+    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: mustExist, nativeBinding: nativeBinding() });
   } catch (error) {
+    if (isDriverError(error)) {
+      if (created) rmSync(path, { force: true });
+      throw driverError(error);
+    }
     throw new StoreError(`cannot open the database ${path}: ${(error as Error).message}`, {
       hint: 'check the path given with --db or SMTP2GO_PORTAL_DB',
       cause: error,
@@ -65,6 +81,40 @@ function loadBetterSqlite(): typeof Database {
   return require('better-sqlite3') as typeof Database;
 }
 
+/**
+ * better-sqlite3 loads its native addon only when a database is constructed; loading it here first means
+ * an addon built for another Node.js (after a Node upgrade) or never built (install scripts off, no
+ * toolchain) fails before any file is created, and as one line that says what to do.
+ */
+function loadDriver(): typeof Database {
+  try {
+    const binding = nativeBinding();
+    if (binding !== undefined) require(binding);
+    return loadBetterSqlite();
+  } catch (error) {
+    throw isDriverError(error) ? driverError(error) : error;
+  }
+}
+
+function isDriverError(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 'ERR_DLOPEN_FAILED' || code === 'MODULE_NOT_FOUND' || (typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message));
+}
+
+function driverError(error: unknown): StoreError {
+  const reason = String((error as Error).message).split('\n')[0]?.replace(/\s*Tried:$/, '') ?? '';
+  return new StoreError(`the SQLite driver better-sqlite3 is not built for this Node.js (${process.version}): ${reason}`, {
+    hint: 'run `npm rebuild better-sqlite3` where smtp2go-portal is installed; without a prebuilt binary for this platform it compiles, which needs python3, make and a C++ compiler',
+    cause: error,
+  });
+}
+
+/** A plain connection to an existing SQLite file, without the store's pragmas or migrations (a backup copy, say). */
+export function openSqliteFile(path: string): Store {
+  const SqliteDatabase = loadBetterSqlite();
+  return new SqliteDatabase(path, { fileMustExist: true, nativeBinding: nativeBinding() });
+}
+
 function nativeBinding(): string | undefined {
   if (addonPath === null) {
     try {
@@ -76,14 +126,15 @@ function nativeBinding(): string | undefined {
   return addonPath;
 }
 
-function createPrivateFile(path: string): void {
+/** Returns whether it created the file. */
+function createPrivateFile(path: string): boolean {
   try {
     makeDirectories(dirname(path));
-    if (!existsSync(path)) {
-      closeSync(openSync(path, 'a', 0o600));
-      // openSync's mode is filtered by the umask; make sure it is exactly 0600.
-      chmodSync(path, 0o600);
-    }
+    if (existsSync(path)) return false;
+    closeSync(openSync(path, 'a', 0o600));
+    // openSync's mode is filtered by the umask; make sure it is exactly 0600.
+    chmodSync(path, 0o600);
+    return true;
   } catch (error) {
     throw new StoreError(`cannot create the database ${path}: ${(error as Error).message}`, {
       hint: 'choose a writable location with --db or SMTP2GO_PORTAL_DB',

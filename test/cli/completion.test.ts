@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -35,8 +35,29 @@ describe('completion', () => {
     expect(bashComplete(stdout, ['--db', 'x.db', 'doctor', '--l'])).toEqual(['--listener-url']);
     expect(bashComplete(stdout, ['configure', '--region', ''])).toEqual(['au', 'eu', 'global', 'us']);
     expect(bashComplete(stdout, ['completion', ''])).toEqual(['bash', 'fish', 'zsh']);
+    expect(bashComplete(stdout, ['webhook', 'trigger', ''])).toEqual(expect.arrayContaining(['bounce', 'click', 'delivered', 'open', 'processed', 'resubscribe']));
+    expect(bashComplete(stdout, ['webhook', 'trigger', 'b'])).toEqual(['bounce']);
+    expect(bashComplete(stdout, ['webhook', 'trigger', '--reply', '1', 'o'])).toEqual(['open']);
     // An option's value is not mistaken for a subcommand.
     expect(bashComplete(stdout, ['--db', 'webhook', 'doctor', '--t'])).toEqual(['--timeout']);
+  });
+
+  it("issue 14: the README's completion lines work as written on a fresh HOME", () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /## `completion`\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const home = tempDir();
+    const bin = join(home, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'smtp2go-portal'), `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin', 'smtp2go-portal.js')}" "$@"\n`);
+    chmodSync(join(bin, 'smtp2go-portal'), 0o755);
+    execFileSync('bash', ['-e', '-c', block ?? ''], { env: { HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}`, CI: '1' }, cwd: home });
+    for (const file of ['.local/share/bash-completion/completions/smtp2go-portal', '.zfunc/_smtp2go-portal', '.config/fish/completions/smtp2go-portal.fish']) {
+      expect(existsSync(join(home, file)), file).toBe(true);
+    }
+    expect(readFileSync(join(home, '.zfunc/_smtp2go-portal'), 'utf8')).toMatch(/^#compdef smtp2go-portal/);
+    execFileSync('bash', ['-n', join(home, '.local/share/bash-completion/completions/smtp2go-portal')]);
   });
 
   it('covers every command and option in the live tree, including one added later', () => {

@@ -60,6 +60,7 @@ describe('round two #18: secrets are never written into a store others can read'
 describe('round two #21: what the process itself decides (its TZ, its terminal)', () => {
   it('round two #21: TZ=Nope/Zone: times in UTC with one warning, and --json keeps time_zone', async () => {
     const env = { CI: '1', TZ: 'Nope/Zone', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') };
+    openStore(env.SMTP2GO_PORTAL_DB).close(); // stats only reads: it refuses a store that does not exist
     const human = await run(['stats'], env);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/\(times in UTC;/);

@@ -65,6 +65,18 @@ describe('openStore', () => {
     expect(() => openStore(path)).toThrow(/newer than this smtp2go-portal knows/);
   });
 
+  it('issue 14: mustExist (commands that only read) refuses a missing store and creates neither folder nor file', () => {
+    const dir = join(tempDir(), 'typo');
+    const path = join(dir, 'portal.db');
+    expect(() => openStore(path, { mustExist: true })).toThrow(StoreError);
+    expect(() => openStore(path, { mustExist: true })).toThrow(`the database ${path} does not exist`);
+    expect(existsSync(dir)).toBe(false);
+    openStore(path).close();
+    const db = openStore(path, { mustExist: true });
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
   it('reports a corrupt file as a store error, not a crash', () => {
     const path = join(tempDir(), 'portal.db');
     writeFileSync(path, 'this is not sqlite at all, just text that is long enough to be a header'.repeat(20));

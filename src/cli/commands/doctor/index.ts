@@ -31,7 +31,7 @@ const MARKS = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
 async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
   const { runDoctor } = await import('../../../operations/doctor.js');
-  const result = await runDoctor(options, { env: ctx.env, dbPath: ctx.dbPath, openStore: () => ctx.store() });
+  const result = await runDoctor(options, { env: ctx.env, dbPath: ctx.dbPath, openStore: () => ctx.store({ mustExist: true }) });
   if (ctx.json) ctx.output.data({ ok: result.ok, checks: result.checks });
   else render(ctx, result);
   if (!result.ok) {

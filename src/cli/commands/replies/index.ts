@@ -71,7 +71,7 @@ async function replies(ctx: CliContext, parsed: RepliesCliParsed): Promise<void>
     ...(since === null ? {} : { since: parseSince(since, now) }),
     ...(until === null ? {} : { until: parseSince(until, now, '--until') }),
   };
-  const result = runReplies(options, { store: await ctx.store() });
+  const result = runReplies(options, { store: await ctx.store({ mustExist: true }) });
   if (ctx.json) return ctx.output.data({ replies: result.replies, next_cursor: result.next_cursor });
   const [{ renderReplies }, { operatorZone }] = await Promise.all([import('./render.js'), import('../stats/render-format.js')]);
   renderReplies(ctx.output, result, await operatorZone(ctx.env));

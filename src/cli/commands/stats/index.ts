@@ -43,7 +43,7 @@ export function registerStats(program: Command, io: CliIo): void {
 // the same command for every other spelling and for errors.
 async function replyStats(ctx: CliContext, replyId: number): Promise<void> {
   const [{ runReplyStats }, { printReplyStats }] = await Promise.all([import('../../../operations/stats.js'), import('./reply-fast.js')]);
-  await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store() }), ctx.env);
+  await printReplyStats(ctx.output, runReplyStats({ replyId }, { store: await ctx.store({ mustExist: true }) }), ctx.env);
 }
 
 async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode: 'summary' }>): Promise<void> {
@@ -55,7 +55,7 @@ async function summary(ctx: CliContext, options: Extract<StatsCliParsed, { mode:
   const now = ctx.now();
   const since = options.since === null ? null : parseSince(options.since, now);
   const until = options.until === null ? null : parseSince(options.until, now, '--until');
-  const result = runStatsSummary({ since, until, by: options.by, timeZone: zone.name }, { store: await ctx.store() });
+  const result = runStatsSummary({ since, until, by: options.by, timeZone: zone.name }, { store: await ctx.store({ mustExist: true }) });
   if (ctx.json) return ctx.output.data({ ...result });
   const { renderStatsSummary } = await import('./render-summary.js');
   renderStatsSummary(ctx.output, result, zone);

@@ -59,7 +59,8 @@ export function renderReplyStats(output: Output, unsafe: ReplyStats, zone: Opera
 
   output.line('');
   if (d.events.length === 0) {
-    output.line(d.transport === 'pending' ? 'No events yet: the reply has not been sent.' : 'No events from SMTP2Go yet.');
+    if (d.has_tracking) output.line('No events kept: they were older than the retention window (prune); the summary above still counts them.');
+    else output.line(d.transport === 'pending' ? 'No events yet: the reply has not been sent.' : 'No events from SMTP2Go yet.');
     return;
   }
   output.line(head('Timeline (oldest first)'));

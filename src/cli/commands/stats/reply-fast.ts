@@ -65,7 +65,7 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   ]);
   let stats;
   try {
-    const store = openStore(resolveDbPath(match.db, io.env));
+    const store = openStore(resolveDbPath(match.db, io.env), { mustExist: true });
     try {
       stats = runReplyStats({ replyId: match.replyId }, { store });
     } finally {

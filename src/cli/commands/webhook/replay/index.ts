@@ -61,7 +61,9 @@ async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {
   const [{ runWebhookReplay }, { resolveReplayOptions }, render] = await Promise.all([
     import('../../../../operations/webhook-replay.js'), import('../../../../operations/webhook-replay/resolve-options.js'), import('./render.js'),
   ]);
-  const { options, store } = await resolveReplayOptions(parsed, { env: ctx.env, now: ctx.now(), openStore: () => ctx.store() });
+  // Reading the store (--from-store, or only a secret or a reply for --to) must not create one at a mistyped --db.
+  const readsOnly = parsed.source.kind === 'store' || parsed.to !== undefined;
+  const { options, store } = await resolveReplayOptions(parsed, { env: ctx.env, now: ctx.now(), openStore: () => ctx.store({ mustExist: readsOnly }) });
   const view = await render.startReplayView(ctx, options);
   // Signatures carry the context's clock, so a listener checking their age agrees with this run's idea of now.
   const delivery = { clock: { now: () => ctx.now().getTime() } };

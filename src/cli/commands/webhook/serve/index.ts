@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
+import { parseRetentionWindow } from '../../../../core/retention.js';
 import type { WebhookServeOptions } from '../../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { bufferedLines, survivingOutput } from './buffered-output.js';
@@ -16,9 +17,10 @@ interface ServeCliOptions {
   port?: string;
   path?: string;
   insecure?: boolean;
+  retention?: string;
 }
 
-export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
+export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions & { retentionMs: number | null } {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
   const path = o.path ?? DEFAULT_PATH;
@@ -28,7 +30,8 @@ export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
   if (path === HEALTH_PATH) throw new UsageError(`--path ${HEALTH_PATH} is the listener's health check, so every webhook would get 405`, `pick another path, e.g. the default ${DEFAULT_PATH}`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
-  return { host, port: Number(port), path, insecure: o.insecure === true };
+  const retentionMs = o.retention === undefined ? null : parseRetentionWindow(o.retention, '--retention');
+  return { host, port: Number(port), path, insecure: o.insecure === true, retentionMs };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -39,12 +42,13 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
+    .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
 }
 
-async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
+async function serve(ctx: CliContext, options: WebhookServeOptions & { retentionMs: number | null }): Promise<void> {
   const { runWebhookServe } = await import('../../../../operations/webhook-serve.js');
   const render = await import('./render.js');
   const out = survivingOutput(ctx.output, ctx.io);
@@ -69,6 +73,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
       out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
     } else render.renderServeStart(out, handle);
+    const retention = options.retentionMs === null ? null : await (await import('./retention.js')).startServeRetention(ctx, options.retentionMs, log);
     const signal = await stop.signal;
     const forceExit = () => {
       log.flush();
@@ -79,6 +84,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
     process.once('SIGINT', forceExit).once('SIGTERM', forceExit).on('SIGHUP', ignore);
     try {
       if (!ctx.json) out.info(`${signal}: finishing in-flight requests (Ctrl+C again to quit at once)…`);
+      await retention?.stop();
       await handle.close();
     } finally {
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit).off('SIGHUP', ignore);

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option, type Command, Argument } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
 import { canonicalEventType } from '../../../../core/tracking-event.js';
 import { KNOWN_EVENT_TYPES } from '../../../../core/tracking-event.js';
@@ -34,7 +34,9 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
   webhookCommand(program)
     .command('trigger')
     .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--to)')
-    .argument('<event>', `one of: ${KNOWN_EVENT_TYPES.join(', ')}`)
+    // The choices are listed in help and completed on <TAB>; toTriggerOptions checks the value, so the
+    // other spellings the listener accepts (`opened`, `hard-bounced`) still pass commander.
+    .addArgument(new Argument('<event>', 'the event SMTP2Go would send (its other spellings, such as opened, work too)').choices(KNOWN_EVENT_TYPES).argParser((value) => value))
     .option('--reply <id>', 'the reply the event is about')
     .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
     .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')

@@ -1,0 +1,44 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { backupStoreTo, type StoreCopy } from '../store/backup-store.js';
+import type { Store } from '../store/open-store.js';
+
+export interface BackupOptions {
+  /** Where the copy goes (a file; its folder must exist). */
+  file: string;
+  /** Replace an existing file. */
+  force: boolean;
+}
+
+export interface BackupDeps {
+  /** The store's path, so the copy can never land on the store itself. */
+  dbPath: string;
+  openStore: () => Promise<Store>;
+}
+
+export interface BackupResult extends StoreCopy {
+  source: string;
+  file: string;
+  replaced: boolean;
+}
+
+/** A consistent, verified, 0600 copy of the store, safe to take while the listener is running. */
+export async function runBackup(options: BackupOptions, deps: BackupDeps): Promise<BackupResult> {
+  const file = resolve(options.file);
+  const folder = dirname(file);
+  if (!existsSync(folder)) throw new UsageError(`cannot back up to ${file}: the folder ${folder} does not exist`, `create it first (mkdir -p ${folder})`);
+  const exists = existsSync(file);
+  if (exists && statSync(file).isDirectory()) throw new UsageError(`cannot back up to ${file}: it is a folder`, 'name a file inside it, e.g. portal-backup.db');
+  if (isStoreFile(file, deps.dbPath)) throw new UsageError(`cannot back up the store onto itself (${file})`, 'name another file');
+  if (exists && !options.force) throw new UsageError(`${file} already exists`, 'choose a new name, or pass --force to replace it');
+  const store = await deps.openStore();
+  const copy = await backupStoreTo(store, file);
+  return { source: deps.dbPath, file, replaced: exists, ...copy };
+}
+
+function isStoreFile(file: string, dbPath: string): boolean {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const store = real(dbPath);
+  return [store, `${store}-wal`, `${store}-shm`, `${store}-journal`].includes(real(file));
+}
