@@ -29,7 +29,16 @@ export function newTrackingToken(): string {
 
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{24}$/;
 
+/** A token with what a hit on it records: the reply's tracking id lets the ingest link it like any event. */
+export interface TrackingHitRow extends TokenRow {
+  tracking_id: string | null;
+}
+
 const statements = statementCache((db) => ({
+  hit: db.prepare(
+    `SELECT t.token, t.reply_id, t.recipient, t.kind, t.url, t.expires_at, r.email_tracking_id AS tracking_id
+       FROM tracking_tokens t JOIN ticket_replies r ON r.id = t.reply_id WHERE t.token = ?`,
+  ),
   insert: db.prepare('INSERT INTO tracking_tokens (token, reply_id, recipient, kind, url, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   find: db.prepare('SELECT token, reply_id, recipient, kind, url, expires_at FROM tracking_tokens WHERE token = ?'),
   recipientTracker: db.prepare('UPDATE reply_recipients SET tracker = ? WHERE reply_id = ? AND email = ?'),
@@ -54,6 +63,10 @@ export function createTrackingTokens(db: Store, copy: { replyId: number; recipie
 
 export function findTrackingToken(db: Store, token: string): TokenRow | undefined {
   return statements(db).find.get(token) as TokenRow | undefined;
+}
+
+export function findTrackingHit(db: Store, token: string): TrackingHitRow | undefined {
+  return statements(db).hit.get(token) as TrackingHitRow | undefined;
 }
 
 /** Which tracker each recipient's copy had, and the reply's overall one (see core/first-party-tracking.ts). */

@@ -12,6 +12,7 @@ interface ServeCliOptions {
   port?: string;
   path?: string;
   insecure?: boolean;
+  trustProxy?: boolean;
 }
 
 export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
@@ -21,7 +22,7 @@ export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
   if (!/^\/[\x21-\x7e]*$/.test(path) || /[?#]/.test(path)) throw new UsageError(`--path must be a URL path starting with "/", not "${path}"`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
-  return { host, port: Number(port), path, insecure: o.insecure === true };
+  return { host, port: Number(port), path, insecure: o.insecure === true, ...(o.trustProxy === true ? { trustProxy: true } : {}) };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -32,6 +33,7 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
+    .option('--trust-proxy', 'a reverse proxy sits in front: take tracking hits\' client address from X-Forwarded-For')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
