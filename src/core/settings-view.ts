@@ -35,6 +35,12 @@ export function settingsWarnings(settings: Settings): string[] {
   if (settings.enabled && settings.webhookSecret === null) {
     warnings.push('no webhook secret: `webhook serve` will generate one on first start (or use --generate-webhook-secret)');
   }
+  if (settings.firstPartyTracking !== 'off' && settings.smtpHost !== null && settings.portalUrl === null) {
+    warnings.push('first-party tracking needs a portal URL: relay mail goes out untracked until one is set (--portal-url)');
+  }
+  if ((settings.plausibleUrl === null) !== (settings.plausibleDomain === null)) {
+    warnings.push('Plausible forwarding needs both --plausible-url and --plausible-domain; nothing is forwarded');
+  }
   if (settings.smtpHost === null) {
     warnings.push('no SMTP relay configured: there is no fallback when the API fails (--smtp-host)');
   }

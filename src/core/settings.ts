@@ -20,7 +20,16 @@ export interface Settings {
   smtpFrom: string | null;
   portalUrl: string | null;
   fallbackOnTimeout: boolean;
+  /** Who tracks relay mail: the portal where SMTP2Go does not (`relay`), every relay copy (`always`), or nobody. */
+  firstPartyTracking: FirstPartyTracking;
+  /** How long a first-party token records events; fixed when the mail is sent. */
+  firstPartyTrackingDays: number;
+  plausibleUrl: string | null;
+  plausibleDomain: string | null;
 }
+
+export type FirstPartyTracking = 'relay' | 'always' | 'off';
+export const FIRST_PARTY_TRACKING_MODES: readonly FirstPartyTracking[] = ['relay', 'always', 'off'];
 
 export type SettingKey = keyof Settings;
 export type SettingSource = 'flag' | 'env' | 'stored' | 'default';
@@ -53,6 +62,10 @@ export const DEFAULT_SETTINGS: Settings = {
   smtpFrom: null,
   portalUrl: null,
   fallbackOnTimeout: false,
+  firstPartyTracking: 'relay',
+  firstPartyTrackingDays: 180,
+  plausibleUrl: null,
+  plausibleDomain: null,
 };
 
 export const SETTING_ENV_VARS: Record<SettingKey, string> = {
@@ -73,6 +86,10 @@ export const SETTING_ENV_VARS: Record<SettingKey, string> = {
   smtpFrom: 'SMTP_FROM',
   portalUrl: 'PORTAL_URL',
   fallbackOnTimeout: 'SMTP2GO_FALLBACK_ON_TIMEOUT',
+  firstPartyTracking: 'PORTAL_FIRST_PARTY_TRACKING',
+  firstPartyTrackingDays: 'PORTAL_FIRST_PARTY_TRACKING_DAYS',
+  plausibleUrl: 'PORTAL_PLAUSIBLE_URL',
+  plausibleDomain: 'PORTAL_PLAUSIBLE_DOMAIN',
 };
 
 /** The flag an operator types for each setting, used in every "missing value" or "invalid" message. */
@@ -94,6 +111,10 @@ export const SETTING_FLAGS: Record<SettingKey, string> = {
   smtpFrom: '--smtp-from',
   portalUrl: '--portal-url',
   fallbackOnTimeout: '--fallback-on-timeout',
+  firstPartyTracking: '--first-party-tracking',
+  firstPartyTrackingDays: '--first-party-tracking-days',
+  plausibleUrl: '--plausible-url',
+  plausibleDomain: '--plausible-domain',
 };
 
 export const SECRET_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([

@@ -51,16 +51,22 @@ export interface TrackingEvent {
   timeSource: 'event' | 'received';
   /** The event's own fields as received (keys as sent), for the stored payload. */
   fields: Record<string, string | string[]>;
+  /** First-party hits only (the portal's pixel and redirect): who made the request (core/classify-hit.ts). */
+  classification?: HitClassification;
 }
+
+export type HitClassification = 'human' | 'apple_proxy' | 'image_proxy' | 'scanner';
 
 /** One event plus the bytes it came in, so `webhook replay --from-store` can resend it unchanged. */
 export interface IncomingEvent {
   event: TrackingEvent;
   rawBody: string;
   contentType: string;
+  /** Overrides the batch's source: the listener commits its own pixel and click hits as `first_party`. */
+  source?: EventSource;
 }
 
-export type EventSource = 'webhook' | 'replay' | 'trigger' | 'reconcile';
+export type EventSource = 'webhook' | 'replay' | 'trigger' | 'reconcile' | 'first_party';
 
 // Every spelling seen in SMTP2Go webhooks, its activity log and other receivers (SMTP2GO.md).
 const TYPE_ALIASES = createLookupTable<{ type: string; bounce?: BounceType }>({

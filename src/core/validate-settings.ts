@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
-import { SETTING_ENV_VARS, SETTING_FLAGS, type SettingKey, type Settings } from './settings.js';
+import { SETTING_ENV_VARS, SETTING_FLAGS, type SettingKey, type Settings, FIRST_PARTY_TRACKING_MODES, type FirstPartyTracking } from './settings.js';
 
 const API_KEY_PATTERN = /^api-[A-Za-z0-9]{32}$/;
 // Deliberately loose: the mailbox grammar is checked by the address parser when mail is sent;
@@ -46,6 +46,21 @@ function parseHttpUrl(key: SettingKey, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function parseTrackingMode(value: RawSettingValue): FirstPartyTracking {
+  const text = String(value).trim().toLowerCase();
+  const mode = FIRST_PARTY_TRACKING_MODES.find((m) => m === text);
+  if (mode === undefined) throw invalid('firstPartyTracking', `"${String(value)}" is not a tracking mode`, 'use relay, always or off');
+  return mode;
+}
+
+function parseDays(value: RawSettingValue): number {
+  const days = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw invalid('firstPartyTrackingDays', `"${String(value)}" is not a number of days`, 'give whole days between 1 and 3650, e.g. 180');
+  }
+  return days;
+}
+
 /** Validates one raw value (from a flag, the environment, a prompt or the store) into its typed form. */
 export function parseSettingValue<K extends SettingKey>(key: K, value: RawSettingValue): Settings[K] {
   return parseAny(key, value) as Settings[K];
@@ -62,6 +77,10 @@ function parseAny(key: SettingKey, value: RawSettingValue): Settings[SettingKey]
       return parseBoolean(key, value);
     case 'smtpPort':
       return parsePort(value);
+    case 'firstPartyTracking':
+      return parseTrackingMode(value);
+    case 'firstPartyTrackingDays':
+      return parseDays(value);
     default:
       return parseText(key, value);
   }
@@ -82,7 +101,11 @@ function parseText(key: SettingKey, value: RawSettingValue): string | null {
       return text;
     case 'apiUrl':
     case 'portalUrl':
+    case 'plausibleUrl':
       return parseHttpUrl(key, text);
+    case 'plausibleDomain':
+      if (/[\s/:]/.test(text)) throw invalid(key, `"${text}" is not a site domain`, 'give the domain of the Plausible site, e.g. portal.example.com');
+      return text;
     case 'sender':
     case 'smtpFrom':
       if (!ADDRESS_PATTERN.test(text)) {

@@ -26,6 +26,8 @@ export interface SendTestResult {
   transport: 'api' | 'smtp' | null;
   outcome: 'sent' | 'partial' | 'ambiguous' | 'failed';
   smtp2go_email_id: string | null;
+  /** Who records this reply's opens and clicks (core/first-party-tracking.ts). */
+  tracker: 'smtp2go' | 'first_party' | 'none';
   fallback_reason: string | null;
   attempts: AttemptSummary[];
   delivered_to: string[];

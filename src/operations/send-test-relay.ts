@@ -34,9 +34,10 @@ export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: Relay
 
 /**
  * Relays to `recipients` only (the whole list, or just those the API refused): the headers still show
- * the original To and Cc, with the same Message-ID and tracking header as the API send.
+ * the original To and Cc, with the same Message-ID and tracking header as the API send. `html` is one
+ * recipient's tracked copy (send-test-tracked-relay.ts), else the author's.
  */
-export async function runRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], recorder: SendRecorder, deps: RelayPhaseDeps): Promise<RelayPhaseResult> {
+export async function runRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], recorder: SendRecorder, deps: RelayPhaseDeps, html = plan.html): Promise<RelayPhaseResult> {
   const envelopeTo = recipients.map((m) => m.address);
   // A short --timeout is about the API's overall budget; an SMTP dialogue still gets a sane floor.
   const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS), deps.relayTls, deps.relayIsLoopback));
@@ -50,7 +51,7 @@ export async function runRelayPhase(plan: SendPlan, settings: Settings, recipien
       envelopeTo,
       replyTo: plan.replyTo,
       subject: plan.subject,
-      html: plan.html,
+      html,
       text: plan.text,
       messageId: plan.messageId,
       headers: { [TRACKING_HEADER]: plan.trackingId },

@@ -1,9 +1,11 @@
+import { apiTracker, relayTracking, replyTracker, type Tracker } from '../core/first-party-tracking.js';
 import type { Settings } from '../core/settings.js';
 import { formatMailbox, type Mailbox } from '../mail/mailbox.js';
 import type { Store } from '../store/open-store.js';
 import { createReply } from '../store/replies.js';
 import { finishReplySend, recordSmtp2goEmailId, type ReplyTransport } from '../store/reply-sends.js';
 import { linkOrphanEvents } from '../store/link-orphans.js';
+import { recordTrackers } from '../store/tracking-tokens.js';
 
 /** Links webhook events stored before the reply had its email id (src/store/link-orphans.ts). */
 export type OrphanLinker = (db: Store, replyId: number) => unknown;
@@ -11,6 +13,7 @@ import { runApiPhase, type ApiPhaseDeps, type ApiPhaseResult } from './send-test
 import { planSendTest, type SendPlan, type SendTestOptions } from './send-test-plan.js';
 import { createSendRecorder, SendFailedError, type SendRecorder, type SendTestProgress, type SendTestResult } from './send-test-recorder.js';
 import { runRelayPhase, type RelayPhaseDeps } from './send-test-relay.js';
+import { runTrackedRelayPhase } from './send-test-tracked-relay.js';
 
 export type { SendTestOptions } from './send-test-plan.js';
 export { SendFailedError, type SendTestProgress, type SendTestResult } from './send-test-recorder.js';
@@ -25,6 +28,10 @@ export interface SendTestDeps extends Omit<ApiPhaseDeps, 'onEmailId'>, RelayPhas
   /** Links webhook events that arrived before the email id was known; defaults to store/ingest-events. */
   linkOrphanEvents?: OrphanLinker;
   onProgress?: (event: SendTestProgress) => void;
+  /** Whether the relay host is SMTP2Go's own SMTP service (default: `*.smtp2go.com`); tests relay to 127.0.0.1. */
+  isSmtp2goRelay?: (host: string) => boolean;
+  /** First-party tracking tokens; tests make them predictable. */
+  mintToken?: () => string;
 }
 
 /**
@@ -76,11 +83,38 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
   }
 
   let relayError: string | null = null;
+  let relayTrackers = new Map<string, Tracker>();
   if (toRelay.length > 0) {
     deps.onProgress?.({ type: 'sending', transport: 'smtp', recipients: toRelay.length });
-    relayError = (await runRelayPhase(plan, settings, toRelay, recorder, pick(deps, 'createTransport', 'relayTls', 'relayIsLoopback'))).error;
+    const tracking = relayTracking(settings, deps.isSmtp2goRelay);
+    if (tracking.warning !== null) deps.onProgress?.({ type: 'warning', message: tracking.warning });
+    const relayDeps = pick(deps, 'createTransport', 'relayTls', 'relayIsLoopback');
+    if (tracking.tracker === 'first_party') {
+      const onWarning = (message: string) => deps.onProgress?.({ type: 'warning', message });
+      const relayed = await runTrackedRelayPhase(plan, settings, toRelay, tracking, recorder, { ...relayDeps, ...pick(deps, 'mintToken'), store: db, replyId: reply.id, now: deps.now, onWarning });
+      relayError = relayed.error;
+      relayTrackers = relayed.trackers;
+    } else {
+      relayError = (await runRelayPhase(plan, settings, toRelay, recorder, relayDeps)).error;
+      for (const m of toRelay) relayTrackers.set(m.address.toLowerCase(), tracking.tracker);
+    }
   }
-  return finish(db, reply.id, plan, recorder, { api, relayError, emailId, fallbackReason, now: deps.now() });
+  const tracker = recordCopyTrackers(db, reply.id, plan, recorder, { api: apiTracker(settings), relay: relayTrackers });
+  return finish(db, reply.id, plan, recorder, { api, relayError, emailId, fallbackReason, tracker, now: deps.now() });
+}
+
+/** Which tracker each delivered copy had, stored per recipient and for the reply; returns the reply's. */
+function recordCopyTrackers(db: Store, replyId: number, plan: SendPlan, recorder: SendRecorder, trackers: { api: Tracker; relay: Map<string, Tracker> }): Tracker {
+  const copies: Array<{ email: string; tracker: Tracker }> = [];
+  for (const m of plan.all) {
+    const state = recorder.statuses.get(m.address.toLowerCase());
+    if (state === undefined || state.status === 'failed') continue;
+    const tracker = state.via === 'smtp' ? (trackers.relay.get(m.address.toLowerCase()) ?? 'none') : trackers.api;
+    copies.push({ email: m.address, tracker });
+  }
+  const tracker = replyTracker(copies.map((c) => c.tracker));
+  recordTrackers(db, replyId, copies, tracker);
+  return tracker;
 }
 
 function finish(
@@ -88,7 +122,7 @@ function finish(
   replyId: number,
   plan: SendPlan,
   recorder: SendRecorder,
-  run: { api: ApiPhaseResult | null; relayError: string | null; emailId: string | null; fallbackReason: string | null; now: Date },
+  run: { api: ApiPhaseResult | null; relayError: string | null; emailId: string | null; fallbackReason: string | null; tracker: Tracker; now: Date },
 ): SendTestResult {
   const entries = plan.all.map((m) => ({ address: m.address, state: recorder.statuses.get(m.address.toLowerCase()) }));
   const where = (status: string) => entries.filter((e) => e.state?.status === status).map((e) => e.address);
@@ -111,6 +145,7 @@ function finish(
     transport: viaApi ? 'api' : viaSmtp ? 'smtp' : null,
     outcome,
     smtp2go_email_id: run.emailId,
+    tracker: run.tracker,
     fallback_reason: run.fallbackReason,
     attempts: recorder.attempts,
     delivered_to: delivered,

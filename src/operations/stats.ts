@@ -2,8 +2,13 @@ import { NotFoundError } from '../core/errors.js';
 import { recipientStatus, summarizeReplyStatus, unnamedEventColumns, type ReplyStatus } from '../core/reply-status.js';
 import type { Store } from '../store/open-store.js';
 import type { SendOutcome } from '../store/reply-sends.js';
-import type { ReplyRow, TrackingColumns } from '../store/replies.js';
+import type { ReplyRow, TrackingColumns, MachineColumns } from '../store/replies.js';
 import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
+
+/** Who tracked the copy (`smtp2go`, `first_party`, `none`), and machine hits counted apart from people's. */
+interface MachineStats extends Omit<MachineColumns, 'tracker'> {
+  tracker: string;
+}
 
 /** One recipient in the document: the shared tracking columns, less the ones only the reply level reports. */
 export interface RecipientStats
@@ -11,7 +16,8 @@ export interface RecipientStats
     TrackingColumns,
     | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count' | 'bounced_at' | 'bounce_type'
     | 'spam_at' | 'rejected_at' | 'unsubscribed_at' | 'last_event_at' | 'last_event_type'
-  > {
+  >,
+    MachineStats {
   email: string;
   role: string;
   status: ReplyStatus;
@@ -24,6 +30,11 @@ export interface ReplyEvent {
   url: string | null;
   detail: string | null;
   received_at: string;
+  /** `webhook` (SMTP2Go), `first_party` (the portal's pixel and redirect), `replay`, `trigger`, `reconcile`. */
+  source: string;
+  /** First-party hits only: human, apple_proxy, image_proxy or scanner. */
+  classification?: string;
+  ip?: string;
 }
 
 /**
@@ -35,7 +46,8 @@ export interface ReplySummary
     TrackingColumns,
     | 'sent_at' | 'processed_at' | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count'
     | 'bounced_at' | 'bounce_type' | 'bounce_reason' | 'spam_at' | 'rejected_at' | 'unsubscribed_at'
-  > {
+  >,
+    MachineStats {
   reply_id: number;
   ticket_id: number | null;
   tracking_id: string | null;
@@ -98,7 +110,7 @@ function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: Even
   return {
     ...(replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }) as ReplySummary & Pick<ReplyStatsDocument, 'clicks'>),
     recipients: recipients.map(recipientDocument),
-    events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
+    events: events.map(eventDocument),
   };
 }
 
@@ -123,6 +135,7 @@ export function replySummary(
     smtp2go_email_id: reply.smtp2go_email_id,
     message_id: reply.rfc_message_id,
     transport: reply.transport,
+    tracker: reply.tracker ?? 'none',
     status,
     send_outcome: (reply.send_outcome as SendOutcome | null) ?? 'pending',
     last_error: reply.last_error,
@@ -133,6 +146,9 @@ export function replySummary(
     open_count: Math.max(reply.open_count, sum(recipients.map((r) => r.open_count))),
     clicked_at: first('clicked_at'),
     click_count: Math.max(reply.click_count, sum(recipients.map((r) => r.click_count))),
+    human_opened_at: reply.human_opened_at ?? earliest(recipients.map((r) => r.human_opened_at)),
+    machine_open_count: reply.machine_open_count,
+    machine_click_count: reply.machine_click_count,
     ...(events.clicks === undefined ? {} : { clicks: events.clicks.map((c) => ({ url: c.url, clicked_at: c.occurred_at, recipient: c.recipient })) }),
     bounced_at: first('bounced_at'),
     bounce_type: bounced.bounce_type,
@@ -155,12 +171,21 @@ function unnamedEvents(recipients: RecipientRow[], events: EventRow[]): EventRow
   return events.filter((e) => e.event_type !== 'processed' && (e.recipient === null ? recipients.length > 1 : !emails.has(e.recipient)));
 }
 
+function eventDocument(e: EventRow): ReplyEvent {
+  return {
+    type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at, source: e.source,
+    ...(e.classification === null ? {} : { classification: e.classification }),
+    ...(e.ip === null ? {} : { ip: e.ip }),
+  };
+}
+
 export function recipientDocument(r: RecipientRow): RecipientStats {
   return {
     email: r.email, role: r.role, status: recipientStatus(r), delivered_at: r.delivered_at, opened_at: r.opened_at,
     open_count: r.open_count, clicked_at: r.clicked_at, click_count: r.click_count, bounced_at: r.bounced_at,
     bounce_type: r.bounce_type, spam_at: r.spam_at, rejected_at: r.rejected_at, unsubscribed_at: r.unsubscribed_at,
-    last_event_at: r.last_event_at, last_event_type: r.last_event_type,
+    last_event_at: r.last_event_at, last_event_type: r.last_event_type, tracker: r.tracker ?? 'none',
+    human_opened_at: r.human_opened_at, machine_open_count: r.machine_open_count, machine_click_count: r.machine_click_count,
   };
 }
 

@@ -10,6 +10,8 @@ export interface WebhookServeOptions {
   port: number;
   path: string;
   insecure: boolean;
+  /** A reverse proxy sits in front: tracking hits take the client address from X-Forwarded-For. */
+  trustProxy?: boolean;
 }
 
 export interface WebhookServeDeps {
@@ -24,6 +26,14 @@ export interface WebhookServeDeps {
   commitThread?: boolean | { workerUrl?: URL };
   timeouts?: Partial<WebhookTimeouts>;
   startServer?: (options: WebhookServerOptions) => Promise<WebhookServer>;
+  /** The click burst window (2 s); tests shorten it. */
+  burstWindowMs?: number;
+}
+
+/** Tracking URLs are `{PORTAL_URL}/t/...` (operations/send-test-tracked-relay.ts): the routes live under its path. */
+export function trackingPrefix(portalUrl: string | null): string {
+  const path = portalUrl === null ? '' : new URL(portalUrl).pathname.replace(/\/+$/, '');
+  return `${path}/t/`;
 }
 
 export interface WebhookServeResult {
@@ -56,6 +66,7 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
       port: options.port,
       path: options.path,
       now: deps.now,
+      tracking: { prefix: trackingPrefix(settings.portalUrl), trustProxy: options.trustProxy === true, ...(deps.burstWindowMs === undefined ? {} : { burstWindowMs: deps.burstWindowMs }) },
       busyTimeoutMs: deps.busyTimeoutMs ?? 2000,
       commitThread: deps.commitThread ?? true,
       ...(deps.timeouts === undefined ? {} : { timeouts: deps.timeouts }),

@@ -68,8 +68,8 @@ const statements = statementCache((db) => ({
   insert: db.prepare(
     `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
        message_id, event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source,
-       received_at, source, content_type, raw_body, payload)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       received_at, source, content_type, raw_body, payload, classification)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
 }));
 
@@ -106,7 +106,7 @@ const ingestTransaction = statementCache((db) =>
   db.transaction((incoming: IncomingEvent[], options: IngestOptions): IngestResult => ingestEventsInTransaction(db, incoming, options)),
 );
 
-function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, options: IngestOptions): IngestedEvent {
+function ingestOne(db: Store, { event, rawBody, contentType, source }: IncomingEvent, options: IngestOptions): IngestedEvent {
   const sql = statements(db);
   // Worked out once: the dedupe keys, the lookups and the row all use them.
   const emailId = eventEmailId(event);
@@ -149,10 +149,11 @@ function ingestOne(db: Store, { event, rawBody, contentType }: IncomingEvent, op
     event.occurredAt,
     event.timeSource,
     options.receivedAt.toISOString(),
-    options.source,
+    source ?? options.source,
     contentType,
     rawBody,
     JSON.stringify(event.fields),
+    event.classification ?? null,
   );
   if (replyId !== null) {
     applyTrackingEffects(db, replyId, event);

@@ -173,6 +173,38 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE INDEX ticket_replies_listed ON ticket_replies (COALESCE(sent_at, created_at))');
     },
   },
+  {
+    // First-party tracking (issue 15): opaque tokens whose redirect target lives only here (no open
+    // redirect), which tracker each reply and recipient had, and machine hits counted apart from people.
+    version: 7,
+    up: (db) => {
+      const machineColumns = (table: string) => `
+        ALTER TABLE ${table} ADD COLUMN tracker TEXT;
+        ALTER TABLE ${table} ADD COLUMN human_opened_at TEXT;
+        ALTER TABLE ${table} ADD COLUMN machine_open_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ${table} ADD COLUMN machine_click_count INTEGER NOT NULL DEFAULT 0;`;
+      db.exec(`
+        CREATE TABLE tracking_tokens (
+          token TEXT PRIMARY KEY,
+          reply_id INTEGER NOT NULL REFERENCES ticket_replies (id) ON DELETE CASCADE,
+          recipient TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('open', 'click')),
+          url TEXT,
+          expires_at TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX tracking_tokens_reply ON tracking_tokens (reply_id);
+        ${machineColumns('ticket_replies')}
+        ${machineColumns('reply_recipients')}
+        ALTER TABLE email_tracking_events ADD COLUMN classification TEXT;
+        CREATE TABLE plausible_forwards (
+          outcome TEXT PRIMARY KEY CHECK (outcome IN ('forwarded', 'dropped', 'failed')),
+          count INTEGER NOT NULL DEFAULT 0,
+          last_at TEXT
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -39,7 +39,15 @@ export interface TrackingColumns {
   last_event_type: string | null;
 }
 
-export interface ReplyRow extends TrackingColumns {
+/** First-party tracking (migration 6): who tracks, and machine hits kept apart from people's. */
+export interface MachineColumns {
+  tracker: string | null;
+  human_opened_at: string | null;
+  machine_open_count: number;
+  machine_click_count: number;
+}
+
+export interface ReplyRow extends TrackingColumns, MachineColumns {
   id: number;
   ticket_id: number | null;
   subject: string | null;

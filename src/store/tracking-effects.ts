@@ -14,8 +14,29 @@ const EFFECTS: Record<string, { first: string; counter?: string; alsoSent?: bool
   resubscribe: { first: 'resubscribed_at' },
 };
 
+/**
+ * First-party hits (issue 15): a person's open (or an image proxy's, which a person triggered) counts and
+ * sets human_opened_at; a machine's (Apple's prefetch, a scanner) only counts as machine. A person's click
+ * is also an open when none came before (images blocked); a scanner's click is no click at all.
+ */
+const FIRST_PARTY_EFFECTS: Record<string, string[]> = {
+  'open:person': ['opened_at', 'human_opened_at', 'open_count + 1'],
+  'open:machine': ['opened_at', 'machine_open_count + 1'],
+  'click:person': ['clicked_at', 'click_count + 1', 'opened_at', 'human_opened_at', 'open_count + CASE WHEN human_opened_at IS NULL THEN 1 ELSE 0 END'],
+  'click:machine': ['machine_click_count + 1'],
+};
+
+function firstPartySets(effects: string[]): string[] {
+  return effects.map((effect) => {
+    const [column] = effect.split(' ');
+    return effect.includes('+')
+      ? `${column} = ${effect}`
+      : `${effect} = CASE WHEN ${effect} IS NULL OR @at < ${effect} THEN @at ELSE ${effect} END`;
+  });
+}
+
 /** What the tracking rules read from an event. */
-export type EffectEvent = Pick<TrackingEvent, 'type' | 'occurredAt' | 'recipient' | 'recipients'>;
+export type EffectEvent = Pick<TrackingEvent, 'type' | 'occurredAt' | 'recipient' | 'recipients' | 'classification'>;
 
 type Target = 'reply' | 'recipient';
 // A reply's only recipient also owns the events that named nobody (see applyTrackingEffects).
@@ -58,9 +79,17 @@ function bounceSql(target: Target): string {
     WHERE ${where}`;
 }
 
+function firstPartySql(target: Target, key: string): string {
+  const { table, where } = TABLES[target];
+  return `UPDATE ${table} SET ${[...LAST_EVENT_SETS, ...firstPartySets(FIRST_PARTY_EFFECTS[key] ?? [])].join(', ')} WHERE ${where}`;
+}
+
 const statements = statementCache((db) => {
   const build = (target: Target) => ({
-    byType: new Map(Object.keys(EFFECTS).map((type) => [type, db.prepare(updateSql(target, type))])),
+    byType: new Map([
+      ...Object.keys(EFFECTS).map((type) => [type, db.prepare(updateSql(target, type))] as const),
+      ...Object.keys(FIRST_PARTY_EFFECTS).map((key) => [key, db.prepare(firstPartySql(target, key))] as const),
+    ]),
     other: db.prepare(updateSql(target, null)),
     bounce: db.prepare(bounceSql(target)),
   });
@@ -78,10 +107,11 @@ export function applyTrackingEffects(db: Store, replyId: number, event: EffectEv
   const sql = statements(db);
   const at = event.occurredAt;
   const type = event.type;
+  const key = event.classification === undefined ? type : `${type}:${event.classification === 'human' || event.classification === 'image_proxy' ? 'person' : 'machine'}`;
   const apply = (target: Target, email: string | null) => {
     const group = sql[target];
     const params = { reply_id: replyId, email, at, type };
-    (type === 'bounce' ? group.bounce : (group.byType.get(type) ?? group.other)).run(params);
+    (type === 'bounce' ? group.bounce : (group.byType.get(key) ?? group.other)).run(params);
   };
   apply('reply', null);
   const recipients = event.recipient !== null ? [event.recipient] : event.recipients.length > 0 ? event.recipients : soleRecipient(sql.recipients.all(replyId) as string[]);

@@ -11,6 +11,7 @@ import { lingerAfterAnswer } from './linger.js';
 import { declaredLength, MAX_BODY_BYTES, readBody, budgetSpent, createBodyBudget, MAX_BUFFERED_BYTES } from './read-body.js';
 import { startCommitter } from './commit/start-committer.js';
 import { createStoreHealth, fileIdentity } from './store-health.js';
+import { createTrackingRoutes, type TrackingRoutesOptions } from './tracking-routes.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -89,6 +90,8 @@ export interface WebhookServerOptions {
   /** How long a commit waits for another writer before answering 503. */
   busyTimeoutMs?: number;
   ingest?: IngestEventsFn;
+  /** First-party tracking routes (pixel, click redirect) under this prefix, answered before the webhook path. */
+  tracking?: Omit<TrackingRoutesOptions, 'store' | 'submit' | 'now'>;
   onEvent?: (record: RequestRecord) => void;
   onLog?: (entry: LogEntry) => void;
 }
@@ -125,6 +128,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
     commit: (incoming, receivedAt) => committer.submit(incoming, receivedAt),
   });
+  const tracking = options.tracking === undefined ? undefined : createTrackingRoutes({ ...options.tracking, store, now, submit: (incoming, at) => committer.submit(incoming, at) });
   const lingering = new Set<Socket>();
   let closing = false;
   let unhealthy: string | null = null;
@@ -218,6 +222,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const started = performance.now();
     const target = pathname(request.url);
     if (target === HEALTH_PATH) return health(request, response);
+    if (tracking?.handle(request, response, target) === true) return;
     const receivedAt = now();
     const record: RequestRecord = {
       method: request.method ?? '', path: target, status: 0, ms: 0, events: [], error: null, auth: null,
@@ -272,7 +277,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         const grace = setTimeout(() => server.closeAllConnections(), timeouts.closeGraceMs).unref();
         server.close(() => {
           clearTimeout(grace);
-          void committer.close().then(resolve, resolve);
+          const held = tracking === undefined ? Promise.resolve() : tracking.close();
+          void held.then(() => committer.close()).then(resolve, resolve);
         });
         server.closeIdleConnections();
         for (const socket of lingering) socket.destroy();

@@ -24,6 +24,12 @@ const ROWS: Row[] = [
     code: 0,
   },
   {
+    argv: ['configure', '--first-party-tracking', 'always', '--first-party-tracking-days', '30', '--plausible-url', 'https://plausible.example.com', '--plausible-domain', 'portal.example.com'],
+    command: 'configure',
+    options: { flags: { firstPartyTracking: 'always', firstPartyTrackingDays: '30', plausibleUrl: 'https://plausible.example.com', plausibleDomain: 'portal.example.com' }, show: false, generateWebhookSecret: false, rotateWebhookSecret: false },
+    code: 0,
+  },
+  {
     argv: ['configure', '--disable', '--region', 'au'],
     command: 'configure',
     options: { flags: { enabled: false, apiUrl: 'https://au-api.smtp2go.com/v3' }, show: false, generateWebhookSecret: false, rotateWebhookSecret: false },
@@ -84,6 +90,7 @@ const ROWS: Row[] = [
   },
   { argv: ['webhook', 'serve', '--retention', '400d'], command: 'webhook serve', options: { host: '127.0.0.1', port: 8787, path: '/api/webhooks/smtp2go/events', insecure: false, retentionMs: 400 * 86_400_000 }, code: 0 },
   { argv: ['webhook', 'serve', '--retention', '48h'], code: 2 },
+  { argv: ['webhook', 'serve', '--trust-proxy'], command: 'webhook serve', options: { host: '127.0.0.1', port: 8787, path: '/api/webhooks/smtp2go/events', insecure: false, retentionMs: null, trustProxy: true }, code: 0 },
   { argv: ['webhook', 'serve', '--port', '70000'], code: 2 },
   { argv: ['webhook', 'serve', '--port', 'http'], code: 2 },
   { argv: ['webhook', 'serve', '--path', 'events'], code: 2 },

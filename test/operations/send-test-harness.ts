@@ -58,6 +58,8 @@ export function useSendHarness() {
       smtpHost: relay?.host ?? null,
       smtpPort: relay?.port ?? 2525,
       portalUrl: 'https://portal.example.com/app',
+      // These tests are about routing one message; first-party tracking (one copy per recipient) opts in.
+      firstPartyTracking: 'off',
       ...setup.settings,
     };
     const clock = fakeClock();

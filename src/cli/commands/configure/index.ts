@@ -11,6 +11,7 @@ interface ConfigureCliOptions {
   trackClicks?: boolean; webhookSecret?: string; generateWebhookSecret?: boolean; rotateWebhookSecret?: boolean;
   sender?: string; apiUrl?: string; region?: string; smtpHost?: string; smtpPort?: string; smtpUser?: string;
   smtpPassword?: string; smtpSecure?: boolean; smtpFrom?: string; portalUrl?: string; fallbackOnTimeout?: boolean;
+  firstPartyTracking?: string; firstPartyTrackingDays?: string; plausibleUrl?: string; plausibleDomain?: string;
 }
 
 export function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
@@ -21,7 +22,8 @@ export function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
     trackOpens: o.trackOpens, trackClicks: o.trackClicks, webhookSecret: o.webhookSecret, sender: o.sender,
     apiUrl: o.region === undefined ? o.apiUrl : REGION_API_URLS[o.region], smtpHost: o.smtpHost, smtpPort: o.smtpPort,
     smtpUser: o.smtpUser, smtpPassword: o.smtpPassword, smtpSecure: o.smtpSecure, smtpFrom: o.smtpFrom,
-    portalUrl: o.portalUrl, fallbackOnTimeout: o.fallbackOnTimeout,
+    portalUrl: o.portalUrl, fallbackOnTimeout: o.fallbackOnTimeout, firstPartyTracking: o.firstPartyTracking,
+    firstPartyTrackingDays: o.firstPartyTrackingDays, plausibleUrl: o.plausibleUrl, plausibleDomain: o.plausibleDomain,
   };
   return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
 }
@@ -49,6 +51,10 @@ export function registerConfigure(program: Command, io: CliIo): void {
     .option('--portal-url <url>', 'public portal URL [PORTAL_URL]')
     .option('--fallback-on-timeout', 'relay even when the API outcome is ambiguous (may duplicate)')
     .option('--no-fallback-on-timeout', 'never relay after an ambiguous API timeout')
+    .option('--first-party-tracking <mode>', 'relay|always|off: the portal tracks relay mail itself [PORTAL_FIRST_PARTY_TRACKING]')
+    .option('--first-party-tracking-days <n>', 'days a tracking link records events [PORTAL_FIRST_PARTY_TRACKING_DAYS]')
+    .option('--plausible-url <url>', 'forward first-party opens/clicks to this Plausible [PORTAL_PLAUSIBLE_URL]')
+    .option('--plausible-domain <domain>', 'the Plausible site domain [PORTAL_PLAUSIBLE_DOMAIN]')
     .action(async (opts: ConfigureCliOptions, command: Command) => {
       const flags = toConfigureFlags(opts);
       const options = { flags, show: opts.show === true, generateWebhookSecret: opts.generateWebhookSecret === true, rotateWebhookSecret: opts.rotateWebhookSecret === true };

@@ -28,6 +28,10 @@ const QUESTIONS: Question[] = [
   { key: 'smtpPassword', message: 'SMTP password', kind: 'secret', when: (a) => a.smtpHost !== null },
   { key: 'smtpFrom', message: 'Relay From address (empty uses the sender)', kind: 'text', when: (a) => a.smtpHost !== null },
   { key: 'portalUrl', message: 'Portal URL (public base URL of the listener)', kind: 'text' },
+  { key: 'firstPartyTracking', message: 'First-party tracking of relay mail (relay, always, off)', kind: 'text', when: (a) => a.smtpHost !== null },
+  { key: 'firstPartyTrackingDays', message: 'Days a tracking link records events', kind: 'text', when: (a) => a.smtpHost !== null && a.firstPartyTracking !== 'off' },
+  { key: 'plausibleUrl', message: 'Plausible URL to forward first-party opens and clicks to (empty: none)', kind: 'text', when: (a) => a.firstPartyTracking !== 'off' },
+  { key: 'plausibleDomain', message: 'Plausible site domain', kind: 'text', when: (a) => a.plausibleUrl !== null },
 ];
 
 function validator(key: SettingKey) {

@@ -20,7 +20,7 @@ export function renderSendTest(output: Output, unsafe: SendTestResult): void {
   }
   if (result.fallback_reason !== null) output.line(`fallback: ${result.fallback_reason}`);
   output.line(`reply id ${result.reply_id}  tracking id ${result.tracking_id}  SMTP2Go email id ${result.smtp2go_email_id ?? '-'}`);
-  output.line(`message id ${result.message_id}`);
+  output.line(`message id ${result.message_id}  tracked by ${result.tracker === 'first_party' ? 'the portal (first party)' : result.tracker}`);
 }
 
 /** The --json document (version added by output.data): stable keys, present even when null. */
@@ -32,6 +32,7 @@ export function sendTestDocument(result: SendTestResult): Record<string, unknown
     transport: result.transport,
     outcome: result.outcome,
     smtp2go_email_id: result.smtp2go_email_id,
+    tracker: result.tracker,
     fallback_reason: result.fallback_reason,
     attempts: result.attempts,
     delivered_to: result.delivered_to,

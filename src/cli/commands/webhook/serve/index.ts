@@ -18,6 +18,7 @@ interface ServeCliOptions {
   path?: string;
   insecure?: boolean;
   retention?: string;
+  trustProxy?: boolean;
 }
 
 export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions & { retentionMs: number | null } {
@@ -31,7 +32,7 @@ export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions &
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
   const retentionMs = o.retention === undefined ? null : parseRetentionWindow(o.retention, '--retention');
-  return { host, port: Number(port), path, insecure: o.insecure === true, retentionMs };
+  return { host, port: Number(port), path, insecure: o.insecure === true, retentionMs, ...(o.trustProxy === true ? { trustProxy: true } : {}) };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -43,6 +44,7 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
     .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
+    .option('--trust-proxy', 'a reverse proxy sits in front: take tracking hits\' client address from X-Forwarded-For')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
