@@ -2,6 +2,7 @@
 // Issue 6's performance targets, measured in one run on the same machine:
 //   1. `smtp2go-portal --db X stats --reply N` answers in under 1.5x a bare `node -e 0`;
 //   2. the summary over the whole store (1,000,000 events, 100,000 replies) takes under one second.
+// Issue 14's `replies` (the newest page, and searches) is measured the same way, with no target of its own.
 //
 //   npm run build && node bench/stats.mjs [--quick] [--db <path>] [--runs 31] [--json] [--check] [--write|--no-write]
 //
@@ -66,6 +67,41 @@ function timeProcess(args, env = {}, cpu = false) {
   return { ms, cpuMs: cpu ? Number(child.output[3]?.toString() ?? NaN) : null, stdout: child.stdout.toString() };
 }
 
+// Searches timed in process (the operation alone, no start-up): name → runReplies options.
+const REPLIES_SEARCHES = {
+  'newest 20': {},
+  'newest 1000': { limit: 1000 },
+  '--recipient user4242': { recipient: 'user4242' },
+  '--recipient (no match)': { recipient: 'nobody-has-this' },
+  '--ticket': { ticketId: 20000 },
+  '--status bounced': { status: 'bounced' },
+  '--status ambiguous (none: reads every reply)': { status: 'ambiguous' },
+  '--transport smtp --since 7d': { transport: 'smtp', since: new Date(Date.parse('2026-11-30T00:00:00Z') - 7 * 86_400_000) },
+};
+
+async function inProcessReplies(db, runs) {
+  const [{ openStore }, { runReplies }] = await Promise.all([
+    import(pathToFileURL(join(ROOT, 'dist', 'store', 'open-store.js')).href),
+    import(pathToFileURL(join(ROOT, 'dist', 'operations', 'replies.js')).href),
+  ]);
+  const store = openStore(db);
+  try {
+    const result = {};
+    for (const [name, options] of Object.entries(REPLIES_SEARCHES)) {
+      const times = [];
+      for (let i = 0; i < runs; i += 1) {
+        const started = performance.now();
+        runReplies({ limit: 20, cursor: null, ...options }, { store });
+        times.push(performance.now() - started);
+      }
+      result[name] = median(times);
+    }
+    return result;
+  } finally {
+    store.close();
+  }
+}
+
 async function inProcessSummary(db, by) {
   const [{ openStore }, { runStatsSummary }] = await Promise.all([
     import(pathToFileURL(join(ROOT, 'dist', 'store', 'open-store.js')).href),
@@ -106,16 +142,21 @@ export async function benchStats(options) {
     timeProcess(cli(replyIds[i], false));
   }
 
-  const times = { baseline: [], reply: [], replyJson: [] };
-  const cpu = { baseline: [], reply: [], replyJson: [] };
+  const listReplies = (...args) => [BIN, '--db', options.db, 'replies', ...args];
+  const times = { baseline: [], reply: [], replyJson: [], replies: [], repliesJson: [], repliesSearch: [] };
+  const cpu = { baseline: [], reply: [], replyJson: [], replies: [] };
   for (let i = 0; i < options.runs; i += 1) {
     const id = replyIds[i % replyIds.length];
     times.baseline.push(timeProcess(['-e', '0']).ms);
     times.reply.push(timeProcess(cli(id, false)).ms);
     times.replyJson.push(timeProcess(cli(id, true)).ms);
+    times.replies.push(timeProcess(listReplies()).ms);
+    times.repliesJson.push(timeProcess(listReplies('--json')).ms);
+    times.repliesSearch.push(timeProcess(listReplies('--recipient', `user${id}.`)).ms);
     cpu.baseline.push(timeProcess(['-e', '0'], {}, true).cpuMs);
     cpu.reply.push(timeProcess(cli(id, false), {}, true).cpuMs);
     cpu.replyJson.push(timeProcess(cli(id, true), {}, true).cpuMs);
+    cpu.replies.push(timeProcess(listReplies(), {}, true).cpuMs);
   }
 
   const summaryRuns = Math.max(3, Math.min(7, Math.floor(options.runs / 3)));
@@ -132,6 +173,7 @@ export async function benchStats(options) {
     summaryInProcess[by] = median(runs);
   }
   const whole = JSON.parse(timeProcess([BIN, '--db', options.db, '--json', 'stats']).stdout);
+  const repliesInProcess = await inProcessReplies(options.db, summaryRuns);
 
   const baseline = median(times.baseline);
   return {
@@ -146,10 +188,15 @@ export async function benchStats(options) {
     baseline_ms: { median: baseline, min: min(times.baseline) },
     reply_ms: { median: median(times.reply), min: min(times.reply), ratio: median(times.reply) / baseline },
     reply_json_ms: { median: median(times.replyJson), min: min(times.replyJson), ratio: median(times.replyJson) / baseline },
+    replies_ms: { median: median(times.replies), min: min(times.replies), ratio: median(times.replies) / baseline },
+    replies_json_ms: { median: median(times.repliesJson), min: min(times.repliesJson), ratio: median(times.repliesJson) / baseline },
+    replies_search_ms: { median: median(times.repliesSearch), min: min(times.repliesSearch), ratio: median(times.repliesSearch) / baseline },
+    replies_in_process_ms: repliesInProcess,
     summary_cli_ms: { median: median(summaryCli), min: min(summaryCli) },
     cpu_ms: {
       baseline: median(cpu.baseline), reply: median(cpu.reply), reply_json: median(cpu.replyJson), summary: median(summaryCpu),
       reply_ratio: median(cpu.reply) / median(cpu.baseline), reply_json_ratio: median(cpu.replyJson) / median(cpu.baseline),
+      replies: median(cpu.replies), replies_ratio: median(cpu.replies) / median(cpu.baseline),
     },
     summary_in_process_ms: summaryInProcess,
     targets: {
@@ -184,11 +231,15 @@ function markdown(r) {
     `| \`stats --reply N\` (tables) | ${f(r.reply_ms.median)} | ${f(r.reply_ms.min)} | ${r.reply_ms.ratio.toFixed(2)} | < ${REPLY_TARGET}x | ${yes(r.reply_ms.ratio < REPLY_TARGET)} |`,
     `| \`stats --reply N --json\` | ${f(r.reply_json_ms.median)} | ${f(r.reply_json_ms.min)} | ${r.reply_json_ms.ratio.toFixed(2)} | < ${REPLY_TARGET}x | ${yes(r.reply_json_ms.ratio < REPLY_TARGET)} |`,
     `| \`stats --json\`, whole store (process) | ${f(r.summary_cli_ms.median)} | ${f(r.summary_cli_ms.min)} | | < ${SUMMARY_TARGET_MS} ms | ${yes(r.targets.summary_ok)} |`,
+    `| \`replies\` (newest 20, table) | ${f(r.replies_ms.median)} | ${f(r.replies_ms.min)} | ${r.replies_ms.ratio.toFixed(2)} | | |`,
+    `| \`replies --json\` | ${f(r.replies_json_ms.median)} | ${f(r.replies_json_ms.min)} | ${r.replies_json_ms.ratio.toFixed(2)} | | |`,
+    `| \`replies --recipient userN.\` | ${f(r.replies_search_ms.median)} | ${f(r.replies_search_ms.min)} | ${r.replies_search_ms.ratio.toFixed(2)} | | |`,
     '',
     `CPU time of the same commands (user + system, median of ${r.runs}, reported by each process on exit), which a loaded machine distorts`,
     `far less than wall time: \`node -e 0\` ${f(r.cpu_ms.baseline)} ms, \`stats --reply N\` ${f(r.cpu_ms.reply)} ms (${r.cpu_ms.reply_ratio.toFixed(2)}x),`,
     `\`--json\` ${f(r.cpu_ms.reply_json)} ms (${r.cpu_ms.reply_json_ratio.toFixed(2)}x), whole-store summary ${f(r.cpu_ms.summary)} ms.`,
     `\`runStatsSummary\` in process, whole store (median): ${Object.entries(r.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${ms.toFixed(0)} ms`).join(', ')}.`,
+    `\`runReplies\` in process (median): ${Object.entries(r.replies_in_process_ms).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ')}.`,
   ].join('\n');
 }
 
@@ -203,9 +254,14 @@ function print(result) {
   console.log(`  stats --reply N                ${f(result.reply_ms.median)} (${f(result.reply_ms.min)})  ratio ${result.reply_ms.ratio.toFixed(2)}x (target < ${REPLY_TARGET}x)`);
   console.log(`  stats --reply N --json         ${f(result.reply_json_ms.median)} (${f(result.reply_json_ms.min)})  ratio ${result.reply_json_ms.ratio.toFixed(2)}x`);
   console.log(`  stats --json (whole store)     ${f(result.summary_cli_ms.median)} (${f(result.summary_cli_ms.min)})  process wall time (target < ${SUMMARY_TARGET_MS} ms)`);
+  console.log(`  replies (newest 20)            ${f(result.replies_ms.median)} (${f(result.replies_ms.min)})  ratio ${result.replies_ms.ratio.toFixed(2)}x`);
+  console.log(`  replies --json                 ${f(result.replies_json_ms.median)} (${f(result.replies_json_ms.min)})  ratio ${result.replies_json_ms.ratio.toFixed(2)}x`);
+  console.log(`  replies --recipient userN.     ${f(result.replies_search_ms.median)} (${f(result.replies_search_ms.min)})  ratio ${result.replies_search_ms.ratio.toFixed(2)}x`);
   console.log(`  CPU time (median)              node -e 0 ${f(result.cpu_ms.baseline)}, --reply ${f(result.cpu_ms.reply)} (${result.cpu_ms.reply_ratio.toFixed(2)}x), --reply --json ${f(result.cpu_ms.reply_json)} (${result.cpu_ms.reply_json_ratio.toFixed(2)}x), summary ${f(result.cpu_ms.summary)}`);
   const inProcess = Object.entries(result.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${f(ms)}`).join(', ');
   console.log(`  runStatsSummary in process     ${inProcess}`);
+  console.log(`  runReplies in process          ${Object.entries(result.replies_in_process_ms).map(([name, ms]) => `${name} ${f(ms)}`).join(', ')}`);
+  console.log(`  CPU time replies (median)      ${f(result.cpu_ms.replies)} (${result.cpu_ms.replies_ratio.toFixed(2)}x node -e 0)`);
   console.log(`targets: reply ${result.targets.reply_ok ? 'met' : 'MISSED'}, summary ${result.targets.summary_ok ? 'met' : 'MISSED'}`);
 }
 

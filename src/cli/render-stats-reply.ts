@@ -18,6 +18,7 @@ export function renderReplyStats(output: Output, stats: ReplyStats, zone: Operat
     // The status word, then how the recipients differ when they do ("bounced: delivered to 2 of 3, bounced 1").
     ['status', statusColor(output, d.status, stats.statusMixed ? `${d.status}: ${stats.statusText}` : stats.statusText)],
     ['transport', d.transport + (stats.send.fallbackReason === null ? '' : ` (relay because: ${stats.send.fallbackReason})`)],
+    ['send', statusColor(output, d.send_outcome === 'sent' ? 'delivered' : d.send_outcome, SEND_OUTCOME[d.send_outcome] ?? d.send_outcome)],
     ['SMTP2Go email id', d.smtp2go_email_id ?? NONE],
     ['tracking id', d.tracking_id ?? NONE],
     ['sent', time.at(sent)],
@@ -66,10 +67,19 @@ export function renderReplyStats(output: Output, stats: ReplyStats, zone: Operat
   );
 }
 
+// What the send path concluded, in words; an ambiguous send is the one an operator must go and check.
+const SEND_OUTCOME: Record<string, string> = {
+  sent: 'sent',
+  partial: 'partial: some recipients could not be sent to',
+  ambiguous: 'ambiguous: SMTP2Go may or may not have accepted it; check its activity for the tracking id',
+  failed: 'failed',
+  pending: 'pending: nothing sent (yet)',
+};
+
 const BAD = new Set(['bounced', 'spam', 'rejected', 'unsubscribed', 'failed']);
 const GOOD = new Set(['clicked', 'opened', 'delivered']);
 
-function statusColor(output: Output, status: string, text: string): string {
+export function statusColor(output: Output, status: string, text: string): string {
   if (BAD.has(status)) return output.color.red(text);
   if (GOOD.has(status)) return output.color.green(text);
   return output.color.yellow(text);

@@ -67,7 +67,9 @@ export function formatReplayEvent(result: ReplayEventResult, options: WebhookRep
     const why = result.status === null ? ` ${result.error ?? 'no answer'}` : status;
     return `${head} ${what}  FAILED${why}${tries} ${result.ms} ms${result.body === null ? '' : `: ${result.body}`}`;
   }
-  const word = options.target.kind === 'local' ? (result.outcome === 'duplicate' ? 'already stored' : 'stored') : result.outcome;
+  // An event no reply claims yet is kept, but is not part of any reply's story: say so.
+  const stored = result.outcome === 'duplicate' ? 'already stored' : 'stored';
+  const word = options.target.kind === 'local' ? `${stored}${result.unlinked === true ? ', unlinked' : ''}` : result.outcome;
   return `${head} ${what}  ${word}${status}${tries} ${result.ms} ms`;
 }
 
@@ -100,6 +102,7 @@ export function replayDocument(result: WebhookReplayResult): Record<string, unkn
     events: result.events.map((event) => ({
       [event.positionName]: event.position, type: event.type, recipient: event.recipient, email_id: event.emailId, occurred_at: event.occurredAt,
       content_type: event.contentType, bytes: event.bytes, outcome: event.outcome, status: event.status, ms: event.ms, attempts: event.attempts, error: event.error, body: event.body,
+      unlinked: event.unlinked,
     })),
   };
 }

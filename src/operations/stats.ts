@@ -1,6 +1,7 @@
 import { NotFoundError } from '../core/errors.js';
 import { recipientStatus, summarizeReplyStatus, unnamedEventColumns, type ReplyStatus } from '../core/reply-status.js';
 import type { Store } from '../store/open-store.js';
+import type { SendOutcome } from '../store/reply-sends.js';
 import type { ReplyRow, TrackingColumns } from '../store/replies.js';
 import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
 
@@ -26,10 +27,10 @@ export interface ReplyEvent {
 }
 
 /**
- * The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it; the order
- * of the fields in the output is replyDocument's.
+ * One reply's summary as `replies` lists it: the `stats --reply --json` fields less its clicks, recipients
+ * and events (three lists of events or rows each reply would cost a query for).
  */
-export interface ReplyStatsDocument
+export interface ReplySummary
   extends Pick<
     TrackingColumns,
     | 'sent_at' | 'processed_at' | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count'
@@ -42,9 +43,20 @@ export interface ReplyStatsDocument
   message_id: string | null;
   transport: string;
   status: ReplyStatus;
-  clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
+  /** What the send path concluded; `pending` while nothing was sent (a demo reply, a send still running). */
+  send_outcome: SendOutcome | 'pending';
+  /** Why the send failed or is in doubt (`api: … | smtp: …`), null when it went out cleanly. */
+  last_error: string | null;
   /** True once at least one SMTP2Go event has been stored for the reply. */
   has_tracking: boolean;
+}
+
+/**
+ * The `stats --reply --json` document (without `version`), field for field as issue 6 fixes it; the order
+ * of the fields in the output is replySummary's.
+ */
+export interface ReplyStatsDocument extends ReplySummary {
+  clicks: Array<{ url: string | null; clicked_at: string; recipient: string | null }>;
   recipients: RecipientStats[];
   events: ReplyEvent[];
 }
@@ -67,7 +79,7 @@ export interface ReplyStatsOptions {
 
 export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }): ReplyStats {
   const reply = selectReply(deps.store, options.replyId);
-  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'check the reply id, and --db or SMTP2GO_PORTAL_DB');
+  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'list replies with `replies`, and check --db or SMTP2GO_PORTAL_DB');
   const recipients = selectRecipients(deps.store, reply.id);
   const events = selectEvents(deps.store, reply.id);
   const summary = summarizeReplyStatus(reply, recipients, unnamedEventColumns(unnamedEvents(recipients, events)));
@@ -82,6 +94,24 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
 }
 
 function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: EventRow[], status: ReplyStatus): ReplyStatsDocument {
+  const clicks = events.filter((e) => e.event_type === 'click').map((e) => ({ url: e.url, occurred_at: e.occurred_at, recipient: e.recipient }));
+  return {
+    ...(replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }) as ReplySummary & Pick<ReplyStatsDocument, 'clicks'>),
+    recipients: recipients.map(recipientDocument),
+    events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
+  };
+}
+
+/**
+ * A reply's summary from its row and recipients and whether it has any event; with its click events
+ * (oldest first) the summary carries `clicks` too, in its place in the `stats --reply` document.
+ */
+export function replySummary(
+  reply: ReplyRow,
+  recipients: RecipientRow[],
+  status: ReplyStatus,
+  events: { clicks?: Array<{ url: string | null; occurred_at: string; recipient: string | null }>; hasTracking: boolean },
+): ReplySummary {
   // The reply's own columns are the ingest's summary; the recipients fill any gap (earliest time, summed counts).
   const first = (column: 'processed_at' | 'delivered_at' | 'opened_at' | 'clicked_at' | 'bounced_at' | 'spam_at' | 'rejected_at' | 'unsubscribed_at') =>
     reply[column] ?? earliest(recipients.map((r) => r[column]));
@@ -94,6 +124,8 @@ function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: Even
     message_id: reply.rfc_message_id,
     transport: reply.transport,
     status,
+    send_outcome: (reply.send_outcome as SendOutcome | null) ?? 'pending',
+    last_error: reply.last_error,
     sent_at: reply.sent_at ?? earliest(recipients.map((r) => r.sent_at)),
     processed_at: first('processed_at'),
     delivered_at: first('delivered_at'),
@@ -101,16 +133,14 @@ function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: Even
     open_count: Math.max(reply.open_count, sum(recipients.map((r) => r.open_count))),
     clicked_at: first('clicked_at'),
     click_count: Math.max(reply.click_count, sum(recipients.map((r) => r.click_count))),
-    clicks: events.filter((e) => e.event_type === 'click').map((e) => ({ url: e.url, clicked_at: e.occurred_at, recipient: e.recipient })),
+    ...(events.clicks === undefined ? {} : { clicks: events.clicks.map((c) => ({ url: c.url, clicked_at: c.occurred_at, recipient: c.recipient })) }),
     bounced_at: first('bounced_at'),
     bounce_type: bounced.bounce_type,
     bounce_reason: bounced.bounce_reason,
     spam_at: first('spam_at'),
     rejected_at: first('rejected_at'),
     unsubscribed_at: first('unsubscribed_at'),
-    has_tracking: events.length > 0,
-    recipients: recipients.map(recipientDocument),
-    events: events.map((e) => ({ type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at })),
+    has_tracking: events.hasTracking,
   };
 }
 
@@ -124,7 +154,7 @@ function unnamedEvents(recipients: RecipientRow[], events: EventRow[]): EventRow
   return events.filter((e) => e.event_type !== 'processed' && (e.recipient === null ? recipients.length > 1 : !emails.has(e.recipient)));
 }
 
-function recipientDocument(r: RecipientRow): RecipientStats {
+export function recipientDocument(r: RecipientRow): RecipientStats {
   return {
     email: r.email, role: r.role, status: recipientStatus(r), delivered_at: r.delivered_at, opened_at: r.opened_at,
     open_count: r.open_count, clicked_at: r.clicked_at, click_count: r.click_count, bounced_at: r.bounced_at,

@@ -169,7 +169,8 @@ function applyLocally(store: Store, events: PreparedEvent[], receivedAt: Date, t
     const ms = Math.round(performance.now() - started);
     events.forEach((event, index) => {
       const duplicate = result.results[index]?.duplicate === true;
-      tally.event(event, { outcome: duplicate ? 'duplicate' : 'ok', status: null, ms, attempts: 1, error: null, body: null });
+      const unlinked = result.results[index]?.replyId === null;
+      tally.event(event, { outcome: duplicate ? 'duplicate' : 'ok', status: null, ms, attempts: 1, error: null, body: null, unlinked });
     });
   } catch (error) {
     const ms = Math.round(performance.now() - started);

@@ -17,6 +17,8 @@ export interface WebhookTriggerOptions {
   /** Which email the event is about: a reply, an SMTP2Go email id, or a demo reply created now. */
   target: TargetChoice;
   recipient?: string;
+  /** Allow a --recipient the reply was not sent to. */
+  force?: boolean;
   url?: string;
   bounce?: BounceType;
   /** POST to this listener instead of applying locally. A bare origin gets the listener path. */
@@ -72,7 +74,7 @@ export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: We
     throw new ConfigError(`--sign ${sign} needs a webhook secret and none is configured`, 'configure --generate-webhook-secret, pass --secret, or use --sign none');
   }
   const now = deps.now();
-  const target = resolveTarget(options.target, { recipient: options.recipient, store: deps.store, settings: deps.settings, now, random });
+  const target = resolveTarget(options.target, { recipient: options.recipient, force: options.force === true, store: deps.store, settings: deps.settings, now, random });
   const fields = buildEvent({
     type: options.event, target: target.target, now, random,
     ...(options.url === undefined ? {} : { url: options.url }), ...(options.bounce === undefined ? {} : { bounce: options.bounce }),

@@ -115,3 +115,13 @@ export function findReplyByTrackingId(db: Store, trackingId: string): ReplyRow |
 export function findReplyByMessageId(db: Store, messageId: string): ReplyRow | undefined {
   return db.prepare('SELECT * FROM ticket_replies WHERE rfc_message_id = ? ORDER BY id DESC LIMIT 1').get(messageId) as ReplyRow | undefined;
 }
+
+/** The reply the events with this email id were linked to (by tracking id or Message-ID) when no reply row has the id. */
+export function findReplyByEventEmailId(db: Store, emailId: string): ReplyRow | undefined {
+  return db
+    .prepare(
+      `SELECT r.* FROM ticket_replies r
+       WHERE r.id = (SELECT reply_id FROM email_tracking_events WHERE smtp2go_email_id = ? AND reply_id IS NOT NULL ORDER BY id DESC LIMIT 1)`,
+    )
+    .get(emailId) as ReplyRow | undefined;
+}

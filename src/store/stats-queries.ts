@@ -25,13 +25,13 @@ export function selectReply(db: Store, replyId: number): ReplyRow | undefined {
   return db.prepare('SELECT * FROM ticket_replies WHERE id = ?').get(replyId) as ReplyRow | undefined;
 }
 
-export function selectRecipients(db: Store, replyId: number): RecipientRow[] {
-  return db.prepare(
-    `SELECT email, display_name, role, send_status, send_error, sent_at, processed_at, delivered_at, opened_at, open_count,
+/** The columns of a RecipientRow (`replies` reads them for many replies at once). */
+export const RECIPIENT_COLUMNS = `email, display_name, role, send_status, send_error, sent_at, processed_at, delivered_at, opened_at, open_count,
             clicked_at, click_count, bounced_at, bounce_type, bounce_reason, spam_at, rejected_at, unsubscribed_at,
-            resubscribed_at, last_event_at, last_event_type
-       FROM reply_recipients WHERE reply_id = ? ORDER BY id`,
-  ).all(replyId) as RecipientRow[];
+            resubscribed_at, last_event_at, last_event_type`;
+
+export function selectRecipients(db: Store, replyId: number): RecipientRow[] {
+  return db.prepare(`SELECT ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id = ? ORDER BY id`).all(replyId) as RecipientRow[];
 }
 
 /** Every stored event of the reply, oldest first (ties in the order they were stored); uses events_reply_time. */

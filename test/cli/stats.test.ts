@@ -38,13 +38,13 @@ describe('stats --reply', () => {
     const { code, doc } = await json(path, ['stats', '--reply', String(id)]);
     expect(code).toBe(0);
     expect(Object.keys(doc)).toEqual([
-      'version', 'reply_id', 'ticket_id', 'tracking_id', 'smtp2go_email_id', 'message_id', 'transport', 'status', 'sent_at', 'processed_at',
+      'version', 'reply_id', 'ticket_id', 'tracking_id', 'smtp2go_email_id', 'message_id', 'transport', 'status', 'send_outcome', 'last_error', 'sent_at', 'processed_at',
       'delivered_at', 'opened_at', 'open_count', 'clicked_at', 'click_count', 'clicks', 'bounced_at', 'bounce_type', 'bounce_reason',
       'spam_at', 'rejected_at', 'unsubscribed_at', 'has_tracking', 'recipients', 'events',
     ]);
     expect(doc).toEqual({
       version: 1, reply_id: id, ticket_id: 1001, tracking_id: `trk-john-${SENT.getTime()}`, smtp2go_email_id: '1uOpen-0001',
-      message_id: `<trk-john-${SENT.getTime()}@portal.example.com>`, transport: 'api', status: 'opened', sent_at: '2026-11-24T10:00:00.000Z',
+      message_id: `<trk-john-${SENT.getTime()}@portal.example.com>`, transport: 'api', status: 'opened', send_outcome: 'sent', last_error: null, sent_at: '2026-11-24T10:00:00.000Z',
       processed_at: '2026-11-24T10:00:02.000Z', delivered_at: '2026-11-24T10:00:05.000Z', opened_at: '2026-11-24T12:00:00.000Z', open_count: 2,
       clicked_at: null, click_count: 0, clicks: [], bounced_at: null, bounce_type: null, bounce_reason: null, spam_at: null, rejected_at: null,
       unsubscribed_at: null, has_tracking: true,

@@ -124,6 +124,9 @@ describe('README Quick start walkthrough, built binary', () => {
     expect(firstStory?.stdout).toContain('Demo reply (created by webhook trigger --demo; nothing was sent)');
     expect(firstStory?.stdout).toMatch(/\bstatus[\s│]+clicked\b/);
     expect(firstStory?.stdout).toContain('https://example.com/help');
+    // The search line finds the demo reply by part of its address, in the state the story above shows.
+    const [found] = out(/^npx smtp2go-portal replies --recipient customer@$/);
+    expect(found?.stdout).toMatch(/^ +reply {2}sent +status +via +recipient +ticket\n +1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}clicked {2}pending {2}customer@example\.com {2}—\n$/m);
     for (const o of outputs) expect(o.stderr, o.line).not.toMatch(/error/i);
 
     const [posted] = out(/--to http:\/\/127\.0\.0\.1:8787$/);

@@ -39,6 +39,24 @@ describe('webhook replay (CLI)', () => {
     store.close();
   });
 
+  it('issue 14: a line says unlinked for an event no reply claims, stored or already stored; --json says so per event', async () => {
+    const { dir, env } = setup();
+    const stranger = makeEvent({ event: 'delivered', email_id: '1zzzzz-nobody-has', rcpt: 'who@example.org', time: '2026-09-10T07:05:00Z' });
+    const file = writeFile(dir, 'e.ndjson', [JSON.stringify(EVENTS[0]), JSON.stringify(stranger)].join('\n'));
+    const first = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^line 1 +delivered +jo@example.com {2}stored \d+ ms$/m);
+    expect(first.stdout).toMatch(/^line 2 +delivered +who@example.org {2}stored, unlinked \d+ ms$/m);
+    const again = await runCliInProcess(['webhook', 'replay', '--file', file, '--json'], { env, now: () => NOW });
+    const events = (JSON.parse(again.stdout) as { events: Array<{ line: number; outcome: string; unlinked: boolean | null }> }).events.sort((a, b) => a.line - b.line);
+    expect(events.map(({ line, outcome, unlinked }) => ({ line, outcome, unlinked }))).toEqual([
+      { line: 1, outcome: 'duplicate', unlinked: false },
+      { line: 2, outcome: 'duplicate', unlinked: true },
+    ]);
+    const third = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
+    expect(third.stdout).toMatch(/^line 2 +delivered +who@example.org {2}already stored, unlinked \d+ ms$/m);
+  });
+
   it('--file - reads the events from standard input, the same as from a file', async () => {
     const { env, db } = setup();
     const piped = await runCliInProcess(['webhook', 'replay', '--file', '-', '--json'], { env, now: () => NOW, stdin: `${NDJSON}\n` });

@@ -69,4 +69,56 @@ describe('webhook trigger command', () => {
       store.close();
     }
   });
+
+  it('issue 14: the email id trigger prints is the demo reply\'s own: stats shows it and --email-id finds the reply', async () => {
+    const run = cli(tempDir());
+    await run('webhook', 'trigger', 'processed', '--demo');
+    const delivered = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--json');
+    const emailId = (JSON.parse(delivered.stdout) as { email_id: string }).email_id;
+    const story = await run('stats', '--reply', '1', '--json');
+    expect((JSON.parse(story.stdout) as { smtp2go_email_id: string | null }).smtp2go_email_id).toBe(emailId);
+    const human = await run('stats', '--reply', '1');
+    expect(human.stdout).toMatch(new RegExp(`SMTP2Go email id +${emailId}\\n`));
+    const byEmailId = await run('webhook', 'trigger', 'open', '--email-id', emailId);
+    expect(byEmailId.code).toBe(0);
+    expect(byEmailId.stdout).toMatch(new RegExp(`^Stored open for customer@example\\.com \\(email id ${emailId}, .*\\): reply 1\\.\\n$`));
+  });
+
+  it('issue 14: --email-id finds a reply SMTP2Go gave no email id through the events trigger stored for it', async () => {
+    const dir = tempDir();
+    const run = cli(dir);
+    await run('webhook', 'trigger', 'processed', '--demo');
+    // A reply without an email id of its own (relay-only, or a send in doubt): its events carry a derived one.
+    const store = openStore(join(dir, 'portal.db'));
+    store.prepare('UPDATE ticket_replies SET smtp2go_email_id = NULL WHERE id = 1').run();
+    store.close();
+    const delivered = JSON.parse((await run('webhook', 'trigger', 'delivered', '--reply', '1', '--json')).stdout) as { email_id: string };
+    const byEmailId = await run('webhook', 'trigger', 'open', '--email-id', delivered.email_id, '--json');
+    expect(byEmailId.code).toBe(0);
+    expect(JSON.parse(byEmailId.stdout)).toMatchObject({ reply_id: 1, recipient: 'customer@example.com', applied: { stored: true, reply_id: 1 } });
+  });
+
+  it('issue 14: a --recipient the reply was not sent to is refused (exit 2, nothing stored) unless --force', async () => {
+    const dir = tempDir();
+    const run = cli(dir);
+    await run('webhook', 'trigger', 'processed', '--demo');
+    const refused = await run('webhook', 'trigger', 'open', '--reply', '1', '--recipient', 'stranger@example.net');
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe('error: stranger@example.net is not a recipient of reply 1 (its recipients: customer@example.com; pass --force to store the event anyway)\n');
+    const count = () => {
+      const store = openStore(join(dir, 'portal.db'));
+      try {
+        return store.prepare("SELECT COUNT(*) FROM email_tracking_events WHERE recipient = 'stranger@example.net'").pluck().get();
+      } finally {
+        store.close();
+      }
+    };
+    expect(count()).toBe(0);
+    const sameRecipient = await run('webhook', 'trigger', 'open', '--reply', '1', '--recipient', 'Customer@Example.com');
+    expect(sameRecipient.code).toBe(0);
+    const forced = await run('webhook', 'trigger', 'open', '--reply', '1', '--recipient', 'stranger@example.net', '--force');
+    expect(forced.code).toBe(0);
+    expect(count()).toBe(1);
+  });
 });

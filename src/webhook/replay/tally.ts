@@ -22,6 +22,8 @@ export interface ReplayEventResult {
   error: string | null;
   /** The listener's answer, trimmed, when it failed. */
   body: string | null;
+  /** Applied locally and stored (or already held) with no reply to link it to; null when not known (sent, dry run). */
+  unlinked: boolean | null;
 }
 
 export interface ReplayMalformed {
@@ -75,7 +77,7 @@ export class ReplayTally {
     this.listeners.onMalformed?.(problem);
   }
 
-  event(event: PreparedEvent, outcome: Pick<ReplayEventResult, 'outcome' | 'status' | 'ms' | 'attempts' | 'error' | 'body'>): void {
+  event(event: PreparedEvent, outcome: Pick<ReplayEventResult, 'outcome' | 'status' | 'ms' | 'attempts' | 'error' | 'body'> & { unlinked?: boolean }): void {
     const result: ReplayEventResult = {
       position: event.position,
       positionName: this.positionName,
@@ -86,6 +88,7 @@ export class ReplayTally {
       contentType: event.contentType,
       bytes: Buffer.byteLength(event.rawBody),
       ...outcome,
+      unlinked: outcome.unlinked ?? null,
     };
     this.tallies.matched += 1;
     if (outcome.outcome !== 'dry-run') {

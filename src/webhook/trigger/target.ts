@@ -3,7 +3,8 @@ import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { isValidAddress } from '../../mail/mailbox.js';
 import type { Store } from '../../store/open-store.js';
-import { createReply, findReplyByEmailId, getReply, type ReplyRow } from '../../store/replies.js';
+import { createReply, findReplyByEmailId, findReplyByEventEmailId, getReply, type ReplyRow } from '../../store/replies.js';
+import { recordSmtp2goEmailId } from '../../store/reply-sends.js';
 import type { TriggerTarget } from './build-event.js';
 import { derivedEmailId, smtpcorpMessageId, type RandomBytes } from './smtp2go-ids.js';
 
@@ -18,6 +19,8 @@ export interface ResolvedTarget {
 
 export interface TargetContext {
   recipient: string | undefined;
+  /** Store an event for a recipient the reply was not sent to (refused otherwise). */
+  force?: boolean;
   store: Store;
   settings: Settings;
   now: Date;
@@ -37,11 +40,12 @@ export function resolveTarget(choice: TargetChoice, context: TargetContext): Res
   }
   if (choice.kind === 'reply') {
     const reply = getReply(context.store, choice.replyId);
-    if (reply === undefined) throw new NotFoundError(`reply ${choice.replyId} not found`, 'list replies with `stats`, or create a demo one with --demo');
-    return { target: fromReply(reply, recipient, null), replyId: reply.id, created: false };
+    if (reply === undefined) throw new NotFoundError(`reply ${choice.replyId} not found`, 'list replies with `replies`, or create a demo one with --demo');
+    return { target: fromReply(reply, recipient, null, context.force), replyId: reply.id, created: false };
   }
-  const reply = findReplyByEmailId(context.store, choice.emailId);
-  if (reply !== undefined) return { target: fromReply(reply, recipient, choice.emailId), replyId: reply.id, created: false };
+  // A reply SMTP2Go gave no email id (relay-only, a send in doubt) is known by the one its events carry.
+  const reply = findReplyByEmailId(context.store, choice.emailId) ?? findReplyByEventEmailId(context.store, choice.emailId);
+  if (reply !== undefined) return { target: fromReply(reply, recipient, choice.emailId, context.force), replyId: reply.id, created: false };
   // No reply has this email id: the event is built anyway and stays unlinked, as a real early webhook would.
   if (recipient === undefined) throw new UsageError(`no reply has email id ${choice.emailId}, so --recipient is needed`, 'e.g. --recipient customer@example.com');
   const target: TriggerTarget = {
@@ -51,10 +55,14 @@ export function resolveTarget(choice: TargetChoice, context: TargetContext): Res
   return { target, replyId: null, created: false };
 }
 
-function fromReply(reply: ReplyRow, recipient: string | undefined, emailId: string | null): TriggerTarget {
+function fromReply(reply: ReplyRow, recipient: string | undefined, emailId: string | null, force = false): TriggerTarget {
   const recipients = replyRecipients(reply);
   const chosen = recipient ?? recipients[0];
   if (chosen === undefined) throw new UsageError(`reply ${reply.id} has no recipients`, 'pass --recipient <addr>');
+  // An event for someone the reply never went to would enter its timeline as if they had received it.
+  if (recipient !== undefined && !force && !recipients.includes(recipient)) {
+    throw new UsageError(`${recipient} is not a recipient of reply ${reply.id}`, `its recipients: ${recipients.join(', ') || 'none'}; pass --force to store the event anyway`);
+  }
   const id = emailId ?? reply.smtp2go_email_id ?? derivedEmailId(reply.email_tracking_id ?? `reply-${reply.id}`);
   return {
     emailId: id,
@@ -89,7 +97,7 @@ function checkedRecipient(value: string): string {
  */
 function createDemoReply(context: TargetContext, recipient: string): ReplyRow {
   const trackingId = context.random(18).toString('base64url');
-  return createReply(
+  const reply = createReply(
     context.store,
     {
       ticketId: null, subject: DEMO_SUBJECT, sender: context.settings.sender ?? DEMO_SENDER, trackingId,
@@ -97,4 +105,7 @@ function createDemoReply(context: TargetContext, recipient: string): ReplyRow {
     },
     context.now,
   );
+  // The email id its events will carry, as if SMTP2Go had accepted it: `stats` shows it and `--email-id` finds it.
+  recordSmtp2goEmailId(context.store, reply.id, derivedEmailId(trackingId), context.now);
+  return getReply(context.store, reply.id) as ReplyRow;
 }

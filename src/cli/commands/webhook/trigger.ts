@@ -9,7 +9,7 @@ import { reportResult, runParsed } from '../../run-command.js';
 import { webhookCommand } from './parent.js';
 
 interface TriggerCliOptions {
-  reply?: string; emailId?: string; demo?: boolean; recipient?: string; url?: string; bounce?: 'hard' | 'soft';
+  reply?: string; emailId?: string; demo?: boolean; recipient?: string; force?: boolean; url?: string; bounce?: 'hard' | 'soft';
   to?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
 }
 
@@ -25,7 +25,7 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
   if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
   const target: WebhookTriggerOptions['target'] =
     o.reply !== undefined ? { kind: 'reply', replyId: parseReplyId(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
-  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
+  const optional = { recipient: o.recipient, force: o.force, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
   return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
 
@@ -38,6 +38,7 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
     .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
     .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')
     .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
+    .option('--force', 'with --recipient: allow an address the reply was not sent to')
     .option('--url <link>', 'the clicked link (click events)')
     .addOption(new Option('--bounce <kind>', 'bounce kind (bounce events; default hard)').choices(['hard', 'soft']))
     .option('--to <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
