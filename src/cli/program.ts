@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerStats } from './commands/stats.js';
+import { registerDashboard } from './commands/dashboard/index.js';
 import { registerReplies } from './commands/replies/index.js';
 
 function packageVersion(): string {
@@ -46,6 +47,7 @@ export function createProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);
+  registerDashboard(program, io);
   registerReplies(program, io);
   registerCompletion(program, io);
 

@@ -5,6 +5,7 @@ import type { CliContext, CliIo } from '../../context.js';
 import { bufferedLines } from '../../buffered-output.js';
 import { firstSignal } from '../../signals.js';
 import { runParsed } from '../../run-command.js';
+import { toDashboardListen, type DashboardListenOptions } from '../dashboard/start.js';
 import { webhookCommand } from './parent.js';
 
 interface ServeCliOptions {
@@ -12,16 +13,26 @@ interface ServeCliOptions {
   port?: string;
   path?: string;
   insecure?: boolean;
+  dashboard?: boolean;
+  dashboardHost?: string;
+  dashboardPort?: string;
 }
 
-export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
+export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions & { dashboard?: DashboardListenOptions } {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
   const path = o.path ?? '/api/webhooks/smtp2go/events';
   if (!/^\/[\x21-\x7e]*$/.test(path) || /[?#]/.test(path)) throw new UsageError(`--path must be a URL path starting with "/", not "${path}"`);
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
-  return { host, port: Number(port), path, insecure: o.insecure === true };
+  const base = { host, port: Number(port), path, insecure: o.insecure === true };
+  if (o.dashboard !== true) {
+    if (o.dashboardHost !== undefined || o.dashboardPort !== undefined) throw new UsageError('--dashboard-host and --dashboard-port need --dashboard');
+    return base;
+  }
+  const dashboard = toDashboardListen(o.dashboardHost, o.dashboardPort, { host: '--dashboard-host', port: '--dashboard-port' });
+  if (dashboard.port !== 0 && dashboard.port === base.port) throw new UsageError('--dashboard-port must differ from --port: the webhook port may face the internet, the dashboard never shares it');
+  return { ...base, dashboard };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -32,13 +43,17 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
     .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
+    .option('--dashboard', 'also serve the read-only web page on its own port (the URL carries its token)')
+    .option('--dashboard-host <address>', 'address the page binds (default 127.0.0.1)')
+    .option('--dashboard-port <n>', 'port of the page (default 8788; 0 picks a free one)')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
 }
 
-async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {
+async function serve(ctx: CliContext, options: WebhookServeOptions & { dashboard?: DashboardListenOptions }): Promise<void> {
   const { runWebhookServe } = await import('../../../operations/webhook-serve.js');
+  const page = options.dashboard === undefined ? null : (await import('../dashboard/attach.js')).listenerDashboard(ctx, options.dashboard);
   const render = await import('../../render-webhook-serve.js');
   const out = ctx.output;
   const log = bufferedLines(out);
@@ -50,16 +65,25 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       env: ctx.env,
       now: ctx.now,
       onEvent: (record) => {
+        page?.onRequest(record);
         if (ctx.json) for (const line of render.serveEventRecords(record)) log.record(line);
         else render.renderServeEvent(log, record, ctx.now());
       },
       onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
     });
+    const dashboardUrl = page === null ? null : await page.start().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
     if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
     if (ctx.json) {
       const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
-      out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
-    } else render.renderServeStart(out, handle);
+      const dashboard = dashboardUrl === null ? {} : { dashboard_url: dashboardUrl };
+      out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...dashboard, ...secret });
+    } else {
+      render.renderServeStart(out, handle);
+      if (dashboardUrl !== null) out.line(`Dashboard: ${dashboardUrl}`);
+    }
     const signal = await stop.signal;
     const forceExit = () => {
       log.flush();
@@ -68,6 +92,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
     process.once('SIGINT', forceExit).once('SIGTERM', forceExit);
     try {
       if (!ctx.json) out.info(`${signal}: finishing in-flight requests (again to quit at once)…`);
+      await page?.close();
       await handle.close();
     } finally {
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
