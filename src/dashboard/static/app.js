@@ -1,5 +1,5 @@
 // The page's router: one HTML shell for every path, each view a module that fills <main>.
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
 
 const VIEWS = [
   { pattern: /^\/$/, nav: 'live', load: () => import('./live.js') },
@@ -16,14 +16,14 @@ async function start() {
     if (view !== undefined && link.dataset.view === view.nav) link.setAttribute('aria-current', 'page');
   }
   if (view === undefined) {
-    main.replaceChildren(h('h1', {}, 'Not found'));
+    fill(main, h('h1', {}, 'Not found'));
     return;
   }
   const module = await view.load();
   try {
     await module.render(main, path.match(view.pattern), new URLSearchParams(location.search));
   } catch (error) {
-    main.replaceChildren(h('h1', {}, 'Could not load this view'), h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+    fill(main, h('h1', {}, 'Could not load this view'), h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
   }
 }
 

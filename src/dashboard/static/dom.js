@@ -55,13 +55,21 @@ export async function getJson(path) {
   return document;
 }
 
-const TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+/** Replaces an element's children, skipping null and false as h() does. */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
 
-/** An ISO time in the browser's zone, or a dash. */
+const TIME = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** An ISO time in the browser's zone as `2026-11-24 13:00:00`, or a dash. */
 export function time(iso) {
   if (iso === null || iso === undefined) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : TIME.format(date);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const part = Object.fromEntries(TIME.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
 }
 
 /** How long after sending: "+4 s", "+2 h", as `stats --reply` says it. */

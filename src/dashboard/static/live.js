@@ -1,6 +1,6 @@
 // The live view: the newest events first, then every event as the store commits it, through one
 // EventSource whose ids are the store's row ids (a reconnect sends Last-Event-ID and misses nothing).
-import { badge, getJson, h, time } from './dom.js';
+import { badge, fill, getJson, h, time } from './dom.js';
 
 const MAX_ROWS = 500;
 
@@ -12,7 +12,7 @@ export async function render(main) {
   const status = h('p', { class: 'status', role: 'status', id: 'stream-status' }, 'Connecting…');
   const body = h('tbody', { id: 'live-rows' });
   const empty = h('p', { class: 'note', id: 'live-empty' }, 'No events yet. They appear here as the listener stores them.');
-  main.replaceChildren(
+  fill(main, 
     h('h1', {}, 'Live events'),
     h('div', { class: 'controls' }, h('label', { for: 'type-filter' }, 'Type '), typeSelect, pause, status),
     h('table', { class: 'events' },

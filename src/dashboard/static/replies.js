@@ -1,6 +1,6 @@
 // The reply list: `replies` in a page. The form's fields are the command's flags, so the API query is the
 // page's own query string, passed on as it is.
-import { badge, getJson, h, table, time } from './dom.js';
+import { badge, fill, getJson, h, table, time } from './dom.js';
 
 const FIELDS = [
   ['recipient', 'Recipient contains'],
@@ -31,7 +31,7 @@ export async function render(main, _match, query) {
   const form = h('form', { method: 'get', action: '/replies', role: 'search', class: 'controls' },
     fieldSelect, input, h('label', { for: 'search-status' }, 'Status '), statusSelect, h('button', { type: 'submit' }, 'Search'));
   const results = h('div', { id: 'reply-results' }, h('p', { class: 'note' }, 'Loading…'));
-  main.replaceChildren(h('h1', {}, 'Replies'), form, results);
+  fill(main, h('h1', {}, 'Replies'), form, results);
 
   const document_ = await getJson(`/api/replies?${api}`);
   const rows = document_.replies.map((r) => [
@@ -47,7 +47,7 @@ export async function render(main, _match, query) {
   const pages = h('p', { class: 'pages' },
     query.has('cursor') ? h('a', { href: `/replies?${without(query, 'cursor')}` }, 'Newest') : null,
     document_.next_cursor === null ? null : h('a', { href: `/replies?${withCursor(query, document_.next_cursor)}`, rel: 'next' }, 'Older'));
-  results.replaceChildren(
+  fill(results, 
     rows.length === 0 ? h('p', { class: 'note' }, 'No reply matches.') : table('Replies, newest first', ['Reply', 'Ticket', 'Status', 'Transport', 'Recipients', 'Sent', 'Tracking id', 'SMTP2Go email id'], rows, { class: 'replies', hideCaption: true }),
     pages,
   );

@@ -1,5 +1,5 @@
 // One reply's story, as `stats --reply` tells it: summary, send attempts, recipients, clicks, timeline.
-import { after, badge, getJson, h, table, time, urlNode } from './dom.js';
+import { after, badge, fill, getJson, h, table, time, urlNode } from './dom.js';
 
 export async function render(main, match) {
   const id = match[1];
@@ -29,7 +29,7 @@ export async function render(main, match) {
   ];
   if (d.last_error !== null) facts.push(['Send error', d.last_error]);
   const title = `Reply ${d.reply_id}${d.ticket_id === null ? '' : ` (ticket ${d.ticket_id})`}`;
-  main.replaceChildren(
+  fill(main, 
     h('h1', {}, title),
     d.subject === null ? null : h('p', { class: 'subject' }, d.subject),
     h('p', { class: 'note' }, 'Link to this page: ', h('a', { href: `/replies/${d.reply_id}`, id: 'permalink' }, `${location.origin}/replies/${d.reply_id}`)),

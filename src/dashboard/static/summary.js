@@ -1,6 +1,6 @@
 // The portal's rates: `stats` by day and by domain, and events per day by type, drawn with uPlot.
 import uPlot from '/static/vendor/uplot.js';
-import { duration, getJson, h, percent, table } from './dom.js';
+import { duration, fill, getJson, h, percent, table } from './dom.js';
 
 const COLORS = ['#1f5f99', '#2e7d32', '#b26a00', '#c62828', '#6a1b9a', '#00838f', '#5d4037', '#455a64'];
 
@@ -9,7 +9,7 @@ export async function render(main, _match, query) {
   const window_ = new URLSearchParams();
   for (const name of ['since', 'until']) if ((query.get(name) ?? '').trim() !== '') window_.set(name, query.get(name).trim());
   const input = (name, label, hint) => [h('label', { for: `window-${name}` }, label), h('input', { id: `window-${name}`, name, value: query.get(name) ?? '', placeholder: hint, size: 12 })];
-  main.replaceChildren(
+  fill(main, 
     h('h1', {}, 'Portal'),
     h('form', { method: 'get', action: '/summary', class: 'controls' }, input('since', 'Since ', '7d, 2026-09-01'), input('until', 'Until ', 'now'), h('button', { type: 'submit' }, 'Show')),
     h('p', { class: 'note', id: 'summary-loading' }, 'Loading…'),
@@ -75,7 +75,8 @@ function draw(id, data, names, axis) {
     height: 260,
     // Days are local dates already: shown as they are, not shifted into the browser's zone.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-    scales: { y: axis.range === undefined ? {} : { range: axis.range } },
+    // A day either side, so one day of data is a point in a week, not an instant in years.
+    scales: { x: { time: true, range: (_u, min, max) => [min - 86400, max + 86400] }, y: axis.range === undefined ? {} : { range: axis.range } },
     axes: [{}, { label: axis.y }],
     series: [{ label: 'day' }, ...names.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: data[0].length < 40 } }))],
   };
