@@ -76,7 +76,7 @@ describe('dashboard security', () => {
   it('refuses another origin on every API and stream route, cookie or not, and lets the same origin and scripts in', async () => {
     const { origin, host } = await start();
     for (const path of ['/api/replies', '/api/summary', '/api/events', '/api/replies/1', '/api/stream']) {
-      for (const headers of [{ origin: 'http://evil.example' }, { origin: 'http://127.0.0.1:1' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+      for (const headers of [{ origin: 'http://evil.example' } as Record<string, string>, { origin: 'http://127.0.0.1:1' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
         const answer = await get(origin, path, { ...bearer(), ...headers });
         expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(answer.headers['access-control-allow-origin']).toBeUndefined();
