@@ -6,6 +6,8 @@ const COLORS = ['#1f5f99', '#2e7d32', '#b26a00', '#c62828', '#6a1b9a', '#00838f'
 
 export async function render(main, _match, query) {
   document.title = 'Portal · smtp2go-portal';
+  // The last 30 days unless the address says otherwise; an emptied field means no bound, as in `stats`.
+  if (!query.has('since')) query.set('since', '30d');
   const window_ = new URLSearchParams();
   for (const name of ['since', 'until']) if ((query.get(name) ?? '').trim() !== '') window_.set(name, query.get(name).trim());
   const input = (name, label, hint) => [h('label', { for: `window-${name}` }, label), h('input', { id: `window-${name}`, name, value: query.get(name) ?? '', placeholder: hint, size: 12 })];
