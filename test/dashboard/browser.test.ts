@@ -13,6 +13,14 @@ import { launchChromium } from '../helpers/chromium.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { LIVE_EMAIL_ID, LIVE_RECIPIENT, seedHistory, seedHostileReply } from './browser-seed.js';
 
+// page.evaluate callbacks run in the browser. The project compiles without the DOM library, so the few
+// browser names they use are declared for this file only.
+interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+interface AxeResult { violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }
+declare const window: { __pwned?: unknown; axe: { run(context: unknown): Promise<AxeResult> } };
+declare const document: { querySelectorAll<T = { href: string }>(selector: string): Iterable<T> & { length: number }; querySelector(selector: string): { textContent: string | null } | null };
+declare const location: { href: string };
+
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
 const SECRET = 'browser-test-secret-0123456789abcdef';
 // `npm run screenshots` points this at docs/screenshots; otherwise they go to a temp folder.
@@ -110,8 +118,8 @@ describe('dashboard in Chromium', () => {
     await page.locator('[data-drawn]').nth(2).waitFor({ timeout: 10_000 });
     // Each chart's canvas holds pixels of its first series' colour: lines were drawn, not only axes.
     const seriesPixels = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLCanvasElement>('.plot canvas')].map((canvas) => {
-        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      [...document.querySelectorAll<Canvas>('.plot canvas')].map((canvas) => {
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let count = 0;
         for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0x1f) < 24 && Math.abs(data[i + 1]! - 0x5f) < 24 && Math.abs(data[i + 2]! - 0x99) < 24) count += 1;
         return count;
@@ -151,7 +159,7 @@ describe('dashboard in Chromium', () => {
       if (view !== '/') await page.goto(new URL(view, dashboardUrl).href);
       await page.locator('main table, main ol').first().waitFor();
       const found = await page.evaluate(() => ({
-        pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null,
+        pwned: window.__pwned ?? null,
         scriptLinks: [...document.querySelectorAll('a')].filter((a) => !/^https?:$/.test(new URL(a.href, location.href).protocol)).map((a) => a.href),
         injected: document.querySelectorAll('main img, main script, main svg, main iframe, [onerror], [onload]').length,
         text: document.querySelector('main')!.textContent,
@@ -175,7 +183,7 @@ describe('dashboard in Chromium', () => {
       // Evaluated through the DevTools protocol, which the page's CSP does not govern (an injected <script> would be refused).
       await page.evaluate(axe);
       const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }> } }).axe.run(document);
+        const result = await window.axe.run(document);
         return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
       });
       report[view] = violations.map((v) => `${v.impact}:${v.id}(${v.nodes})`);
