@@ -132,13 +132,13 @@ describe('dashboard in Chromium', () => {
 
     await page.getByRole('link', { name: 'Replies' }).click();
     await page.locator('#reply-results table').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'replies.png') });
     await page.locator('#search-text').fill('gmail.test');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/recipient=gmail\.test/);
     const rows = page.locator('#reply-results tbody tr');
     await rows.first().waitFor();
     for (const text of await rows.allTextContents()) expect(text).toContain('gmail.test');
+    await page.screenshot({ path: join(SHOTS, 'replies.png') });
     expect(errors).toEqual([]);
   });
 

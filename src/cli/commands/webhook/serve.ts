@@ -80,10 +80,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions & { dashboard
       const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
       const dashboard = dashboardUrl === null ? {} : { dashboard_url: dashboardUrl };
       out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...dashboard, ...secret });
-    } else {
-      render.renderServeStart(out, handle);
-      if (dashboardUrl !== null) out.line(`Dashboard: ${dashboardUrl}`);
-    }
+    } else render.renderServeStart(out, { ...handle, dashboardUrl });
     const signal = await stop.signal;
     const forceExit = () => {
       log.flush();
