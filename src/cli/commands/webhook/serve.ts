@@ -60,7 +60,9 @@ async function serve(ctx: CliContext, options: WebhookServeOptions & { dashboard
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
   const stop = firstSignal();
   try {
-    const handle = await runWebhookServe(options, {
+    // The page first: failing after the listener, it would leave a secret the listener generated stored but never shown.
+    const dashboardUrl = page === null ? null : await page.start();
+    const listening = runWebhookServe(options, {
       store: await ctx.store(),
       env: ctx.env,
       now: ctx.now,
@@ -71,8 +73,8 @@ async function serve(ctx: CliContext, options: WebhookServeOptions & { dashboard
       },
       onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
     });
-    const dashboardUrl = page === null ? null : await page.start().catch(async (error: unknown) => {
-      await handle.close();
+    const handle = await listening.catch(async (error: unknown) => {
+      await page?.close();
       throw error;
     });
     if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
