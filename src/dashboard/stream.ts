@@ -65,6 +65,7 @@ export function createEventStream(options: StreamOptions): EventStream {
   let polling = false;
   let again = false;
   let closed = false;
+  let nudged = false;
   const timer = setInterval(() => void poll(), pollMs).unref();
   const pinger = setInterval(() => {
     for (const client of clients) write(client, ': ping\n\n');
@@ -150,7 +151,13 @@ export function createEventStream(options: StreamOptions): EventStream {
       return true;
     },
     nudge() {
-      void poll();
+      // A group commit answers many requests in one turn: they share one look at the store.
+      if (nudged || clients.size === 0) return;
+      nudged = true;
+      setImmediate(() => {
+        nudged = false;
+        void poll();
+      });
     },
     publishTransient(event) {
       const text = `event: ${event.duplicate ? 'duplicate' : 'transient'}\ndata: ${JSON.stringify(event)}\n\n`;

@@ -22,14 +22,18 @@ export function toDashboardListen(host: string | undefined, port: string | undef
  * beyond loopback is allowed but said out loud: the token is then all that guards every reply's story.
  */
 export async function startDashboard(ctx: CliContext, listen: DashboardListenOptions): Promise<DashboardServer> {
-  const [{ startDashboardServer }, { createDashboardData }, { operatorZone }] = await Promise.all([
-    import('../../../dashboard/server.js'), import('./data.js'), import('../../render-stats-format.js'),
+  const [{ startDashboardServer }, { createDashboardData }, { startDataThread }, { operatorZone }] = await Promise.all([
+    import('../../../dashboard/server.js'), import('./data.js'), import('./data-thread.js'), import('../../render-stats-format.js'),
   ]);
-  const data = createDashboardData({ store: await ctx.store(), now: ctx.now, timeZone: (await operatorZone(ctx.env)).name });
+  const store = await ctx.store();
+  const timeZone = (await operatorZone(ctx.env)).name;
+  const local = createDashboardData({ store, now: ctx.now, timeZone });
+  const thread = store.memory ? { data: local, close: async () => undefined } : startDataThread(local, { dbPath: ctx.dbPath, timeZone });
   let server: DashboardServer;
   try {
-    server = await startDashboardServer({ data, host: listen.host, port: listen.port, onLog: (entry) => ctx.output.warn(entry.message) });
+    server = await startDashboardServer({ data: thread.data, host: listen.host, port: listen.port, onLog: (entry) => ctx.output.warn(entry.message) });
   } catch (error) {
+    await thread.close();
     const code = (error as { code?: unknown }).code;
     const where = `${listen.host}:${listen.port}`;
     if (code === 'EADDRINUSE') throw new PortalError('runtime', `cannot serve the dashboard on ${where}: the port is in use`, { hint: 'pass another port (0 picks a free one)', cause: error });
@@ -37,7 +41,7 @@ export async function startDashboard(ctx: CliContext, listen: DashboardListenOpt
     throw error;
   }
   if (!isLoopback(listen.host)) ctx.output.warn(`the dashboard listens on ${listen.host}, beyond this machine: anyone who can reach it and learns the token can read every reply's story`);
-  return server;
+  return { ...server, close: () => server.close().then(() => thread.close()) };
 }
 
 function isLoopback(host: string): boolean {
