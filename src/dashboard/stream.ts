@@ -66,6 +66,7 @@ export function createEventStream(options: StreamOptions): EventStream {
   let again = false;
   let closed = false;
   let nudged = false;
+  const transient: string[] = [];
   const timer = setInterval(() => void poll(), pollMs).unref();
   const pinger = setInterval(() => {
     for (const client of clients) write(client, ': ping\n\n');
@@ -76,7 +77,10 @@ export function createEventStream(options: StreamOptions): EventStream {
     if (client.deadline !== null) clearTimeout(client.deadline);
     client.response.destroy();
     // Nobody is watching: the next stream starts at the newest id instead of reading what nobody waited for.
-    if (clients.size === 0) head = -1;
+    if (clients.size === 0) {
+      head = -1;
+      transient.length = 0;
+    }
   }
 
   function write(client: Client, text: string): void {
@@ -116,9 +120,22 @@ export function createEventStream(options: StreamOptions): EventStream {
         }
         if (rows.length === batch) again = true;
       } while (again && !closed);
+      // After the rows: whatever was stored before a retry was answered reaches the page before the retry.
+      const text = transient.splice(0).join('');
+      if (text !== '') for (const client of clients) if (client.cursor >= head) write(client, text);
     } finally {
       polling = false;
     }
+  }
+
+  function nudge(): void {
+    // A group commit answers many requests in one turn: they share one look at the store.
+    if (nudged || clients.size === 0) return;
+    nudged = true;
+    setImmediate(() => {
+      nudged = false;
+      void poll();
+    });
   }
 
   /** A client behind the shared head (a replay, or one that was blocked) reads on its own, a batch a turn. */
@@ -150,18 +167,11 @@ export function createEventStream(options: StreamOptions): EventStream {
       void poll();
       return true;
     },
-    nudge() {
-      // A group commit answers many requests in one turn: they share one look at the store.
-      if (nudged || clients.size === 0) return;
-      nudged = true;
-      setImmediate(() => {
-        nudged = false;
-        void poll();
-      });
-    },
+    nudge,
     publishTransient(event) {
-      const text = `event: ${event.duplicate ? 'duplicate' : 'transient'}\ndata: ${JSON.stringify(event)}\n\n`;
-      for (const client of clients) if (client.cursor >= head) write(client, text);
+      if (clients.size === 0) return;
+      transient.push(`event: ${event.duplicate ? 'duplicate' : 'transient'}\ndata: ${JSON.stringify(event)}\n\n`);
+      nudge();
     },
     get clients() {
       return clients.size;

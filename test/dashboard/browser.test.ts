@@ -111,6 +111,33 @@ describe('dashboard in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('marks a retried notification as a duplicate, filters by type, and holds events while paused', async () => {
+    const { page, errors } = await openPage();
+    await expect.poll(() => page.locator('#stream-status').textContent()).toBe('Live');
+    const event = { event: 'open', email_id: LIVE_EMAIL_ID, rcpt: 'manager@example.org', time: new Date().toISOString(), id: `dup${Date.now().toString(16).padStart(29, '0')}` };
+    await postWebhook(event);
+    await postWebhook(event);
+    const rows = page.locator('#live-rows tr[data-type="open"]', { hasText: 'manager@example.org' });
+    await rows.nth(1).waitFor({ timeout: 1000 });
+    expect(await rows.first().getAttribute('class')).toBe('duplicate');
+    expect(await rows.first().locator('td').last().textContent()).toBe('duplicate');
+    expect(await rows.nth(1).getAttribute('data-id')).toMatch(/^\d+$/);
+
+    await page.locator('#type-filter').selectOption('open');
+    expect(await page.locator('#live-rows tr[data-type="processed"]').first().isHidden()).toBe(true);
+    expect(await rows.first().isVisible()).toBe(true);
+    await page.locator('#type-filter').selectOption('');
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    expect(await page.locator('#pause').getAttribute('aria-pressed')).toBe('true');
+    await postWebhook({ ...event, event: 'click', url: 'https://help.example.com/kb/7', id: `pause${Date.now().toString(16).padStart(27, '0')}` });
+    await expect.poll(() => page.locator('#stream-status').textContent()).toBe('Paused: 1 new');
+    expect(await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    expect(await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   it('draws the portal charts and lists and searches replies', async () => {
     const { page, errors } = await openPage();
     await page.getByRole('link', { name: 'Portal' }).click();

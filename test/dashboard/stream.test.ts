@@ -5,7 +5,11 @@ import { createEventStream, type EventStream, type LiveEvent } from '../../src/d
 
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const server of servers.splice(0)) {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+  }
 });
 
 /** A source of `total` events of about `size` bytes each that counts the rows it hands out. */
@@ -83,5 +87,22 @@ describe('dashboard event stream', () => {
     expect(queriesWithRows).toBe(1);
     for (const client of clients) client.destroy();
     expect(await until(() => stream.clients === 0, 2000)).toBe(true);
+  });
+
+  it('sends a retried notification after the rows stored before it, without an id, to caught-up clients only', async () => {
+    let total = 0;
+    const stream = createEventStream({ eventsAfter: (after, limit) => source(total, 10).eventsAfter(after, limit), latestId: () => total, pollMs: 60_000 });
+    const url = await serve(stream);
+    let text = '';
+    const client = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) => response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)));
+    expect(await until(() => stream.clients === 1 && text.includes('retry:'), 2000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Stored, then a retry of it answered, before any poll has run: the page must see them in that order.
+    total = 1;
+    stream.publishTransient({ ...source(1, 0).eventsAfter(0, 1)[0]!, id: null, duplicate: true });
+    expect(await until(() => text.includes('event: duplicate'), 2000)).toBe(true);
+    const frames = text.split('\n\n').filter((frame) => frame.includes('data: '));
+    expect(frames.map((frame) => frame.split('\n').filter((line) => !line.startsWith('data: ')))).toEqual([['id: 1', 'event: tracking'], ['event: duplicate']]);
+    client.destroy();
   });
 });
