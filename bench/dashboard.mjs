@@ -2,7 +2,7 @@
 // The dashboard's live stream under webhook load, in one run.
 //
 //   npm run build && node bench/dashboard.mjs [--quick] [--rate 1000] [--duration 10] [--rounds 2] [--concurrency 64]
-//     [--clients 10] [--replies 2000] [--write] [--no-write]
+//     [--clients 10] [--replies 2000] [--big-store <path>] [--write] [--no-write]
 //
 //   1. delivery latency: events POSTed at --rate per second (open loop) to the built CLI's
 //      `webhook serve --dashboard`, one stream reader on the dashboard; for each event, the time from its 200
@@ -11,11 +11,13 @@
 //   2. the listener's throughput, closed loop at --concurrency, in three alternated variants: `webhook serve`
 //      alone, with `--dashboard` and no page open, and with --clients open streams each reading every event;
 //      the best round of each counts. Every stream reader must end with every stored event.
+//   3. with a big store (--big-store, default bench/stats.mjs's 1,000,000-event store when it exists): the
+//      listener's /healthz latency, probed every 5 ms, while the portal page's three reads run against it.
 // Servers are child processes (bench/server-process.mjs); the load generator and the stream readers run here.
 // A full run writes its table into BENCHMARKS.md when it has a `dashboard` block; --quick only prints unless --write.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +34,8 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const defaults = { quick, rate: 1000, durationS: quick ? 3 : 10, rounds: quick ? 1 : 2, concurrency: 64, clients: 10, replies: 2000, write: !quick };
+  const bigStore = join(tmpdir(), 'smtp2go-portal-bench', 'stats-1m.db');
+  const defaults = { quick, rate: 1000, durationS: quick ? 3 : 10, rounds: quick ? 1 : 2, concurrency: 64, clients: 10, replies: 2000, bigStore: existsSync(bigStore) ? bigStore : null, write: !quick };
   const o = parseBenchArgs(argv, defaults, {
     '--rate': ['rate', Number],
     '--duration': ['durationS', Number],
@@ -40,6 +43,7 @@ function parseArgs(argv) {
     '--concurrency': ['concurrency', Number],
     '--clients': ['clients', Number],
     '--replies': ['replies', Number],
+    '--big-store': ['bigStore', String],
   }, 'dashboard.mjs');
   for (const key of ['rate', 'durationS', 'rounds', 'concurrency', 'clients', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
@@ -179,6 +183,36 @@ async function throughput(o, store, workDir, secret, variant) {
   return { eventsPerSecond: load.perSecond, p99: load.p99, stored, behind };
 }
 
+/** Phase 3: how long the listener takes to answer while the portal page reads a big store. */
+async function stall(o, workDir) {
+  const listener = await startListener(workDir, 'listener-big', o.bigStore, true);
+  const dashboard = new URL(listener.dashboardUrl);
+  const headers = { authorization: `Bearer ${dashboard.searchParams.get('token')}` };
+  const health = new URL('/healthz', listener.url);
+  const probes = [];
+  let stop = false;
+  const probing = (async () => {
+    while (!stop) {
+      const started = performance.now();
+      await (await fetch(health)).text();
+      probes.push(performance.now() - started);
+      await sleep(5);
+    }
+  })();
+  const reads = {};
+  for (const path of ['/api/summary?by=day', '/api/summary?by=domain', '/api/activity']) {
+    const started = performance.now();
+    const response = await fetch(new URL(path, dashboard), { headers });
+    await response.text();
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+    reads[path] = Math.round(performance.now() - started);
+  }
+  stop = true;
+  await probing;
+  await stopServer(listener);
+  return { reads, probes: percentiles(probes) };
+}
+
 async function main(o) {
   const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-portal-dashboard-bench-'));
   const secret = randomBytes(24).toString('base64url');
@@ -205,6 +239,10 @@ async function main(o) {
         if (best === undefined || row.eventsPerSecond > best.eventsPerSecond) result.throughput[variant.label] = { ...row, rounds: [...(best?.rounds ?? []), row.eventsPerSecond] };
         else best.rounds.push(row.eventsPerSecond);
       }
+    }
+    if (o.bigStore !== null) {
+      result.stall = await stall(o, workDir);
+      log(`big store: ${JSON.stringify(result.stall)}`);
     }
     const table = render(result);
     console.log(table);
@@ -235,6 +273,11 @@ function render(r) {
     '| --- | --- | --- | --- | --- |',
     ...Object.entries(r.throughput).map(([label, t]) => `| ${label} | ${t.eventsPerSecond} | ${t.p99} | ${t.rounds.join(', ')} | ${t.behind} |`),
   ];
+  if (r.stall !== undefined) {
+    lines.push('', `The portal page on ${o.bigStore} under \`webhook serve --dashboard\` (reads on the dashboard's data thread): ms per read, and the listener's \`/healthz\` meanwhile.`, '',
+      '| by day | by domain | activity (counts built) | /healthz probes | p50 ms | p99 ms | max ms |', '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${r.stall.reads['/api/summary?by=day']} | ${r.stall.reads['/api/summary?by=domain']} | ${r.stall.reads['/api/activity']} | ${r.stall.probes.count} | ${r.stall.probes.p50} | ${r.stall.probes.p99} | ${r.stall.probes.max} |`);
+  }
   return lines.join('\n');
 }
 
