@@ -19,6 +19,7 @@ const SCRIPTS = [
   { file: 'webhook-throughput.mjs', section: 'webhook serve' },
   { file: 'stats.mjs', section: 'stats' },
   { file: 'replay.mjs', section: 'webhook replay' },
+  { file: 'dashboard.mjs', section: 'dashboard' },
 ];
 
 const SHARED = new Set(['--quick', '--write', '--no-write']);

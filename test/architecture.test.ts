@@ -6,7 +6,7 @@ const ROOT = join(import.meta.dirname, '..');
 const SRC = join(ROOT, 'src');
 
 // Higher imports lower, never the other way; modules of one rank do not import each other's folders.
-const RANK: Record<string, number> = { cli: 5, operations: 4, webhook: 3, store: 2, smtp2go: 2, mail: 2, core: 1 };
+const RANK: Record<string, number> = { cli: 5, operations: 4, webhook: 3, dashboard: 3, store: 2, smtp2go: 2, mail: 2, core: 1 };
 
 function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor/index.js';
 import { registerCompletion } from './commands/completion/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerStats } from './commands/stats/index.js';
+import { registerDashboard } from './commands/dashboard/index.js';
 import { registerReplies } from './commands/replies/index.js';
 import { registerBackup } from './commands/backup/index.js';
 import { registerPrune } from './commands/prune/index.js';
@@ -48,6 +49,7 @@ export function createProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerReconcile(program, io);
   registerStats(program, io);
+  registerDashboard(program, io);
   registerReplies(program, io);
   registerBackup(program, io);
   registerPrune(program, io);

@@ -14,7 +14,7 @@ const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.d
 const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
 // As in core/reply-status bounceStands: a soft or unknown bounce followed by a delivery does not count as
 // a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
-const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
+export const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
 // The relay carried the reply because the API could not (fallback_reason set), not because it was asked to.
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL)`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.

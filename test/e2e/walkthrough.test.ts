@@ -7,6 +7,7 @@ import { useTempDir } from '../helpers/temp-dir.js';
 
 const MARKER = '<!-- walkthrough';
 const LISTENER_PORT = 8787;
+const DASHBOARD_PORT = 8788;
 
 /** The shell lines of every ```sh block that follows a walkthrough marker in the README, in order. */
 function walkthroughLines(readme: string): string[] {
@@ -54,13 +55,13 @@ afterEach(() => {
 
 // The walkthrough's listener uses the default port; on a machine where something already holds it the
 // test cannot run the lines as written, so it says so instead of failing on someone else's process.
-const portFree = await portIsFree(LISTENER_PORT);
+const portFree = (await portIsFree(LISTENER_PORT)) && (await portIsFree(DASHBOARD_PORT));
 
 describe('README Quick start walkthrough, built binary', () => {
   const tempDir = useTempDir();
   beforeAll(assertBuilt);
 
-  it.skipIf(!portFree)(`runs every line as written on a fresh HOME with no network, and the demo reply's story is what the prose says (needs port ${LISTENER_PORT} free)`, async () => {
+  it.skipIf(!portFree)(`runs every line as written on a fresh HOME with no network, and the demo reply's story is what the prose says (needs ports ${LISTENER_PORT} and ${DASHBOARD_PORT} free)`, async () => {
     const lines = walkthroughLines(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
     const cwd = tempDir();
     // No SMTP2Go settings and an unroutable proxy: anything that tried to reach the internet would fail.
@@ -84,6 +85,11 @@ describe('README Quick start walkthrough, built binary', () => {
       if (line === 'kill %1') {
         const job = jobs[0];
         expect(job, 'kill %1 without a job').toBeDefined();
+        // The dashboard the listener printed is up, and its live API already has the bounce just posted.
+        const dashboard = /^Dashboard: (http:\/\/127\.0\.0\.1:8788\/\?token=([\w-]{43}))$/m.exec(job?.output() ?? '');
+        expect(dashboard, job?.output()).not.toBeNull();
+        const events = await fetch(new URL('/api/events', dashboard![1]), { headers: { authorization: `Bearer ${dashboard![2]}` } });
+        expect(((await events.json()) as { events: Array<{ event: string; reply_id: number }> }).events[0]).toMatchObject({ event: 'bounce', reply_id: 1 });
         job?.child.kill('SIGTERM');
         expect(await job?.exited, job?.output()).toBe(0);
         outputs.push({ line, stdout: job?.output() ?? '', stderr: '' });

@@ -4,8 +4,9 @@ import { parseRetentionWindow } from '../../../../core/retention.js';
 import type { WebhookServeOptions } from '../../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { bufferedLines, survivingOutput } from './buffered-output.js';
-import { firstSignal, keepInspectorClosed } from './signals.js';
+import { firstSignal, keepInspectorClosed } from '../../../signals.js';
 import { runParsed } from '../../../run-command.js';
+import { toDashboardListen, type DashboardListenOptions } from '../../dashboard/start.js';
 import { webhookCommand } from '../index.js';
 
 // The listener's defaults (webhook/server.ts), spelled out so registering the command does not load it.
@@ -19,9 +20,14 @@ interface ServeCliOptions {
   insecure?: boolean;
   retention?: string;
   trustProxy?: boolean;
+  dashboard?: boolean;
+  dashboardHost?: string;
+  dashboardPort?: string;
 }
 
-export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions & { retentionMs: number | null } {
+type ServeOptions = WebhookServeOptions & { retentionMs: number | null; dashboard?: DashboardListenOptions };
+
+export function toWebhookServeOptions(o: ServeCliOptions): ServeOptions {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
   const path = o.path ?? DEFAULT_PATH;
@@ -32,7 +38,14 @@ export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions &
   const host = o.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty', 'use 127.0.0.1, or 0.0.0.0 to listen on every interface');
   const retentionMs = o.retention === undefined ? null : parseRetentionWindow(o.retention, '--retention');
-  return { host, port: Number(port), path, insecure: o.insecure === true, retentionMs, ...(o.trustProxy === true ? { trustProxy: true } : {}) };
+  const base = { host, port: Number(port), path, insecure: o.insecure === true, retentionMs, ...(o.trustProxy === true ? { trustProxy: true } : {}) };
+  if (o.dashboard !== true) {
+    if (o.dashboardHost !== undefined || o.dashboardPort !== undefined) throw new UsageError('--dashboard-host and --dashboard-port need --dashboard');
+    return base;
+  }
+  const dashboard = toDashboardListen(o.dashboardHost, o.dashboardPort, { host: '--dashboard-host', port: '--dashboard-port' });
+  if (dashboard.port !== 0 && dashboard.port === base.port) throw new UsageError('--dashboard-port must differ from --port: the webhook port may face the internet, the dashboard never shares it');
+  return { ...base, dashboard };
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
@@ -45,13 +58,17 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
     .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
     .option('--trust-proxy', 'a reverse proxy sits in front: take tracking hits\' client address from X-Forwarded-For')
+    .option('--dashboard', 'also serve the read-only web page on its own port (the URL carries its token)')
+    .option('--dashboard-host <address>', 'address the page binds (default 127.0.0.1)')
+    .option('--dashboard-port <n>', 'port of the page (default 8788; 0 picks a free one)')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
 }
 
-async function serve(ctx: CliContext, options: WebhookServeOptions & { retentionMs: number | null }): Promise<void> {
+async function serve(ctx: CliContext, options: ServeOptions): Promise<void> {
   const { runWebhookServe } = await import('../../../../operations/webhook-serve.js');
+  const page = options.dashboard === undefined ? null : (await import('../../dashboard/attach.js')).listenerDashboard(ctx, options.dashboard);
   const render = await import('./render.js');
   const out = survivingOutput(ctx.output, ctx.io);
   const log = bufferedLines(out);
@@ -60,21 +77,29 @@ async function serve(ctx: CliContext, options: WebhookServeOptions & { retention
   const stop = firstSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
   const reopenInspector = keepInspectorClosed(() => out.warn('SIGUSR1 ignored: webhook serve never opens the inspector (run node --inspect to debug)'));
   try {
-    const handle = await runWebhookServe(options, {
+    // The page first: failing after the listener, it would leave a secret the listener generated stored but never shown.
+    const dashboardUrl = page === null ? null : await page.start();
+    const listening = runWebhookServe(options, {
       store: await ctx.store(),
       env: ctx.env,
       now: ctx.now,
       onEvent: (record) => {
+        page?.onRequest(record);
         if (ctx.json) for (const line of render.serveEventRecords(record)) log.record(line);
         else render.renderServeEvent(log, record, ctx.now());
       },
       onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
     });
+    const handle = await listening.catch(async (error: unknown) => {
+      await page?.close();
+      throw error;
+    });
     if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
     if (ctx.json) {
       const secret = handle.generatedSecret === null ? {} : { generated_webhook_secret: handle.generatedSecret };
-      out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...secret });
-    } else render.renderServeStart(out, handle);
+      const dashboard = dashboardUrl === null ? {} : { dashboard_url: dashboardUrl };
+      out.record({ type: 'ready', url: handle.url, health_url: handle.healthUrl, insecure: handle.insecure, ...dashboard, ...secret });
+    } else render.renderServeStart(out, { ...handle, dashboardUrl });
     const retention = options.retentionMs === null ? null : await (await import('./retention.js')).startServeRetention(ctx, options.retentionMs, log);
     const signal = await stop.signal;
     const forceExit = () => {
@@ -87,6 +112,7 @@ async function serve(ctx: CliContext, options: WebhookServeOptions & { retention
     try {
       if (!ctx.json) out.info(`${signal}: finishing in-flight requests (Ctrl+C again to quit at once)…`);
       await retention?.stop();
+      await page?.close();
       await handle.close();
     } finally {
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit).off('SIGHUP', ignore);

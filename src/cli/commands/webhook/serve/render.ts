@@ -34,9 +34,10 @@ export function renderServeEvent(output: Output, record: RequestRecord, at: Date
   }
 }
 
-export function renderServeStart(output: Output, start: { url: string; healthUrl: string; insecure: boolean; generatedSecret: string | null; acceptsPreviousSecret: boolean }): void {
+export function renderServeStart(output: Output, start: { url: string; healthUrl: string; insecure: boolean; generatedSecret: string | null; acceptsPreviousSecret: boolean; dashboardUrl?: string | null }): void {
   output.line(`Listening on ${output.color.bold(start.url)}`);
   output.line(`Health check: ${start.healthUrl}`);
+  if (start.dashboardUrl != null) output.line(`Dashboard: ${output.color.bold(start.dashboardUrl)}`);
   if (start.generatedSecret !== null) {
     output.line('');
     output.line(`No webhook secret was configured, so one was generated and stored (shown only this once):`);
