@@ -1,11 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortalError } from '../core/errors.js';
+import { layoutWidth } from './text-width.js';
 
 export const JSON_VERSION = 1;
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The terminal's width (`process.stdout.columns`); undefined when stdout is not a terminal. */
+  columns?: number;
 }
 
 /**
@@ -16,6 +19,10 @@ export interface Output {
   readonly json: boolean;
   readonly color: ChalkInstance;
   readonly stderrColor: ChalkInstance;
+  /** Columns human output is laid out for: the terminal's, 80 when unknown. */
+  readonly width: number;
+  /** Box-drawing and block characters for pictures; plain ASCII when stdout is not coloured (a pipe, NO_COLOR). */
+  readonly unicode: boolean;
   /** A line of data (human mode) on stdout. */
   line(text?: string): void;
   /** Progress, warnings and notices on stderr. */
@@ -84,6 +91,8 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
     json,
     color,
     stderrColor,
+    width: layoutWidth(streams.columns),
+    unicode: color.level > 0,
     line: (text = '') => write(streams.stdout, text),
     info: (text) => write(streams.stderr, text),
     warn: (text) => write(streams.stderr, `${stderrColor.yellow('warning:')} ${text}`),
