@@ -57,6 +57,8 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
   const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
   renderers?.catch(() => undefined);
+  // What the renderers import in turn, requested now too rather than after they are read.
+  if (!match.json) Promise.all([import('./render-timeline.js'), import('../../text-width.js')]).catch(() => undefined);
   const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
     import('../../../store/db-path.js'),
     import('../../../store/open-store.js'),
