@@ -74,8 +74,9 @@ async function configure(ctx: CliContext, options: { flags: SettingFlags; genera
   const plan = wantsWizard ? await interactiveConfigure(ctx, deps) : planConfigure(options, deps);
   if (plan === null) return ctx.output.info('Nothing saved.');
   const result = applyConfigurePlan(plan, deps);
-  if (ctx.json) return ctx.output.data({ saved: true, settings: result.settings, generated_webhook_secret: result.generatedWebhookSecret, warnings: result.warnings });
-  ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${ctx.dbPath}.`));
+  if (ctx.json) return ctx.output.data({ saved: result.saved, changed: result.changed, settings: result.settings, generated_webhook_secret: result.generatedWebhookSecret, warnings: result.warnings });
+  if (result.saved) ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${ctx.dbPath}.`));
+  else ctx.output.info('Nothing to change: the stored settings already say this.');
   if (result.generatedWebhookSecret !== null) {
     ctx.output.line(`Webhook secret (shown once; paste it into SMTP2Go's webhook as a Bearer token): ${result.generatedWebhookSecret}`);
   }
