@@ -23,7 +23,8 @@ export interface Settings {
 }
 
 export type SettingKey = keyof Settings;
-export type SettingSource = 'flag' | 'env' | 'stored' | 'default';
+/** `prompt`: typed into the `configure` wizard (shown in its summary; stored like a flag). */
+export type SettingSource = 'flag' | 'prompt' | 'env' | 'stored' | 'default';
 
 export const DEFAULT_API_URL = 'https://api.smtp2go.com/v3';
 

@@ -8,6 +8,8 @@ import type { Store } from '../store/open-store.js';
 
 export interface ConfigureOptions {
   flags: SettingFlags;
+  /** Stored settings to drop, so they fall back to the environment or the default (the wizard's emptied fields). */
+  clear?: SettingKey[];
   generateWebhookSecret?: boolean;
   rotateWebhookSecret?: boolean;
 }
@@ -43,6 +45,7 @@ export interface ConfigureResult {
  */
 export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDeps, 'now'>): ConfigurePlan {
   const stored = loadModuleSettings(deps.store);
+  for (const key of options.clear ?? []) delete stored[key];
   const { settings, sources } = resolveSettings({ flags: options.flags, env: deps.env, stored });
   const next = { ...settings };
   const explicit = new Set(SETTING_KEYS.filter((key) => sources[key] !== 'default'));
