@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
 import type { WebhookServeOptions } from '../../../../operations/webhook-serve.js';
 import type { CliContext, CliIo } from '../../../context.js';
+import { createAuthFailureLog } from './auth-failure-log.js';
 import { bufferedLines } from './buffered-output.js';
 import { firstSignal } from './signals.js';
 import { runParsed } from '../../../run-command.js';
@@ -42,6 +43,9 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
   const render = await import('./render.js');
   const out = ctx.output;
   const log = bufferedLines(out);
+  const refused = createAuthFailureLog({ periodMs: AUTH_LOG_PERIOD_MS, now: () => ctx.now().getTime() });
+  const flushRefused = () => refused.flush().forEach((line) => out.warn(line));
+  const refusedTimer = setInterval(flushRefused, AUTH_LOG_PERIOD_MS).unref();
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
   const stop = firstSignal();
   try {
@@ -50,10 +54,14 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       env: ctx.env,
       now: ctx.now,
       onEvent: (record) => {
-        if (ctx.json) for (const line of render.serveEventRecords(record)) log.record(line);
-        else render.renderServeEvent(log, record, ctx.now());
+        // A 401 is logged once per address (the first, then a count), as a warning rather than a request line.
+        const line = record.status === 401 ? refused.refused(record.remoteAddress ?? 'unknown', record.error ?? 'unauthorized') : null;
+        if (line !== null) out.warn(line);
+        if (ctx.json) for (const document of render.serveEventRecords(record)) log.record(document);
+        else if (record.status !== 401) render.renderServeEvent(log, record, ctx.now());
       },
-      onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
+      // The server's own line for a 401 ("401 from <address>: <reason>") is the one the log above rations.
+      onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : entry.message.startsWith('401 ') ? undefined : out.warn(entry.message)),
     });
     if (options.insecure) out.warn(out.stderrColor.red.bold(render.insecureWarning(handle.url)));
     if (ctx.json) {
@@ -73,7 +81,12 @@ async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<voi
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit);
     }
   } finally {
+    clearInterval(refusedTimer);
+    flushRefused();
     log.flush();
     stop.disarm();
   }
 }
+
+/** How often the 401s counted since the last line are logged. */
+const AUTH_LOG_PERIOD_MS = 60_000;
