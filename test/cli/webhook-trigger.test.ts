@@ -47,18 +47,18 @@ describe('webhook trigger command', () => {
     expect(missing.stderr).toContain('reply 7 not found');
   });
 
-  it('--to: prints status; a refusal exits 1 and --json carries the error in the one document; the secret never shows', async () => {
+  it('--listener: prints status; a refusal exits 1 and --json carries the error in the one document; the secret never shows', async () => {
     const dir = tempDir();
     const run = cli(dir);
     await run('webhook', 'trigger', 'processed', '--demo');
     const store = openStore(join(dir, 'portal.db'));
     const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
     try {
-      const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--to', server.url);
+      const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--listener', server.url);
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain(`POST ${server.url} (json, hmac) delivered for customer@example.com`);
       expect(ok.stdout).toMatch(/HTTP 200 in \d+ ms/);
-      const refused = await run('webhook', 'trigger', 'open', '--reply', '1', '--to', server.url, '--sign', 'bearer', '--secret', 'wrong-secret-but-long-enough-000000', '--json');
+      const refused = await run('webhook', 'trigger', 'open', '--reply', '1', '--listener', server.url, '--sign', 'bearer', '--secret', 'wrong-secret-but-long-enough-000000', '--json');
       expect(refused.code).toBe(1);
       const doc = JSON.parse(refused.stdout) as { delivery: { status: number }; error: { message: string } };
       expect(doc.delivery.status).toBe(401);

@@ -126,7 +126,7 @@ describe('README Quick start walkthrough, built binary', () => {
     expect(firstStory?.stdout).toContain('https://example.com/help');
     for (const o of outputs) expect(o.stderr, o.line).not.toMatch(/error/i);
 
-    const [posted] = out(/--to http:\/\/127\.0\.0\.1:8787$/);
+    const [posted] = out(/--listener http:\/\/127\.0\.0\.1:8787$/);
     expect(posted?.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:8787\/api\/webhooks\/smtp2go\/events \(json, hmac\) bounce for customer@example\.com .*\nHTTP 200 in \d+ ms/);
     expect(out(/^kill %1$/)[0]?.stdout).toMatch(/200 bounce +reply 1 customer@example\.com/);
     expect(lastStory?.stdout).toMatch(/\bstatus[\s│]+bounced\b/);

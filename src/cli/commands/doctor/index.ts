@@ -3,27 +3,36 @@ import { PortalError, UsageError } from '../../../core/errors.js';
 import type { DoctorOptions, DoctorResult } from '../../../operations/doctor.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure } from '../../output.js';
+import { LISTENER_URL, renamedOption, takeRenamedFlags } from '../../renamed-flags.js';
 import { runParsed } from '../../run-command.js';
 
 interface DoctorCliOptions {
-  listenerUrl?: string;
+  listener?: string;
   timeout?: string;
 }
 
 export function toDoctorOptions(o: DoctorCliOptions): DoctorOptions {
   const timeout = o.timeout ?? '5000';
   if (!/^\d+$/.test(timeout) || Number(timeout) < 1) throw new UsageError(`--timeout must be a positive number of milliseconds, not "${timeout}"`);
-  return { listenerUrl: o.listenerUrl ?? 'http://127.0.0.1:8787/healthz', timeoutMs: Number(timeout) };
+  return { listenerUrl: healthUrl(o.listener ?? 'http://127.0.0.1:8787'), timeoutMs: Number(timeout) };
+}
+
+/** As everywhere --listener is taken: a bare origin gets the path, here the listener's /healthz; a URL with a path is taken whole. */
+function healthUrl(listener: string): string {
+  if (!URL.canParse(listener)) return listener;
+  const url = new URL(listener);
+  return url.pathname === '/' && url.search === '' ? `${url.origin}/healthz` : listener;
 }
 
 export function registerDoctor(program: Command, io: CliIo): void {
   program
     .command('doctor')
     .description('check configuration, database, API key, SMTP relay, the SMTP2Go webhook and the local listener; exit 1 if any check fails')
-    .option('--listener-url <url>', 'health URL of the local listener (default http://127.0.0.1:8787/healthz)')
+    .option('--listener <url>', 'the listener to check; a bare origin gets /healthz (default: http://127.0.0.1:8787)')
+    .addOption(renamedOption(LISTENER_URL))
     .option('--timeout <ms>', 'timeout of each network check; they run in parallel (default 5000)')
     .action(async (opts: DoctorCliOptions, command: Command) => {
-      await runParsed(io, command, 'doctor', toDoctorOptions(opts), doctor);
+      await runParsed(io, command, 'doctor', toDoctorOptions(takeRenamedFlags(io, command, opts, [LISTENER_URL])), doctor);
     });
 }
 

@@ -2,28 +2,30 @@ import type { Command } from 'commander';
 import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import type { Output } from '../../../output.js';
+import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { collect, runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
 
 interface RegisterCliOptions {
-  url?: string;
+  publicUrl?: string;
   events?: string[];
   dryRun?: boolean;
 }
 
 export function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
-  return { ...(o.url === undefined ? {} : { url: o.url }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
+  return { ...(o.publicUrl === undefined ? {} : { url: o.publicUrl }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
 }
 
 export function registerWebhookRegister(program: Command, io: CliIo): void {
   webhookCommand(program)
     .command('register')
     .description("create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference")
-    .option('--url <public url>', 'public listener URL (default: portal URL + /api/webhooks/smtp2go/events)')
+    .option('--public-url <url>', 'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events (default: portal URL + that path)')
+    .addOption(renamedOption(PUBLIC_URL))
     .option('--events <list>', 'events to subscribe to, comma-separated or repeated (default: implied by the tracking switches)', collect)
     .option('--dry-run', 'show what would change without changing anything')
     .action(async (opts: RegisterCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(opts), register);
+      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(takeRenamedFlags(io, command, opts, [PUBLIC_URL])), register);
     });
 }
 

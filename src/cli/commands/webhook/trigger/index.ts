@@ -5,12 +5,13 @@ import { KNOWN_EVENT_TYPES } from '../../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { parseReplyId } from '../../../flag-values.js';
+import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { reportResult, runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
 
 interface TriggerCliOptions {
   reply?: string; emailId?: string; demo?: boolean; recipient?: string; url?: string; bounce?: 'hard' | 'soft';
-  to?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
+  listener?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
 }
 
 export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
@@ -25,14 +26,14 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
   if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
   const target: WebhookTriggerOptions['target'] =
     o.reply !== undefined ? { kind: 'reply', replyId: parseReplyId(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
-  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
+  const optional = { recipient: o.recipient, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.listener, sign: o.sign, secret: o.secret };
   return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
 
 export function registerWebhookTrigger(program: Command, io: CliIo): void {
   webhookCommand(program)
     .command('trigger')
-    .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--to)')
+    .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--listener)')
     .argument('<event>', `one of: ${KNOWN_EVENT_TYPES.join(', ')}`)
     .option('--reply <id>', 'the reply the event is about')
     .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
@@ -40,12 +41,13 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
     .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
     .option('--url <link>', 'the clicked link (click events)')
     .addOption(new Option('--bounce <kind>', 'bounce kind (bounce events; default hard)').choices(['hard', 'soft']))
-    .option('--to <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
+    .option('--listener <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
+    .addOption(renamedOption(LISTENER_TO))
     .addOption(new Option('--format <f>', "body format (the portal's webhook is registered as json)").choices(['json', 'form']).default('json'))
-    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
-    .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
+    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --listener: sign with this instead of the configured webhook secret')
     .action(async (event: string, opts: TriggerCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, opts), trigger);
+      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, takeRenamedFlags(io, command, opts, [LISTENER_TO])), trigger);
     });
 }
 

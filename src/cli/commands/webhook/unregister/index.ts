@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../../core/errors.js';
 import type { WebhookUnregisterOptions } from '../../../../operations/webhook-unregister.js';
 import type { CliContext, CliIo } from '../../../context.js';
+import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { runParsed } from '../../../run-command.js';
 import { webhookCommand } from '../index.js';
 
 interface UnregisterCliOptions {
   id?: string;
-  url?: string;
+  publicUrl?: string;
   yes?: boolean;
 }
 
@@ -16,11 +17,13 @@ export function registerWebhookUnregister(program: Command, io: CliIo): void {
     .command('unregister')
     .description("remove this portal's SMTP2Go webhook after confirmation")
     .option('--id <id>', 'remove this webhook id instead of the one at the portal URL')
-    .option('--url <public url>', 'the listener URL to look for (default: portal URL + listener path)')
+    .option('--public-url <url>', 'the listener URL to look for; a bare origin gets the listener path (default: portal URL + that path)')
+    .addOption(renamedOption(PUBLIC_URL))
     .option('-y, --yes', 'do not ask for confirmation (scripts, CI, --json)')
-    .action(async (opts: UnregisterCliOptions, command: Command) => {
+    .action(async (given: UnregisterCliOptions, command: Command) => {
+      const opts = takeRenamedFlags(io, command, given, [PUBLIC_URL]);
       const options: WebhookUnregisterOptions & { yes: boolean } = {
-        ...(opts.id === undefined ? {} : { id: opts.id }), ...(opts.url === undefined ? {} : { url: opts.url }), yes: opts.yes === true,
+        ...(opts.id === undefined ? {} : { id: opts.id }), ...(opts.publicUrl === undefined ? {} : { url: opts.publicUrl }), yes: opts.yes === true,
       };
       await runParsed(io, command, 'webhook unregister', options, unregister);
     });
