@@ -5,6 +5,7 @@ import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure } from '../../output.js';
 import { LISTENER_URL, renamedOption, takeRenamedFlags } from '../../renamed-flags.js';
 import { runParsed } from '../../run-command.js';
+import { documentOptions, withExamples } from '../../help.js';
 
 interface DoctorCliOptions {
   listener?: string;
@@ -25,15 +26,17 @@ function healthUrl(listener: string): string {
 }
 
 export function registerDoctor(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('doctor')
     .description('check configuration, database, API key, SMTP relay, the SMTP2Go webhook and the local listener; exit 1 if any check fails')
-    .option('--listener <url>', 'the listener to check; a bare origin gets /healthz (default: http://127.0.0.1:8787)')
+    .option('--listener <url>', 'the listener to check; a bare origin gets /healthz')
     .addOption(renamedOption(LISTENER_URL))
-    .option('--timeout <ms>', 'timeout of each network check; they run in parallel (default 5000)')
+    .option('--timeout <ms>', 'timeout of each network check; they run in parallel')
     .action(async (opts: DoctorCliOptions, command: Command) => {
       await runParsed(io, command, 'doctor', toDoctorOptions(takeRenamedFlags(io, command, opts, [LISTENER_URL])), doctor);
     });
+  documentOptions(command, { '--listener': { default: 'http://127.0.0.1:8787' }, '--timeout': { default: '5000' } });
+  withExamples(command, ['doctor', 'doctor --listener https://portal.example.com --timeout 2000', 'doctor --json']);
 }
 
 const MARKS = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;

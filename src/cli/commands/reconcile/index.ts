@@ -5,6 +5,7 @@ import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure } from '../../output.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
+import { documentOptions, withExamples } from '../../help.js';
 
 interface ReconcileCliOptions {
   since?: string;
@@ -24,15 +25,17 @@ export function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
 }
 
 export function registerReconcile(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('reconcile')
     .description("fill in events a listener outage lost: fetch incomplete replies' events from SMTP2Go's activity log and store the missing ones")
-    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z); default 7d')
+    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z)')
     .option('--reply <id>', 'reconcile this reply only, complete or not')
     .option('--dry-run', 'show what would be filled without storing anything')
     .action(async (opts: ReconcileCliOptions, command: Command) => {
       await runParsed(io, command, 'reconcile', toReconcileOptions(opts), reconcile);
     });
+  documentOptions(command, { '--since': { default: '7d' } });
+  withExamples(command, ['reconcile --dry-run', 'reconcile --since 48h', 'reconcile --reply 12 --json']);
 }
 
 async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<void> {

@@ -4,6 +4,7 @@ import type { CliContext, CliIo } from '../../../context.js';
 import type { Output } from '../../../output.js';
 import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { collect, runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 interface RegisterCliOptions {
@@ -17,16 +18,18 @@ export function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegister
 }
 
 export function registerWebhookRegister(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('register')
     .description("create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference")
-    .option('--public-url <url>', 'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events (default: portal URL + that path)')
+    .option('--public-url <url>', 'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events')
     .addOption(renamedOption(PUBLIC_URL))
-    .option('--events <list>', 'events to subscribe to, comma-separated or repeated (default: implied by the tracking switches)', collect)
+    .option('--events <list>', 'events to subscribe to, comma-separated or repeated', collect)
     .option('--dry-run', 'show what would change without changing anything')
     .action(async (opts: RegisterCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(takeRenamedFlags(io, command, opts, [PUBLIC_URL])), register);
     });
+  documentOptions(command, { '--public-url': { default: 'the portal URL and that path' }, '--events': { default: 'what the tracking switches need' } });
+  withExamples(command, ['webhook register --dry-run', 'webhook register', 'webhook register --public-url https://portal.example.com']);
 }
 
 async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {

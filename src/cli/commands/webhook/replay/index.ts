@@ -4,6 +4,7 @@ import { parseReplyId } from '../../../flag-values.js';
 import type { ReplayRequest } from '../../../../operations/webhook-replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { collect, reportResult, runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 
@@ -31,7 +32,7 @@ export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
 }
 
 export function registerWebhookReplay(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('replay')
     .description('re-send webhook events from a file or the store: into the local store (idempotent) or POSTed signed to a listener (--listener)')
     .option('--file <path>', 'a JSON object or array, NDJSON, or form bodies one per line (- reads standard input)')
@@ -44,14 +45,19 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
     .option('--email-id <id>', 'only this SMTP2Go email id')
     .option('--listener <url>', 'POST to this listener (a bare origin gets the listener path) instead of applying locally')
     .addOption(renamedOption(LISTENER_TO))
-    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
-    .option('--secret <s>', 'with --listener: sign with this instead of the configured webhook secret')
+    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --listener: the secret to sign with')
     .option('--rate <n/s>', 'with --listener: at most this many requests per second')
     .option('--concurrency <n>', 'with --listener: requests in flight at once', '8')
     .option('--dry-run', 'list what would be sent or applied; send and store nothing')
     .action(async (opts: ReplayCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook replay', toReplayOptions(takeRenamedFlags(io, command, opts, [LISTENER_TO])), replay);
     });
+  documentOptions(command, {
+    '--since': { default: 'no bound' }, '--until': { default: 'now' }, '--sign': { default: 'hmac' },
+    '--secret': { default: 'the configured webhook secret', env: 'SMTP2GO_WEBHOOK_SECRET' }, '--rate': { default: 'no limit' },
+  });
+  withExamples(command, ['webhook replay --from-store --since 2h --dry-run', 'webhook replay --file e.json --listener http://127.0.0.1:8787', 'webhook replay --from-store --reply 12 --type bounce']);
 }
 
 async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {

@@ -6,6 +6,7 @@ import { createAuthFailureLog } from './auth-failure-log.js';
 import { bufferedLines } from './buffered-output.js';
 import { firstSignal } from './signals.js';
 import { runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 interface ServeCliOptions {
@@ -26,16 +27,18 @@ export function toWebhookServeOptions(o: ServeCliOptions): WebhookServeOptions {
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('serve')
     .description('receive SMTP2Go webhooks: authenticate every request and store each event exactly once')
-    .option('--host <address>', 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it)')
-    .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
-    .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
+    .option('--host <address>', 'address to bind; 0.0.0.0 exposes it')
+    .option('--port <n>', 'port to listen on; 0 picks a free one')
+    .option('--path <path>', 'webhook path')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
+  documentOptions(command, { '--host': { default: '127.0.0.1' }, '--port': { default: '8787' }, '--path': { default: '/api/webhooks/smtp2go/events' } });
+  withExamples(command, ['webhook serve', 'webhook serve --host 0.0.0.0 --port 8787', 'webhook serve --json >> listener.ndjson']);
 }
 
 async function serve(ctx: CliContext, options: WebhookServeOptions): Promise<void> {

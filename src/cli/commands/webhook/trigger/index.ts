@@ -7,6 +7,7 @@ import type { CliContext, CliIo } from '../../../context.js';
 import { parseReplyId } from '../../../flag-values.js';
 import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { reportResult, runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 interface TriggerCliOptions {
@@ -31,24 +32,29 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
 }
 
 export function registerWebhookTrigger(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('trigger')
     .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--listener)')
     .argument('<event>', `one of: ${KNOWN_EVENT_TYPES.join(', ')}`)
     .option('--reply <id>', 'the reply the event is about')
     .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
     .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')
-    .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
-    .option('--url <link>', 'the clicked link (click events)')
-    .addOption(new Option('--bounce <kind>', 'bounce kind (bounce events; default hard)').choices(['hard', 'soft']))
+    .option('--recipient <addr>', "the event's recipient")
+    .option('--url <link>', 'the clicked link, for click events')
+    .addOption(new Option('--bounce <kind>', 'bounce kind, for bounce events').choices(['hard', 'soft']))
     .option('--listener <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
     .addOption(renamedOption(LISTENER_TO))
-    .addOption(new Option('--format <f>', "body format (the portal's webhook is registered as json)").choices(['json', 'form']).default('json'))
-    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
-    .option('--secret <s>', 'with --listener: sign with this instead of the configured webhook secret')
+    .addOption(new Option('--format <f>', "body format; the portal's webhook is registered as json").choices(['json', 'form']).default('json'))
+    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --listener: the secret to sign with')
     .action(async (event: string, opts: TriggerCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, takeRenamedFlags(io, command, opts, [LISTENER_TO])), trigger);
     });
+  documentOptions(command, {
+    '--recipient': { default: "the reply's first" }, '--url': { default: 'https://example.com/' }, '--bounce': { default: 'hard' },
+    '--sign': { default: 'hmac' }, '--secret': { default: 'the configured webhook secret', env: 'SMTP2GO_WEBHOOK_SECRET' },
+  });
+  withExamples(command, ['webhook trigger processed --demo', 'webhook trigger click --reply 1 --url https://example.com/kb', 'webhook trigger open --demo --listener http://127.0.0.1:8787']);
 }
 
 async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {

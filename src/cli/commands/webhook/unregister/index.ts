@@ -4,6 +4,7 @@ import type { WebhookUnregisterOptions } from '../../../../operations/webhook-un
 import type { CliContext, CliIo } from '../../../context.js';
 import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 interface UnregisterCliOptions {
@@ -13,11 +14,11 @@ interface UnregisterCliOptions {
 }
 
 export function registerWebhookUnregister(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('unregister')
     .description("remove this portal's SMTP2Go webhook after confirmation")
     .option('--id <id>', 'remove this webhook id instead of the one at the portal URL')
-    .option('--public-url <url>', 'the listener URL to look for; a bare origin gets the listener path (default: portal URL + that path)')
+    .option('--public-url <url>', 'the listener URL to look for; a bare origin gets the listener path')
     .addOption(renamedOption(PUBLIC_URL))
     .option('-y, --yes', 'do not ask for confirmation (scripts, CI, --json)')
     .action(async (given: UnregisterCliOptions, command: Command) => {
@@ -27,6 +28,8 @@ export function registerWebhookUnregister(program: Command, io: CliIo): void {
       };
       await runParsed(io, command, 'webhook unregister', options, unregister);
     });
+  documentOptions(command, { '--public-url': { default: 'the portal URL and the listener path' } });
+  withExamples(command, ['webhook unregister', 'webhook unregister --id 7 --yes', 'webhook unregister --yes --json']);
 }
 
 async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & { yes: boolean }): Promise<void> {
