@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortalError } from '../core/errors.js';
-import { layoutWidth } from './text-width.js';
+import { layoutWidth, wrap } from './text-width.js';
 
 export const JSON_VERSION = 1;
 
@@ -87,15 +87,18 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
   const color = painters.stdout;
   const stderrColor = painters.stderr;
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
+  const width = layoutWidth(streams.columns);
+  // Notices and warnings wrap at the width; errors stay one line (scripts read them) and data is laid out by its renderer.
+  const fitted = (text: string) => text.split('\n').flatMap((line) => wrap(line, width, '  ')).join('\n');
   return {
     json,
     color,
     stderrColor,
-    width: layoutWidth(streams.columns),
+    width,
     unicode: color.level > 0,
     line: (text = '') => write(streams.stdout, text),
-    info: (text) => write(streams.stderr, text),
-    warn: (text) => write(streams.stderr, `${stderrColor.yellow('warning:')} ${text}`),
+    info: (text) => write(streams.stderr, fitted(text)),
+    warn: (text) => write(streams.stderr, fitted(`warning: ${text}`).replace(/^warning:/, stderrColor.yellow('warning:'))),
     data: (document) => write(streams.stdout, JSON.stringify({ version: JSON_VERSION, ...document }, null, 2)),
     record: (document) => write(streams.stdout, JSON.stringify(document)),
     error: ({ code, message, hint }) => {

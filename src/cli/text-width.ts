@@ -76,10 +76,12 @@ export function truncateMiddle(text: string, width: number): string {
 }
 
 /**
- * Word-wraps plain text to `width` columns; a word longer than a line is split. Continuation lines start
- * with `indent` (counted in the width).
+ * Word-wraps text to `width` columns; a word longer than a line is split. Continuation lines start with
+ * `indent` (counted in the width).
  */
 export function wrap(text: string, width: number, indent = ''): string[] {
+  // A line that fits is kept as it is, spacing included.
+  if (displayWidth(text) <= width) return [text];
   const lines: string[] = [];
   let line = '';
   const room = () => Math.max(1, width - (lines.length === 0 ? 0 : displayWidth(indent)));

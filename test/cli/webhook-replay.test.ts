@@ -31,7 +31,7 @@ describe('webhook replay (CLI)', () => {
     const first = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^line 1 +delivered +jo@example.com {2}stored \d+ ms$/m);
-    expect(first.stdout).toContain('the local store: sent 3, ok 3, duplicate 0, failed 0, retried 0, malformed 0; p50');
+    expect(first.stdout).toMatch(/the local store:\n {2}sent 3, ok 3, duplicate 0, failed 0, retried 0, malformed 0\n {2}p50 /);
     const second = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
     expect(second.stdout).toContain('sent 3, ok 0, duplicate 3');
     const store = openStore(db);
@@ -127,10 +127,10 @@ describe('webhook replay (CLI)', () => {
   it('an always-failing target: per-event FAILED lines with the answer, exit 1, counts right', async () => {
     const { dir, env } = setup();
     const target = await scripted(() => ({ status: 500, body: 'database is down' }));
-    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--listener', target.url, '--sign', 'bearer', '--secret', 's3cr3t-value'], { env, now: () => NOW });
+    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--listener', target.url, '--sign', 'bearer', '--secret', 's3cr3t-value'], { env, now: () => NOW, columns: 200 });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^line 1 +delivered +jo@example.com {2}FAILED HTTP 500 after 4 attempts \d+ ms: database is down$/m);
-    expect(run.stdout).toContain(`${target.url}: sent 3, ok 0, duplicate 0, failed 3, retried 3`);
+    expect(run.stdout).toContain(`${target.url}:\n  sent 3, ok 0, duplicate 0, failed 3, retried 3`);
     expect(run.stderr).toContain('error: 3 of 3 event(s) failed');
     expect(run.stdout + run.stderr).not.toContain('s3cr3t-value');
     expect(target.requests[0]?.headers.authorization).toBe('Bearer s3cr3t-value');

@@ -98,7 +98,8 @@ async function configure(ctx: CliContext, options: { flags: SettingFlags; genera
   if (result.saved) ctx.output.info(ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${ctx.dbPath}.`));
   else ctx.output.info('Nothing to change: the stored settings already say this.');
   if (result.generatedWebhookSecret !== null) {
-    ctx.output.line(`Webhook secret (shown once; paste it into SMTP2Go's webhook as a Bearer token): ${result.generatedWebhookSecret}`);
+    ctx.output.line("Webhook secret (shown once; SMTP2Go's webhook sends it as a Bearer token):");
+    ctx.output.line(`  ${result.generatedWebhookSecret}`);
   }
   for (const warning of result.warnings) ctx.output.warn(warning);
 }

@@ -5,6 +5,7 @@ import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure } from '../../output.js';
 import { LISTENER_URL, renamedOption, takeRenamedFlags } from '../../renamed-flags.js';
 import { runParsed } from '../../run-command.js';
+import { wrap } from '../../text-width.js';
 import { documentOptions, withExamples } from '../../help.js';
 
 interface DoctorCliOptions {
@@ -53,12 +54,16 @@ async function doctor(ctx: CliContext, options: DoctorOptions): Promise<void> {
   }
 }
 
+/** A check's message wraps under itself and its fix goes on a line of its own, so every line fits the terminal. */
 function render(ctx: CliContext, result: DoctorResult): void {
   const paint = ctx.output.color;
   const colour = { ok: paint.green, warn: paint.yellow, fail: paint.red } as const;
+  const indent = ' '.repeat(MARKS.ok.length + 14);
   for (const check of result.checks) {
-    const fix = check.fix === null ? '' : paint.dim(`  → ${check.fix}`);
-    ctx.output.line(`${colour[check.status](MARKS[check.status])} ${check.name.padEnd(12)} ${check.message}${fix}`);
+    const [first = '', ...rest] = wrap(`${MARKS[check.status]} ${check.name.padEnd(12)} ${check.message}`, ctx.output.width, indent);
+    ctx.output.line(colour[check.status](MARKS[check.status]) + first.slice(MARKS[check.status].length));
+    for (const line of rest) ctx.output.line(line);
+    if (check.fix !== null) for (const line of wrap(`${indent}→ ${check.fix}`, ctx.output.width, `${indent}  `)) ctx.output.line(paint.dim(line));
   }
   const counts = (status: keyof typeof MARKS) => result.checks.filter((check) => check.status === status).length;
   ctx.output.info(`${counts('ok')} ok, ${counts('warn')} warning(s), ${counts('fail')} failed`);

@@ -5,6 +5,7 @@ import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure } from '../../output.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
+import { wrap } from '../../text-width.js';
 import { documentOptions, withExamples } from '../../help.js';
 
 interface ReconcileCliOptions {
@@ -79,15 +80,16 @@ export function reconcileDocument(result: ReconcileResult): Record<string, unkno
 
 function renderReconcile(ctx: CliContext, result: ReconcileResult): void {
   const out = ctx.output;
-  if (result.replies.length === 0) out.line(`No reply sent since ${result.since} has an incomplete story.`);
+  const say = (text: string) => wrap(text, out.width, '  ').forEach((line) => out.line(line));
+  if (result.replies.length === 0) say(`No reply sent since ${result.since} has an incomplete story.`);
   for (const reply of result.replies) {
     const head = `reply ${reply.replyId} (${reply.emailId}):`;
     if (reply.error !== null) {
-      out.line(`${head} ${out.color.red('failed')}: ${reply.error}`);
+      wrap(`${head} failed: ${reply.error}`, out.width, '  ').forEach((line, i) => out.line(i === 0 ? line.replace(`${head} failed`, `${head} ${out.color.red('failed')}`) : line));
       continue;
     }
     const verb = result.dryRun ? 'would fill' : 'filled';
-    out.line(`${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`);
+    say(`${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`);
     for (const event of reply.filled) out.line(`  ${event.occurred_at}  ${event.event_type.padEnd(11)} ${event.recipient ?? ''}`.trimEnd());
   }
   const filled = result.replies.reduce((sum, reply) => sum + reply.filled.length, 0);

@@ -4,6 +4,7 @@ import type { CliContext, CliIo } from '../../../context.js';
 import type { Output } from '../../../output.js';
 import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { collect, runParsed } from '../../../run-command.js';
+import { wrap } from '../../../text-width.js';
 import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
@@ -56,9 +57,10 @@ const HEADLINES: Record<WebhookRegisterResult['action'], string> = {
 
 export function renderRegister(output: Output, result: WebhookRegisterResult): void {
   const id = result.webhookId === null ? '' : ` #${result.webhookId}`;
-  output.line(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`);
+  const say = (text: string, indent: string) => wrap(text, output.width, indent).forEach((line) => output.line(line));
+  say(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`, '  ');
   for (const change of result.changes) {
-    output.line(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`);
+    say(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`, '    ');
   }
   for (const problem of result.problems) output.warn(`SMTP2Go did not keep what was sent: ${problem}`);
   for (const other of result.others) output.info(`left alone: webhook #${other.id} ${other.url}`);

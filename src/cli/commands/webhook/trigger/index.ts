@@ -7,6 +7,7 @@ import type { CliContext, CliIo } from '../../../context.js';
 import { parseReplyId } from '../../../flag-values.js';
 import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { reportResult, runParsed } from '../../../run-command.js';
+import { wrap } from '../../../text-width.js';
 import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
@@ -75,20 +76,27 @@ export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown
   };
 }
 
+/** What happened first, then the event's ids on a line of their own, everything wrapped at the terminal's width. */
 function renderTrigger(ctx: CliContext, r: WebhookTriggerResult): void {
   const out = ctx.output;
-  if (r.demoReplyCreated) out.line(`Created demo reply ${r.replyId} (nothing was sent).`);
-  const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`} (email id ${r.emailId}, notification ${r.notificationId})`;
+  const say = (text: string, paint: (line: string) => string = (line) => line) => wrap(text, out.width, '  ').forEach((line) => out.line(paint(line)));
+  if (r.demoReplyCreated) say(`Created demo reply ${r.replyId} (nothing was sent).`);
+  const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`}`;
+  // Ids are never split: on one line when it fits, else one line each.
+  const both = `  email id ${r.emailId}, notification ${r.notificationId}`;
+  const ids = both.length <= out.width ? both : `  email id ${r.emailId}\n  notification ${r.notificationId}`;
   if (r.applied !== null) {
     const where = r.applied.replyId === null ? 'not linked to any reply yet' : `reply ${r.applied.replyId}`;
-    out.line(`${r.applied.duplicate ? 'Already stored' : 'Stored'} ${what}: ${where}.`);
+    say(`${r.applied.duplicate ? 'Already stored' : 'Stored'} ${what}: ${where}.`);
+    out.line(out.color.dim(ids));
     return;
   }
   const d = r.delivery;
   if (d === null) return;
-  out.line(`POST ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign}) ${what}`);
+  say(`POST ${what} to ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign})`);
+  out.line(out.color.dim(ids));
   const tries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
-  if (d.ok) out.line(out.color.green(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`));
-  else out.line(out.color.red(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`));
-  if (d.body !== null) out.line(d.body);
+  if (d.ok) say(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`, out.color.green);
+  else say(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`, out.color.red);
+  if (d.body !== null) say(d.body);
 }

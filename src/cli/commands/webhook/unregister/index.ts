@@ -4,6 +4,7 @@ import type { WebhookUnregisterOptions } from '../../../../operations/webhook-un
 import type { CliContext, CliIo } from '../../../context.js';
 import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { runParsed } from '../../../run-command.js';
+import { wrap } from '../../../text-width.js';
 import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
@@ -42,5 +43,6 @@ async function unregister(ctx: CliContext, options: WebhookUnregisterOptions & {
     confirm: (webhook) => (options.yes ? Promise.resolve(true) : ctx.prompter.confirm({ message: `Remove SMTP2Go webhook #${webhook.id ?? '?'} (${webhook.url})? Callbacks will stop.`, default: false })),
   });
   if (ctx.json) return ctx.output.data({ removed: result.removed, webhook: result.webhook });
-  ctx.output.line(result.removed ? `Removed SMTP2Go webhook #${result.webhook.id ?? '?'} (${result.webhook.url}).` : 'Nothing removed.');
+  const said = result.removed ? `Removed SMTP2Go webhook #${result.webhook.id ?? '?'} (${result.webhook.url}).` : 'Nothing removed.';
+  for (const line of wrap(said, ctx.output.width, '  ')) ctx.output.line(line);
 }
