@@ -58,12 +58,14 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
   renderers?.catch(() => undefined);
   // What the renderers import in turn, requested now too rather than after they are read.
-  if (!match.json) Promise.all([import('./render-timeline.js'), import('../../text-width.js')]).catch(() => undefined);
+  if (!match.json) import('./render-timeline.js').catch(() => undefined);
   const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
     import('../../../store/db-path.js'),
     import('../../../store/open-store.js'),
     import('../../../operations/stats.js'),
     import('../../output.js'),
+    // output.js imports it: requested now, it is read alongside rather than after.
+    import('../../text-width.js'),
   ]);
   let stats;
   try {
