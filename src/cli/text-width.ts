@@ -2,7 +2,7 @@
 // `stats --reply` loads this, and string-width with its emoji tables costs more start-up than its query.
 
 /** What a terminal is assumed to be when it does not say (a pipe, a file, CI). */
-export const DEFAULT_COLUMNS = 80;
+const DEFAULT_COLUMNS = 80;
 /** Narrower than this, no layout can be kept tidy; renderers lay out for this width and the terminal wraps. */
 const MIN_COLUMNS = 40;
 

@@ -73,7 +73,7 @@ describe('every human output fits the terminal', () => {
     expect(demo.stdout).toMatch(/^Stored processed: reply 1\.$/m);
     fits(await run('webhook', 'trigger', 'click', '--reply', '1', '--url', 'https://help.example.com/knowledge-base/printers/reset-the-spooler?utm_source=portal'), 80);
     const store = openStore(join(dir, 'portal.db'));
-    closers.push(() => store.close());
+    closers.push(() => void store.close());
     const server = await startWebhookServer({ store, secrets: [SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
     closers.push(() => server.close());
     const posted = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--listener', server.url);
@@ -88,7 +88,7 @@ describe('every human output fits the terminal', () => {
     fits(await run('webhook', 'replay', '--file', file), 80);
     fits(await run('webhook', 'replay', '--file', file, '--dry-run'), 80);
 
-    const api = await startFakeManagementApi(webhookRoutes([{ id: 7, url: 'https://old-host.example.com/api/webhooks/smtp2go/events', events: ['delivered'], output_format: 'form', auth_header_type: 'none', auth_header_value: '', headers: [] }]));
+    const api = await startFakeManagementApi(webhookRoutes([{ id: 7, url: 'https://old-host.example.com/api/webhooks/smtp2go/events', events: ['delivered'], output_format: 'form', auth_header_type: 'none', auth_header_value: '', headers: [], usernames: [] }]));
     closers.push(() => api.close());
     const registerEnv = { ...env, SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, PORTAL_URL: LONG_PORTAL };
     const register = await runCliInProcess(['webhook', 'register', '--dry-run'], { env: registerEnv, columns: 80 });

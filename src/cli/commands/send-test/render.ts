@@ -3,7 +3,7 @@ import type { Output } from '../../output.js';
 import { wrap } from '../../text-width.js';
 
 /** One attempt: transport, outcome, status, class and time; the error, when there is one, wrapped under it. */
-export function formatAttemptLines(attempt: AttemptSummary, output: Output): string[] {
+function formatAttemptLines(attempt: AttemptSummary, output: Output): string[] {
   const paint = output.color;
   const result = attempt.ok ? paint.green(attempt.outcome) : attempt.outcome === 'retry' ? paint.yellow('retry') : paint.red(attempt.outcome);
   const status = attempt.status === null ? '' : ` HTTP ${attempt.status}`;

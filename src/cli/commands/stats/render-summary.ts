@@ -129,7 +129,7 @@ function fitGroupTable(output: Output, summary: StatsSummary): { head: string[];
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
 /** A bar of `value` out of `most` in `width` columns: block characters in eighths, or `#` in plain text. */
-export function bar(value: number, most: number, width: number, unicode: boolean): string {
+function bar(value: number, most: number, width: number, unicode: boolean): string {
   if (most <= 0 || value <= 0) return '';
   const eighths = Math.max(1, Math.round((value / most) * width * 8));
   if (!unicode) return '#'.repeat(Math.max(1, Math.round(eighths / 8)));
