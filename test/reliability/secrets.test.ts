@@ -143,7 +143,7 @@ describe('configure --show and the file mode of the store', () => {
     chmodSync(dbPath, 0o644);
     const human = await runCliInProcess(['configure', '--show'], { env });
     expect(human.code).toBe(0);
-    expect(human.stderr).toMatch(/readable by other users \(mode 644\).*chmod 600/);
+    expect(human.stderr).toMatch(/readable by other\s+users \(mode\s+644\)[\s\S]*chmod 600/);
     const json = await runCliInProcess(['configure', '--show', '--json'], { env });
     expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings.join('\n')).toMatch(/readable by other users/);
     expect(human.stdout + human.stderr + json.stdout).not.toContain(API_KEY);
