@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
+    ...(process.stdout.columns === undefined ? {} : { columns: process.stdout.columns }),
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),

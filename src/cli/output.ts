@@ -1,11 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortalError } from '../core/errors.js';
+import { layoutWidth, wrap } from './text-width.js';
 
 export const JSON_VERSION = 1;
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The terminal's width (`process.stdout.columns`); undefined when stdout is not a terminal. */
+  columns?: number;
 }
 
 /**
@@ -16,6 +19,10 @@ export interface Output {
   readonly json: boolean;
   readonly color: ChalkInstance;
   readonly stderrColor: ChalkInstance;
+  /** Columns human output is laid out for: the terminal's, 80 when unknown. */
+  readonly width: number;
+  /** Box-drawing and block characters for pictures; plain ASCII when stdout is not coloured (a pipe, NO_COLOR). */
+  readonly unicode: boolean;
   /** A line of data (human mode) on stdout. */
   line(text?: string): void;
   /** Progress, warnings and notices on stderr. */
@@ -85,14 +92,19 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
   const human = (stream: NodeJS.WritableStream, painter: ChalkInstance) => (text: string) => write(stream, escapeControls(text, painter.level > 0 ? LINES_AND_COLOURS : LINES));
   const out = human(streams.stdout, color);
   const err = human(streams.stderr, stderrColor);
+  const width = layoutWidth(streams.columns);
+  // Notices and warnings wrap at the width; errors stay one line (scripts read them) and data is laid out by its renderer.
+  const fitted = (text: string) => text.split('\n').flatMap((line) => wrap(line, width, '  ')).join('\n');
   return {
     json,
     color,
     stderrColor,
+    width,
+    unicode: color.level > 0,
     line: (text = '') => out(text),
-    info: (text) => err(text),
-    // A warning is one line whatever its text holds.
-    warn: (text) => err(`${stderrColor.yellow('warning:')} ${escapeControls(text)}`),
+    info: (text) => err(fitted(text)),
+    // A warning's own text cannot break its lines: they come from wrapping only, indented.
+    warn: (text) => err(fitted(`warning: ${escapeControls(text)}`).replace(/^warning:/, stderrColor.yellow('warning:'))),
     data: (document) => write(streams.stdout, jsonText({ version: JSON_VERSION, ...document }, 2)),
     record: (document) => write(streams.stdout, jsonText(document)),
     error: ({ code, message, hint }) => {

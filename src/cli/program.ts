@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliIo } from './context.js';
+import { documentOptions, HELP_CONFIGURATION, withExamples } from './help.js';
+import { layoutWidth } from './text-width.js';
 import { registerConfigure } from './commands/configure/index.js';
 import { registerSendTest } from './commands/send-test/index.js';
 import { registerWebhookRegister } from './commands/webhook/register/index.js';
@@ -30,14 +32,20 @@ export function createProgram(io: CliIo): Command {
   const program = new Command('smtp2go-portal')
     .description('Operate SMTP2Go-tracked help-desk replies: configure, send-test, webhook listener, stats')
     .version(packageVersion())
-    .option('--db <path>', 'tracking store (default: $SMTP2GO_PORTAL_DB or $XDG_DATA_HOME/smtp2go-portal/portal.db)')
+    .option('--db <path>', 'the tracking store, an SQLite file')
     .option('--json', 'print one JSON document (version 1) on stdout; never prompt')
+    // Set before any command is added: subcommands copy it when they are created.
+    .configureHelp(HELP_CONFIGURATION)
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => layoutWidth(io.columns),
+      getErrHelpWidth: () => layoutWidth(io.columns),
       // Errors are rendered by the boundary in main.ts, so --json gets them as JSON.
       outputError: () => undefined,
     });
+  documentOptions(program, { '--db': { default: '$XDG_DATA_HOME/smtp2go-portal/portal.db', env: 'SMTP2GO_PORTAL_DB' } });
+  withExamples(program, ['configure', 'stats --reply 12', 'webhook serve --help']);
 
   registerConfigure(program, io);
   registerSendTest(program, io);

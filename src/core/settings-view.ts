@@ -26,11 +26,19 @@ export function viewSettings(settings: Settings, sources: Record<SettingKey, Set
   });
 }
 
-/** Notes about settings that are valid but will not do what the operator may expect. */
-export function settingsWarnings(settings: Settings): string[] {
+/**
+ * Notes about settings that are valid but will not do what the operator may expect. The missing relay is
+ * only worth saying when the operator asks about the whole configuration (`configure --show`; `doctor`
+ * has its own check), not after every `configure`.
+ */
+export function settingsWarnings(settings: Settings, { relay = true }: { relay?: boolean } = {}): string[] {
   const warnings: string[] = [];
   if (!settings.trackingEnabled && (settings.trackOpens || settings.trackClicks)) {
     warnings.push('open and click tracking have no effect while tracking is off (turn it on with --tracking)');
+  }
+  if (settings.enabled && settings.sender === null) {
+    const relay = settings.smtpHost !== null && settings.smtpFrom !== null ? '; until then send-test uses the SMTP relay' : '';
+    warnings.push(`no default sender: every send through the API needs one (a verified SMTP2Go sender: --sender)${relay}`);
   }
   if (settings.enabled && settings.webhookSecret === null) {
     warnings.push('no webhook secret: `webhook serve` will generate one on first start (or use --generate-webhook-secret)');
@@ -41,7 +49,7 @@ export function settingsWarnings(settings: Settings): string[] {
   if ((settings.plausibleUrl === null) !== (settings.plausibleDomain === null)) {
     warnings.push('Plausible forwarding needs both --plausible-url and --plausible-domain; nothing is forwarded');
   }
-  if (settings.smtpHost === null) {
+  if (relay && settings.smtpHost === null) {
     warnings.push('no SMTP relay configured: there is no fallback when the API fails (--smtp-host)');
   }
   return warnings;

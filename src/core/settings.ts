@@ -32,7 +32,8 @@ export type FirstPartyTracking = 'relay' | 'always' | 'off';
 export const FIRST_PARTY_TRACKING_MODES: readonly FirstPartyTracking[] = ['relay', 'always', 'off'];
 
 export type SettingKey = keyof Settings;
-export type SettingSource = 'flag' | 'env' | 'stored' | 'default';
+/** `prompt`: typed into the `configure` wizard (shown in its summary; stored like a flag). */
+export type SettingSource = 'flag' | 'prompt' | 'env' | 'stored' | 'default';
 
 export const DEFAULT_API_URL = 'https://api.smtp2go.com/v3';
 

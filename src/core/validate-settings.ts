@@ -22,7 +22,11 @@ export function parseBoolean(key: SettingKey, value: RawSettingValue): boolean {
 }
 
 function parsePort(value: RawSettingValue): number {
-  const port = typeof value === 'number' ? value : Number(String(value).trim());
+  const text = String(value).trim();
+  if (typeof value !== 'number' && !/^\d+$/.test(text)) {
+    throw invalid('smtpPort', `"${String(value)}" is not a number`, 'give a port between 1 and 65535, e.g. 2525');
+  }
+  const port = typeof value === 'number' ? value : Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw invalid('smtpPort', `port "${String(value)}" is out of range`, 'give a port between 1 and 65535, e.g. 2525');
   }

@@ -2,12 +2,14 @@ import { ConfigError } from '../core/errors.js';
 import { resolveSettings, type SettingFlags } from '../core/resolve-settings.js';
 import { generateWebhookSecret } from '../core/secrets.js';
 import { settingsWarnings, viewSettings, type SettingView } from '../core/settings-view.js';
-import { SETTING_KEYS, type Settings } from '../core/settings.js';
+import { SETTING_KEYS, type SettingKey, type Settings } from '../core/settings.js';
 import { loadModuleSettings, saveModuleSettings } from '../store/module-settings.js';
 import type { Store } from '../store/open-store.js';
 
 export interface ConfigureOptions {
   flags: SettingFlags;
+  /** Stored settings to drop, so they fall back to the environment or the default (the wizard's emptied fields). */
+  clear?: SettingKey[];
   generateWebhookSecret?: boolean;
   rotateWebhookSecret?: boolean;
 }
@@ -28,6 +30,10 @@ export interface ConfigurePlan {
 }
 
 export interface ConfigureResult {
+  /** False when the plan would store exactly what is stored already: nothing was written. */
+  saved: boolean;
+  /** The settings whose stored value changed (set, changed or removed). */
+  changed: SettingKey[];
   settings: SettingView[];
   generatedWebhookSecret: string | null;
   warnings: string[];
@@ -39,6 +45,7 @@ export interface ConfigureResult {
  */
 export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDeps, 'now'>): ConfigurePlan {
   const stored = loadModuleSettings(deps.store);
+  for (const key of options.clear ?? []) delete stored[key];
   const { settings, sources } = resolveSettings({ flags: options.flags, env: deps.env, stored });
   const next = { ...settings };
   const explicit = new Set(SETTING_KEYS.filter((key) => sources[key] !== 'default'));
@@ -65,13 +72,22 @@ export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDep
 }
 
 export function applyConfigurePlan(plan: ConfigurePlan, deps: ConfigureDeps): ConfigureResult {
-  const notice = saveModuleSettings(deps.store, plan.toStore, deps.now());
+  const changed = changedKeys(loadModuleSettings(deps.store), plan.toStore);
+  const notice = changed.length > 0 ? saveModuleSettings(deps.store, plan.toStore, deps.now()) : null;
   const { settings, sources } = resolveSettings({ env: deps.env, stored: loadModuleSettings(deps.store) });
   return {
+    saved: changed.length > 0,
+    changed,
     settings: viewSettings(settings, sources),
     generatedWebhookSecret: plan.generatedWebhookSecret,
-    warnings: [...(notice === null ? [] : [notice]), ...settingsWarnings(settings)],
+    warnings: [...(notice === null ? [] : [notice]), ...settingsWarnings(settings, { relay: false })],
   };
+}
+
+/** Stored settings that `toStore` sets, changes or drops (`enabled` is stored even when false). */
+function changedKeys(stored: Partial<Settings>, toStore: Partial<Settings>): SettingKey[] {
+  const value = (settings: Partial<Settings>, key: SettingKey) => (key === 'enabled' ? settings.enabled === true : (settings[key] ?? null));
+  return SETTING_KEYS.filter((key) => JSON.stringify(value(stored, key)) !== JSON.stringify(value(toStore, key)));
 }
 
 export async function runConfigure(options: ConfigureOptions, deps: ConfigureDeps): Promise<ConfigureResult> {

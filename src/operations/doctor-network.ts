@@ -101,7 +101,7 @@ export function listenerCheck(url: string, timeoutMs: number): Promise<DoctorChe
     try {
       target = new URL(url);
     } catch {
-      resolve(fail('listener', `"${url}" is not a URL`, 'pass --listener-url http://127.0.0.1:8787/healthz'));
+      resolve(fail('listener', `"${url}" is not a URL`, 'pass --listener http://127.0.0.1:8787'));
       return;
     }
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -114,7 +114,7 @@ export function listenerCheck(url: string, timeoutMs: number): Promise<DoctorChe
     req.on('error', (error: NodeJS.ErrnoException) => {
       resolve(
         error.code === 'ECONNREFUSED'
-          ? warn('listener', `nothing listens at ${url}`, 'start `smtp2go-portal webhook serve` here, or pass --listener-url where it runs')
+          ? warn('listener', `nothing listens at ${url}`, 'start `smtp2go-portal webhook serve` here, or pass --listener where it runs')
           : fail('listener', `${url}: ${error.message}`, 'restart `smtp2go-portal webhook serve`'),
       );
     });

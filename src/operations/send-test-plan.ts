@@ -56,10 +56,21 @@ export function newTrackingId(): string {
   return randomBytes(18).toString('base64url');
 }
 
-function routeFor(options: SendTestOptions, settings: Settings): Pick<SendPlan, 'useApi' | 'relay' | 'primaryRelayReason'> {
+/**
+ * `senders` says which transports have a From address. In `auto` mode a missing API sender is a certain
+ * failure of the API path, so a relay that has a From address sends instead, as for a disabled module.
+ */
+function routeFor(options: SendTestOptions, settings: Settings, senders: { api: boolean; relay: boolean }): Pick<SendPlan, 'useApi' | 'relay' | 'primaryRelayReason'> {
   const choice = options.transport ?? 'auto';
-  const apiProblem = !settings.enabled ? 'the SMTP2Go module is disabled' : settings.apiKey === null ? 'no API key is configured' : null;
   const hasRelay = settings.smtpHost !== null;
+  const relayCanSend = hasRelay && senders.relay && options.fallback !== false;
+  const apiProblem = !settings.enabled
+    ? 'the SMTP2Go module is disabled'
+    : settings.apiKey === null
+      ? 'no API key is configured'
+      : !senders.api && choice === 'auto' && relayCanSend
+        ? 'no sender is configured for the API'
+        : null;
   if (choice === 'smtp') {
     if (!hasRelay) throw new ConfigError('--transport smtp needs an SMTP relay host', 'configure --smtp-host (and --smtp-user/--smtp-password)');
     return { useApi: false, relay: 'primary', primaryRelayReason: null };
@@ -100,10 +111,10 @@ export function planSendTest(options: SendTestOptions, settings: Settings, deps:
   if (options.subject !== undefined) assertHeaderSafe(options.subject, '--subject');
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError('--timeout must be a positive number of milliseconds');
-  const route = routeFor(options, settings);
   const configured = (value: string | null, label: string) => (value === null ? null : parseMailbox(value, label));
   const apiSender = from ?? configured(settings.sender, 'the configured sender');
   const relaySender = from ?? configured(settings.smtpFrom, 'the configured SMTP From') ?? apiSender;
+  const route = routeFor(options, settings, { api: apiSender !== null, relay: relaySender !== null });
   if (route.useApi && apiSender === null) throw new ConfigError('no sender address for the API', 'pass --from or configure --sender (a verified SMTP2Go sender)');
   if (route.relay === 'primary' && relaySender === null) throw new ConfigError('no From address for the SMTP relay', 'pass --from or configure --smtp-from');
   const trackingId = (deps.newTrackingId ?? newTrackingId)();

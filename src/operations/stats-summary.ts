@@ -38,7 +38,10 @@ export interface Latency {
 
 export interface StatsFigures extends RecipientCounts {
   replies: number;
+  /** Replies the portal sent (a demo reply, or one still being sent, is not). */
   replies_sent: number;
+  /** Replies the API was tried for: the denominator of the fallback rate. */
+  replies_api_tried: number;
   /** Replies the SMTP relay carried because the API could not. */
   replies_relayed: number;
   rates: {
@@ -103,8 +106,8 @@ function groupingFor(db: Store, bounds: WindowBounds, options: StatsSummaryOptio
 }
 
 function mergeReplyCounts(rows: ReplyCountsRow[]): ReplyCountsRow {
-  const total: ReplyCountsRow = { key: '', replies: 0, replies_sent: 0, replies_relayed: 0 };
-  for (const row of rows) for (const field of ['replies', 'replies_sent', 'replies_relayed'] as const) total[field] += row[field] ?? 0;
+  const total: ReplyCountsRow = { key: '', replies: 0, replies_sent: 0, replies_api_tried: 0, replies_relayed: 0 };
+  for (const row of rows) for (const field of ['replies', 'replies_sent', 'replies_api_tried', 'replies_relayed'] as const) total[field] += row[field] ?? 0;
   return total;
 }
 
@@ -126,7 +129,10 @@ const RECIPIENT_FIELDS = [
 function figures(replyRow: ReplyCountsRow | undefined, recipientRow: CountsRow | undefined): StatsFigures {
   // SUM() over no rows is NULL in SQL; a group can also have replies but no recipient rows.
   const c = Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, recipientRow?.[field] ?? 0])) as Record<(typeof RECIPIENT_FIELDS)[number], number>;
-  const r = { replies: replyRow?.replies ?? 0, replies_sent: replyRow?.replies_sent ?? 0, replies_relayed: replyRow?.replies_relayed ?? 0 };
+  const r = {
+    replies: replyRow?.replies ?? 0, replies_sent: replyRow?.replies_sent ?? 0, replies_api_tried: replyRow?.replies_api_tried ?? 0,
+    replies_relayed: replyRow?.replies_relayed ?? 0,
+  };
   return {
     ...r,
     ...c,
@@ -139,7 +145,7 @@ function figures(replyRow: ReplyCountsRow | undefined, recipientRow: CountsRow |
       rejected: rate(c.rejected, c.sent),
       unsubscribed: rate(c.unsubscribed, c.delivered),
       failed: rate(c.failed, c.recipients),
-      fallback_to_relay: rate(r.replies_relayed, r.replies_sent),
+      fallback_to_relay: rate(r.replies_relayed, r.replies_api_tried),
     },
     send_to_delivered: latency(unpack(recipientRow?.to_delivered)),
     send_to_first_open: latency(unpack(recipientRow?.to_opened)),

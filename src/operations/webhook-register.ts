@@ -58,12 +58,12 @@ function targetUrl(settings: Settings, url: string | undefined): string {
     try {
       parsed = new URL(url);
     } catch {
-      throw new UsageError(`--url "${url}" is not a URL`, 'give the public https URL of the portal or of its listener');
+      throw new UsageError(`--public-url "${url}" is not a URL`, 'give the public https URL of the portal or of its listener');
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`--url "${url}" must use http or https`);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`--public-url "${url}" must use http or https`);
     return listenerUrl(url);
   }
-  if (settings.portalUrl === null) throw new ConfigError('no portal URL is configured, so the webhook URL is unknown', 'pass --url <public url> or configure --portal-url');
+  if (settings.portalUrl === null) throw new ConfigError('no portal URL is configured, so the webhook URL is unknown', 'pass --public-url <url> or configure --portal-url');
   return portalListenerUrl(settings.portalUrl);
 }
 
@@ -106,7 +106,7 @@ async function create(api: WebhooksApi, connection: ApiConnection, spec: Webhook
     if (!(error instanceof WebhookLimitError)) throw error;
     const existing = others.map((other) => `#${other.id} ${other.url}`).join(', ') || 'another webhook';
     throw new PortalError('runtime', `SMTP2Go refused a new webhook: the plan's limit is reached (${existing})`, {
-      hint: `point the existing webhook here with \`webhook register --url ${spec.url}\` only if it is this portal's; otherwise remove it (\`webhook unregister --id <id>\`) or upgrade the plan`,
+      hint: `point the existing webhook here with \`webhook register --public-url ${spec.url}\` only if it is this portal's; otherwise remove it (\`webhook unregister --id <id>\`) or upgrade the plan`,
       cause: error,
     });
   }

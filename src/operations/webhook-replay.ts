@@ -157,7 +157,7 @@ function deliveryClient(options: WebhookReplayOptions, target: Extract<ReplayTar
   try {
     return createDeliveryClient(target, { ...deps.delivery, concurrency: options.concurrency, ratePerSecond: options.ratePerSecond });
   } catch (error) {
-    throw new UsageError(`--to: ${error instanceof Error ? error.message : String(error)}`, 'give an http(s) URL such as http://127.0.0.1:8787/webhooks/smtp2go');
+    throw new UsageError(`--listener: ${error instanceof Error ? error.message : String(error)}`, 'give an http(s) URL such as http://127.0.0.1:8787/webhooks/smtp2go');
   }
 }
 

@@ -109,7 +109,7 @@ function checkOptions(options: WebhookTriggerOptions): void {
   if (options.bounce !== undefined && options.event !== 'bounce') throw new UsageError(`--bounce only applies to bounce events, not ${options.event}`);
   if (options.url !== undefined && !/^https?:\/\/\S+$/i.test(options.url)) throw new UsageError(`--url "${options.url}" is not an http(s) link`);
   if (options.to === undefined && (options.secret !== undefined || options.sign !== undefined)) {
-    throw new UsageError('--sign and --secret only apply with --to', 'without --to the event is applied to the local store, unsigned');
+    throw new UsageError('--sign and --secret only apply with --listener', 'without --listener the event is applied to the local store, unsigned');
   }
 }
 

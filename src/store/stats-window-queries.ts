@@ -15,8 +15,14 @@ const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at
 // As in core/reply-status bounceStands: a soft or unknown bounce followed by a delivery does not count as
 // a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
 export const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
+// Sent by the portal: its send finished and the mail left. A demo reply (`webhook trigger --demo`) stays
+// pending whatever events it is given: nothing was sent.
+const REPLY_SENT = `(t.sent_at IS NOT NULL AND t.transport <> 'pending')`;
+// The API was tried for the reply: only then can the relay be a fallback. An installation with the relay only
+// (module disabled, no key or no sender) records a fallback reason too, but nothing fell back.
+const API_TRIED = `EXISTS (SELECT 1 FROM send_attempts a WHERE a.reply_id = t.id AND a.transport = 'api')`;
 // The relay carried the reply because the API could not (fallback_reason set), not because it was asked to.
-const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL)`;
+const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL AND ${API_TRIED})`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
 const SEND_TIME = 'COALESCE(r.sent_at, t.sent_at)';
 const millisSinceSend = (column: string) => `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
@@ -120,6 +126,7 @@ export interface ReplyCountsRow {
   key: string;
   replies: number;
   replies_sent: number;
+  replies_api_tried: number;
   replies_relayed: number;
 }
 
@@ -129,11 +136,12 @@ export function selectReplyCounts(db: Store, bounds: WindowBounds, grouping: Gro
   const key = groupKey(grouping, params);
   const sql =
     grouping.by === 'domain'
-      ? `SELECT key, COUNT(*) AS replies, SUM(sent) AS replies_sent, SUM(relayed) AS replies_relayed
-           FROM (SELECT DISTINCT t.id, ${key} AS key, t.sent_at IS NOT NULL AS sent, ${RELAYED} AS relayed
+      ? `SELECT key, COUNT(*) AS replies, SUM(sent) AS replies_sent, SUM(api_tried) AS replies_api_tried, SUM(relayed) AS replies_relayed
+           FROM (SELECT DISTINCT t.id, ${key} AS key, ${REPLY_SENT} AS sent, ${API_TRIED} AS api_tried, ${RELAYED} AS relayed
                    FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id WHERE ${WINDOW})
           GROUP BY key ORDER BY key`
-      : `SELECT ${key} AS key, COUNT(*) AS replies, SUM(t.sent_at IS NOT NULL) AS replies_sent, SUM(${RELAYED}) AS replies_relayed
+      : `SELECT ${key} AS key, COUNT(*) AS replies, SUM(${REPLY_SENT}) AS replies_sent, SUM(${API_TRIED}) AS replies_api_tried,
+                SUM(${RELAYED}) AS replies_relayed
            FROM ticket_replies t WHERE ${WINDOW} GROUP BY key ORDER BY key`;
   return prepared(db, sql).all(params) as ReplyCountsRow[];
 }

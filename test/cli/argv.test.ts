@@ -7,6 +7,8 @@ interface Row {
   command?: string;
   options?: Record<string, unknown>;
   code: number;
+  /** What stderr must say (a deprecated spelling's one-line note); otherwise stderr is checked only for failures. */
+  stderr?: RegExp;
 }
 
 // The name the stats --reply fast path reports its options under (commander's command is 'stats').
@@ -40,15 +42,51 @@ const ROWS: Row[] = [
   { argv: ['configure', '--api-url', 'https://x.example', '--region', 'eu'], code: 2 },
   { argv: ['configure', '--smtp-port'], code: 2 },
   { argv: ['doctor'], command: 'doctor', options: { listenerUrl: 'http://127.0.0.1:8787/healthz', timeoutMs: 5000 }, code: 0 },
-  {
-    argv: ['doctor', '--json', '--listener-url', 'http://10.0.0.2:8787/healthz', '--timeout', '900'],
-    command: 'doctor',
-    options: { listenerUrl: 'http://10.0.0.2:8787/healthz', timeoutMs: 900 },
-    code: 0,
-  },
+  { argv: ['doctor', '--json', '--listener', 'http://10.0.0.2:8787/healthz', '--timeout', '900'], command: 'doctor', options: { listenerUrl: 'http://10.0.0.2:8787/healthz', timeoutMs: 900 }, code: 0 },
   { argv: ['doctor', '--timeout', '0'], code: 2 },
+  // issue 14: one meaning per flag name; the old spellings still work, with a one-line note.
+  { argv: ['doctor', '--listener', 'http://10.0.0.2:8787'], command: 'doctor', options: { listenerUrl: 'http://10.0.0.2:8787/healthz', timeoutMs: 5000 }, code: 0 },
+  { argv: ['doctor', '--listener', 'https://portal.example/healthz'], command: 'doctor', options: { listenerUrl: 'https://portal.example/healthz', timeoutMs: 5000 }, code: 0 },
   {
-    argv: ['webhook', 'register', '--url', 'https://p.example', '--events', 'open,click', '--events', 'bounce', '--dry-run'],
+    argv: ['doctor', '--listener-url', 'http://10.0.0.2:8787/healthz'], command: 'doctor', options: { listenerUrl: 'http://10.0.0.2:8787/healthz', timeoutMs: 5000 }, code: 0,
+    stderr: /^warning: doctor --listener-url is now --listener \(the old name still works for now\)\n$/,
+  },
+  { argv: ['doctor', '--listener-url', 'http://a:1/healthz', '--listener', 'http://b:2'], code: 2, stderr: /--listener-url is the old name of --listener; give only --listener/ },
+  {
+    argv: ['webhook', 'register', '--public-url', 'https://p.example'], command: 'webhook register', options: { url: 'https://p.example', dryRun: false }, code: 0,
+  },
+  {
+    argv: ['webhook', 'register', '--url', 'https://p.example'], command: 'webhook register', options: { url: 'https://p.example', dryRun: false }, code: 0,
+    stderr: /^warning: webhook register --url is now --public-url \(the old name still works for now\)\n$/,
+  },
+  { argv: ['webhook', 'unregister', '--public-url', 'https://p.example', '-y'], command: 'webhook unregister', options: { url: 'https://p.example', yes: true }, code: 0 },
+  {
+    argv: ['webhook', 'unregister', '--url', 'https://p.example', '-y'], command: 'webhook unregister', options: { url: 'https://p.example', yes: true }, code: 0,
+    stderr: /^warning: webhook unregister --url is now --public-url/,
+  },
+  {
+    argv: ['webhook', 'trigger', 'open', '--reply', '1', '--listener', 'http://127.0.0.1:8787'], command: 'webhook trigger',
+    options: { event: 'open', target: { kind: 'reply', replyId: 1 }, format: 'json', to: 'http://127.0.0.1:8787' }, code: 0,
+  },
+  {
+    argv: ['webhook', 'trigger', 'open', '--reply', '1', '--to', 'http://127.0.0.1:8787'], command: 'webhook trigger',
+    options: { event: 'open', target: { kind: 'reply', replyId: 1 }, format: 'json', to: 'http://127.0.0.1:8787' }, code: 0,
+    stderr: /^warning: webhook trigger --to is now --listener \(the old name still works for now\)\n$/,
+  },
+  { argv: ['webhook', 'trigger', 'click', '--reply', '1', '--url', 'https://example.com/help'], command: 'webhook trigger', options: { event: 'click', target: { kind: 'reply', replyId: 1 }, format: 'json', url: 'https://example.com/help' }, code: 0 },
+  {
+    argv: ['webhook', 'replay', '--from-store', '--listener', 'http://127.0.0.1:8787'], command: 'webhook replay',
+    options: { source: { kind: 'store' }, to: 'http://127.0.0.1:8787', sign: 'hmac', ratePerSecond: null, concurrency: 8, dryRun: false }, code: 0,
+  },
+  {
+    argv: ['webhook', 'replay', '--from-store', '--to', 'http://127.0.0.1:8787', '--rate', '5'], command: 'webhook replay',
+    options: { source: { kind: 'store' }, to: 'http://127.0.0.1:8787', sign: 'hmac', ratePerSecond: 5, concurrency: 8, dryRun: false }, code: 0,
+    stderr: /^warning: webhook replay --to is now --listener/,
+  },
+  { argv: ['webhook', 'replay', '--from-store', '--to', 'http://a:1', '--listener', 'http://b:2'], code: 2, stderr: /--to is the old name of --listener/ },
+  { argv: ['send-test', '--to', 'a@example.com', '--to', 'b@example.com'], command: 'send-test', options: { to: ['a@example.com', 'b@example.com'], cc: [], bcc: [], transport: 'auto', fallback: true }, code: 0 },
+  {
+    argv: ['webhook', 'register', '--public-url', 'https://p.example', '--events', 'open,click', '--events', 'bounce', '--dry-run'],
     command: 'webhook register',
     options: { url: 'https://p.example', events: ['open,click', 'bounce'], dryRun: true },
     code: 0,
@@ -56,7 +94,7 @@ const ROWS: Row[] = [
   { argv: ['webhook', 'register'], command: 'webhook register', options: { dryRun: false }, code: 0 },
   { argv: ['webhook', 'unregister', '-y', '--id', '7'], command: 'webhook unregister', options: { id: '7', yes: true }, code: 0 },
   {
-    argv: ['webhook', 'trigger', 'Delivered', '--reply', '3', '--recipient', 'a@example.com', '--to', 'http://127.0.0.1:8787', '--sign', 'bearer', '--format', 'form'],
+    argv: ['webhook', 'trigger', 'Delivered', '--reply', '3', '--recipient', 'a@example.com', '--listener', 'http://127.0.0.1:8787', '--sign', 'bearer', '--format', 'form'],
     command: 'webhook trigger',
     options: { event: 'delivered', target: { kind: 'reply', replyId: 3 }, format: 'form', recipient: 'a@example.com', to: 'http://127.0.0.1:8787', sign: 'bearer' },
     code: 0,
@@ -75,6 +113,10 @@ const ROWS: Row[] = [
     options: { event: 'bounce', target: { kind: 'reply', replyId: 1 }, format: 'json', bounce: 'hard' },
     code: 0,
   },
+  { argv: ['webhook', 'trigger', 'bounce', '--email-id', '1u0SwL-B9zBpi9ffUq-JAB2', '--bounce', 'soft', '--json'], command: 'webhook trigger', options: { event: 'bounce', target: { kind: 'email', emailId: '1u0SwL-B9zBpi9ffUq-JAB2' }, bounce: 'soft', format: 'json' }, code: 0 },
+  { argv: ['webhook', 'trigger', 'processed', '--demo'], command: 'webhook trigger', options: { event: 'processed', target: { kind: 'demo' }, format: 'json' }, code: 0 },
+  { argv: ['webhook', 'trigger', 'opened', '--reply', '1'], command: 'webhook trigger', options: { event: 'open', target: { kind: 'reply', replyId: 1 }, format: 'json' }, code: 0 },
+  { argv: ['webhook', 'trigger', 'hard-bounced', '--reply', '1'], command: 'webhook trigger', options: { event: 'bounce', target: { kind: 'reply', replyId: 1 }, format: 'json', bounce: 'hard' }, code: 0 },
   { argv: ['webhook', 'trigger', 'deferred', '--reply', '1'], code: 2 },
   { argv: ['webhook', 'trigger', 'open'], code: 2 },
   { argv: ['webhook', 'trigger', 'open', '--reply', '1', '--demo'], code: 2 },
@@ -105,7 +147,7 @@ const ROWS: Row[] = [
   { argv: ['dashboard', '--host', ' '], code: 2 },
   { argv: ['webhook', 'replay', '--from-store'], command: 'webhook replay', options: { source: { kind: 'store' }, sign: 'hmac', ratePerSecond: null, concurrency: 8, dryRun: false }, code: 0 },
   {
-    argv: ['webhook', 'replay', '--file', 'e.ndjson', '--reply', '4', '--type', 'open', 'click', '--type', 'bounce', '--since', '2h', '--until', '2026-09-01', '--recipient', '@example.com', '--email-id', '1u0SwL-B9zBpi9ffUq-JAB2', '--to', 'http://127.0.0.1:8787', '--sign', 'bearer', '--secret', 's', '--rate', '50/s', '--concurrency', '2', '--dry-run', '--json'],
+    argv: ['webhook', 'replay', '--file', 'e.ndjson', '--reply', '4', '--type', 'open', 'click', '--type', 'bounce', '--since', '2h', '--until', '2026-09-01', '--recipient', '@example.com', '--email-id', '1u0SwL-B9zBpi9ffUq-JAB2', '--listener', 'http://127.0.0.1:8787', '--sign', 'bearer', '--secret', 's', '--rate', '50/s', '--concurrency', '2', '--dry-run', '--json'],
     command: 'webhook replay',
     options: { source: { kind: 'file', path: 'e.ndjson' }, replyId: 4, types: ['open', 'click', 'bounce'], since: '2h', until: '2026-09-01', recipient: '@example.com', emailId: '1u0SwL-B9zBpi9ffUq-JAB2', to: 'http://127.0.0.1:8787', secret: 's', sign: 'bearer', ratePerSecond: 50, concurrency: 2, dryRun: true },
     code: 0,
@@ -113,7 +155,7 @@ const ROWS: Row[] = [
   { argv: ['webhook', 'replay'], code: 2 },
   { argv: ['webhook', 'replay', '--file', 'e.json', '--from-store'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--concurrency', '0'], code: 2 },
-  { argv: ['webhook', 'replay', '--from-store', '--to', 'http://127.0.0.1:8787', '--rate', '0'], code: 2 },
+  { argv: ['webhook', 'replay', '--from-store', '--listener', 'http://127.0.0.1:8787', '--rate', '0'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--rate', '10'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--sign', 'none'], code: 2 },
   { argv: ['webhook', 'replay', '--from-store', '--sign', 'basic'], code: 2 },
@@ -185,6 +227,14 @@ describe('argv → options and exit codes', () => {
       },
     });
     expect(result.code).toBe(row.code);
-    expect(seen).toEqual(row.command === undefined ? [] : [{ command: row.command, options: row.options }]);
+    if (row.stderr !== undefined) expect(result.stderr).toMatch(row.stderr);
+    else if (row.code === 0) expect(result.stderr).toBe('');
+    if (row.command !== undefined) {
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.command).toBe(row.command);
+      expect(seen[0]?.options).toEqual(row.options ?? {});
+    } else {
+      expect(seen).toHaveLength(0);
+    }
   });
 });

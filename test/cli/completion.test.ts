@@ -29,10 +29,16 @@ describe('completion', () => {
     expect(bashComplete(stdout, [''])).toEqual(expect.arrayContaining(['completion', 'configure', 'doctor', 'reconcile', 'send-test', 'webhook']));
     expect(bashComplete(stdout, ['reconcile', '--'])).toEqual(expect.arrayContaining(['--since', '--reply', '--dry-run']));
     expect(bashComplete(stdout, ['webhook', ''])).toEqual(expect.arrayContaining(['register', 'unregister']));
-    expect(bashComplete(stdout, ['webhook', 'register', '--'])).toEqual(expect.arrayContaining(['--url', '--events', '--dry-run', '--json', '--db', '--help']));
-    expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--listener-url');
+    expect(bashComplete(stdout, ['webhook', 'register', '--'])).toEqual(expect.arrayContaining(['--public-url', '--events', '--dry-run', '--json', '--db', '--help']));
+    expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--listener');
     expect(bashComplete(stdout, ['--v'])).toEqual(['--version']);
-    expect(bashComplete(stdout, ['--db', 'x.db', 'doctor', '--l'])).toEqual(['--listener-url']);
+    expect(bashComplete(stdout, ['--db', 'x.db', 'doctor', '--l'])).toEqual(['--listener']);
+    // issue 14: the renamed flags' old spellings still parse but are not offered.
+    expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--url');
+    expect(bashComplete(stdout, ['webhook', 'trigger', '--'])).toEqual(expect.arrayContaining(['--listener', '--url']));
+    expect(bashComplete(stdout, ['webhook', 'trigger', '--'])).not.toContain('--to');
+    expect(bashComplete(stdout, ['webhook', 'replay', '--'])).not.toContain('--to');
+    expect(bashComplete(stdout, ['send-test', '--'])).toContain('--to');
     expect(bashComplete(stdout, ['configure', '--region', ''])).toEqual(['au', 'eu', 'global', 'us']);
     expect(bashComplete(stdout, ['completion', ''])).toEqual(['bash', 'fish', 'zsh']);
     expect(bashComplete(stdout, ['webhook', 'trigger', ''])).toEqual(expect.arrayContaining(['bounce', 'click', 'delivered', 'open', 'processed', 'resubscribe']));
@@ -69,7 +75,11 @@ describe('completion', () => {
     for (const command of allCommands(program)) {
       const node = nodes.find((n) => n.name === command.name() && n.path.endsWith(command.name()));
       expect(node, command.name()).toBeDefined();
-      for (const option of command.options) expect(node?.options.flatMap((o) => o.names)).toContain(option.long);
+      // Hidden options are the old spellings of renamed flags: they parse but are not offered.
+      for (const option of command.options) {
+        if (option.hidden) expect(node?.options.flatMap((o) => o.names)).not.toContain(option.long);
+        else expect(node?.options.flatMap((o) => o.names)).toContain(option.long);
+      }
     }
     expect(renderZsh(nodes, 'smtp2go-portal')).toContain('--brand-new');
     expect(renderFish(nodes, 'smtp2go-portal')).toContain('-l brand-new -r');

@@ -88,7 +88,7 @@ describe('configure', () => {
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toEqual({
       version: 1,
-      error: { code: 'config', message: '--smtp-port: port "x" is out of range', hint: expect.any(String) },
+      error: { code: 'config', message: '--smtp-port: "x" is not a number', hint: expect.any(String) },
     });
   });
 

@@ -19,7 +19,7 @@ describe('doctor command', () => {
     api = await startFakeManagementApi({ '/api_keys/permissions': () => ok({ permissions: ['/email/send'] }), '/webhook/view': () => ok([]) });
     const listener = (await closedPortUrl()).replace('/v3', '/healthz');
     const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET, PORTAL_URL: 'https://portal.example.com', SMTP2GO_SENDER: 'support@example.com' };
-    const result = await runCliInProcess(['doctor', '--json', '--listener-url', listener, '--timeout', '2000'], { env });
+    const result = await runCliInProcess(['doctor', '--json', '--listener', listener, '--timeout', '2000'], { env });
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout) as { version: number; ok: boolean; checks: Array<{ name: string; status: string; fix: string | null }> };
     expect(doc.version).toBe(1);
@@ -34,11 +34,11 @@ describe('doctor command', () => {
   it('human output: one line per check with status and fix', async () => {
     api = await startFakeManagementApi({ '/api_keys/permissions': () => ok({ permissions: ['/email/send'] }), '/webhook/view': () => ok([]) });
     const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY };
-    const result = await runCliInProcess(['doctor', '--listener-url', (await closedPortUrl()).replace('/v3', '/healthz')], { env });
+    const result = await runCliInProcess(['doctor', '--listener', (await closedPortUrl()).replace('/v3', '/healthz')], { env, columns: 200 });
     expect(result.code).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines.find((line) => line.includes('api-key'))).toMatch(/^ok\s+api-key\s+API key accepted/);
-    expect(lines.find((line) => line.includes(' config '))).toMatch(/^FAIL config .*missing: verified sender, webhook secret, portal URL .*→ configure --sender/);
+    expect(result.stdout).toMatch(/^FAIL config .*missing: verified sender, webhook secret, portal URL\n +→ configure --sender/m);
     expect(lines.find((line) => line.includes('listener'))).toMatch(/^warn listener .*nothing listens/);
     expect(result.stderr).toMatch(/\d+ ok, \d+ warning\(s\), \d+ failed/);
   });

@@ -35,7 +35,7 @@ describe('webhook register / unregister', () => {
 
   it('register on a terminal shows the difference, line per field', async () => {
     api = await startFakeManagementApi(webhookRoutes([{ id: 5, url: 'https://portal.example.com/api/webhooks/smtp2go/events', events: ['delivered'], headers: [], usernames: [], output_format: 'form', auth_header_type: '', auth_header_value: '' }]));
-    const result = await runCliInProcess(['webhook', 'register', '--url', 'https://portal.example.com', '--dry-run'], { env: envFor(api.url) });
+    const result = await runCliInProcess(['webhook', 'register', '--public-url', 'https://portal.example.com', '--dry-run'], { env: envFor(api.url), columns: 200 });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Would update the SMTP2Go webhook #5: .*\(dry run, nothing changed\)/);
     expect(result.stdout).toContain("headers: (none) → X-Portal-Tracking-Id");

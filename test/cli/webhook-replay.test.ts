@@ -32,7 +32,7 @@ describe('webhook replay (CLI)', () => {
     const first = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^line 1 +delivered +jo@example.com {2}stored \d+ ms$/m);
-    expect(first.stdout).toContain('the local store: sent 3, ok 3, duplicate 0, failed 0, retried 0, malformed 0; p50');
+    expect(first.stdout).toMatch(/the local store:\n {2}sent 3, ok 3, duplicate 0, failed 0, retried 0, malformed 0\n {2}p50 /);
     const second = await runCliInProcess(['webhook', 'replay', '--file', file], { env, now: () => NOW });
     expect(second.stdout).toContain('sent 3, ok 0, duplicate 3');
     const store = openStore(db);
@@ -136,7 +136,7 @@ describe('webhook replay (CLI)', () => {
     const { dir, env } = setup();
     await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON)], { env, now: () => NOW });
     const target = await listener(tempDir());
-    const run = await runCliInProcess(['webhook', 'replay', '--from-store', '--to', target.server.url, '--rate', '1000/s', '--concurrency', '2', '--json'], { env: { ...env, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET }, now: () => NOW });
+    const run = await runCliInProcess(['webhook', 'replay', '--from-store', '--listener', target.server.url, '--rate', '1000/s', '--concurrency', '2', '--json'], { env: { ...env, SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET }, now: () => NOW });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).summary).toMatchObject({ sent: 3, ok: 3, failed: 0 });
     expect(count(target.store)).toBe(3);
@@ -146,10 +146,10 @@ describe('webhook replay (CLI)', () => {
   it('an always-failing target: per-event FAILED lines with the answer, exit 1, counts right', async () => {
     const { dir, env } = setup();
     const target = await scripted(() => ({ status: 500, body: 'database is down' }));
-    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--to', target.url, '--sign', 'bearer', '--secret', 's3cr3t-value'], { env, now: () => NOW });
+    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--listener', target.url, '--sign', 'bearer', '--secret', 's3cr3t-value'], { env, now: () => NOW, columns: 200 });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^line 1 +delivered +jo@example.com {2}FAILED HTTP 500 after 4 attempts \d+ ms: database is down$/m);
-    expect(run.stdout).toContain(`${target.url}: sent 3, ok 0, duplicate 0, failed 3, retried 3`);
+    expect(run.stdout).toContain(`${target.url}:\n  sent 3, ok 0, duplicate 0, failed 3, retried 3`);
     expect(run.stderr).toContain('error: 3 of 3 event(s) failed');
     expect(run.stdout + run.stderr).not.toContain('s3cr3t-value');
     expect(target.requests[0]?.headers.authorization).toBe('Bearer s3cr3t-value');
@@ -158,7 +158,7 @@ describe('webhook replay (CLI)', () => {
   it('--dry-run sends nothing and says what it would send', async () => {
     const { dir, env } = setup();
     const target = await scripted(() => ({ status: 200 }));
-    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--to', target.url, '--sign', 'none', '--dry-run'], { env, now: () => NOW });
+    const run = await runCliInProcess(['webhook', 'replay', '--file', writeFile(dir, 'e.ndjson', NDJSON), '--listener', target.url, '--sign', 'none', '--dry-run'], { env, now: () => NOW });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/line 1 +delivered +jo@example.com {2}would POST \d+ bytes \(application\/json\)/);
     expect(run.stdout).toContain('dry run: 3 event(s) from 3 record(s) would go to');
@@ -174,8 +174,8 @@ describe('webhook replay (CLI)', () => {
       [['webhook', 'replay', '--file', join(dir, 'missing.json')], /cannot read --file/],
       [['webhook', 'replay', '--file', file, '--until', 'yesterday'], /--until "yesterday" is not a time/],
       [['webhook', 'replay', '--file', file, '--recipient', 'nobody'], /neither an address nor @domain/],
-      [['webhook', 'replay', '--file', file, '--to', 'http://127.0.0.1:9/x', '--rate', 'fast'], /--rate "fast"/],
-      [['webhook', 'replay', '--file', file, '--to', 'http://127.0.0.1:9/x'], /--sign hmac needs a webhook secret/],
+      [['webhook', 'replay', '--file', file, '--listener', 'http://127.0.0.1:9/x', '--rate', 'fast'], /--rate "fast"/],
+      [['webhook', 'replay', '--file', file, '--listener', 'http://127.0.0.1:9/x'], /--sign hmac needs a webhook secret/],
       [['webhook', 'replay', '--file', file, '--since', '1h', '--until', '2h'], /--since must be before --until/],
     ];
     for (const [argv, message] of cases) {
@@ -192,7 +192,7 @@ describe('webhook replay progress bar', () => {
     const { dir, env } = setup();
     const events = Array.from({ length: 1500 }, () => JSON.stringify(makeEvent({ event: 'open', note: 'x'.repeat(100) })));
     const file = writeFile(dir, 'big.ndjson', events.join('\n'));
-    const argv = ['webhook', 'replay', '--file', file, '--to', 'http://127.0.0.1:9/hook', '--sign', 'none', '--dry-run'];
+    const argv = ['webhook', 'replay', '--file', file, '--listener', 'http://127.0.0.1:9/hook', '--sign', 'none', '--dry-run'];
     const tty = await runCliInProcess(argv, { env, now: () => NOW, tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/replay \[.*\] 100% \| 0 sent, 0 failed \| file read/);

@@ -40,7 +40,7 @@ describe('webhook serve output', () => {
     expect(text().split('\n')).toEqual([
       '09:00:01 200 delivered   reply 12 john@example.com 1.8 ms',
       '09:00:01 200 open        unlinked (no recipient) duplicate 1.8 ms',
-      '09:00:01 200 bounce      reply 12 john@example.com conflict: its notification id belongs to another event, stored apart 1.8 ms',
+      '09:00:01 200 bounce      reply 12 john@example.com conflict, stored apart 1.8 ms',
       '09:00:01 401 POST /api/webhooks/smtp2go/events — no credentials 0.4 ms',
       '09:00:01 503 delivered   reply 12 john@example.com not stored, SMTP2Go will retry 1.8 ms',
       '',

@@ -12,7 +12,7 @@ const tempDir = useTempDir();
 
 function cli(dir: string) {
   const env = { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'portal.db'), SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
-  return (...args: string[]) => runCliInProcess(args, { env, now: () => NOW });
+  return (...args: string[]) => runCliInProcess(args, { env, now: () => NOW, columns: 120 });
 }
 
 describe('webhook trigger command', () => {
@@ -20,9 +20,9 @@ describe('webhook trigger command', () => {
     const run = cli(tempDir());
     const demo = await run('webhook', 'trigger', 'processed', '--demo');
     expect(demo.code).toBe(0);
-    expect(demo.stdout).toMatch(/^Created demo reply 1 \(nothing was sent\)\.\nStored processed \(email id 1\w{5}-\w{12}-\w{4}, notification [0-9a-f]{32}\): reply 1\.\n$/);
+    expect(demo.stdout).toMatch(/^Created demo reply 1 \(nothing was sent\)\.\nStored processed: reply 1\.\n {2}email id 1\w{5}-\w{12}-\w{4}(, |\n {2})notification [0-9a-f]{32}\n$/);
     const open = await run('webhook', 'trigger', 'open', '--reply', '1');
-    expect(open.stdout).toMatch(/^Stored open for customer@example\.com \(.*\): reply 1\.\n$/);
+    expect(open.stdout).toMatch(/^Stored open for customer@example\.com: reply 1\.\n {2}email id \S+(, |\n {2})notification [0-9a-f]{32}\n$/);
     expect(open.stderr).toBe('');
   });
 
@@ -47,18 +47,18 @@ describe('webhook trigger command', () => {
     expect(missing.stderr).toContain('reply 7 not found');
   });
 
-  it('--to: prints status; a refusal exits 1 and --json carries the error in the one document; the secret never shows', async () => {
+  it('--listener: prints status; a refusal exits 1 and --json carries the error in the one document; the secret never shows', async () => {
     const dir = tempDir();
     const run = cli(dir);
     await run('webhook', 'trigger', 'processed', '--demo');
     const store = openStore(join(dir, 'portal.db'));
     const server = await startWebhookServer({ store, secrets: [WEBHOOK_SECRET], port: 0, now: () => NOW, ...COMMIT_THREAD });
     try {
-      const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--to', server.url);
+      const ok = await run('webhook', 'trigger', 'delivered', '--reply', '1', '--listener', server.url);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain(`POST ${server.url} (json, hmac) delivered for customer@example.com`);
+      expect(ok.stdout).toContain(`POST delivered for customer@example.com to ${server.url} (json, hmac)`);
       expect(ok.stdout).toMatch(/HTTP 200 in \d+ ms/);
-      const refused = await run('webhook', 'trigger', 'open', '--reply', '1', '--to', server.url, '--sign', 'bearer', '--secret', 'wrong-secret-but-long-enough-000000', '--json');
+      const refused = await run('webhook', 'trigger', 'open', '--reply', '1', '--listener', server.url, '--sign', 'bearer', '--secret', 'wrong-secret-but-long-enough-000000', '--json');
       expect(refused.code).toBe(1);
       const doc = JSON.parse(refused.stdout) as { delivery: { status: number }; error: { message: string } };
       expect(doc.delivery.status).toBe(401);

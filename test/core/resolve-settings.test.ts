@@ -52,7 +52,7 @@ describe('parseSettingValue validation', () => {
     ['sender', 'support.example.com', /is not an email address/],
     ['smtpFrom', 'Support <support>', /is not an email address/],
     ['smtpPort', '0', /out of range/],
-    ['smtpPort', 'abc', /out of range/],
+    ['smtpPort', 'abc', /"abc" is not a number/],
     ['smtpHost', 'mail.example.com:25', /not a host name/],
     ['webhookSecret', 'short', /shorter than 16/],
     ['enabled', 'maybe', /not a yes\/no value/],

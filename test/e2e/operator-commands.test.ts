@@ -26,7 +26,7 @@ describe('operator commands, built binary', () => {
     const registered = await runBinary(['webhook', 'register'], { env });
     expect(registered.code).toBe(0);
     expect(registered.stdout).toMatch(/^Created the SMTP2Go webhook #4320/);
-    const doctor = await runBinary(['doctor', '--json', '--listener-url', (await closedPortUrl()).replace('/v3', '/healthz')], { env });
+    const doctor = await runBinary(['doctor', '--json', '--listener', (await closedPortUrl()).replace('/v3', '/healthz')], { env });
     const doc = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
     expect(doc.checks.find((check) => check.name === 'webhook')?.status).toBe('ok');
     expect(doc.checks.find((check) => check.name === 'api-key')?.status).toBe('ok');

@@ -110,10 +110,18 @@ describe('README Quick start walkthrough, built binary', () => {
     const out = (pattern: RegExp) => outputs.filter((o) => pattern.test(o.line));
 
     const [demo, delivered, open, click] = out(/webhook trigger \w+ (--demo|--reply 1)(?! .*--to)/);
-    expect(demo?.stdout).toMatch(/^Created demo reply 1 \(nothing was sent\)\.\nStored processed .*: reply 1\.\n$/);
-    expect(delivered?.stdout).toMatch(/^Stored delivered for customer@example\.com .*: reply 1\.\n$/);
-    expect(open?.stdout).toMatch(/^Stored open for customer@example\.com .*: reply 1\.\n$/);
-    expect(click?.stdout).toMatch(/^Stored click for customer@example\.com .*: reply 1\.\n$/);
+    const ids = String.raw` {2}email id \S+(, |
+ {2})notification [0-9a-f]{32}
+$`;
+    expect(demo?.stdout).toMatch(new RegExp(String.raw`^Created demo reply 1 \(nothing was sent\)\.
+Stored processed: reply 1\.
+${ids}`));
+    expect(delivered?.stdout).toMatch(new RegExp(String.raw`^Stored delivered for customer@example\.com: reply 1\.
+${ids}`));
+    expect(open?.stdout).toMatch(new RegExp(String.raw`^Stored open for customer@example\.com: reply 1\.
+${ids}`));
+    expect(click?.stdout).toMatch(new RegExp(String.raw`^Stored click for customer@example\.com: reply 1\.
+${ids}`));
     const [firstStory, lastStory] = out(/^npx smtp2go-portal stats --reply 1$/);
     expect(firstStory?.stdout).toContain('Demo reply (created by webhook trigger --demo; nothing was sent)');
     expect(firstStory?.stdout).toMatch(/\bstatus[\s│]+clicked\b/);
@@ -123,8 +131,8 @@ describe('README Quick start walkthrough, built binary', () => {
     expect(found?.stdout).toMatch(/^ +reply {2}sent +status +via +recipient +ticket\n +1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}clicked {2}pending {2}customer@example\.com {2}—\n$/m);
     for (const o of outputs) expect(o.stderr, o.line).not.toMatch(/error/i);
 
-    const [posted] = out(/--to http:\/\/127\.0\.0\.1:8787$/);
-    expect(posted?.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:8787\/api\/webhooks\/smtp2go\/events \(json, hmac\) bounce for customer@example\.com .*\nHTTP 200 in \d+ ms/);
+    const [posted] = out(/--listener http:\/\/127\.0\.0\.1:8787$/);
+    expect(posted?.stdout).toMatch(/^POST bounce for customer@example\.com to\n? +http:\/\/127\.0\.0\.1:8787\/api\/webhooks\/smtp2go\/events \(json, hmac\)\n {2}email id \S+(, |\n {2})notification [0-9a-f]{32}\nHTTP 200 in \d+ ms/);
     expect(out(/^kill %1$/)[0]?.stdout).toMatch(/200 bounce +reply 1 customer@example\.com/);
     expect(lastStory?.stdout).toMatch(/\bstatus[\s│]+bounced\b/);
     expect(lastStory?.stdout).toContain('452 4.2.2');

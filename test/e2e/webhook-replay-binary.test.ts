@@ -26,7 +26,7 @@ describe('webhook replay through the built binary', () => {
     expect(local.code).toBe(0);
     expect(JSON.parse(local.stdout).summary).toMatchObject({ sent: 3, ok: 3 });
     const target = await listener(tempDir(), { now: () => new Date() });
-    const sent = await runBinary(['--db', db, 'webhook', 'replay', '--from-store', '--to', target.server.url], { env });
+    const sent = await runBinary(['--db', db, 'webhook', 'replay', '--from-store', '--listener', target.server.url], { env });
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain('sent 3, ok 3, duplicate 0, failed 0');
     expect(sent.ms).toBeLessThan(5_000);
@@ -40,7 +40,7 @@ describe('webhook replay through the built binary', () => {
     const target = await listener(tempDir(), { now: () => new Date() });
     const events = [makeEvent({ event: 'delivered' }), makeEvent({ event: 'open' })];
     const lines = events.map((event) => new URLSearchParams(event as Record<string, string>).toString()).join('\n');
-    const run = await runBinary(['--db', join(dir, 'portal.db'), 'webhook', 'replay', '--file', '-', '--to', target.server.url], { env, input: `${lines}\n` });
+    const run = await runBinary(['--db', join(dir, 'portal.db'), 'webhook', 'replay', '--file', '-', '--listener', target.server.url], { env, input: `${lines}\n` });
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toContain('sent 2, ok 2, duplicate 0, failed 0');
     expect(count(target.store)).toBe(2);

@@ -96,6 +96,22 @@ describe('webhook serve through the built binary', () => {
     store.close();
   });
 
+  it('issue 14: repeated 401s from one address are logged once, then counted (the count comes at shutdown)', async () => {
+    const dir = tempDir();
+    const listener = startListener(join(dir, 'portal.db'), ['webhook', 'serve', '--port', '0'], dir);
+    const url = /Listening on (\S+)/.exec(await listener.nextLine((line) => line.startsWith('Listening on')))?.[1] as string;
+    for (let i = 0; i < 5; i += 1) expect(await post(url, eventBody(i), { authorization: 'Bearer wrong' })).toBe(401);
+    listener.child.kill('SIGTERM');
+    expect((await listener.exit).code).toBe(0);
+    // A warning longer than the 80 columns of a pipe wraps with a two-space indent.
+    const warnings = listener.stderr().replace(/\n {2}/g, ' ').split('\n').filter((line) => line.includes('401'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^warning: 401 from 127\.0\.0\.1: .+ \(repeats from this address are counted once a minute\)$/),
+      expect.stringMatching(/^warning: 401 from 127\.0\.0\.1: 4 more since \d\d:\d\d:\d\d \(last: .+\)$/),
+    ]);
+    expect(listener.lines.filter((line) => / 401 /.test(line))).toEqual([]);
+  });
+
   it('round two #1: a signed form field named toString (or any Object.prototype name) is stored, and the listener keeps serving', async () => {
     const dir = tempDir();
     const db = join(dir, 'portal.db');

@@ -16,6 +16,8 @@ export interface RunCliOptions {
   now?: () => Date;
   prompter?: Prompter;
   tty?: boolean;
+  /** The terminal width the CLI lays out for (`process.stdout.columns`); unset is an unknown width (80). */
+  columns?: number;
   /** Piped to the CLI's standard input, then closed; without it stdin stays open and empty. */
   stdin?: string | Buffer;
   onParsed?: CliIo['onParsed'];
@@ -44,6 +46,7 @@ export async function runCliInProcess(args: string[], options: RunCliOptions = {
     env: { ...(options.env ?? { CI: '1' }) },
     cwd: options.cwd ?? process.cwd(),
     now: options.now ?? (() => new Date()),
+    ...(options.columns === undefined ? {} : { columns: options.columns }),
     ...(options.prompter ? { prompter: options.prompter } : {}),
     ...(options.onParsed ? { onParsed: options.onParsed } : {}),
   };

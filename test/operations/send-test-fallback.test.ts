@@ -97,6 +97,15 @@ describe('runSendTest fallback to the SMTP relay', () => {
     expect(h.relay?.mails[0]?.from).toBe('relay@example.com');
   });
 
+  it('issue 14: the API enabled without a sender and a relay with a From: the relay sends, the API is not tried', async () => {
+    const h = await setup({ api: [{ status: 200, fixture: 'send-ok.json' }], settings: { sender: null, smtpFrom: 'relay@example.com' } });
+    const { result, error } = await h.send({});
+    expect(error).toBeNull();
+    expect(result).toMatchObject({ transport: 'smtp', fallback_reason: 'no sender is configured for the API', attempts: [{ transport: 'smtp', ok: true }] });
+    expect(h.api?.requests).toHaveLength(0);
+    expect(h.relay?.mails[0]?.from).toBe('relay@example.com');
+  });
+
   it('--transport smtp goes straight to the relay, with AUTH over STARTTLS', async () => {
     const h = await setup({ api: [{ status: 200, fixture: 'send-ok.json' }], relay: { auth: { user: 'relay-user', pass: SMTP_PASSWORD }, starttls: true }, settings: { smtpUser: 'relay-user', smtpPassword: SMTP_PASSWORD } });
     const { result, error } = await h.send({ transport: 'smtp' });

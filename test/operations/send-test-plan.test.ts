@@ -39,6 +39,8 @@ describe('planSendTest', () => {
     [{ transport: 'smtp' as const }, {}, { useApi: false, relay: 'primary' }],
     [{}, { apiKey: null }, { useApi: false, relay: 'primary', primaryRelayReason: 'no API key is configured' }],
     [{}, { enabled: false }, { useApi: false, relay: 'primary', primaryRelayReason: 'the SMTP2Go module is disabled' }],
+    [{}, { sender: null, smtpFrom: 'relay@example.com' }, { useApi: false, relay: 'primary', primaryRelayReason: 'no sender is configured for the API' }],
+    [{ from: 'me@example.com' }, { sender: null }, { useApi: true, relay: 'fallback' }],
   ])('route %j with %j', (options, overrides, expected) => {
     expect(planSendTest({ to: ['a@example.com'], ...options }, { ...settings, ...overrides }, { now })).toMatchObject(expected);
   });
@@ -47,7 +49,9 @@ describe('planSendTest', () => {
     [{ transport: 'smtp' as const }, { smtpHost: null }, /needs an SMTP relay host/],
     [{ transport: 'api' as const }, { apiKey: null }, /no API key/],
     [{ fallback: false }, { apiKey: null }, /--no-fallback/],
-    [{}, { sender: null }, /no sender address/],
+    [{}, { sender: null, smtpHost: null }, /no sender address/],
+    [{ fallback: false }, { sender: null }, /no sender address/],
+    [{ transport: 'api' as const }, { sender: null, smtpFrom: 'relay@example.com' }, /no sender address/],
     [{ transport: 'smtp' as const }, { sender: null, smtpFrom: null }, /no From address/],
   ])('configuration problem %j %j is exit 2', (options, overrides, message) => {
     const run = () => planSendTest({ to: ['a@example.com'], ...options }, { ...settings, ...overrides }, { now });

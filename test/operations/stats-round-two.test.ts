@@ -106,9 +106,9 @@ describe('round two: recipients under other keys, display names, reasons and unc
     recordSend(db, { to: ['u@example.com', 'h@example.com'], transport: 'api', emailId: 'E-14x' });
     post(db, { event: 'bounce', email_id: 'E-14x', rcpt: 'u@example.com', time: after(3 * SEC), id: 'n-14x1' });
     post(db, { event: 'bounce', email_id: 'E-14x', rcpt: 'h@example.com', time: after(3 * SEC), id: 'n-14x2', bounce: 'hard' });
-    const cli = (args: string[]) => runCliInProcess(['--db', path, ...args], { env: { CI: '1', TZ: 'UTC' }, now: () => new Date(SENT.getTime() + 2 * HOUR) });
+    const cli = (args: string[]) => runCliInProcess(['--db', path, ...args], { env: { CI: '1', TZ: 'UTC' }, now: () => new Date(SENT.getTime() + 2 * HOUR), columns: 120 });
     const human = await cli(['stats']);
-    expect(human.stdout).toMatch(/bounced\s+2 \(hard 1, soft 0, unknown 1\)\s+100\.0% \(2 of 2\) of sent/);
+    expect(human.stdout).toMatch(/recipients bounced\s+2\s+100\.0% of 2 sent\n\s+hard \/ soft \/ unknown\s+1 \/ 0 \/ 1/);
     const byDay = await cli(['stats', '--by', 'day']);
     expect(byDay.stdout).toMatch(/hard\/soft\/unknown/);
     expect(byDay.stdout).toMatch(/\s1\/0\/1\s/);

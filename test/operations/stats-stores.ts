@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/open-store.js';
 import { ingestEvents, linkOrphanEvents, type IngestResult } from '../../src/store/ingest-events.js';
 import { createReply } from '../../src/store/replies.js';
 import { finishReplySend, recordSmtp2goEmailId, setRecipientStatuses, type ReplyTransport } from '../../src/store/reply-sends.js';
+import { recordSendAttempt } from '../../src/store/send-attempts.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
 
 /** The send time of every scenario; events are placed relative to it. */
@@ -14,6 +15,7 @@ export const after = (ms: number) => new Date(SENT.getTime() + ms).toISOString()
 export const SEC = 1000;
 export const MIN = 60 * SEC;
 export const HOUR = 60 * MIN;
+export const DAY = 24 * HOUR;
 
 const fixtureText = (name: string) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
 /** A recorded fixture with some fields replaced (JSON fixtures only). */
@@ -50,6 +52,11 @@ export interface SendRecord {
   failed?: string[];
   sentAt?: Date;
   trackingId?: string;
+  /**
+   * Whether the API was tried first (an attempt is recorded for it). Default: when the API carried the
+   * reply or a fallback reason says why the relay took over; false for a relay-only installation.
+   */
+  apiTried?: boolean;
 }
 
 /** Records a finished send in the order runSendTest does; returns the reply id. */
@@ -65,6 +72,11 @@ export function recordSend(db: Store, send: SendRecord): number {
   if (send.emailId) {
     recordSmtp2goEmailId(db, reply.id, send.emailId, sentAt);
     linkOrphanEvents(db, reply.id);
+  }
+  const apiTried = send.apiTried ?? (send.transport === 'api' || send.transport === 'api+smtp' || (send.fallbackReason ?? null) !== null);
+  if (apiTried) {
+    const ok = send.transport === 'api' || send.transport === 'api+smtp';
+    recordSendAttempt(db, { replyId: reply.id, transport: 'api', ok, outcome: ok ? 'sent' : 'failed', httpStatus: 200, errorClass: null, error: null, emailId: send.emailId ?? null, ms: 300, startedAt: sentAt });
   }
   const failed = new Set(send.failed ?? []);
   const everyone = recipients.map((r) => r.email);

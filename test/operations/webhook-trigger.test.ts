@@ -117,13 +117,13 @@ describe('webhook trigger, applied locally', () => {
     await expect(runWebhookTrigger(options({ event: 'open', target: { kind: 'reply', replyId: 99 } }), deps())).rejects.toMatchObject({ constructor: NotFoundError, message: 'reply 99 not found', exitCode: 1 });
     await expect(runWebhookTrigger(options({ event: 'open', url: 'https://x.example', target: reply }), deps())).rejects.toThrow(/--url only applies to click/);
     await expect(runWebhookTrigger(options({ event: 'open', bounce: 'hard', target: reply }), deps())).rejects.toThrow(/--bounce only applies to bounce/);
-    await expect(runWebhookTrigger(options({ event: 'open', sign: 'none', target: reply }), deps())).rejects.toThrow(/only apply with --to/);
+    await expect(runWebhookTrigger(options({ event: 'open', sign: 'none', target: reply }), deps())).rejects.toThrow(/only apply with --listener/);
     await expect(runWebhookTrigger(options({ event: 'click', url: 'javascript:alert(1)', target: reply }), deps())).rejects.toThrow(UsageError);
     await expect(runWebhookTrigger(options({ event: 'open', recipient: 'not an address', target: reply }), deps())).rejects.toThrow(UsageError);
   });
 });
 
-describe('webhook trigger --to a real listener', () => {
+describe('webhook trigger --listener: a real listener', () => {
   it.each(['hmac', 'bearer'] as const)('%s: the listener verifies, stores and links the event', async (sign) => {
     const { store, replyId, deps } = setup();
     const server = await listener(store);

@@ -76,7 +76,7 @@ describe('secrets never appear in any output, error, log, stored event or --json
     await cli('send-test fallback after 401', ['send-test', '--to', 'a@example.com']);
     await cli('send-test api only, 401', ['send-test', '--to', 'a@example.com', '--transport', 'api'], 1);
     failSend = false;
-    await cli('doctor', ['doctor', '--timeout', '2000', '--listener-url', 'http://127.0.0.1:9/healthz'], 1);
+    await cli('doctor', ['doctor', '--timeout', '2000', '--listener', 'http://127.0.0.1:9/healthz'], 1);
     await cli('webhook register', ['webhook', 'register']);
     await cli('reconcile', ['reconcile', '--since', '7d']);
     await cli('webhook trigger', ['webhook', 'trigger', 'open', '--demo']);
@@ -103,8 +103,8 @@ describe('secrets never appear in any output, error, log, stored event or --json
       await post(event(5), { authorization: `Bearer ${API_KEY}` }),
     ];
     await pool.close();
-    await cli('webhook trigger --to', ['webhook', 'trigger', 'click', '--demo', '--to', listener.url]);
-    await cli('webhook replay --to', ['webhook', 'replay', '--from-store', '--to', listener.url]);
+    await cli('webhook trigger --listener', ['webhook', 'trigger', 'click', '--demo', '--listener', listener.url]);
+    await cli('webhook replay --listener', ['webhook', 'replay', '--from-store', '--listener', listener.url]);
     // The second (--json) run finds nothing left to remove: exit 1, and still no secret in its error.
     await cli('webhook unregister', ['webhook', 'unregister', '--yes'], 0, 1);
     const permissions = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`].filter(existsSync).map((file) => [file.slice(dbPath.length) || 'db', (statSync(file).mode & 0o777).toString(8)]);
@@ -142,7 +142,7 @@ describe('configure --show and the file mode of the store', () => {
     chmodSync(dbPath, 0o644);
     const human = await runCliInProcess(['configure', '--show'], { env });
     expect(human.code).toBe(0);
-    expect(human.stderr).toMatch(/readable by other users \(mode 644\).*chmod 600/);
+    expect(human.stderr).toMatch(/readable by other\s+users \(mode\s+644\)[\s\S]*chmod 600/);
     const json = await runCliInProcess(['configure', '--show', '--json'], { env });
     expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings.join('\n')).toMatch(/readable by other users/);
     expect(human.stdout + human.stderr + json.stdout).not.toContain(API_KEY);

@@ -5,6 +5,8 @@ import type { CliContext, CliIo } from '../../context.js';
 import { ReportedFailure, escapeControlsDeep } from '../../output.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
+import { wrap } from '../../text-width.js';
+import { documentOptions, withExamples } from '../../help.js';
 
 interface ReconcileCliOptions {
   since?: string;
@@ -24,15 +26,17 @@ export function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
 }
 
 export function registerReconcile(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('reconcile')
     .description("fill in events a listener outage lost: fetch incomplete replies' events from SMTP2Go's activity log and store the missing ones")
-    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z); default 7d')
+    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z)')
     .option('--reply <id>', 'reconcile this reply only, complete or not')
     .option('--dry-run', 'show what would be filled without storing anything')
     .action(async (opts: ReconcileCliOptions, command: Command) => {
       await runParsed(io, command, 'reconcile', toReconcileOptions(opts), reconcile);
     });
+  documentOptions(command, { '--since': { default: '7d' } });
+  withExamples(command, ['reconcile --dry-run', 'reconcile --since 48h', 'reconcile --reply 12 --json']);
 }
 
 async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<void> {
@@ -78,15 +82,16 @@ function renderReconcile(ctx: CliContext, unsafe: ReconcileResult): void {
   // Event names, recipients and errors come from SMTP2Go's activity log.
   const result = escapeControlsDeep(unsafe);
   const out = ctx.output;
-  if (result.replies.length === 0) out.line(`No reply sent since ${result.since} has an incomplete story.`);
+  const say = (text: string) => wrap(text, out.width, '  ').forEach((line) => out.line(line));
+  if (result.replies.length === 0) say(`No reply sent since ${result.since} has an incomplete story.`);
   for (const reply of result.replies) {
     const head = `reply ${reply.replyId} (${reply.emailId}):`;
     if (reply.error !== null) {
-      out.line(`${head} ${out.color.red('failed')}: ${reply.error}`);
+      wrap(`${head} failed: ${reply.error}`, out.width, '  ').forEach((line, i) => out.line(i === 0 ? line.replace(`${head} failed`, `${head} ${out.color.red('failed')}`) : line));
       continue;
     }
     const verb = result.dryRun ? 'would fill' : 'filled';
-    out.line(`${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`);
+    say(`${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`);
     for (const event of reply.filled) out.line(`  ${event.occurred_at}  ${event.event_type.padEnd(11)} ${event.recipient ?? ''}`.trimEnd());
   }
   const filled = result.replies.reduce((sum, reply) => sum + reply.filled.length, 0);

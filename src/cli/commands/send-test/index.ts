@@ -4,6 +4,7 @@ import type { SendTestProgress } from '../../../operations/send-test-recorder.js
 import type { CliContext, CliIo } from '../../context.js';
 import { parsePositiveInt } from '../../flag-values.js';
 import { reportResult, runParsed } from '../../run-command.js';
+import { documentOptions, withExamples } from '../../help.js';
 
 interface SendTestCliOptions {
   to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; html?: string; text?: string; from?: string; replyTo?: string;
@@ -25,21 +26,28 @@ export function toSendTestOptions(o: SendTestCliOptions): SendTestOptions {
 }
 
 export function registerSendTest(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('send-test')
     .description('send one tracked test email through the SMTP2Go API, falling back to the SMTP relay only when that cannot duplicate it')
     .option('--to <addr...>', 'recipients ("Name <a@x>", comma lists allowed)').option('--cc <addr...>', 'Cc recipients')
     .option('--bcc <addr...>', 'Bcc recipients (envelope only, never in headers)')
-    .option('--subject <s>', 'subject (default names the tracking id)').option('--html <html>', 'HTML body').option('--text <t>', 'text body')
-    .option('--from <addr>', 'sender (default: configured sender / SMTP From)').option('--reply-to <addr>', 'Reply-To address')
+    .option('--subject <s>', 'subject').option('--html <html>', 'HTML body').option('--text <t>', 'text body')
+    .option('--from <addr>', 'sender').option('--reply-to <addr>', 'Reply-To address')
     .option('--reply <id>', 'attach to this ticket reply id (created if missing)').option('--ticket <id>', 'ticket id to record')
     .addOption(new Option('--transport <t>', 'auto: API then relay; api: API only; smtp: relay only').choices(['auto', 'api', 'smtp']).default('auto'))
     .option('--no-fallback', 'never use the SMTP relay after an API failure')
-    .option('--fallback-on-timeout', 'relay even when the API outcome is ambiguous (a duplicate is possible)')
-    .option('--timeout <ms>', 'overall API timeout including retries (default 20000)')
+    .option('--fallback-on-timeout', 'relay even when the API outcome is ambiguous, at the risk of a duplicate')
+    .option('--timeout <ms>', 'overall API timeout including retries')
     .action(async (opts: SendTestCliOptions, command: Command) => {
       await runParsed(io, command, 'send-test', toSendTestOptions(opts), sendTest);
     });
+  documentOptions(command, {
+    '--subject': { default: 'one naming the tracking id' },
+    '--from': { default: 'the configured sender, or SMTP From for the relay' },
+    '--fallback-on-timeout': { default: 'the stored setting', env: 'SMTP2GO_FALLBACK_ON_TIMEOUT' },
+    '--timeout': { default: '20000' },
+  });
+  withExamples(command, ['send-test --to customer@example.com', 'send-test --to a@example.com --cc b@example.com --reply 12', 'send-test --to a@example.com --transport smtp --json']);
 }
 
 function progressText(event: SendTestProgress): string | null {

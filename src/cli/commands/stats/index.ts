@@ -3,6 +3,7 @@ import { UsageError } from '../../../core/errors.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { parseReplyId } from '../../flag-values.js';
 import { runParsed } from '../../run-command.js';
+import { documentOptions, withExamples } from '../../help.js';
 
 interface StatsCliOptions {
   reply?: string;
@@ -27,16 +28,18 @@ export function toStatsOptions(o: StatsCliOptions): StatsCliParsed {
 }
 
 export function registerStats(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('stats')
     .description("the delivery story of one reply (--reply), or delivery, open and bounce rates over the portal's replies")
     .option('--reply <id>', 'one reply: status, recipients, clicks and the event timeline')
-    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01); default: all')
-    .option('--until <time>', 'replies sent before: a duration back from now or a date/time; default: now')
+    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01)')
+    .option('--until <time>', 'replies sent before: a duration back from now or a date/time')
     .addOption(new Option('--by <group>', 'break the figures down').choices(['day', 'transport', 'domain']))
     .action(async (opts: StatsCliOptions, command: Command) => {
       await runParsed(io, command, 'stats', toStatsOptions(opts), (ctx, options) => (options.mode === 'reply' ? replyStats(ctx, options.replyId) : summary(ctx, options)));
     });
+  documentOptions(command, { '--since': { default: 'the first reply' }, '--until': { default: 'now' } });
+  withExamples(command, ['stats --reply 12', 'stats --since 7d --by day', 'stats --by domain --json']);
 }
 
 // main.ts usually answers `stats --reply` through ./reply-fast.ts before commander loads; this is

@@ -1,5 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { displayWidth, truncateMiddle, wrap } from '../../text-width.js';
 
 // Formatting for the `stats` renderers: times in the operator's zone, durations, and aligned columns. One
 // module on purpose: every module `stats --reply` loads costs about a millisecond of start-up.
@@ -133,29 +134,46 @@ export interface TableOptions {
   /** Paints the header cells (colour is decided by the caller's Output). */
   paintHead?: (text: string) => string;
   indent?: string;
+  /** Right-aligned columns (numbers), by index. */
+  right?: ReadonlySet<number>;
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/** Display width: colour codes take no room; every code point takes one column (all stats cells are narrow). */
-export function visibleWidth(text: string): number {
-  let width = 0;
-  for (const _ of text.replace(ANSI, '')) width += 1;
-  return width;
-}
+/** Display width: colour codes take no room, CJK and emoji take two columns. */
+export const visibleWidth = displayWidth;
 
 export function renderTable(rows: readonly string[][], options: TableOptions = {}): string {
   const indent = options.indent ?? '  ';
   const all = options.head === undefined ? rows : [options.head, ...rows];
   const widths: number[] = [];
   for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
+  const pad = (cell: string, i: number, last: boolean) => {
+    const room = ' '.repeat((widths[i] ?? 0) - visibleWidth(cell));
+    return options.right?.has(i) === true ? room + cell : last ? cell : cell + room;
+  };
   const line = (row: readonly string[], paint: (text: string) => string = (text) => text) =>
-    indent +
-    row
-      .map((cell, i) => (i === row.length - 1 ? paint(cell) : paint(cell) + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell))))
-      .join('  ')
-      .trimEnd();
+    indent + row.map((cell, i) => paint(pad(cell, i, i === row.length - 1))).join('  ').trimEnd();
   const lines = rows.map((row) => line(row));
   if (options.head !== undefined) lines.unshift(line(options.head, options.paintHead));
+  return lines.join('\n');
+}
+
+/** The columns renderTable would take (indent included). */
+export function tableWidth(rows: readonly string[][], head?: readonly string[], indent = 2): number {
+  const widths: number[] = [];
+  for (const row of head === undefined ? rows : [head, ...rows]) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
+  return indent + widths.reduce((sum, w) => sum + w, 0) + 2 * Math.max(0, widths.length - 1);
+}
+
+/**
+ * A table too wide for the terminal, stacked: each row's first cell on a line of its own (a long one cut in
+ * the middle), then its other cells as "head value" pairs, wrapped under it.
+ */
+export function renderStacked(rows: readonly string[][], head: readonly string[], width: number, paintFirst: (text: string) => string = (text) => text): string {
+  const lines: string[] = [];
+  for (const row of rows) {
+    lines.push(`  ${paintFirst(truncateMiddle(row[0] ?? '', width - 2))}`);
+    const pairs = row.slice(1).map((cell, i) => (head[i + 1] === '' ? cell : `${head[i + 1]} ${cell}`)).filter((pair) => pair !== '');
+    lines.push(...wrap(pairs.join(' · '), width - 4, '  ').map((text) => `    ${text}`));
+  }
   return lines.join('\n');
 }

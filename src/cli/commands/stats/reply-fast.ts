@@ -57,11 +57,15 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
   const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
   renderers?.catch(() => undefined);
+  // What the renderers import in turn, requested now too rather than after they are read.
+  if (!match.json) import('./render-timeline.js').catch(() => undefined);
   const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
     import('../../../store/db-path.js'),
     import('../../../store/open-store.js'),
     import('../../../operations/stats.js'),
     import('../../output.js'),
+    // output.js imports it: requested now, it is read alongside rather than after.
+    import('../../text-width.js'),
   ]);
   let stats;
   try {

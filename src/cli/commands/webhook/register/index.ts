@@ -2,29 +2,35 @@ import type { Command } from 'commander';
 import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { escapeControlsDeep, type Output } from '../../../output.js';
+import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { collect, runParsed } from '../../../run-command.js';
+import { wrap } from '../../../text-width.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 interface RegisterCliOptions {
-  url?: string;
+  publicUrl?: string;
   events?: string[];
   dryRun?: boolean;
 }
 
 export function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
-  return { ...(o.url === undefined ? {} : { url: o.url }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
+  return { ...(o.publicUrl === undefined ? {} : { url: o.publicUrl }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
 }
 
 export function registerWebhookRegister(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('register')
     .description("create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference")
-    .option('--url <public url>', 'public listener URL (default: portal URL + /api/webhooks/smtp2go/events)')
-    .option('--events <list>', 'events to subscribe to, comma-separated or repeated (default: implied by the tracking switches)', collect)
+    .option('--public-url <url>', 'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events')
+    .addOption(renamedOption(PUBLIC_URL))
+    .option('--events <list>', 'events to subscribe to, comma-separated or repeated', collect)
     .option('--dry-run', 'show what would change without changing anything')
     .action(async (opts: RegisterCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(opts), register);
+      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(takeRenamedFlags(io, command, opts, [PUBLIC_URL])), register);
     });
+  documentOptions(command, { '--public-url': { default: 'the portal URL and that path' }, '--events': { default: 'what the tracking switches need' } });
+  withExamples(command, ['webhook register --dry-run', 'webhook register', 'webhook register --public-url https://portal.example.com']);
 }
 
 async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {
@@ -53,9 +59,10 @@ export function renderRegister(output: Output, unsafe: WebhookRegisterResult): v
   // Webhook URLs and fields are as SMTP2Go lists them.
   const result = escapeControlsDeep(unsafe);
   const id = result.webhookId === null ? '' : ` #${result.webhookId}`;
-  output.line(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`);
+  const say = (text: string, indent: string) => wrap(text, output.width, indent).forEach((line) => output.line(line));
+  say(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`, '  ');
   for (const change of result.changes) {
-    output.line(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`);
+    say(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`, '    ');
   }
   for (const problem of result.problems) output.warn(`SMTP2Go did not keep what was sent: ${problem}`);
   for (const other of result.others) output.info(`left alone: webhook #${other.id} ${other.url}`);

@@ -4,24 +4,26 @@ import { parseReplyId } from '../../../flag-values.js';
 import type { ReplayRequest } from '../../../../operations/webhook-replay/resolve-options.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { collect, reportResult, runParsed } from '../../../run-command.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
+import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 
 interface ReplayCliOptions {
   file?: string; fromStore?: boolean; reply?: string; type?: string[]; since?: string; until?: string; recipient?: string; emailId?: string;
-  to?: string; sign?: 'hmac' | 'bearer' | 'none'; secret?: string; rate?: string; concurrency: string; dryRun?: boolean;
+  listener?: string; sign?: 'hmac' | 'bearer' | 'none'; secret?: string; rate?: string; concurrency: string; dryRun?: boolean;
 }
 
 /** Typed options; times stay text until the context's clock is known (tests inject it). */
 export type ReplayCliParsed = ReplayRequest;
 
 export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
-  if ((o.file === undefined) === (o.fromStore !== true)) throw new UsageError('give exactly one source: --file <path> or --from-store', 'e.g. webhook replay --from-store --since 2h --to http://127.0.0.1:8787');
+  if ((o.file === undefined) === (o.fromStore !== true)) throw new UsageError('give exactly one source: --file <path> or --from-store', 'e.g. webhook replay --from-store --since 2h --listener http://127.0.0.1:8787');
   if (!/^[1-9]\d{0,3}$/.test(o.concurrency)) throw new UsageError(`--concurrency must be a whole number from 1 to 9999, not "${o.concurrency}"`);
   const rate = o.rate === undefined ? null : /^(\d+(\.\d+)?)(\/s)?$/.exec(o.rate.trim());
   if (rate === null && o.rate !== undefined) throw new UsageError(`--rate "${o.rate}" is not a number of events per second`, 'e.g. --rate 50 or --rate 50/s');
   if (rate !== null && !(Number(rate[1]) > 0)) throw new UsageError('--rate must be above 0');
-  if (o.to === undefined && (o.sign !== undefined || o.secret !== undefined || o.rate !== undefined)) throw new UsageError('--sign, --secret and --rate only apply with --to', 'without --to, events are applied to the local store');
-  const optional = { replyId: o.reply === undefined ? undefined : parseReplyId(o.reply), types: o.type, since: o.since, until: o.until, recipient: o.recipient, emailId: o.emailId, to: o.to, secret: o.secret };
+  if (o.listener === undefined && (o.sign !== undefined || o.secret !== undefined || o.rate !== undefined)) throw new UsageError('--sign, --secret and --rate only apply with --listener', 'without --listener, events are applied to the local store');
+  const optional = { replyId: o.reply === undefined ? undefined : parseReplyId(o.reply), types: o.type, since: o.since, until: o.until, recipient: o.recipient, emailId: o.emailId, to: o.listener, secret: o.secret };
   return {
     source: o.file === undefined ? { kind: 'store' } : { kind: 'file', path: o.file },
     ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
@@ -30,9 +32,9 @@ export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
 }
 
 export function registerWebhookReplay(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('replay')
-    .description('re-send webhook events from a file or the store: into the local store (idempotent) or POSTed signed to a listener (--to)')
+    .description('re-send webhook events from a file or the store: into the local store (idempotent) or POSTed signed to a listener (--listener)')
     .option('--file <path>', 'a JSON object or array, NDJSON, or form bodies one per line (- reads standard input)')
     .option('--from-store', 'stored events, byte for byte as received')
     .option('--reply <id>', "only this reply's events")
@@ -41,15 +43,21 @@ export function registerWebhookReplay(program: Command, io: CliIo): void {
     .option('--until <time>', 'events before: a duration back (2h, 3d) or an ISO-8601 date/time')
     .option('--recipient <addr>', 'only this recipient, or @domain')
     .option('--email-id <id>', 'only this SMTP2Go email id')
-    .option('--to <url>', 'POST to this listener (a bare origin gets the listener path) instead of applying locally')
-    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
-    .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
-    .option('--rate <n/s>', 'with --to: at most this many requests per second')
-    .option('--concurrency <n>', 'with --to: requests in flight at once', '8')
+    .option('--listener <url>', 'POST to this listener (a bare origin gets the listener path) instead of applying locally')
+    .addOption(renamedOption(LISTENER_TO))
+    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --listener: the secret to sign with')
+    .option('--rate <n/s>', 'with --listener: at most this many requests per second')
+    .option('--concurrency <n>', 'with --listener: requests in flight at once', '8')
     .option('--dry-run', 'list what would be sent or applied; send and store nothing')
     .action(async (opts: ReplayCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook replay', toReplayOptions(opts), replay);
+      await runParsed(io, command, 'webhook replay', toReplayOptions(takeRenamedFlags(io, command, opts, [LISTENER_TO])), replay);
     });
+  documentOptions(command, {
+    '--since': { default: 'no bound' }, '--until': { default: 'now' }, '--sign': { default: 'hmac' },
+    '--secret': { default: 'the configured webhook secret', env: 'SMTP2GO_WEBHOOK_SECRET' }, '--rate': { default: 'no limit' },
+  });
+  withExamples(command, ['webhook replay --from-store --since 2h --dry-run', 'webhook replay --file e.json --listener http://127.0.0.1:8787', 'webhook replay --from-store --reply 12 --type bounce']);
 }
 
 async function replay(ctx: CliContext, parsed: ReplayCliParsed): Promise<void> {

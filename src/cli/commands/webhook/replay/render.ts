@@ -4,6 +4,7 @@ import type { SourceProgress } from '../../../../operations/webhook-replay/sourc
 import type { ReplayCounts } from '../../../../operations/webhook-replay/tally.js';
 import type { CliContext } from '../../../context.js';
 import { escapeControls as safe, escapeControlsDeep } from '../../../output.js';
+import { wrap } from '../../../text-width.js';
 
 export interface ReplayView {
   event: (result: ReplayEventResult) => void;
@@ -35,8 +36,8 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
     else ctx.output.line(text);
   };
   return {
-    event: (result) => (ctx.json ? undefined : print(formatReplayEvent(result, options))),
-    malformed: (problem) => (ctx.json ? undefined : print(`${problem.positionName} ${problem.position}: skipped, malformed: ${safe(problem.message)}`, true)),
+    event: (result) => (ctx.json ? undefined : print(formatReplayEvent(result, options, ctx.output.width))),
+    malformed: (problem) => (ctx.json ? undefined : print(wrap(`${problem.positionName} ${problem.position}: skipped, malformed: ${safe(problem.message)}`, ctx.output.width, '  ').join('\n'), true)),
     progress: MultiBar === null || Presets === null ? undefined : ({ done, total, unit, summary }) => {
       if (total === null) return;
       if (multi === null && total < BIG_SOURCE[unit] && Date.now() - started < BAR_AFTER_MS) return;
@@ -55,9 +56,12 @@ export async function startReplayView(ctx: CliContext, options: WebhookReplayOpt
   };
 }
 
-/** One replayed event; its fields and the listener's answer come from the source and the listener, so they are escaped. */
-export function formatReplayEvent(unsafe: ReplayEventResult, options: WebhookReplayOptions): string {
-  const result = escapeControlsDeep(unsafe);
+/** One event's line, wrapped at `width` under its position; its fields and the listener's answer come from the source and the listener, so they are escaped. */
+export function formatReplayEvent(unsafe: ReplayEventResult, options: WebhookReplayOptions, width = Number.POSITIVE_INFINITY): string {
+  return wrap(replayEventLine(escapeControlsDeep(unsafe), options), width, ' '.repeat(12)).join('\n');
+}
+
+function replayEventLine(result: ReplayEventResult, options: WebhookReplayOptions): string {
   const head = `${result.positionName} ${result.position}`.padEnd(11);
   const what = `${result.type.padEnd(11)} ${result.recipient ?? '-'}`;
   if (result.outcome === 'dry-run') {
@@ -79,12 +83,14 @@ export function formatReplayEvent(unsafe: ReplayEventResult, options: WebhookRep
 export function renderReplaySummary(ctx: CliContext, result: WebhookReplayResult): void {
   const s = result.summary;
   const where = result.target === 'local' ? 'the local store' : safe(result.target);
+  const say = (text: string) => wrap(text, ctx.output.width, '  ').forEach((line) => ctx.output.line(line));
   if (result.dryRun) {
-    ctx.output.line(`dry run: ${s.matched} event(s) from ${s.read} record(s) would go to ${where}; nothing was sent or stored${s.malformed > 0 ? `; ${s.malformed} malformed` : ''}`);
+    say(`dry run: ${s.matched} event(s) from ${s.read} record(s) would go to ${where}; nothing was sent or stored${s.malformed > 0 ? `; ${s.malformed} malformed` : ''}`);
     return;
   }
-  const latency = s.p50Ms === null ? '' : `; p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms`;
-  ctx.output.line(`${where}: sent ${s.sent}, ok ${s.ok}, duplicate ${s.duplicate}, failed ${s.failed}, retried ${s.retried}, malformed ${s.malformed}${latency}`);
+  say(`${where}:`);
+  say(`  sent ${s.sent}, ok ${s.ok}, duplicate ${s.duplicate}, failed ${s.failed}, retried ${s.retried}, malformed ${s.malformed}`);
+  if (s.p50Ms !== null) say(`  p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms`);
 }
 
 /** Exit 1 when any event finally failed or any record was skipped as malformed. */

@@ -7,6 +7,8 @@ import { bufferedLines, survivingOutput } from './buffered-output.js';
 import { firstSignal, keepInspectorClosed } from '../../../signals.js';
 import { runParsed } from '../../../run-command.js';
 import { toDashboardListen, type DashboardListenOptions } from '../../dashboard/start.js';
+import { createAuthFailureLog } from './auth-failure-log.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 
 // The listener's defaults (webhook/server.ts), spelled out so registering the command does not load it.
@@ -49,12 +51,12 @@ export function toWebhookServeOptions(o: ServeCliOptions): ServeOptions {
 }
 
 export function registerWebhookServe(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('serve')
     .description('receive SMTP2Go webhooks: authenticate every request and store each event exactly once')
-    .option('--host <address>', 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it)')
-    .option('--port <n>', 'port to listen on (default 8787; 0 picks a free one)')
-    .option('--path <path>', 'webhook path (default /api/webhooks/smtp2go/events)')
+    .option('--host <address>', 'address to bind; 0.0.0.0 exposes it')
+    .option('--port <n>', 'port to listen on; 0 picks a free one')
+    .option('--path <path>', 'webhook path')
     .option('--insecure', 'accept unauthenticated requests (local testing only)')
     .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
     .option('--trust-proxy', 'a reverse proxy sits in front: take tracking hits\' client address from X-Forwarded-For')
@@ -64,6 +66,8 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
+  documentOptions(command, { '--host': { default: '127.0.0.1' }, '--port': { default: '8787' }, '--path': { default: '/api/webhooks/smtp2go/events' } });
+  withExamples(command, ['webhook serve', 'webhook serve --host 0.0.0.0 --port 8787', 'webhook serve --json >> listener.ndjson']);
 }
 
 async function serve(ctx: CliContext, options: ServeOptions): Promise<void> {
@@ -72,6 +76,9 @@ async function serve(ctx: CliContext, options: ServeOptions): Promise<void> {
   const render = await import('./render.js');
   const out = survivingOutput(ctx.output, ctx.io);
   const log = bufferedLines(out);
+  const refused = createAuthFailureLog({ periodMs: AUTH_LOG_PERIOD_MS, now: () => ctx.now().getTime() });
+  const flushRefused = () => refused.flush().forEach((line) => out.warn(line));
+  const refusedTimer = setInterval(flushRefused, AUTH_LOG_PERIOD_MS).unref();
   // Listen for signals before announcing anything: a supervisor may signal the moment it reads "ready".
   // SIGHUP (a closed terminal, or a supervisor's stop) drains like SIGTERM.
   const stop = firstSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
@@ -85,10 +92,14 @@ async function serve(ctx: CliContext, options: ServeOptions): Promise<void> {
       now: ctx.now,
       onEvent: (record) => {
         page?.onRequest(record);
-        if (ctx.json) for (const line of render.serveEventRecords(record)) log.record(line);
-        else render.renderServeEvent(log, record, ctx.now());
+        // A 401 is logged once per address (the first, then a count), as a warning rather than a request line.
+        const line = record.status === 401 ? refused.refused(record.remoteAddress ?? 'unknown', record.error ?? 'unauthorized') : null;
+        if (line !== null) out.warn(line);
+        if (ctx.json) for (const document of render.serveEventRecords(record)) log.record(document);
+        else if (record.status !== 401) render.renderServeEvent(log, record, ctx.now());
       },
-      onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : out.warn(entry.message)),
+      // The server's own line for a 401 ("401 from <address>: <reason>") is the one the log above rations.
+      onLog: (entry) => (entry.level === 'info' ? out.info(entry.message) : entry.message.startsWith('401 ') ? undefined : out.warn(entry.message)),
     });
     const handle = await listening.catch(async (error: unknown) => {
       await page?.close();
@@ -118,9 +129,14 @@ async function serve(ctx: CliContext, options: ServeOptions): Promise<void> {
       process.off('SIGINT', forceExit).off('SIGTERM', forceExit).off('SIGHUP', ignore);
     }
   } finally {
+    clearInterval(refusedTimer);
+    flushRefused();
     log.flush();
     stop.disarm();
     reopenInspector();
     out.release();
   }
 }
+
+/** How often the 401s counted since the last line are logged. */
+const AUTH_LOG_PERIOD_MS = 60_000;

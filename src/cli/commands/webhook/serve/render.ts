@@ -1,5 +1,6 @@
 import type { RequestRecord } from '../../../../webhook/server.js';
 import { escapeControls as safe, type Output } from '../../../output.js';
+import { wrap } from '../../../text-width.js';
 
 /** NDJSON lines for one request: one per event it carried, or one with `event: null` when it was refused. */
 export function serveEventRecords(record: RequestRecord): Array<Record<string, unknown>> {
@@ -28,21 +29,25 @@ export function renderServeEvent(output: Output, record: RequestRecord, at: Date
     const reply = event.replyId === null ? c.dim('unlinked') : `reply ${event.replyId}`;
     const parts = [head, safe(event.type).padEnd(11), reply, event.recipient === null ? c.dim('(no recipient)') : safe(event.recipient)];
     if (event.duplicate) parts.push(c.dim('duplicate'));
-    if (event.conflict) parts.push(c.yellow('conflict: its notification id belongs to another event, stored apart'));
+    // Short: a request line fits 80 columns; the README explains a conflict.
+    if (event.conflict) parts.push(c.yellow('conflict, stored apart'));
     if (record.status >= 500) parts.push(c.red(record.status === 503 ? 'not stored, SMTP2Go will retry' : 'failed'));
     output.line(`${parts.join(' ')} ${ms}`);
   }
 }
 
 export function renderServeStart(output: Output, start: { url: string; healthUrl: string; insecure: boolean; generatedSecret: string | null; acceptsPreviousSecret: boolean; dashboardUrl?: string | null }): void {
-  output.line(`Listening on ${output.color.bold(start.url)}`);
-  output.line(`Health check: ${start.healthUrl}`);
-  if (start.dashboardUrl != null) output.line(`Dashboard: ${output.color.bold(start.dashboardUrl)}`);
+  const say = (text: string, paint: (line: string) => string = (line) => line) => wrap(text, output.width, '  ').forEach((line) => output.line(paint(line)));
+  // The URL on a line of its own when the two would not fit: it is what an operator copies.
+  if (`Listening on ${start.url}`.length <= output.width) output.line(`Listening on ${output.color.bold(start.url)}`);
+  else output.line(`Listening on\n  ${output.color.bold(start.url)}`);
+  say(`Health check: ${start.healthUrl}`);
+  if (start.dashboardUrl != null) say(`Dashboard: ${start.dashboardUrl}`);
   if (start.generatedSecret !== null) {
     output.line('');
-    output.line(`No webhook secret was configured, so one was generated and stored (shown only this once):`);
+    say('No webhook secret was configured, so one was generated and stored (shown only this once):');
     output.line(`  ${output.color.bold(start.generatedSecret)}`);
-    output.line(output.color.dim('SMTP2Go must send it as "Authorization: Bearer <secret>"; `webhook register` sets that up.'));
+    say('SMTP2Go must send it as "Authorization: Bearer <secret>"; `webhook register` sets that up.', output.color.dim);
     output.line('');
   }
   if (start.acceptsPreviousSecret) output.info('Also accepting the previous webhook secret (rotation in progress).');

@@ -5,13 +5,16 @@ import { KNOWN_EVENT_TYPES } from '../../../../core/tracking-event.js';
 import type { WebhookTriggerOptions, WebhookTriggerResult } from '../../../../operations/webhook-trigger.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { parseReplyId } from '../../../flag-values.js';
+import { LISTENER_TO, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
 import { reportResult, runParsed } from '../../../run-command.js';
+import { wrap } from '../../../text-width.js';
+import { documentOptions, withExamples } from '../../../help.js';
 import { webhookCommand } from '../index.js';
 import { escapeControlsDeep } from '../../../output.js';
 
 interface TriggerCliOptions {
   reply?: string; emailId?: string; demo?: boolean; recipient?: string; force?: boolean; url?: string; bounce?: 'hard' | 'soft';
-  to?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
+  listener?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
 }
 
 export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
@@ -26,14 +29,14 @@ export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTr
   if (o.emailId !== undefined && !/^[\w.-]{1,100}$/.test(o.emailId)) throw new UsageError(`--email-id "${o.emailId}" is not an SMTP2Go email id`);
   const target: WebhookTriggerOptions['target'] =
     o.reply !== undefined ? { kind: 'reply', replyId: parseReplyId(o.reply) } : o.emailId !== undefined ? { kind: 'email', emailId: o.emailId } : { kind: 'demo' };
-  const optional = { recipient: o.recipient, force: o.force, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.to, sign: o.sign, secret: o.secret };
+  const optional = { recipient: o.recipient, force: o.force, url: o.url, bounce: o.bounce ?? alias.bounce, to: o.listener, sign: o.sign, secret: o.secret };
   return { event: known, target, format: o.format, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
 }
 
 export function registerWebhookTrigger(program: Command, io: CliIo): void {
-  webhookCommand(program)
+  const command = webhookCommand(program)
     .command('trigger')
-    .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--to)')
+    .description('build a realistic SMTP2Go event for a reply and apply it to the local store, or POST it signed to a listener (--listener)')
     // The choices are listed in help and completed on <TAB>; toTriggerOptions checks the value, so the
     // other spellings the listener accepts (`opened`, `hard-bounced`) still pass commander.
     .addArgument(new Argument('<event>', 'the event SMTP2Go would send (its other spellings, such as opened, work too)').choices(KNOWN_EVENT_TYPES).argParser((value) => value))
@@ -42,15 +45,21 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
     .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')
     .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
     .option('--force', 'with --recipient: allow an address the reply was not sent to')
-    .option('--url <link>', 'the clicked link (click events)')
-    .addOption(new Option('--bounce <kind>', 'bounce kind (bounce events; default hard)').choices(['hard', 'soft']))
-    .option('--to <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
-    .addOption(new Option('--format <f>', "body format (the portal's webhook is registered as json)").choices(['json', 'form']).default('json'))
-    .addOption(new Option('--sign <mode>', 'with --to: hmac (X-Smtp2go-Signature, default), bearer, or none').choices(['hmac', 'bearer', 'none']))
-    .option('--secret <s>', 'with --to: sign with this instead of the configured webhook secret')
+    .option('--url <link>', 'the clicked link, for click events')
+    .addOption(new Option('--bounce <kind>', 'bounce kind, for bounce events').choices(['hard', 'soft']))
+    .option('--listener <url>', 'POST to this listener instead of applying locally (a bare origin gets the listener path)')
+    .addOption(renamedOption(LISTENER_TO))
+    .addOption(new Option('--format <f>', "body format; the portal's webhook is registered as json").choices(['json', 'form']).default('json'))
+    .addOption(new Option('--sign <mode>', 'with --listener: hmac (X-Smtp2go-Signature), bearer, or none').choices(['hmac', 'bearer', 'none']))
+    .option('--secret <s>', 'with --listener: the secret to sign with')
     .action(async (event: string, opts: TriggerCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, opts), trigger);
+      await runParsed(io, command, 'webhook trigger', toTriggerOptions(event, takeRenamedFlags(io, command, opts, [LISTENER_TO])), trigger);
     });
+  documentOptions(command, {
+    '--recipient': { default: "the reply's first" }, '--url': { default: 'https://example.com/' }, '--bounce': { default: 'hard' },
+    '--sign': { default: 'hmac' }, '--secret': { default: 'the configured webhook secret', env: 'SMTP2GO_WEBHOOK_SECRET' },
+  });
+  withExamples(command, ['webhook trigger processed --demo', 'webhook trigger click --reply 1 --url https://example.com/kb', 'webhook trigger open --demo --listener http://127.0.0.1:8787']);
 }
 
 async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise<void> {
@@ -71,22 +80,29 @@ export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown
   };
 }
 
+/** What happened first, then the event's ids on a line of their own, everything wrapped at the terminal's width. */
 function renderTrigger(ctx: CliContext, unsafe: WebhookTriggerResult): void {
   // The listener's answer is printed as it came.
   const r = escapeControlsDeep(unsafe);
   const out = ctx.output;
-  if (r.demoReplyCreated) out.line(`Created demo reply ${r.replyId} (nothing was sent).`);
-  const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`} (email id ${r.emailId}, notification ${r.notificationId})`;
+  const say = (text: string, paint: (line: string) => string = (line) => line) => wrap(text, out.width, '  ').forEach((line) => out.line(paint(line)));
+  if (r.demoReplyCreated) say(`Created demo reply ${r.replyId} (nothing was sent).`);
+  const what = `${r.event}${r.recipient === null ? '' : ` for ${r.recipient}`}`;
+  // Ids are never split: on one line when it fits, else one line each.
+  const both = `  email id ${r.emailId}, notification ${r.notificationId}`;
+  const ids = both.length <= out.width ? both : `  email id ${r.emailId}\n  notification ${r.notificationId}`;
   if (r.applied !== null) {
     const where = r.applied.replyId === null ? 'not linked to any reply yet' : `reply ${r.applied.replyId}`;
-    out.line(`${r.applied.duplicate ? 'Already stored' : 'Stored'} ${what}: ${where}.`);
+    say(`${r.applied.duplicate ? 'Already stored' : 'Stored'} ${what}: ${where}.`);
+    out.line(out.color.dim(ids));
     return;
   }
   const d = r.delivery;
   if (d === null) return;
-  out.line(`POST ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign}) ${what}`);
+  say(`POST ${what} to ${d.url} (${r.format}, ${d.sign === 'none' ? 'unsigned' : d.sign})`);
+  out.line(out.color.dim(ids));
   const tries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
-  if (d.ok) out.line(out.color.green(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`));
-  else out.line(out.color.red(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`));
-  if (d.body !== null) out.line(d.body);
+  if (d.ok) say(`HTTP ${d.status ?? '?'} in ${d.ms} ms${tries}${d.duplicate ? ': the listener already had it' : ''}`, out.color.green);
+  else say(`${d.status === null ? (d.error ?? 'no answer') : `HTTP ${d.status}`}${tries}`, out.color.red);
+  if (d.body !== null) say(d.body);
 }
