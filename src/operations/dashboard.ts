@@ -7,24 +7,13 @@ import {
   selectQuarterCounts,
   type LiveEventRow,
 } from '../store/dashboard-queries.js';
+import type { LiveEvent } from '../dashboard/stream.js';
 import type { Store } from '../store/open-store.js';
 import { listSendAttempts } from '../store/send-attempts.js';
 import { runReplyStats, type ReplyStatsDocument } from './stats.js';
 
 /** An event as the live view and `/api/events` show it; field names as `webhook serve --json` logs them. */
-export interface LiveEventDocument {
-  id: number | null;
-  event: string;
-  reply_id: number | null;
-  recipient: string | null;
-  occurred_at: string;
-  received_at: string;
-  source: string;
-  duplicate: boolean;
-  url: string | null;
-  bounce_type: string | null;
-  detail: string | null;
-}
+export type LiveEventDocument = LiveEvent;
 
 export function liveEvents(store: Store) {
   const document = (row: LiveEventRow): LiveEventDocument => ({
