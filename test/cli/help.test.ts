@@ -4,7 +4,7 @@ import { expectFits } from '../helpers/fits.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 
 const COMMANDS = [
-  [], ['configure'], ['send-test'], ['doctor'], ['reconcile'], ['stats'], ['completion'],
+  [], ['configure'], ['send-test'], ['doctor'], ['reconcile'], ['stats'], ['replies'], ['dashboard'], ['completion'],
   ['webhook'], ['webhook', 'serve'], ['webhook', 'register'], ['webhook', 'unregister'], ['webhook', 'trigger'], ['webhook', 'replay'],
 ];
 const help = async (command: string[], columns?: number) => {

@@ -5,6 +5,7 @@ import { REPLY_STATUSES } from '../../../core/reply-status.js';
 import type { RepliesOptions, RepliesStatus } from '../../../operations/replies.js';
 import type { CliContext, CliIo } from '../../context.js';
 import { parsePositiveInt } from '../../flag-values.js';
+import { documentOptions, withExamples } from '../../help.js';
 import { runParsed } from '../../run-command.js';
 
 const DEFAULT_LIMIT = 20;
@@ -43,7 +44,7 @@ export function toRepliesOptions(o: RepliesCliOptions): RepliesCliParsed {
 }
 
 export function registerReplies(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('replies')
     .description('list replies newest first and find one: by recipient, ticket, status, transport, id, or time')
     .option('--recipient <text>', "part of any recipient's address, any case (customer@, @example.com)")
@@ -55,11 +56,13 @@ export function registerReplies(program: Command, io: CliIo): void {
     .option('--message-id <id>', 'the reply with this Message-ID (angle brackets optional)')
     .option('--since <time>', 'sent since: a duration (48h, 7d) or a date/time (2026-09-01); never-sent replies by creation time')
     .option('--until <time>', 'sent before: a duration back from now or a date/time')
-    .option('--limit <n>', `replies per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`)
+    .option('--limit <n>', `replies per page, 1 to ${MAX_LIMIT}`)
     .option('--cursor <c>', 'the next page: the cursor the previous page printed')
     .action(async (opts: RepliesCliOptions, command: Command) => {
       await runParsed(io, command, 'replies', toRepliesOptions(opts), replies);
     });
+  documentOptions(command, { '--limit': { default: String(DEFAULT_LIMIT) } });
+  withExamples(command, ['replies --status ambiguous', 'replies --ticket 4521 --since 7d', 'replies --json --limit 200']);
 }
 
 async function replies(ctx: CliContext, parsed: RepliesCliParsed): Promise<void> {

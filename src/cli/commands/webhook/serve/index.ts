@@ -61,12 +61,12 @@ export function registerWebhookServe(program: Command, io: CliIo): void {
     .option('--retention <window>', 'prune events older than this at start and then daily, e.g. 400d (at least 3d)')
     .option('--trust-proxy', 'a reverse proxy sits in front: take tracking hits\' client address from X-Forwarded-For')
     .option('--dashboard', 'also serve the read-only web page on its own port (the URL carries its token)')
-    .option('--dashboard-host <address>', 'address the page binds (default 127.0.0.1)')
-    .option('--dashboard-port <n>', 'port of the page (default 8788; 0 picks a free one)')
+    .option('--dashboard-host <address>', 'address the page binds')
+    .option('--dashboard-port <n>', 'port of the page; 0 picks a free one')
     .action(async (opts: ServeCliOptions, command: Command) => {
       await runParsed(io, command, 'webhook serve', toWebhookServeOptions(opts), serve);
     });
-  documentOptions(command, { '--host': { default: '127.0.0.1' }, '--port': { default: '8787' }, '--path': { default: '/api/webhooks/smtp2go/events' } });
+  documentOptions(command, { '--host': { default: '127.0.0.1' }, '--port': { default: '8787' }, '--path': { default: '/api/webhooks/smtp2go/events' }, '--dashboard-host': { default: '127.0.0.1' }, '--dashboard-port': { default: '8788' } });
   withExamples(command, ['webhook serve', 'webhook serve --host 0.0.0.0 --port 8787', 'webhook serve --json >> listener.ndjson']);
 }
 

@@ -43,7 +43,7 @@ export function registerWebhookTrigger(program: Command, io: CliIo): void {
     .option('--reply <id>', 'the reply the event is about')
     .option('--email-id <id>', 'an SMTP2Go email id instead (the event stays unlinked if no reply has it)')
     .option('--demo', 'create a labelled demo reply (nothing is sent) and trigger the event for it')
-    .option('--recipient <addr>', "the event's recipient (default: the reply's first)")
+    .option('--recipient <addr>', "the event's recipient")
     .option('--force', 'with --recipient: allow an address the reply was not sent to')
     .option('--url <link>', 'the clicked link, for click events')
     .addOption(new Option('--bounce <kind>', 'bounce kind, for bounce events').choices(['hard', 'soft']))
