@@ -77,7 +77,8 @@ export function truncateMiddle(text: string, width: number): string {
 
 /**
  * Word-wraps text to `width` columns; a word longer than a line is split. Continuation lines start with
- * `indent` (counted in the width).
+ * `indent` (counted in the width). Spacing the text has itself (a leading indent, a padded column) is kept;
+ * only where wrapping starts a line is it dropped.
  */
 export function wrap(text: string, width: number, indent = ''): string[] {
   // A line that fits is kept as it is, spacing included.
@@ -89,20 +90,24 @@ export function wrap(text: string, width: number, indent = ''): string[] {
     lines.push(lines.length === 0 ? line : indent + line);
     line = '';
   };
-  for (const word of text.split(/ +/)) {
+  for (const [, spaces = '', word = ''] of text.matchAll(/( *)([^ ]+)/g)) {
+    let gap = line === '' && lines.length > 0 ? '' : spaces;
     let rest = word;
     while (rest !== '') {
-      const gap = line === '' ? 0 : 1;
-      if (displayWidth(line) + gap + displayWidth(rest) <= room()) {
-        line += (gap === 1 ? ' ' : '') + rest;
+      if (displayWidth(line) + gap.length + displayWidth(rest) <= room()) {
+        line += gap + rest;
         rest = '';
-      } else if (line !== '') {
+      } else if (line.trim() !== '') {
         push();
+        gap = '';
       } else {
-        const head = truncate(rest, room() + 1).slice(0, -1) || ([...rest][0] as string);
-        line = head;
+        // Nothing but spacing on the line yet: split the word where the line ends.
+        const left = Math.max(1, room() - displayWidth(line) - gap.length);
+        const head = truncate(rest, left + 1).slice(0, -1) || ([...rest][0] as string);
+        line += gap + head;
         rest = rest.slice(head.length);
         push();
+        gap = '';
       }
     }
   }
