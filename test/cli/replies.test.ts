@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createReply } from '../../src/store/replies.js';
 import { finishReplySend } from '../../src/store/reply-sends.js';
+import { expectFits } from '../helpers/fits.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeSmtp2go } from '../smtp2go/fake-smtp2go.js';
@@ -139,7 +140,9 @@ describe('issue 14: an ambiguous send is visible afterwards', () => {
     expect(doc.last_error).toBe(sent.last_error);
     const human = await cli(path, ['stats', '--reply', String(sent.reply_id)]);
     expect(human.stdout).toMatch(/\n {2}send +ambiguous: SMTP2Go may or may not have accepted it/);
-    expect(human.stdout).toContain(`send error        ${sent.last_error}`);
+    // The error wraps under its label at 80 columns; joined again, it is the stored last_error, whole.
+    expect(human.stdout.replace(/\n {19,}/g, ' ')).toContain(`send error        ${sent.last_error}`);
+    expectFits(human.stdout, 80);
 
     const listed = await cli(path, ['replies']);
     expect(listed.stdout).toMatch(new RegExp(`\\n +${sent.reply_id} {2}\\S+ \\S+ {2}ambiguous {2}api `));

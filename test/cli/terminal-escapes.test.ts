@@ -8,6 +8,7 @@ import { createOutput } from '../../src/cli/output.js';
 import { renderServeEvent } from '../../src/cli/commands/webhook/serve/render.js';
 import { saveModuleSettings } from '../../src/store/module-settings.js';
 import { openStore } from '../../src/store/open-store.js';
+import { expectFits } from '../helpers/fits.js';
 import { runCliInProcess, type CliRun } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { activityRoute, row, sentReply } from '../operations/reconcile-harness.js';
@@ -38,6 +39,8 @@ function expectEscaped(text: string, expected: string[] = ['\\u001b[2J\\u001b[31
 }
 
 const all = (run: CliRun) => run.stdout + run.stderr;
+/** A renderer's rows joined again where they wrapped (continuation lines indented by `indent` columns). */
+const unwrap = (text: string, indent: number) => text.replace(new RegExp(`\\n {${indent}}(?=\\S)`, 'g'), ' ');
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server: Server = createServer(handler);
@@ -58,8 +61,9 @@ describe('round two #16: values from outside reach the terminal escaped, in ever
     const run = await runCliInProcess(['--db', path, 'stats', '--reply', String(id)], { env: { CI: '1', TZ: 'UTC' }, now: () => new Date(SENT.getTime() + 30 * HOUR) });
     expect(run.code).toBe(0);
     expectEscaped(all(run));
-    // Each row of the summary table is still one line: nothing was cut or forged.
-    expect(run.stdout).toMatch(/^ {2}bounced +.*550 \\u001b\[2J.*\\u009b31mc1$/m);
+    // Each row of the summary table is one row, wrapped under its value at 80 columns: nothing was cut or forged.
+    expectFits(run.stdout, 80);
+    expect(unwrap(run.stdout, 20)).toMatch(/^ {2}bounced +.*550 \\u001b\[2J.*\\u009b31mc1$/m);
   });
 
   it('round two #16: the stats summary escapes recipient domains and unlinked event types', async () => {
@@ -70,8 +74,10 @@ describe('round two #16: values from outside reach the terminal escaped, in ever
     db.close();
     const run = await runCliInProcess(['--db', path, 'stats', '--by', 'domain'], { env: { CI: '1', TZ: 'UTC' }, now: () => new Date(SENT.getTime() + 30 * HOUR) });
     expect(run.code).toBe(0);
-    // Domains are stored lowercased.
-    expectEscaped(all(run), ['evil\\u001b[2j\\u001b[31mred.example', 'xx\\r\\nforged', 'c1\\u009b31mc1.example', 'odd\\u009b31mc1 1']);
+    // Domains are stored lowercased. The domain column holds at most 32 columns, cut ("…") after escaping, so
+    // the longest escaped domain shows its escaped start.
+    expectEscaped(all(run), ['evil\\u001b[2j\\u001b[31m', 'xx\\r\\nforged', 'c1\\u009b31mc1.example', 'odd\\u009b31mc1 1']);
+    expectFits(run.stdout, 80);
   });
 
   it('round two #16: the listener log escapes the request path, method, refusal reason, event type and recipient', () => {
@@ -100,7 +106,10 @@ describe('round two #16: values from outside reach the terminal escaped, in ever
     const sent = await runCliInProcess(['--db', dbPath, 'webhook', 'replay', '--file', file, '--to', listener, '--sign', 'none'], { env: { CI: '1' } });
     expect(sent.code).toBe(1);
     expectEscaped(all(sent), [...lowered, 'refused \\u001b[2J']);
-    expect(sent.stdout.trimEnd().split('\n')).toHaveLength(3);
+    // Two event lines and the summary, each starting at column 0; what wraps at 80 columns is indented, so a
+    // forged line would be a fourth at column 0.
+    expect(sent.stdout.trimEnd().split('\n').filter((line) => !line.startsWith(' '))).toHaveLength(3);
+    expectFits(sent.stdout, 80);
   });
 
   it('round two #16: reconcile escapes the event names and recipients SMTP2Go\'s activity log returns', async () => {
@@ -135,7 +144,13 @@ describe('round two #16: values from outside reach the terminal escaped, in ever
     closers.push(api.close);
     const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_API_URL: api.url, SMTP2GO_API_KEY: API_KEY, PORTAL_URL: 'https://portal.example.com' };
     const listener = await listen((_req, res) => res.writeHead(200).end('ok'));
-    const run = await runCliInProcess(['doctor', '--listener-url', `${listener}/healthz`, '--timeout', '2000'], { env });
+    // At 80 columns SMTP2Go's long answers wrap, a URL even inside an escape: nothing unescaped, every line fits.
+    const narrow = await runCliInProcess(['doctor', '--listener', `${listener}/healthz`, '--timeout', '2000'], { env });
+    expect(narrow.code).toBe(1);
+    expectEscaped(all(narrow), ['\\u001b[2J']);
+    expectFits(narrow.stdout, 80);
+    // On a wide terminal each value is on one line, visibly escaped.
+    const run = await runCliInProcess(['doctor', '--listener', `${listener}/healthz`, '--timeout', '2000'], { env, columns: 300 });
     expect(run.code).toBe(1);
     expectEscaped(all(run), ['Invalid \\u001b[2J', 'x\\r\\nFORGED', 'events?\\u009b31mc1x\\r\\nFORGED']);
   });
