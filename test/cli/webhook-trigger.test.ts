@@ -82,7 +82,8 @@ describe('webhook trigger command', () => {
     expect(human.stdout).toMatch(new RegExp(`SMTP2Go email id +${emailId}\\n`));
     const byEmailId = await run('webhook', 'trigger', 'open', '--email-id', emailId);
     expect(byEmailId.code).toBe(0);
-    expect(byEmailId.stdout).toMatch(new RegExp(`^Stored open for customer@example\\.com \\(email id ${emailId}, .*\\): reply 1\\.\\n$`));
+    // The ids go on a line of their own under the sentence (issue 14 layout).
+    expect(byEmailId.stdout).toMatch(new RegExp(`^Stored open for customer@example\\.com: reply 1\\.\\n {2}email id ${emailId}, notification [0-9a-f]{32}\\n$`));
   });
 
   it('issue 14: --email-id finds a reply SMTP2Go gave no email id through the events trigger stored for it', async () => {

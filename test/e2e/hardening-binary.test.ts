@@ -63,7 +63,7 @@ describe('round two #21: what the process itself decides (its TZ, its terminal)'
     openStore(env.SMTP2GO_PORTAL_DB).close(); // stats only reads: it refuses a store that does not exist
     const human = await run(['stats'], env);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/\(times in UTC;/);
+    expect(human.stdout).toMatch(/^Times in UTC\.$/m);
     expect(human.stderr).toBe('warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n');
     const json = await run(['--json', 'stats'], env);
     expect((JSON.parse(json.stdout) as { time_zone?: string }).time_zone).toBe('UTC');
