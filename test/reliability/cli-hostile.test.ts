@@ -112,7 +112,8 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
     expect(doc.checks.find((check) => check.name === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining(path), fix: expect.stringMatching(/restore a backup/) });
     const human = await runCliInProcess(['doctor', '--timeout', '300'], { env });
     expect(human.code).toBe(1);
-    expect(human.stdout).toMatch(/^FAIL database +.*damaged\.db.*→ restore a backup/m);
+    // The message may wrap under itself; the fix is on its own line below it (issue 14 layout).
+    expect(human.stdout).toMatch(/^FAIL database +\S*damaged\.db is damaged.*\n(?: {18}(?!→).*\n)* {18}→ restore a backup/m);
     expect(human.stderr).not.toMatch(/^error:/m);
     expect(human.stdout + human.stderr).not.toMatch(STACK);
     expect(hash(path)).toBe(before);
