@@ -86,7 +86,8 @@ describe('README Quick start walkthrough, built binary', () => {
         const job = jobs[0];
         expect(job, 'kill %1 without a job').toBeDefined();
         // The dashboard the listener printed is up, and its live API already has the bounce just posted.
-        const dashboard = /^Dashboard: (http:\/\/127\.0\.0\.1:8788\/\?token=([\w-]{43}))$/m.exec(job?.output() ?? '');
+        // At 80 columns (a pipe) the URL goes whole on the line under "Dashboard:".
+        const dashboard = /^Dashboard:(?: |\n {2})(http:\/\/127\.0\.0\.1:8788\/\?token=([\w-]{43}))$/m.exec(job?.output() ?? '');
         expect(dashboard, job?.output()).not.toBeNull();
         const events = await fetch(new URL('/api/events', dashboard![1]), { headers: { authorization: `Bearer ${dashboard![2]}` } });
         expect(((await events.json()) as { events: Array<{ event: string; reply_id: number }> }).events[0]).toMatchObject({ event: 'bounce', reply_id: 1 });
