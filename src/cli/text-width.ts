@@ -13,7 +13,8 @@ export function layoutWidth(columns: number | undefined): number {
 }
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u200b\ufe00-\ufe0f]/u;
+// Variation selectors (U+FE00-FE0F) are Mn and the zero-width space (U+200B) is Cf: both take no column.
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}]/u;
 const EMOJI = /\p{Emoji_Presentation}/u;
 
 // East Asian Wide and Fullwidth blocks (Unicode 15, UAX #11), the ranges a help-desk subject or name uses.

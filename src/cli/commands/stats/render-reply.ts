@@ -74,7 +74,7 @@ export function renderReplyStats(output: Output, unsafe: ReplyStats, zone: Opera
     else output.line(d.transport === 'pending' ? 'No events yet: the reply has not been sent.' : 'No events from SMTP2Go yet.');
     return;
   }
-  renderTimeline(output, stats, time.at, after);
+  renderTimeline(output, stats, (iso) => time.at(iso), after);
 }
 
 // What the send path concluded, in words; an ambiguous send is the one an operator must go and check.
