@@ -93,8 +93,10 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
   const out = human(streams.stdout, color);
   const err = human(streams.stderr, stderrColor);
   const width = layoutWidth(streams.columns);
-  // Notices and warnings wrap at the width; errors stay one line (scripts read them) and data is laid out by its renderer.
-  const fitted = (text: string) => text.split('\n').flatMap((line) => wrap(line, width, '  ')).join('\n');
+  // On a terminal, notices and warnings wrap at its width; into a pipe or a log (journald) each stays one line,
+  // which is what a reader with grep expects. Errors stay one line everywhere (scripts read them), and data is
+  // laid out by its renderer.
+  const fitted = (text: string) => (streams.columns === undefined ? text : text.split('\n').flatMap((line) => wrap(line, width, '  ')).join('\n'));
   return {
     json,
     color,
