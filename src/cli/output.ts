@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { PortalError } from '../core/errors.js';
 import { layoutWidth, wrap } from './text-width.js';
 
-export const JSON_VERSION = 1;
+const JSON_VERSION = 1;
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -50,7 +50,7 @@ export class ReportedFailure extends Error {
   }
 }
 
-export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, json: boolean): 0 | 1 | 2 | 3 {
+function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, json: boolean): 0 | 1 | 2 | 3 {
   if (json) return 0;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return 1;

@@ -7,7 +7,7 @@ import { ReportedFailure } from './output.js';
  * Wraps a command's action: builds the context from the global options and always closes the store,
  * whatever the action throws (the error boundary in main.ts renders it).
  */
-export async function withContext<T>(io: CliIo, command: Command, action: (ctx: CliContext) => Promise<T>): Promise<T> {
+async function withContext<T>(io: CliIo, command: Command, action: (ctx: CliContext) => Promise<T>): Promise<T> {
   const ctx = await createContext(io, command.optsWithGlobals<GlobalOptions>());
   try {
     return await action(ctx);

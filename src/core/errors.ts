@@ -5,7 +5,7 @@
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_CANCELLED = 130;
+const EXIT_CANCELLED = 130;
 
 export type ErrorCode =
   | 'usage'

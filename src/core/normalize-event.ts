@@ -24,7 +24,7 @@ export function canonicalKey(key: string): string {
  * asked for must already be canonical (lowercase, `-` not `_`, as canonicalKey gives): they are literals,
  * so they are not canonicalised again on every lookup of every event.
  */
-export function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
+function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
   const byKey = new Map<string, string[]>();
   for (const key of Object.keys(fields)) {
     const value = fields[key];

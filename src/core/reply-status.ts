@@ -37,7 +37,7 @@ export interface StatusColumns {
   send_status?: string | null;
 }
 
-export function statusRank(status: ReplyStatus): number {
+function statusRank(status: ReplyStatus): number {
   return REPLY_STATUSES.indexOf(status);
 }
 
@@ -53,7 +53,7 @@ export function topStatus(statuses: Iterable<ReplyStatus>): ReplyStatus {
  * greylisting server), so a delivery after it means the mail got through; a hard bounce is final. A bounce
  * of unknown kind is taken as soft here: a later delivery proves it was not final.
  */
-export function bounceStands(row: Pick<StatusColumns, 'bounced_at' | 'bounce_type' | 'delivered_at'>): boolean {
+function bounceStands(row: Pick<StatusColumns, 'bounced_at' | 'bounce_type' | 'delivered_at'>): boolean {
   if (row.bounced_at === null) return false;
   return row.bounce_type === 'hard' || row.delivered_at == null || row.delivered_at <= row.bounced_at;
 }

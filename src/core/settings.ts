@@ -35,7 +35,7 @@ export type SettingKey = keyof Settings;
 /** `prompt`: typed into the `configure` wizard (shown in its summary; stored like a flag). */
 export type SettingSource = 'flag' | 'prompt' | 'env' | 'stored' | 'default';
 
-export const DEFAULT_API_URL = 'https://api.smtp2go.com/v3';
+const DEFAULT_API_URL = 'https://api.smtp2go.com/v3';
 
 export const REGION_API_URLS: Record<string, string> = {
   global: DEFAULT_API_URL,

@@ -16,8 +16,6 @@ export const KNOWN_EVENT_TYPES = [
   'resubscribe',
 ] as const;
 
-export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
-
 /** 'unknown': a bounce that said neither hard nor soft and carried no SMTP code to tell. */
 export type BounceType = 'hard' | 'soft' | 'unknown';
 

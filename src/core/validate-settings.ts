@@ -13,7 +13,7 @@ function invalid(key: SettingKey, problem: string, fix: string): ConfigError {
   return new ConfigError(`${SETTING_FLAGS[key]}: ${problem}`, fix);
 }
 
-export function parseBoolean(key: SettingKey, value: RawSettingValue): boolean {
+function parseBoolean(key: SettingKey, value: RawSettingValue): boolean {
   if (typeof value === 'boolean') return value;
   const text = String(value).trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;

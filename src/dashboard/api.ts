@@ -29,7 +29,7 @@ export interface DashboardData {
 const REPLY_PATH = /^\/api\/replies\/([^/]+)$/;
 const ROW_ID = /^(0|[1-9]\d{0,15})$/;
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,

@@ -8,7 +8,7 @@ export function createDashboardToken(): string {
 }
 
 /** Constant-time over two SHA-256 digests, so neither a length nor an early exit says how close a guess was. */
-export function tokenMatches(candidate: string, token: string): boolean {
+function tokenMatches(candidate: string, token: string): boolean {
   const a = createHash('sha256').update(candidate).digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
@@ -18,7 +18,7 @@ export function tokenMatches(candidate: string, token: string): boolean {
  * Cookies ignore the port, so two dashboards on one machine would overwrite one cookie: the name carries
  * the port.
  */
-export function cookieName(port: number): string {
+function cookieName(port: number): string {
   return `smtp2go_portal_dashboard_${port}`;
 }
 

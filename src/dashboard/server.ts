@@ -5,8 +5,8 @@ import { createDashboardToken, findCredential, hostAllowed, sameOriginRequest, s
 import { loadStaticFiles, type StaticFile } from './static-files.js';
 import { createEventStream, type EventStream, type StreamOptions } from './stream.js';
 
-export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
-export const DEFAULT_DASHBOARD_PORT = 8788;
+const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
+const DEFAULT_DASHBOARD_PORT = 8788;
 
 export interface DashboardServerOptions {
   data: DashboardData;

@@ -190,7 +190,7 @@ export function createEventStream(options: StreamOptions): EventStream {
 }
 
 /** `data:` is one line: JSON escapes every line break, so a payload cannot end the frame early. */
-export function frames(rows: LiveEvent[]): string {
+function frames(rows: LiveEvent[]): string {
   let text = '';
   for (const row of rows) text += `id: ${row.id}\nevent: tracking\ndata: ${JSON.stringify(row)}\n\n`;
   return text;

@@ -89,7 +89,3 @@ function changedKeys(stored: Partial<Settings>, toStore: Partial<Settings>): Set
   const value = (settings: Partial<Settings>, key: SettingKey) => (key === 'enabled' ? settings.enabled === true : (settings[key] ?? null));
   return SETTING_KEYS.filter((key) => JSON.stringify(value(stored, key)) !== JSON.stringify(value(toStore, key)));
 }
-
-export async function runConfigure(options: ConfigureOptions, deps: ConfigureDeps): Promise<ConfigureResult> {
-  return applyConfigurePlan(planConfigure(options, deps), deps);
-}

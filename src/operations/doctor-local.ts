@@ -67,7 +67,7 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
 }
 
 /** The database holds API keys and webhook secrets: it and its -wal/-shm files must be 0600. */
-export function permissionsCheck(dbPath: string): DoctorCheck {
+function permissionsCheck(dbPath: string): DoctorCheck {
   const loose: string[] = [];
   for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
     try {

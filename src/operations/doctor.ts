@@ -39,8 +39,6 @@ export interface DoctorResult {
   checks: DoctorCheck[];
 }
 
-export const DEFAULT_LISTENER_HEALTH_URL = 'http://127.0.0.1:8787/healthz';
-export const DEFAULT_DOCTOR_TIMEOUT_MS = 5_000;
 
 /** Local checks first (cheap, synchronous), then every network check in parallel, each with a short timeout. */
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {

@@ -26,7 +26,7 @@ export interface ApiPhaseResult {
   error: string | null;
 }
 
-export function apiMessageOf(plan: SendPlan, sender: Mailbox): ApiMessage {
+function apiMessageOf(plan: SendPlan, sender: Mailbox): ApiMessage {
   const customHeaders = [
     { header: 'Message-ID', value: plan.messageId },
     { header: TRACKING_HEADER, value: plan.trackingId },

@@ -27,9 +27,9 @@ export interface SendTestOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
+const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 export const TRACKING_HEADER = 'X-Portal-Tracking-Id';
-export const MAX_RECIPIENTS_PER_FIELD = 100;
+const MAX_RECIPIENTS_PER_FIELD = 100;
 
 export interface SendPlan {
   recipients: RecipientLists;

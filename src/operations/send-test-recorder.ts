@@ -48,7 +48,7 @@ export class SendFailedError extends PortalError {
 }
 
 /** Replaces every secret by `***`: a last line of defence for messages built from peer replies. */
-export function redactSecrets(text: string, secrets: Array<string | null>): string {
+function redactSecrets(text: string, secrets: Array<string | null>): string {
   let result = text;
   for (const secret of secrets) if (secret !== null && secret.length >= 4) result = result.split(secret).join('***');
   return result;

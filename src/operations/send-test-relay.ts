@@ -4,7 +4,7 @@ import { createSmtpRelay, relayErrorClass, type MailTransportFactory, type Relay
 import { TRACKING_HEADER, type SendPlan } from './send-test-plan.js';
 import type { SendRecorder } from './send-test-recorder.js';
 
-export const MIN_RELAY_TIMEOUT_MS = 5_000;
+const MIN_RELAY_TIMEOUT_MS = 5_000;
 
 export interface RelayPhaseDeps {
   createTransport?: MailTransportFactory;
@@ -19,7 +19,7 @@ export interface RelayPhaseResult {
   error: string | null;
 }
 
-export function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig['tls'], isLoopback?: (host: string) => boolean): RelayConfig {
+function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig['tls'], isLoopback?: (host: string) => boolean): RelayConfig {
   return {
     host: settings.smtpHost ?? '',
     port: settings.smtpPort,

@@ -24,11 +24,11 @@ export interface TrackedRelayResult extends RelayPhaseResult {
 const DAY_MS = 86_400_000;
 
 /** The routes `webhook serve` answers under the path of PORTAL_URL (src/webhook/tracking-routes.ts). */
-export function pixelUrl(portalUrl: string, token: string): string {
+function pixelUrl(portalUrl: string, token: string): string {
   return `${portalUrl}/t/o/${token}.gif`;
 }
 
-export function clickUrl(portalUrl: string, token: string): string {
+function clickUrl(portalUrl: string, token: string): string {
   return `${portalUrl}/t/c/${token}`;
 }
 

@@ -157,12 +157,12 @@ function unpack(packed: string | null | undefined): Float64Array {
   return Float64Array.from(packed.split(','), Number);
 }
 
-export function rate(count: number, of: number): Rate {
+function rate(count: number, of: number): Rate {
   return { count, of, rate: of === 0 ? null : count / of };
 }
 
 /** Nearest-rank percentiles: always a value that was actually observed. */
-export function latency(values: ArrayLike<number>): Latency {
+function latency(values: ArrayLike<number>): Latency {
   if (values.length === 0) return { count: 0, p50_ms: null, p95_ms: null };
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? null;

@@ -45,7 +45,7 @@ export function apiConnection(settings: Settings, overrides: Partial<ApiConnecti
 }
 
 /** What the portal wants SMTP2Go's webhook to be, from the settings and the command's options. */
-export function desiredWebhook(settings: Settings, options: Pick<WebhookRegisterOptions, 'url' | 'events'>): WebhookSpec {
+function desiredWebhook(settings: Settings, options: Pick<WebhookRegisterOptions, 'url' | 'events'>): WebhookSpec {
   if (settings.webhookSecret === null) {
     throw new ConfigError('no webhook secret is configured, so the listener would reject every callback', 'configure --generate-webhook-secret');
   }

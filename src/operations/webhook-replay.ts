@@ -16,7 +16,7 @@ import type { ReplaySource, SourceProgress } from './webhook-replay/source.js';
 export type { ReplayCounts, ReplayEventResult, ReplayMalformed, ReplaySummary } from './webhook-replay/tally.js';
 
 /** `--file -`: read the events from standard input, as `curl -d @-` and `jq` do. */
-export const STDIN_PATH = '-';
+const STDIN_PATH = '-';
 
 export type ReplayTarget = { kind: 'local' } | { kind: 'http'; url: string; sign: SignMode; secret: string | null };
 

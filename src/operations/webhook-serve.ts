@@ -31,7 +31,7 @@ export interface WebhookServeDeps {
 }
 
 /** Tracking URLs are `{PORTAL_URL}/t/...` (operations/send-test-tracked-relay.ts): the routes live under its path. */
-export function trackingPrefix(portalUrl: string | null): string {
+function trackingPrefix(portalUrl: string | null): string {
   const path = portalUrl === null ? '' : new URL(portalUrl).pathname.replace(/\/+$/, '');
   return `${path}/t/`;
 }

@@ -6,7 +6,7 @@ import { createRateLimiter, type LimiterClock, type RateLimiter } from './rate-l
 import { backoffMs, type RetryPolicy } from './retry.js';
 
 /** SMTP2Go's documented limit for /activity/search. */
-export const ACTIVITY_REQUESTS_PER_MINUTE = 60;
+const ACTIVITY_REQUESTS_PER_MINUTE = 60;
 
 /** One row of /activity/search. Its names differ from webhooks: `opened`, `hard-bounced`, `date`, `recipient`. */
 export interface ActivityEvent {
@@ -75,7 +75,7 @@ export async function searchActivity(connection: ApiConnection, query: ActivityQ
   }
 }
 
-export function activityBody(query: ActivityQuery, continueToken: string | null): Record<string, unknown> {
+function activityBody(query: ActivityQuery, continueToken: string | null): Record<string, unknown> {
   return {
     search_email_id: query.emailId,
     start_date: query.startDate,

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { classifyTransportError } from './transport-error.js';
 import { Smtp2goAmbiguousError, Smtp2goNotSentError } from './errors.js';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 export interface Smtp2goRequestOptions {
@@ -33,7 +33,7 @@ export interface Smtp2goResponse {
 const agents = new Map<number, Agent>();
 
 /** One keep-alive Agent per connect timeout, shared by every call in the process. */
-export function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
+function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
   let agent = agents.get(connectTimeoutMs);
   if (agent === undefined) {
     agent = new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
@@ -42,7 +42,7 @@ export function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS)
   return agent;
 }
 
-export function endpointUrl(apiUrl: string, path: string): URL {
+function endpointUrl(apiUrl: string, path: string): URL {
   const base = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
   return new URL(path.replace(/^\//, ''), base);
 }

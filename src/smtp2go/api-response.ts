@@ -27,7 +27,7 @@ export function isRetryableStatus(status: number): boolean {
 // cannot tell a bad key from a bad payload.
 const AUTH_CODES = /API_EXCEPTION|INVALID_IN_PAYLOAD|API_KEY|UNAUTHORI[SZ]ED|PERMISSION_DENIED|INVALID_API/i;
 
-export function errorClassOf(status: number, errorCode: string | null): Smtp2goErrorClass {
+function errorClassOf(status: number, errorCode: string | null): Smtp2goErrorClass {
   if (status === 401 || (errorCode !== null && AUTH_CODES.test(errorCode) && status !== 429)) return 'auth';
   if (status === 429 || (errorCode !== null && /REQ_LIMIT|RATE_LIMIT/i.test(errorCode))) return 'rate_limited';
   if (status >= 500) return 'server_error';

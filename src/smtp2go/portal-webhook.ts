@@ -10,7 +10,7 @@ export const LISTENER_PATH = '/api/webhooks/smtp2go/events';
 export const TRACKING_HEADER = 'X-Portal-Tracking-Id';
 
 /** Subscription names `/webhook/add` accepts (the callbacks then say `open`, `bounce` + `bounce: hard`...). */
-export const WEBHOOK_EVENT_NAMES = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'resubscribe', 'open', 'click'] as const;
+const WEBHOOK_EVENT_NAMES = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'resubscribe', 'open', 'click'] as const;
 
 const EVENT_ALIASES = createLookupTable<string>({
   opened: 'open', clicked: 'click', bounced: 'bounce', 'hard-bounced': 'bounce', 'soft-bounced': 'bounce',

@@ -45,7 +45,7 @@ export interface SendEmailOptions {
 }
 
 /** The JSON body of POST /email/send. `fastaccept` stays off: it hides rejections. No key in the body. */
-export function buildSendBody(message: ApiMessage): Record<string, unknown> {
+function buildSendBody(message: ApiMessage): Record<string, unknown> {
   return {
     sender: message.sender,
     to: message.to,
@@ -65,7 +65,7 @@ const count = (value: unknown): number => (typeof value === 'number' && Number.i
  * `email_id`. A 200 with failures and nothing sent is a refusal; a 2xx that is neither is ambiguous,
  * because SMTP2Go took the request and we cannot tell what it did. `request_id` is never an email id.
  */
-export function classifySendResponse(response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>): SendClassification {
+function classifySendResponse(response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>): SendClassification {
   const error = apiErrorOf(response);
   if (error !== null) return { kind: 'refused', error };
   const data = envelopeOf(response.json).data ?? {};

@@ -27,7 +27,7 @@ export interface WebhookSpec {
  * The body of /webhook/add and /webhook/edit. `output_format` is always sent because its default is
  * `form`; an edit that leaves it out would silently switch an existing webhook back to form bodies.
  */
-export function webhookBody(spec: WebhookSpec): Record<string, unknown> {
+function webhookBody(spec: WebhookSpec): Record<string, unknown> {
   return {
     url: spec.url,
     events: spec.events,
@@ -38,7 +38,7 @@ export function webhookBody(spec: WebhookSpec): Record<string, unknown> {
   };
 }
 
-export function parseWebhook(value: unknown): Smtp2goWebhook | null {
+function parseWebhook(value: unknown): Smtp2goWebhook | null {
   const record = asRecord(value);
   const id = stringOrNull(record.id ?? record.webhook_id);
   if (id === null) return null;

@@ -178,7 +178,7 @@ function conflictKey(event: TrackingEvent, emailId: string | null): string {
  * The content key hashes what makes an event itself: email, type, recipient, time and URL; without an
  * event time (receipt time stands in, which differs on each retry) it hashes all the fields instead.
  */
-export function dedupeKeys(event: TrackingEvent, emailId = eventEmailId(event)): { dedupeKey: string; contentKey: string } {
+function dedupeKeys(event: TrackingEvent, emailId = eventEmailId(event)): { dedupeKey: string; contentKey: string } {
   const identity =
     event.timeSource === 'event'
       ? [emailId, event.type, event.recipient, event.occurredAt, event.url]

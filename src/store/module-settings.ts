@@ -1,7 +1,7 @@
 import type { Settings } from '../core/settings.js';
 import { makeStorePrivate, type Store } from './open-store.js';
 
-export const MODULE_SLUG = 'smtp2go';
+const MODULE_SLUG = 'smtp2go';
 
 interface ModuleRow {
   enabled: number;

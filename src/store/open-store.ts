@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Store = Database.Database;
 
@@ -220,5 +220,3 @@ export function migrate(db: Store, migrations: Migration[] = MIGRATIONS): void {
     }).immediate();
   }
 }
-
-export { LATEST_SCHEMA_VERSION };

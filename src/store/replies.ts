@@ -120,10 +120,6 @@ export function findReplyByTrackingId(db: Store, trackingId: string): ReplyRow |
   return db.prepare('SELECT * FROM ticket_replies WHERE email_tracking_id = ?').get(trackingId) as ReplyRow | undefined;
 }
 
-export function findReplyByMessageId(db: Store, messageId: string): ReplyRow | undefined {
-  return db.prepare('SELECT * FROM ticket_replies WHERE rfc_message_id = ? ORDER BY id DESC LIMIT 1').get(messageId) as ReplyRow | undefined;
-}
-
 /** The reply the events with this email id were linked to (by tracking id or Message-ID) when no reply row has the id. */
 export function findReplyByEventEmailId(db: Store, emailId: string): ReplyRow | undefined {
   return db

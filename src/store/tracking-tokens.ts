@@ -23,7 +23,7 @@ export interface TokenRow {
  * 18 random bytes (144 bits) as base64url: 24 characters, nothing about the recipient or the link in it.
  * The shape is what the listener accepts before it asks the store.
  */
-export function newTrackingToken(): string {
+function newTrackingToken(): string {
   return randomBytes(18).toString('base64url');
 }
 

@@ -71,7 +71,7 @@ export interface DeliveryClient {
 }
 
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 5_000 };
-export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
+const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 const BODY_TRIM = 300;
 
 /**

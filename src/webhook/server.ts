@@ -13,10 +13,10 @@ import { startCommitter } from './commit/start-committer.js';
 import { createStoreHealth, fileIdentity } from './store-health.js';
 import { createTrackingRoutes, type TrackingRoutesOptions } from './tracking-routes.js';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8787;
-export const DEFAULT_PATH = LISTENER_PATH;
-export const HEALTH_PATH = '/healthz';
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 8787;
+const DEFAULT_PATH = LISTENER_PATH;
+const HEALTH_PATH = '/healthz';
 
 export interface WebhookTimeouts {
   /** Whole header block (slowloris). */
@@ -34,7 +34,7 @@ export interface WebhookTimeouts {
   lingerBytes: number;
 }
 
-export const DEFAULT_TIMEOUTS: WebhookTimeouts = {
+const DEFAULT_TIMEOUTS: WebhookTimeouts = {
   headersMs: 10_000, requestMs: 30_000, bodyIdleMs: 10_000, keepAliveMs: 5_000, closeGraceMs: 10_000,
   // Enough for a client that writes a 50 MiB body before it reads, on a fast link; a slower one is cut at 2 s.
   lingerMs: 2_000, lingerBytes: 64 * 1024 * 1024,

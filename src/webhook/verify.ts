@@ -16,9 +16,9 @@ export type VerifyResult =
   | { ok: true; method: 'bearer' | 'basic' | 'hmac' | 'hmac-timestamped' | 'insecure' }
   | { ok: false; reason: string };
 
-export const DEFAULT_TOLERANCE_SECONDS = 300;
-export const MAX_AUTHORIZATION_HEADER_BYTES = 4096;
-export const MAX_SIGNATURE_HEADER_BYTES = 4096;
+const DEFAULT_TOLERANCE_SECONDS = 300;
+const MAX_AUTHORIZATION_HEADER_BYTES = 4096;
+const MAX_SIGNATURE_HEADER_BYTES = 4096;
 
 /** Epoch seconds stay below this until the year 5138; anything larger is almost surely milliseconds. */
 const MAX_PLAUSIBLE_EPOCH_SECONDS = 1e11;

@@ -7,8 +7,8 @@ import { fromFixture, post, recordSend } from '../operations/stats-stores.js';
 
 export const LIVE_EMAIL_ID = '1uLive-0001';
 export const LIVE_RECIPIENT = 'live@example.com';
-export const HOSTILE_EMAIL_ID = 'hostile-email-0001';
-export const HOSTILE_RECIPIENT = '"<img src=x onerror=window.__pwned=1>"@evil.test';
+const HOSTILE_EMAIL_ID = 'hostile-email-0001';
+const HOSTILE_RECIPIENT = '"<img src=x onerror=window.__pwned=1>"@evil.test';
 
 const DOMAINS = ['gmail.test', 'outlook.test', 'example.org', 'proton.test'];
 const BOUNCES = ['550 5.1.1 The email account that you tried to reach does not exist', '552 5.2.2 Mailbox full', '550 5.7.1 Message rejected as spam'];

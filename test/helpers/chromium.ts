@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's `chromium` package (or any `chromium` on the PATH); playwright's own browser downloads are not used. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     for (const name of ['chromium', 'chromium-browser']) {
       const path = join(dir, name);

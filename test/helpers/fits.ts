@@ -6,8 +6,3 @@ export function expectFits(text: string, width: number): void {
   const over = text.split('\n').filter((line) => displayWidth(line) > width).map((line) => `${displayWidth(line)}: ${line}`);
   expect(over, `lines wider than ${width} columns`).toEqual([]);
 }
-
-/** The widest line of `text` in terminal columns. */
-export function widestLine(text: string): number {
-  return Math.max(0, ...text.split('\n').map(displayWidth));
-}

@@ -11,10 +11,10 @@ import { startWebhookServer } from '../../src/webhook/server.js';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
 
-export const FUZZ_MAX_BODY = 16 * 1024;
-export const FAULT_MARKER = 'inject-store-fault';
+const FUZZ_MAX_BODY = 16 * 1024;
+const FAULT_MARKER = 'inject-store-fault';
 /** Every status the listener documents (README `webhook serve`); anything else is a failure. */
-export const DOCUMENTED = new Set([200, 400, 401, 404, 405, 408, 413, 415, 503]);
+const DOCUMENTED = new Set([200, 400, 401, 404, 405, 408, 413, 415, 503]);
 
 /** Object.prototype's own names (toString, constructor, __proto__...): a plain `{}` answers for them (round two #1). */
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
@@ -101,7 +101,7 @@ const contentTypeArb = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }) },
 );
 
-export const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
+const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
   body: bodyArb,
   contentType: contentTypeArb,
   auth: fc.constantFrom<Auth>('hmac-t', 'hmac-t', 'hmac-hex', 'bearer', 'basic', 'none', 'wrong-bearer', 'garbage', 'stale-t', 'signed-then-mutated', 'duplicate', 'duplicate-authorization'),
@@ -133,7 +133,7 @@ function headersFor(fuzz: FuzzCase, random: () => number): Record<string, string
   return headers;
 }
 
-export const authenticated = (auth: Auth) => auth === 'hmac-t' || auth === 'hmac-hex' || auth === 'bearer' || auth === 'basic';
+const authenticated = (auth: Auth) => auth === 'hmac-t' || auth === 'hmac-hex' || auth === 'bearer' || auth === 'basic';
 
 export interface FuzzFigures {
   cases: number;

@@ -14,7 +14,7 @@ interface Row {
   smtp2go_email_id: string | null;
 }
 
-export const STORE_PAGE_SIZE = 500;
+const STORE_PAGE_SIZE = 500;
 
 /**
  * The whole replay filter narrowed in SQL. Rows without a single recipient (`processed`) pass the

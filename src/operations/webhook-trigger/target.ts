@@ -27,8 +27,8 @@ export interface TargetContext {
   random: RandomBytes;
 }
 
-export const DEMO_RECIPIENT = 'customer@example.com';
-export const DEMO_SENDER = 'Support <support@example.com>';
+const DEMO_RECIPIENT = 'customer@example.com';
+const DEMO_SENDER = 'Support <support@example.com>';
 export const DEMO_SUBJECT = 'Demo reply (created by webhook trigger --demo; nothing was sent)';
 
 /** The email an event is about: an existing reply, an SMTP2Go email id (with or without a reply), or a new demo reply. */

@@ -101,7 +101,7 @@ export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: 
   };
 }
 
-export function isStoreFailure(error: unknown): boolean {
+function isStoreFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && STORE_FAILURE.test(code);
 }

@@ -7,7 +7,7 @@ interface BackupCliOptions {
   force?: boolean;
 }
 
-export function toBackupOptions(file: string, o: BackupCliOptions): BackupOptions {
+function toBackupOptions(file: string, o: BackupCliOptions): BackupOptions {
   return { file, force: o.force === true };
 }
 

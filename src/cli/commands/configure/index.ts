@@ -15,7 +15,7 @@ interface ConfigureCliOptions {
   firstPartyTracking?: string; firstPartyTrackingDays?: string; plausibleUrl?: string; plausibleDomain?: string;
 }
 
-export function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
+function toConfigureFlags(o: ConfigureCliOptions): SettingFlags {
   if (o.enable && o.disable) throw new UsageError('--enable and --disable contradict each other', 'give only one');
   if (o.apiUrl !== undefined && o.region !== undefined) throw new UsageError('--api-url and --region both set the API URL', 'give only one');
   const flags: SettingFlags = {

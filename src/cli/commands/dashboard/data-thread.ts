@@ -5,7 +5,7 @@ import { PortalError, type ErrorCode } from '../../../core/errors.js';
 import type { DashboardData } from '../../../dashboard/api.js';
 import type { DataAnswer, DataQuestion, DataWorkerData } from './data-worker.js';
 
-export const DATA_WORKER_URL = new URL('./data-worker.js', import.meta.url);
+const DATA_WORKER_URL = new URL('./data-worker.js', import.meta.url);
 
 export interface DataThread {
   data: DashboardData;

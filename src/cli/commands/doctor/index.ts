@@ -13,7 +13,7 @@ interface DoctorCliOptions {
   timeout?: string;
 }
 
-export function toDoctorOptions(o: DoctorCliOptions): DoctorOptions {
+function toDoctorOptions(o: DoctorCliOptions): DoctorOptions {
   const timeout = o.timeout ?? '5000';
   if (!/^\d+$/.test(timeout) || Number(timeout) < 1) throw new UsageError(`--timeout must be a positive number of milliseconds, not "${timeout}"`);
   return { listenerUrl: healthUrl(o.listener ?? 'http://127.0.0.1:8787'), timeoutMs: Number(timeout) };

@@ -10,7 +10,7 @@ interface PruneCliOptions {
   dryRun?: boolean;
 }
 
-export function toPruneOptions(o: PruneCliOptions): PruneOptions {
+function toPruneOptions(o: PruneCliOptions): PruneOptions {
   if (o.olderThan === undefined) throw new UsageError('prune needs --older-than <window>', 'e.g. prune --older-than 400d (at least 3d)');
   return { olderThanMs: parseRetentionWindow(o.olderThan, '--older-than'), dryRun: o.dryRun === true };
 }

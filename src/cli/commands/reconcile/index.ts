@@ -21,7 +21,7 @@ export interface ReconcileCliParsed {
   dryRun: boolean;
 }
 
-export function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
+function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
   return { since: o.since ?? '7d', ...(o.reply === undefined ? {} : { replyId: parseReplyId(o.reply) }), dryRun: o.dryRun === true };
 }
 
@@ -68,7 +68,7 @@ async function loadListenerCode(): Promise<{ normalize: NormalizeEvent; ingest: 
   return { normalize: normalizeEvent, ingest: ingestEvents };
 }
 
-export function reconcileDocument(result: ReconcileResult): Record<string, unknown> {
+function reconcileDocument(result: ReconcileResult): Record<string, unknown> {
   return {
     since: result.since, until: result.until, dry_run: result.dryRun, requests: result.requests, retries: result.retries,
     replies: result.replies.map((reply) => ({

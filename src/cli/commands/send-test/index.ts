@@ -16,7 +16,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return parsePositiveInt(value, `${flag} must be a positive whole number, not "${value}"`);
 }
 
-export function toSendTestOptions(o: SendTestCliOptions): SendTestOptions {
+function toSendTestOptions(o: SendTestCliOptions): SendTestOptions {
   const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
   return defined({
     to: o.to ?? [], cc: o.cc ?? [], bcc: o.bcc ?? [], subject: o.subject, html: o.html, text: o.text, from: o.from, replyTo: o.replyTo,

@@ -17,7 +17,7 @@ export type StatsCliParsed =
   /** `since`/`until` stay raw: they are read against the context's clock (tests inject it). */
   | { mode: 'summary'; since: string | null; until: string | null; by: 'none' | 'day' | 'transport' | 'domain' };
 
-export function toStatsOptions(o: StatsCliOptions): StatsCliParsed {
+function toStatsOptions(o: StatsCliOptions): StatsCliParsed {
   if (o.reply !== undefined) {
     const replyId = parseReplyId(o.reply);
     const extra = (['since', 'until', 'by'] as const).filter((key) => o[key] !== undefined);

@@ -4,12 +4,12 @@ import { createTimeFormatter, formatDuration, renderTable, type OperatorZone, ta
 import { truncate, wrap } from '../../text-width.js';
 
 /** "96.9% of 196 delivered"; "n/a (none delivered)" when there is nothing to divide by. */
-export function formatRate(rate: Rate, of: string): string {
+function formatRate(rate: Rate, of: string): string {
   if (rate.rate === null) return `n/a (${/^(replies|recipients)$/.test(of) ? 'no' : 'none'} ${of})`;
   return `${(rate.rate * 100).toFixed(1)}% of ${rate.of} ${of}`;
 }
 
-export function formatLatency(latency: Latency): string {
+function formatLatency(latency: Latency): string {
   if (latency.p50_ms === null || latency.p95_ms === null) return 'n/a (none yet)';
   return `p50 ${formatDuration(latency.p50_ms)}, p95 ${formatDuration(latency.p95_ms)} (of ${latency.count} recipients)`;
 }

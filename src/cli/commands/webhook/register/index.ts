@@ -14,7 +14,7 @@ interface RegisterCliOptions {
   dryRun?: boolean;
 }
 
-export function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
+function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
   return { ...(o.publicUrl === undefined ? {} : { url: o.publicUrl }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
 }
 
@@ -40,7 +40,7 @@ async function register(ctx: CliContext, options: WebhookRegisterOptions): Promi
   renderRegister(ctx.output, result);
 }
 
-export function registerDocument(r: WebhookRegisterResult): Record<string, unknown> {
+function registerDocument(r: WebhookRegisterResult): Record<string, unknown> {
   return {
     action: r.action, dry_run: r.dryRun, webhook_id: r.webhookId, url: r.url, events: r.events, changes: r.changes,
     before: r.before, after: r.after, problems: r.problems, others: r.others,
@@ -55,7 +55,7 @@ const HEADLINES: Record<WebhookRegisterResult['action'], string> = {
   'would-update': 'Would update the SMTP2Go webhook',
 };
 
-export function renderRegister(output: Output, unsafe: WebhookRegisterResult): void {
+function renderRegister(output: Output, unsafe: WebhookRegisterResult): void {
   // Webhook URLs and fields are as SMTP2Go lists them.
   const result = escapeControlsDeep(unsafe);
   const id = result.webhookId === null ? '' : ` #${result.webhookId}`;

@@ -16,7 +16,7 @@ interface ReplayCliOptions {
 /** Typed options; times stay text until the context's clock is known (tests inject it). */
 export type ReplayCliParsed = ReplayRequest;
 
-export function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
+function toReplayOptions(o: ReplayCliOptions): ReplayCliParsed {
   if ((o.file === undefined) === (o.fromStore !== true)) throw new UsageError('give exactly one source: --file <path> or --from-store', 'e.g. webhook replay --from-store --since 2h --listener http://127.0.0.1:8787');
   if (!/^[1-9]\d{0,3}$/.test(o.concurrency)) throw new UsageError(`--concurrency must be a whole number from 1 to 9999, not "${o.concurrency}"`);
   const rate = o.rate === undefined ? null : /^(\d+(\.\d+)?)(\/s)?$/.exec(o.rate.trim());

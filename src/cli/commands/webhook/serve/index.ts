@@ -29,7 +29,7 @@ interface ServeCliOptions {
 
 type ServeOptions = WebhookServeOptions & { retentionMs: number | null; dashboard?: DashboardListenOptions };
 
-export function toWebhookServeOptions(o: ServeCliOptions): ServeOptions {
+function toWebhookServeOptions(o: ServeCliOptions): ServeOptions {
   const port = o.port ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${port}"`, '0 picks a free port');
   const path = o.path ?? DEFAULT_PATH;

@@ -17,7 +17,7 @@ interface TriggerCliOptions {
   listener?: string; format: 'json' | 'form'; sign?: 'hmac' | 'bearer' | 'none'; secret?: string;
 }
 
-export function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
+function toTriggerOptions(event: string, o: TriggerCliOptions): WebhookTriggerOptions {
   // Any spelling the listener accepts (`opened`, `hard-bounced`) names the event SMTP2Go would send.
   const alias = canonicalEventType(event);
   const known = KNOWN_EVENT_TYPES.find((name) => name === alias.type);
@@ -70,7 +70,7 @@ async function trigger(ctx: CliContext, options: WebhookTriggerOptions): Promise
   reportResult(ctx, () => triggerDocument(result), () => renderTrigger(ctx, result), deliveryFailure(result));
 }
 
-export function triggerDocument(r: WebhookTriggerResult): Record<string, unknown> {
+function triggerDocument(r: WebhookTriggerResult): Record<string, unknown> {
   const d = r.delivery;
   return {
     event: r.event, reply_id: r.replyId, demo_reply_created: r.demoReplyCreated, email_id: r.emailId, notification_id: r.notificationId,
