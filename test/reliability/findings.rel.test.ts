@@ -70,7 +70,7 @@ describe.skipIf(!SLOW)('findings', () => {
 
   it('--db in a folder that cannot be created under /proc exits 1 with a message instead of spinning forever', async () => {
     const started = performance.now();
-    const result = await runBinary(['--db', '/proc/no-such-dir/portal.db', 'stats'], { env: binaryEnv('/tmp'), timeoutMs: 10_000 });
+    const result = await runBinary(['--db', '/proc/no-such-dir/portal.db', 'webhook', 'trigger', 'processed', '--demo'], { env: binaryEnv('/tmp'), timeoutMs: 10_000 });
     report('finding-proc-mkdir', { code: result.signal ?? result.code, ms: Math.round(performance.now() - started) });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot create the database/);
