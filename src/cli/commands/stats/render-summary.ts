@@ -30,6 +30,8 @@ export function renderStatsSummary(output: Output, unsafe: StatsSummary, zone: O
   const unlinked = summary.unlinked;
   const types = Object.entries(unlinked.by_type).map(([type, n]) => `${type} ${n}`).join(', ');
   output.line(`Unlinked events (no reply matched yet, not counted above): ${unlinked.total}${unlinked.total > 0 ? ` (${types})` : ''}`);
+  const p = summary.plausible;
+  if (p.forwarded + p.dropped + p.failed > 0) output.line(`Plausible (all time): ${p.forwarded} forwarded, ${p.dropped} dropped by Plausible as bots, ${p.failed} failed`);
   if (summary.total.replies === 0) output.line('No reply was sent in this window.');
 }
 
