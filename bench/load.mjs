@@ -9,7 +9,7 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 /**
- * @typedef {{ headers: Record<string, string>, body: string | Buffer }} LoadRequest
+ * @typedef {{ headers: Record<string, string>, body?: string | Buffer, method?: string, path?: string }} LoadRequest
  * @typedef {{
  *   url: string,
  *   makeRequest: (index: number) => LoadRequest,
@@ -41,9 +41,10 @@ export async function runLoad(options) {
   const deadline = started + durationMs;
 
   async function fire(index, scheduledAt) {
-    const { headers, body } = makeRequest(index);
+    // A request may name its own method and path (a GET of a tracking pixel); by default it POSTs to `url`.
+    const { headers, body, method = 'POST', path: requestPath = path } = makeRequest(index);
     try {
-      const response = await pool.request({ path, method: 'POST', headers, body });
+      const response = await pool.request({ path: requestPath, method, headers, body });
       const text = readBody || onResponse ? await response.body.text() : (await response.body.dump(), null);
       histogram.record(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);

@@ -20,6 +20,7 @@ const SCRIPTS = [
   { file: 'stats.mjs', section: 'stats' },
   { file: 'replay.mjs', section: 'webhook replay' },
   { file: 'dashboard.mjs', section: 'dashboard' },
+  { file: 'tracking.mjs', section: 'first-party tracking' },
 ];
 
 const SHARED = new Set(['--quick', '--write', '--no-write']);

@@ -4,6 +4,7 @@ import type { ApiConnection } from '../smtp2go/api-connection.js';
 import type { Store } from '../store/open-store.js';
 import { configCheck, databaseChecks, loadSettingsCheck } from './doctor-local.js';
 import { apiKeyCheck, listenerCheck, relayCheck, webhookCheck, type RelayVerifier } from './doctor-network.js';
+import { plausibleCheck } from './doctor-plausible.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -51,7 +52,8 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   }
   const loaded = loadSettingsCheck(store, deps.env);
   const checks: DoctorCheck[] = [...(loaded.check === null ? [] : [loaded.check]), ...(loaded.settings === null ? [] : configCheck(loaded.settings)), ...databaseChecks(store, deps.dbPath, openError)];
-  checks.push(...(await networkChecks(loaded.settings, options, deps)));
+  const [network, plausible] = await Promise.all([networkChecks(loaded.settings, options, deps), loaded.settings === null ? null : plausibleCheck(loaded.settings, store, options.timeoutMs)]);
+  checks.push(...network, ...(plausible === null ? [] : [plausible]));
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
 }
 

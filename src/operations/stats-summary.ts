@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { offsetSpans } from '../core/time-zone.js';
 import type { Store } from '../store/open-store.js';
+import { readPlausibleForwards, type PlausibleForwardCounts } from '../store/plausible-forwards.js';
 import {
   selectRecipientCounts,
   selectReplyCounts,
@@ -61,6 +62,8 @@ export interface StatsSummary {
   groups: Array<{ key: string } & StatsFigures>;
   /** Stored events no reply claims (yet), by type: counted apart so they never silently vanish. */
   unlinked: { total: number; by_type: Record<string, number> };
+  /** First-party hits forwarded to Plausible, all time (not windowed): what Plausible's own numbers leave out. */
+  plausible: PlausibleForwardCounts;
 }
 
 export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Store }): StatsSummary {
@@ -94,6 +97,7 @@ export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Sto
     total,
     groups,
     unlinked: { total: unlinkedRows.reduce((n, row) => n + row.count, 0), by_type: Object.fromEntries(unlinkedRows.map((row) => [row.event_type, row.count])) },
+    plausible: readPlausibleForwards(db),
   };
 }
 

@@ -3,6 +3,7 @@ import { resolveSettings } from '../core/resolve-settings.js';
 import { generateWebhookSecret } from '../core/secrets.js';
 import { loadModuleSettings, saveModuleSettings } from '../store/module-settings.js';
 import type { Store } from '../store/open-store.js';
+import { startPlausibleForwarding, type PlausibleForwardingOptions } from '../webhook/plausible-forwarding.js';
 import { startWebhookServer, type LogEntry, type RequestRecord, type WebhookServer, type WebhookServerOptions, type WebhookTimeouts } from '../webhook/server.js';
 
 export interface WebhookServeOptions {
@@ -28,6 +29,8 @@ export interface WebhookServeDeps {
   startServer?: (options: WebhookServerOptions) => Promise<WebhookServer>;
   /** The click burst window (2 s); tests shorten it. */
   burstWindowMs?: number;
+  /** Tests shorten the Plausible forwarder's timeouts and backoff. */
+  plausible?: Pick<PlausibleForwardingOptions, 'forwarder' | 'flushMs'>;
 }
 
 /** Tracking URLs are `{PORTAL_URL}/t/...` (operations/send-test-tracked-relay.ts): the routes live under its path. */
@@ -56,6 +59,15 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
   const { settings } = resolveSettings({ env: deps.env, stored });
   const generatedSecret = settings.webhookSecret === null ? generateWebhookSecret() : null;
   const secrets = [generatedSecret ?? settings.webhookSecret, settings.previousWebhookSecret].filter((secret): secret is string => secret !== null && secret !== '');
+  const plausible = settings.plausibleUrl === null ? null : startPlausibleForwarding({
+    store: deps.store, plausibleUrl: settings.plausibleUrl, domain: settings.plausibleDomain, portalUrl: settings.portalUrl, now: deps.now,
+    ...(deps.onLog === undefined ? {} : { onLog: deps.onLog }), ...deps.plausible,
+  });
+  const tracking = {
+    prefix: trackingPrefix(settings.portalUrl), trustProxy: options.trustProxy === true,
+    ...(deps.burstWindowMs === undefined ? {} : { burstWindowMs: deps.burstWindowMs }),
+    ...(plausible === null ? {} : { onHit: (hit: Parameters<typeof plausible.onHit>[0]) => plausible.onHit(hit) }),
+  };
   let server: WebhookServer;
   try {
     server = await (deps.startServer ?? startWebhookServer)({
@@ -66,7 +78,7 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
       port: options.port,
       path: options.path,
       now: deps.now,
-      tracking: { prefix: trackingPrefix(settings.portalUrl), trustProxy: options.trustProxy === true, ...(deps.burstWindowMs === undefined ? {} : { burstWindowMs: deps.burstWindowMs }) },
+      tracking,
       busyTimeoutMs: deps.busyTimeoutMs ?? 2000,
       commitThread: deps.commitThread ?? true,
       ...(deps.timeouts === undefined ? {} : { timeouts: deps.timeouts }),
@@ -74,14 +86,20 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
       ...(deps.onLog === undefined ? {} : { onLog: deps.onLog }),
     });
   } catch (error) {
+    await plausible?.close();
     throw listenError(error, options);
   }
+  // Held clicks are released when the listener closes; only then is the forwarder's queue complete.
+  const close = async () => {
+    await server.close();
+    await plausible?.close();
+  };
   if (generatedSecret !== null) {
     try {
       const notice = saveModuleSettings(deps.store, { ...stored, webhookSecret: generatedSecret }, deps.now());
       if (notice !== null) deps.onLog?.({ level: 'warn', message: notice });
     } catch (error) {
-      await server.close();
+      await close();
       throw new PortalError('store', `could not store the generated webhook secret: ${(error as Error).message}`, { hint: 'check the database, or set one with configure --webhook-secret', cause: error });
     }
   }
@@ -91,7 +109,7 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
     insecure: options.insecure,
     generatedSecret,
     acceptsPreviousSecret: secrets.length > 1,
-    close: () => server.close(),
+    close,
   };
 }
 

@@ -22,7 +22,8 @@ export interface TrackingRoutesOptions {
   burstWindowMs?: number;
   /** Hits waiting for a commit at most; more are answered but not recorded, so a flood cannot grow memory. */
   maxPending?: number;
-  onHit?: (hit: { kind: 'open' | 'click'; classification: HitClassification; recorded: boolean }) => void;
+  /** Each hit once classified (a click after its burst window), with the client's user agent and address. */
+  onHit?: (hit: { kind: 'open' | 'click'; classification: HitClassification; recorded: boolean; userAgent: string | null; ip: string | null }) => void;
 }
 
 export interface TrackingRoutes {
@@ -54,7 +55,7 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
 
   function record(event: TrackingEvent, receivedAt: Date): void {
     const recorded = inFlight.size < maxPending;
-    options.onHit?.({ kind: event.type as 'open' | 'click', classification: event.classification ?? 'human', recorded });
+    options.onHit?.({ kind: event.type as 'open' | 'click', classification: event.classification ?? 'human', recorded, userAgent: event.userAgent, ip: event.ip });
     if (!recorded) {
       counts.dropped += 1;
       return;

@@ -23,6 +23,14 @@ export interface ThreadCommitterOptions {
 const COMMIT_THREAD_URL = new URL('./commit-thread-main.js', import.meta.url);
 
 /**
+ * First-party tracking hits in one batch at most. A flood of valid pixel tokens would otherwise fill every
+ * batch, and a webhook would wait behind hundreds of opens per commit (the tracking routes must not slow
+ * the webhook path): webhooks go first, hits fill the rest up to this. Hits past what the commits take wait
+ * in the tracking routes' bounded queue, and beyond it are answered but not recorded.
+ */
+const MAX_HITS_PER_BATCH = 16;
+
+/**
  * Group commit on a thread of its own: while it commits (and fsyncs) one batch, the event loop keeps
  * reading requests into the next, so batches grow with the load and the loop never waits on the disk.
  * One batch is in flight at a time; every request is answered only after the commit that holds it.
@@ -34,6 +42,7 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   const url = options.workerUrl ?? COMMIT_THREAD_URL;
   if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
   const pending: QueuedJob[] = [];
+  const hits: QueuedJob[] = [];
   let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
   let nextId = 1;
   let timer: NodeJS.Timeout | undefined;
@@ -89,11 +98,12 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   async function dispatch(): Promise<void> {
     timer = undefined;
     if (inFlight !== undefined) return;
-    if (pending.length === 0) {
+    if (pending.length === 0 && hits.length === 0) {
       drained?.();
       return;
     }
     const jobs = pending.splice(0, maxBatch);
+    jobs.push(...hits.splice(0, Math.min(MAX_HITS_PER_BATCH, maxBatch - jobs.length)));
     const id = nextId++;
     inFlight = { id, jobs };
     try {
@@ -136,15 +146,16 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   return {
     submit(incoming, receivedAt) {
       return new Promise<IngestResult>((resolve, reject) => {
-        pending.push({ incoming, receivedAt, resolve, reject });
+        const hit = incoming.length > 0 && incoming.every((event) => event.source === 'first_party');
+        (hit ? hits : pending).push({ incoming, receivedAt, resolve, reject });
         if (inFlight !== undefined || timer !== undefined) return;
-        if (pending.length >= maxBatch || windowMs === 0 || closing) void dispatch();
+        if (pending.length + hits.length >= maxBatch || windowMs === 0 || closing) void dispatch();
         else timer = setTimeout(() => void dispatch(), windowMs);
       });
     },
     async close() {
       closing = true;
-      if (inFlight !== undefined || pending.length > 0) {
+      if (inFlight !== undefined || pending.length > 0 || hits.length > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;
           if (timer !== undefined) clearTimeout(timer);

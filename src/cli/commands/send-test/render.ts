@@ -29,7 +29,7 @@ export function renderSendTest(output: Output, unsafe: SendTestResult): void {
     if (18 + value.length <= output.width) output.line(`${label.padEnd(18)}${value}`);
     else output.line(`${label}\n  ${value}`);
   }
-  output.line(`${'tracked by'.padEnd(18)}${result.tracker === 'first_party' ? 'the portal (first party)' : result.tracker}`);
+  say(`tracked by ${result.tracker === 'first_party' ? 'the portal (first party)' : result.tracker}`);
 }
 
 /** The --json document (version added by output.data): stable keys, present even when null. */

@@ -38,6 +38,10 @@ export function renderStatsSummary(output: Output, unsafe: StatsSummary, zone: O
   const types = Object.entries(unlinked.by_type).map(([type, n]) => `${type} ${n}`).join(', ');
   const text = `Unlinked events (no reply matched yet, not counted above): ${unlinked.total}${unlinked.total > 0 ? ` (${types})` : ''}`;
   for (const line of wrap(text, output.width, '  ')) output.line(line);
+  const p = summary.plausible;
+  if (p.forwarded + p.dropped + p.failed > 0) {
+    for (const line of wrap(`Plausible (all time): ${p.forwarded} forwarded, ${p.dropped} dropped by Plausible as bots, ${p.failed} failed`, output.width, '  ')) output.line(line);
+  }
   if (summary.total.replies === 0) output.line('No reply was sent in this window.');
 }
 
