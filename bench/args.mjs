@@ -13,7 +13,8 @@ export function parseBenchArgs(argv, defaults, flags, script) {
       continue;
     }
     const spec = flags[flag];
-    if (spec === undefined) throw new Error(`unknown option ${flag} (see the comment at the top of bench/${script})`);
+    if (spec === undefined)
+      throw new Error(`unknown option ${flag} (see the comment at the top of bench/${script})`);
     i += 1;
     if (argv[i] === undefined) throw new Error(`${flag} needs a value`);
     const [key, convert] = spec;

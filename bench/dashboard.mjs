@@ -35,22 +35,40 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
   const bigStore = join(tmpdir(), 'smtp2go-portal-bench', 'stats-1m.db');
-  const defaults = { quick, rate: 1000, durationS: quick ? 3 : 10, rounds: quick ? 1 : 2, concurrency: 64, clients: 10, replies: 2000, bigStore: existsSync(bigStore) ? bigStore : null, write: !quick };
-  const o = parseBenchArgs(argv, defaults, {
-    '--rate': ['rate', Number],
-    '--duration': ['durationS', Number],
-    '--rounds': ['rounds', Number],
-    '--concurrency': ['concurrency', Number],
-    '--clients': ['clients', Number],
-    '--replies': ['replies', Number],
-    '--big-store': ['bigStore', String],
-  }, 'dashboard.mjs');
-  for (const key of ['rate', 'durationS', 'rounds', 'concurrency', 'clients', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  const defaults = {
+    quick,
+    rate: 1000,
+    durationS: quick ? 3 : 10,
+    rounds: quick ? 1 : 2,
+    concurrency: 64,
+    clients: 10,
+    replies: 2000,
+    bigStore: existsSync(bigStore) ? bigStore : null,
+    write: !quick,
+  };
+  const o = parseBenchArgs(
+    argv,
+    defaults,
+    {
+      '--rate': ['rate', Number],
+      '--duration': ['durationS', Number],
+      '--rounds': ['rounds', Number],
+      '--concurrency': ['concurrency', Number],
+      '--clients': ['clients', Number],
+      '--replies': ['replies', Number],
+      '--big-store': ['bigStore', String],
+    },
+    'dashboard.mjs',
+  );
+  for (const key of ['rate', 'durationS', 'rounds', 'concurrency', 'clients', 'replies'])
+    if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }
 
 function childEnv(home) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)),
+  );
   return { ...env, HOME: home, CI: '1', NO_COLOR: '1', TZ: 'UTC' };
 }
 
@@ -66,14 +84,29 @@ async function prepareStore(workDir, name, replies, secret) {
   store.transaction(() => {
     for (let i = 0; i < replies; i += 1) {
       const tracking = `dash-${name}-${i}`;
-      const reply = createReply(store, { ticketId: 1000 + i, subject: `Re: ticket ${1000 + i}`, sender: 'help@example.com', trackingId: tracking, messageId: `<${tracking}@help.example.com>`, recipients: [{ email: `customer${i}@example.org`, displayName: null, role: 'to' }] }, now);
+      const reply = createReply(
+        store,
+        {
+          ticketId: 1000 + i,
+          subject: `Re: ticket ${1000 + i}`,
+          sender: 'help@example.com',
+          trackingId: tracking,
+          messageId: `<${tracking}@help.example.com>`,
+          recipients: [{ email: `customer${i}@example.org`, displayName: null, role: 'to' }],
+        },
+        now,
+      );
       const emailId = `1d${name}-${String(i).padStart(6, '0')}-BENCH`;
       recordSmtp2goEmailId(store, reply.id, emailId, now);
       emailIds.push(emailId);
     }
   })();
   store.close();
-  execFileSync(process.execPath, [BIN, '--db', db, 'configure', '--webhook-secret', secret, '--json'], { cwd: workDir, env: childEnv(workDir), stdio: 'ignore' });
+  execFileSync(process.execPath, [BIN, '--db', db, 'configure', '--webhook-secret', secret, '--json'], {
+    cwd: workDir,
+    env: childEnv(workDir),
+    stdio: 'ignore',
+  });
   return { db, emailIds };
 }
 
@@ -82,8 +115,14 @@ function createEventFactory(emailIds, secret) {
   const prefix = randomBytes(6).toString('hex');
   return (index) => {
     const body = JSON.stringify({
-      id: `${prefix}${index.toString(16).padStart(20, '0')}`, event: 'delivered', email_id: emailIds[index % emailIds.length], rcpt: `r${index}.${prefix}@example.org`,
-      time: new Date().toISOString(), sender: 'help@example.com', host: 'mx.example.org [192.0.2.25]', message: '250 2.0.0 Ok: queued',
+      id: `${prefix}${index.toString(16).padStart(20, '0')}`,
+      event: 'delivered',
+      email_id: emailIds[index % emailIds.length],
+      rcpt: `r${index}.${prefix}@example.org`,
+      time: new Date().toISOString(),
+      sender: 'help@example.com',
+      host: 'mx.example.org [192.0.2.25]',
+      message: '250 2.0.0 Ok: queued',
     });
     return { headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body };
   };
@@ -95,25 +134,29 @@ function openStream(dashboardUrl, onEvent) {
   const token = url.searchParams.get('token');
   const state = { events: 0, open: false, request: null };
   state.ready = new Promise((resolve, reject) => {
-    state.request = httpRequest(new URL('/api/stream', url), { headers: { authorization: `Bearer ${token}` }, agent: false }, (response) => {
-      if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
-      state.open = true;
-      resolve();
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split('\n').find((line) => line.startsWith('data: '));
-          if (data === undefined || !block.includes('event: tracking')) continue;
-          state.events += 1;
-          onEvent?.(JSON.parse(data.slice(6)), performance.now());
-        }
-      });
-    });
+    state.request = httpRequest(
+      new URL('/api/stream', url),
+      { headers: { authorization: `Bearer ${token}` }, agent: false },
+      (response) => {
+        if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
+        state.open = true;
+        resolve();
+        let buffer = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').find((line) => line.startsWith('data: '));
+            if (data === undefined || !block.includes('event: tracking')) continue;
+            state.events += 1;
+            onEvent?.(JSON.parse(data.slice(6)), performance.now());
+          }
+        });
+      },
+    );
     state.request.on('error', (error) => (state.open ? undefined : reject(error)));
     state.request.end();
   });
@@ -123,12 +166,23 @@ function openStream(dashboardUrl, onEvent) {
 
 function percentiles(values) {
   const sorted = Float64Array.from(values).sort();
-  const at = (p) => (sorted.length === 0 ? null : Math.round(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] * 10) / 10);
+  const at = (p) =>
+    sorted.length === 0 ? null : Math.round(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] * 10) / 10;
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
 
 async function startListener(workDir, name, db, dashboard) {
-  const args = [BIN, '--db', db, '--json', 'webhook', 'serve', '--port', '0', ...(dashboard ? ['--dashboard', '--dashboard-port', '0'] : [])];
+  const args = [
+    BIN,
+    '--db',
+    db,
+    '--json',
+    'webhook',
+    'serve',
+    '--port',
+    '0',
+    ...(dashboard ? ['--dashboard', '--dashboard-port', '0'] : []),
+  ];
   const server = await startServer(name, args, childEnv(workDir), workDir);
   const ready = JSON.parse(readFileSync(server.outPath, 'utf8').split('\n')[0]);
   return { ...server, dashboardUrl: ready.dashboard_url ?? null };
@@ -136,8 +190,20 @@ async function startListener(workDir, name, db, dashboard) {
 
 /** Phase 1: POST answered → event shown on the stream, at a fixed rate. */
 async function latency(o, store, workDir, secret, standalone) {
-  const listener = await startListener(workDir, standalone ? 'listener-plain' : 'listener-dash', store.db, !standalone);
-  const page = standalone ? await startServer('dashboard', [BIN, '--db', store.db, '--json', 'dashboard', '--port', '0'], childEnv(workDir), workDir) : null;
+  const listener = await startListener(
+    workDir,
+    standalone ? 'listener-plain' : 'listener-dash',
+    store.db,
+    !standalone,
+  );
+  const page = standalone
+    ? await startServer(
+        'dashboard',
+        [BIN, '--db', store.db, '--json', 'dashboard', '--port', '0'],
+        childEnv(workDir),
+        workDir,
+      )
+    : null;
   const dashboardUrl = page?.url ?? listener.dashboardUrl;
   const answered = new Map();
   const shown = new Map();
@@ -146,7 +212,10 @@ async function latency(o, store, workDir, secret, standalone) {
   const makeRequest = createEventFactory(store.emailIds, secret);
   const recipients = [];
   const load = await runLoad({
-    url: listener.url, rate: o.rate, durationMs: o.durationS * 1000, concurrency: 64,
+    url: listener.url,
+    rate: o.rate,
+    durationMs: o.durationS * 1000,
+    concurrency: 64,
     makeRequest: (index) => {
       const request = makeRequest(index);
       recipients[index] = JSON.parse(request.body).rcpt;
@@ -163,7 +232,13 @@ async function latency(o, store, workDir, secret, standalone) {
   stream.close();
   if (page !== null) await stopServer(page);
   await stopServer(listener);
-  return { mode: standalone ? '`dashboard` process (polls every 200 ms)' : '`webhook serve --dashboard`', rate: load.perSecond, answered: answered.size, missing: answered.size - delays.length, ...percentiles(delays) };
+  return {
+    mode: standalone ? '`dashboard` process (polls every 200 ms)' : '`webhook serve --dashboard`',
+    rate: load.perSecond,
+    answered: answered.size,
+    missing: answered.size - delays.length,
+    ...percentiles(delays),
+  };
 }
 
 /** Phase 2: closed-loop events/s of one listener variant; `clients` stream readers read along. */
@@ -174,7 +249,13 @@ async function throughput(o, store, workDir, secret, variant) {
   await Promise.all(streams.map((s) => s.ready));
   const makeRequest = createEventFactory(store.emailIds, secret);
   let stored = 0;
-  const load = await runLoad({ url: listener.url, concurrency: o.concurrency, durationMs: o.durationS * 1000, makeRequest, onResponse: (status, body) => (stored += status === 200 ? JSON.parse(body).stored : 0) });
+  const load = await runLoad({
+    url: listener.url,
+    concurrency: o.concurrency,
+    durationMs: o.durationS * 1000,
+    makeRequest,
+    onResponse: (status, body) => (stored += status === 200 ? JSON.parse(body).stored : 0),
+  });
   const deadline = Date.now() + 10_000;
   while (streams.some((s) => s.events < stored) && Date.now() < deadline) await sleep(20);
   const behind = streams.filter((s) => s.events < stored).length;
@@ -220,7 +301,12 @@ async function main(o) {
   try {
     const result = { options: o, cpus: cpus().length, latency: [], throughput: {} };
     for (const standalone of [false, true]) {
-      const store = await prepareStore(workDir, standalone ? 'lat-standalone' : 'lat-listener', o.replies, secret);
+      const store = await prepareStore(
+        workDir,
+        standalone ? 'lat-standalone' : 'lat-listener',
+        o.replies,
+        secret,
+      );
       const row = await latency(o, store, workDir, secret, standalone);
       log(`latency ${row.mode}: ${JSON.stringify(row)}`);
       result.latency.push(row);
@@ -228,7 +314,12 @@ async function main(o) {
     const variants = [
       { name: 'plain', label: '`webhook serve`', dashboard: false, clients: 0 },
       { name: 'dash0', label: '`webhook serve --dashboard`, no page open', dashboard: true, clients: 0 },
-      { name: `dash${o.clients}`, label: `\`webhook serve --dashboard\`, ${o.clients} open streams`, dashboard: true, clients: o.clients },
+      {
+        name: `dash${o.clients}`,
+        label: `\`webhook serve --dashboard\`, ${o.clients} open streams`,
+        dashboard: true,
+        clients: o.clients,
+      },
     ];
     for (let round = 1; round <= o.rounds; round += 1) {
       for (const variant of variants) {
@@ -236,7 +327,11 @@ async function main(o) {
         const row = await throughput(o, store, workDir, secret, variant);
         log(`round ${round} ${variant.label}: ${JSON.stringify(row)}`);
         const best = result.throughput[variant.label];
-        if (best === undefined || row.eventsPerSecond > best.eventsPerSecond) result.throughput[variant.label] = { ...row, rounds: [...(best?.rounds ?? []), row.eventsPerSecond] };
+        if (best === undefined || row.eventsPerSecond > best.eventsPerSecond)
+          result.throughput[variant.label] = {
+            ...row,
+            rounds: [...(best?.rounds ?? []), row.eventsPerSecond],
+          };
         else best.rounds.push(row.eventsPerSecond);
       }
     }
@@ -265,18 +360,28 @@ function render(r) {
     '',
     '| served by | events/s | answered | missing | p50 ms | p95 ms | p99 ms | max ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.latency.map((l) => `| ${l.mode} | ${l.rate} | ${l.answered} | ${l.missing} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.max} |`),
+    ...r.latency.map(
+      (l) =>
+        `| ${l.mode} | ${l.rate} | ${l.answered} | ${l.missing} | ${l.p50} | ${l.p95} | ${l.p99} | ${l.max} |`,
+    ),
     '',
     `Listener throughput, closed loop at concurrency ${o.concurrency}, ${o.durationS} s, best of ${o.rounds} alternated round(s); every stream reader must get every stored event.`,
     '',
     '| listener | events/s (best) | p99 ms (best round) | rounds, events/s | streams behind at the end |',
     '| --- | --- | --- | --- | --- |',
-    ...Object.entries(r.throughput).map(([label, t]) => `| ${label} | ${t.eventsPerSecond} | ${t.p99} | ${t.rounds.join(', ')} | ${t.behind} |`),
+    ...Object.entries(r.throughput).map(
+      ([label, t]) => `| ${label} | ${t.eventsPerSecond} | ${t.p99} | ${t.rounds.join(', ')} | ${t.behind} |`,
+    ),
   ];
   if (r.stall !== undefined) {
-    lines.push('', `The portal page on ${o.bigStore} under \`webhook serve --dashboard\` (reads on the dashboard's data thread): ms per read, and the listener's \`/healthz\` meanwhile.`, '',
-      '| by day | by domain | activity (counts built) | /healthz probes | p50 ms | p99 ms | max ms |', '| --- | --- | --- | --- | --- | --- | --- |',
-      `| ${r.stall.reads['/api/summary?by=day']} | ${r.stall.reads['/api/summary?by=domain']} | ${r.stall.reads['/api/activity']} | ${r.stall.probes.count} | ${r.stall.probes.p50} | ${r.stall.probes.p99} | ${r.stall.probes.max} |`);
+    lines.push(
+      '',
+      `The portal page on ${o.bigStore} under \`webhook serve --dashboard\` (reads on the dashboard's data thread): ms per read, and the listener's \`/healthz\` meanwhile.`,
+      '',
+      '| by day | by domain | activity (counts built) | /healthz probes | p50 ms | p99 ms | max ms |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${r.stall.reads['/api/summary?by=day']} | ${r.stall.reads['/api/summary?by=domain']} | ${r.stall.reads['/api/activity']} | ${r.stall.probes.count} | ${r.stall.probes.p50} | ${r.stall.probes.p99} | ${r.stall.probes.max} |`,
+    );
   }
   return lines.join('\n');
 }

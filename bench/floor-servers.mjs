@@ -40,12 +40,15 @@ function groupCommitter(commit) {
     busy = true;
     const batch = queue;
     queue = [];
-    commit(batch.map((job) => job.body), () => {
-      for (const job of batch) answer(job.response);
-      busy = false;
-      // The next commit starts on a later turn, so requests read meanwhile join it.
-      setImmediate(flush);
-    });
+    commit(
+      batch.map((job) => job.body),
+      () => {
+        for (const job of batch) answer(job.response);
+        busy = false;
+        // The next commit starts on a later turn, so requests read meanwhile join it.
+        setImmediate(flush);
+      },
+    );
   };
   return (body, response) => {
     queue.push({ body, response });
@@ -94,7 +97,9 @@ function sqliteCommitThread({ dir }) {
   // The listener's layout in miniature: rows appended by rowid, found by a unique index over a random
   // 32-hex key, as the dedupe rule needs for notification ids. (Measured on 2026-12-01, this is the
   // faster of the two obvious layouts: a WITHOUT ROWID table keyed by the id took 20-35% fewer events/s.)
-  db.exec('CREATE TABLE IF NOT EXISTS events (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body BLOB NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS events (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body BLOB NOT NULL)',
+  );
   const insert = db.prepare('INSERT INTO events (id, body) VALUES (?, ?)');
   const commitAll = db.transaction((bodies) => {
     for (const body of bodies) insert.run(randomBytes(16).toString('hex'), body);
@@ -131,7 +136,12 @@ function serve(kind, dir) {
     request.on('end', () => enqueue(Buffer.concat(chunks), response));
   });
   server.listen(0, '127.0.0.1', () => {
-    console.log(JSON.stringify({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events` }));
+    console.log(
+      JSON.stringify({
+        type: 'ready',
+        url: `http://127.0.0.1:${server.address().port}/api/webhooks/smtp2go/events`,
+      }),
+    );
   });
   process.once('SIGTERM', () => {
     server.close(() => process.exit(0));

@@ -18,12 +18,38 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const END = Date.parse('2026-11-30T00:00:00Z');
 const SPAN_MS = 90 * 86_400_000;
-const DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.com', 'icloud.com', 'proton.me', 'example.org', 'acme.test', 'gmx.de', 'orange.fr', 'web.de'];
-const URLS = ['https://help.example.com/t/', 'https://help.example.com/kb/reset-password', 'https://example.com/pricing', 'https://status.example.com/'];
-const AGENTS = ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 'Microsoft Outlook 16.0', 'Apple Mail'];
+const DOMAINS = [
+  'gmail.com',
+  'outlook.com',
+  'yahoo.com',
+  'icloud.com',
+  'proton.me',
+  'example.org',
+  'acme.test',
+  'gmx.de',
+  'orange.fr',
+  'web.de',
+];
+const URLS = [
+  'https://help.example.com/t/',
+  'https://help.example.com/kb/reset-password',
+  'https://example.com/pricing',
+  'https://status.example.com/',
+];
+const AGENTS = [
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
+  'Microsoft Outlook 16.0',
+  'Apple Mail',
+];
 
 export function parseArgs(argv) {
-  const options = { db: join(tmpdir(), 'smtp2go-portal-bench', 'stats-1m.db'), replies: 100_000, events: 1_000_000, seed: 1 };
+  const options = {
+    db: join(tmpdir(), 'smtp2go-portal-bench', 'stats-1m.db'),
+    replies: 100_000,
+    events: 1_000_000,
+    seed: 1,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--db') options.db = value;
@@ -33,7 +59,8 @@ export function parseArgs(argv) {
     else throw new Error(`unknown option ${flag} (use --db, --replies, --events, --seed)`);
     i += 1;
   }
-  if (!(options.replies > 0) || !(options.events >= 0)) throw new Error('--replies must be > 0 and --events >= 0');
+  if (!(options.replies > 0) || !(options.events >= 0))
+    throw new Error('--replies must be > 0 and --events >= 0');
   return options;
 }
 
@@ -63,9 +90,18 @@ export async function generateStore(options) {
   db.pragma('cache_size = -1000000');
   // Secondary indexes are built once at the end (a sort) instead of row by row (scattered B-tree inserts):
   // the same definitions, read back from the schema, so the finished store is exactly what openStore makes.
-  const eventIndexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'email_tracking_events' AND sql IS NOT NULL`).all();
+  const eventIndexes = db
+    .prepare(
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'email_tracking_events' AND sql IS NOT NULL`,
+    )
+    .all();
   for (const index of eventIndexes) db.exec(`DROP INDEX ${index.name}`);
-  const eventColumns = new Set(db.prepare('PRAGMA table_info(email_tracking_events)').all().map((c) => c.name));
+  const eventColumns = new Set(
+    db
+      .prepare('PRAGMA table_info(email_tracking_events)')
+      .all()
+      .map((c) => c.name),
+  );
   const withContentKey = eventColumns.has('content_key');
   const insertReply = db.prepare(
     `INSERT INTO ticket_replies (id, ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, smtp2go_email_id,
@@ -128,11 +164,14 @@ export async function generateStore(options) {
   const writeReplies = db.transaction((from, to) => {
     for (let id = from; id < to; id += 1) {
       const repliesLeft = options.replies - id + 1;
-      const budget = Math.max(0, Math.round((eventsLeft - unlinkedLeft) / repliesLeft + (random() - 0.5) * 6));
+      const budget = Math.max(
+        0,
+        Math.round((eventsLeft - unlinkedLeft) / repliesLeft + (random() - 0.5) * 6),
+      );
       const made = generateReply(id, Math.min(budget, eventsLeft - unlinkedLeft));
       eventsLeft -= made.length;
       block.push(...made);
-      if (unlinkedLeft > 0 && random() < (unlinkedLeft / repliesLeft)) {
+      if (unlinkedLeft > 0 && random() < unlinkedLeft / repliesLeft) {
         block.push(unlinkedEvent(id));
         unlinkedLeft -= 1;
         eventsLeft -= 1;
@@ -142,8 +181,20 @@ export async function generateStore(options) {
 
   function unlinkedEvent(id) {
     const at = END - SPAN_MS + ((id - 1) / options.replies) * SPAN_MS + 5_000;
-    const fields = { event: 'delivered', email_id: `${base64url(6)}-${base64url(10)}-${base64url(4)}`, rcpt: `someone${id}@${pick(DOMAINS)}`, time: iso(at) };
-    return eventRow(null, fields, { type: 'delivered', at, recipient: fields.rcpt, emailId: fields.email_id, trackingId: null, messageId: null });
+    const fields = {
+      event: 'delivered',
+      email_id: `${base64url(6)}-${base64url(10)}-${base64url(4)}`,
+      rcpt: `someone${id}@${pick(DOMAINS)}`,
+      time: iso(at),
+    };
+    return eventRow(null, fields, {
+      type: 'delivered',
+      at,
+      recipient: fields.rcpt,
+      emailId: fields.email_id,
+      trackingId: null,
+      messageId: null,
+    });
   }
 
   function eventRow(replyId, fields, e) {
@@ -173,34 +224,87 @@ export async function generateStore(options) {
     const createdMs = END - SPAN_MS + ((id - 1) / options.replies) * SPAN_MS + Math.floor(random() * 60_000);
     const roll = random();
     // Mostly the API; some relay fallbacks, a few partial successes completed by relay, a few failures.
-    const transport = roll < 0.92 ? 'api' : roll < 0.97 ? 'smtp' : roll < 0.985 ? 'api+smtp' : roll < 0.995 ? 'failed' : 'pending';
+    const transport =
+      roll < 0.92
+        ? 'api'
+        : roll < 0.97
+          ? 'smtp'
+          : roll < 0.985
+            ? 'api+smtp'
+            : roll < 0.995
+              ? 'failed'
+              : 'pending';
     const n = random() < 0.75 ? 1 : random() < 0.7 ? 2 : 3;
-    const recipients = Array.from({ length: n }, (_, i) => ({ email: `user${id}.${i}@${pick(DOMAINS)}`, role: i === 0 ? 'to' : random() < 0.8 ? 'cc' : 'bcc' }));
+    const recipients = Array.from({ length: n }, (_, i) => ({
+      email: `user${id}.${i}@${pick(DOMAINS)}`,
+      role: i === 0 ? 'to' : random() < 0.8 ? 'cc' : 'bcc',
+    }));
     const trackingId = base64url(24);
     const messageId = `<${trackingId}@portal.example.com>`;
-    const emailId = transport === 'api' || transport === 'api+smtp' ? `${base64url(6)}-${base64url(10)}-${base64url(4)}` : null;
-    const sentMs = transport === 'failed' || transport === 'pending' ? null : createdMs + 300 + Math.floor(random() * 1500);
+    const emailId =
+      transport === 'api' || transport === 'api+smtp'
+        ? `${base64url(6)}-${base64url(10)}-${base64url(4)}`
+        : null;
+    const sentMs =
+      transport === 'failed' || transport === 'pending'
+        ? null
+        : createdMs + 300 + Math.floor(random() * 1500);
     const reply = {
-      id, ticket_id: 10_000 + Math.floor(id / 3), subject: `Re: [#${10_000 + Math.floor(id / 3)}] Your request`, sender: 'Help Desk <help@example.com>',
-      recipients: JSON.stringify(recipients.map((r) => r.email)), tracking_id: trackingId, message_id: messageId, email_id: emailId, transport,
-      outcome: transport === 'failed' ? 'failed' : transport === 'pending' ? null : transport === 'api+smtp' ? 'sent' : 'sent',
-      fallback_reason: transport === 'smtp' || transport === 'api+smtp' ? 'api: SMTP2Go answered HTTP 503' : null,
+      id,
+      ticket_id: 10_000 + Math.floor(id / 3),
+      subject: `Re: [#${10_000 + Math.floor(id / 3)}] Your request`,
+      sender: 'Help Desk <help@example.com>',
+      recipients: JSON.stringify(recipients.map((r) => r.email)),
+      tracking_id: trackingId,
+      message_id: messageId,
+      email_id: emailId,
+      transport,
+      outcome:
+        transport === 'failed'
+          ? 'failed'
+          : transport === 'pending'
+            ? null
+            : transport === 'api+smtp'
+              ? 'sent'
+              : 'sent',
+      fallback_reason:
+        transport === 'smtp' || transport === 'api+smtp' ? 'api: SMTP2Go answered HTTP 503' : null,
       last_error: transport === 'failed' ? 'api: connection refused | smtp: 535 authentication failed' : null,
-      created_at: iso(createdMs), sent_at: sentMs === null ? null : iso(sentMs), ...emptyTracking(),
+      created_at: iso(createdMs),
+      sent_at: sentMs === null ? null : iso(sentMs),
+      ...emptyTracking(),
     };
     const rows = recipients.map((r) => ({
-      reply_id: id, email: r.email, role: r.role, send_status: sentMs === null ? (transport === 'failed' ? 'failed' : null) : 'sent',
-      send_error: transport === 'failed' ? 'connection refused' : null, sent_at: reply.sent_at, ...emptyTracking(),
+      reply_id: id,
+      email: r.email,
+      role: r.role,
+      send_status: sentMs === null ? (transport === 'failed' ? 'failed' : null) : 'sent',
+      send_error: transport === 'failed' ? 'connection refused' : null,
+      sent_at: reply.sent_at,
+      ...emptyTracking(),
     }));
     const events = [];
     if (sentMs !== null && budget > 0) {
       const ids = { emailId, trackingId: emailId === null ? trackingId : null, messageId };
       const add = (type, at, recipient, extra = {}) => {
-        const fields = { event: type, time: iso(at), email_id: emailId ?? undefined, rcpt: recipient ?? undefined, ...extra.fields };
+        const fields = {
+          event: type,
+          time: iso(at),
+          email_id: emailId ?? undefined,
+          rcpt: recipient ?? undefined,
+          ...extra.fields,
+        };
         events.push(eventRow(id, fields, { type, at, recipient, ...ids, ...extra }));
         applyEffect(reply, type, fields.time, extra.bounceType, extra.detail);
         if (recipient === null) for (const row of rows) applyEffect(row, type, fields.time);
-        else applyEffect(rows.find((row) => row.email === recipient), type, fields.time, extra.bounceType, extra.detail);
+        else
+          applyEffect(
+            rows.find((row) => row.email === recipient),
+            type,
+            fields.time,
+            extra.bounceType,
+            extra.detail,
+          );
       };
       const processedAt = sentMs + 500 + Math.floor(random() * 2000);
       add('processed', processedAt, null, { fields: { recipients: recipients.map((r) => r.email) } });
@@ -211,12 +315,24 @@ export async function generateStore(options) {
         const at = processedAt + 1000 + Math.floor(random() * 20_000 * (1 + random() * 10));
         if (fate < 0.025) {
           const hard = random() < 0.6;
-          const detail = hard ? '550 5.1.1 The email account that you tried to reach does not exist' : 'DATA: 452 Mailbox full';
-          add('bounce', at, r.email, { bounceType: hard ? 'hard' : 'soft', detail, fields: { bounce: hard ? 'hard' : 'soft', context: detail } });
+          const detail = hard
+            ? '550 5.1.1 The email account that you tried to reach does not exist'
+            : 'DATA: 452 Mailbox full';
+          add('bounce', at, r.email, {
+            bounceType: hard ? 'hard' : 'soft',
+            detail,
+            fields: { bounce: hard ? 'hard' : 'soft', context: detail },
+          });
         } else if (fate < 0.035) {
-          add('reject', at, r.email, { detail: 'Sender suppressed', fields: { context: 'Sender suppressed' } });
+          add('reject', at, r.email, {
+            detail: 'Sender suppressed',
+            fields: { context: 'Sender suppressed' },
+          });
         } else {
-          add('delivered', at, r.email, { detail: '250 2.0.0 Ok', fields: { host: 'mx.example.net [192.0.2.10]', message: '250 2.0.0 Ok' } });
+          add('delivered', at, r.email, {
+            detail: '250 2.0.0 Ok',
+            fields: { host: 'mx.example.net [192.0.2.10]', message: '250 2.0.0 Ok' },
+          });
           reached.push({ email: r.email, at });
         }
       }
@@ -226,10 +342,20 @@ export async function generateStore(options) {
         const at = who.at + Math.floor(60_000 + random() * random() * 3 * 86_400_000);
         const kind = random();
         const agent = pick(AGENTS);
-        if (kind < 0.7) add('open', at, who.email, { userAgent: agent, ip: '192.0.2.44', fields: { 'user-agent': agent, 'read-secs': '12' } });
+        if (kind < 0.7)
+          add('open', at, who.email, {
+            userAgent: agent,
+            ip: '192.0.2.44',
+            fields: { 'user-agent': agent, 'read-secs': '12' },
+          });
         else if (kind < 0.995) {
           const url = pick(URLS) + (id % 997);
-          add('click', at, who.email, { url, userAgent: agent, ip: '192.0.2.44', fields: { url, 'user-agent': agent } });
+          add('click', at, who.email, {
+            url,
+            userAgent: agent,
+            ip: '192.0.2.44',
+            fields: { url, 'user-agent': agent },
+          });
         } else if (kind < 0.998) add('unsubscribe', at, who.email);
         else add('spam', at, who.email);
       }
@@ -247,35 +373,67 @@ export async function generateStore(options) {
     }
   }
   // Whatever the last replies could not absorb (a bounced reply has no opens) is made up with unlinked events.
-  for (let i = 0; eventsLeft > 0; i += 1, eventsLeft -= 1) block.push(unlinkedEvent(options.replies - (i % options.replies)));
+  for (let i = 0; eventsLeft > 0; i += 1, eventsLeft -= 1)
+    block.push(unlinkedEvent(options.replies - (i % options.replies)));
   if (block.length > 0) flush(block.splice(0));
   for (const index of eventIndexes) db.exec(index.sql);
   db.exec('ANALYZE');
   // Back to what openStore sets, so the benchmark reads the store as the CLI always finds it.
   db.pragma('journal_mode = WAL');
-  const counts = db.prepare('SELECT (SELECT COUNT(*) FROM ticket_replies) AS replies, (SELECT COUNT(*) FROM reply_recipients) AS recipients, (SELECT COUNT(*) FROM email_tracking_events) AS events, (SELECT COUNT(*) FROM email_tracking_events WHERE reply_id IS NULL) AS unlinked').get();
+  const counts = db
+    .prepare(
+      'SELECT (SELECT COUNT(*) FROM ticket_replies) AS replies, (SELECT COUNT(*) FROM reply_recipients) AS recipients, (SELECT COUNT(*) FROM email_tracking_events) AS events, (SELECT COUNT(*) FROM email_tracking_events WHERE reply_id IS NULL) AS unlinked',
+    )
+    .get();
   db.close();
   return { path: options.db, ...counts, seconds: (performance.now() - started) / 1000 };
 }
 
 function emptyTracking() {
   return {
-    processed_at: null, delivered_at: null, opened_at: null, open_count: 0, clicked_at: null, click_count: 0, bounced_at: null,
-    bounce_type: null, bounce_reason: null, spam_at: null, rejected_at: null, unsubscribed_at: null, last_event_at: null, last_event_type: null,
+    processed_at: null,
+    delivered_at: null,
+    opened_at: null,
+    open_count: 0,
+    clicked_at: null,
+    click_count: 0,
+    bounced_at: null,
+    bounce_type: null,
+    bounce_reason: null,
+    spam_at: null,
+    rejected_at: null,
+    unsubscribed_at: null,
+    last_event_at: null,
+    last_event_type: null,
   };
 }
 
-const FIRST = { processed: 'processed_at', delivered: 'delivered_at', open: 'opened_at', click: 'clicked_at', spam: 'spam_at', reject: 'rejected_at', unsubscribe: 'unsubscribed_at' };
+const FIRST = {
+  processed: 'processed_at',
+  delivered: 'delivered_at',
+  open: 'opened_at',
+  click: 'clicked_at',
+  spam: 'spam_at',
+  reject: 'rejected_at',
+  unsubscribe: 'unsubscribed_at',
+};
 
 // The ingest's rules (src/store/tracking-effects.ts), applied in memory.
 function applyEffect(row, type, at, bounceType, detail) {
   if (row === undefined) return;
-  if (row.last_event_at === null || at > row.last_event_at || (at === row.last_event_at && type > row.last_event_type)) {
+  if (
+    row.last_event_at === null ||
+    at > row.last_event_at ||
+    (at === row.last_event_at && type > row.last_event_type)
+  ) {
     row.last_event_at = at;
     row.last_event_type = type;
   }
   if (type === 'bounce') {
-    const better = row.bounce_type === null || (bounceType === 'hard' && row.bounce_type !== 'hard') || (bounceType === row.bounce_type && at < row.bounced_at);
+    const better =
+      row.bounce_type === null ||
+      (bounceType === 'hard' && row.bounce_type !== 'hard') ||
+      (bounceType === row.bounce_type && at < row.bounced_at);
     if (row.bounced_at === null || at < row.bounced_at) row.bounced_at = at;
     if (better) {
       row.bounce_type = bounceType;
@@ -294,7 +452,9 @@ function applyEffect(row, type, at, bounceType, detail) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const result = await generateStore(parseArgs(process.argv.slice(2)));
-    console.log(`${result.path}: ${result.replies} replies, ${result.recipients} recipients, ${result.events} events (${result.unlinked} unlinked) in ${result.seconds.toFixed(1)} s`);
+    console.log(
+      `${result.path}: ${result.replies} replies, ${result.recipients} recipients, ${result.events} events (${result.unlinked} unlinked) in ${result.seconds.toFixed(1)} s`,
+    );
   } catch (error) {
     console.error(`generate-store: ${error.message}`);
     process.exitCode = 1;

@@ -29,8 +29,18 @@ import { Pool } from 'undici';
  * @param {LoadOptions} options
  */
 export async function runLoad(options) {
-  const { url, makeRequest, concurrency = 64, durationMs = Infinity, requests = Infinity, rate, readBody = false, onResponse } = options;
-  if (durationMs === Infinity && requests === Infinity) throw new Error('runLoad needs durationMs or requests');
+  const {
+    url,
+    makeRequest,
+    concurrency = 64,
+    durationMs = Infinity,
+    requests = Infinity,
+    rate,
+    readBody = false,
+    onResponse,
+  } = options;
+  if (durationMs === Infinity && requests === Infinity)
+    throw new Error('runLoad needs durationMs or requests');
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const histogram = createHistogram();
@@ -82,7 +92,11 @@ export async function runLoad(options) {
       const tick = () => {
         const now = performance.now();
         // Send every request whose scheduled time has come; timers are coarse, so several may be due at once.
-        while (state.sent < requests && started + state.sent * intervalMs <= now && started + state.sent * intervalMs < deadline) {
+        while (
+          state.sent < requests &&
+          started + state.sent * intervalMs <= now &&
+          started + state.sent * intervalMs < deadline
+        ) {
           const scheduledAt = started + state.sent * intervalMs;
           const promise = fire(state.sent, scheduledAt);
           state.sent += 1;

@@ -46,22 +46,40 @@ const log = (text) => process.stderr.write(`${text}\n`);
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const defaults = { quick, events: quick ? 10_000 : 100_000, concurrency: 32, rate: 2000, rateSeconds: quick ? 2 : 5, write: !quick, child: null, db: null };
-  const o = parseBenchArgs(argv, defaults, {
-    '--events': ['events', Number],
-    '--concurrency': ['concurrency', Number],
-    '--rate': ['rate', Number],
-    '--child': ['child', String],
-    '--db': ['db', String],
-  }, 'replay.mjs');
-  for (const key of ['events', 'concurrency', 'rate']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  const defaults = {
+    quick,
+    events: quick ? 10_000 : 100_000,
+    concurrency: 32,
+    rate: 2000,
+    rateSeconds: quick ? 2 : 5,
+    write: !quick,
+    child: null,
+    db: null,
+  };
+  const o = parseBenchArgs(
+    argv,
+    defaults,
+    {
+      '--events': ['events', Number],
+      '--concurrency': ['concurrency', Number],
+      '--rate': ['rate', Number],
+      '--child': ['child', String],
+      '--db': ['db', String],
+    },
+    'replay.mjs',
+  );
+  for (const key of ['events', 'concurrency', 'rate'])
+    if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   return o;
 }
 
 // ---------------------------------------------------------------- children
 
 async function listenerChild(db) {
-  const [{ openStore }, { startWebhookServer }] = await Promise.all([dist('store/open-store.js'), dist('webhook/server.js')]);
+  const [{ openStore }, { startWebhookServer }] = await Promise.all([
+    dist('store/open-store.js'),
+    dist('webhook/server.js'),
+  ]);
   const store = openStore(db);
   const server = await startWebhookServer({ store, secrets: [process.env.BENCH_REPLAY_SECRET], port: 0 });
   console.log(JSON.stringify({ type: 'ready', url: server.url }));
@@ -74,13 +92,29 @@ async function listenerChild(db) {
 
 /** The listener as an operator runs it: the built `webhook serve --json`, its secret from the environment. */
 function listenerArgs(db) {
-  return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve', 'index.js')) ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json'] : [SELF, '--child', 'listener', '--db', db];
+  return existsSync(join(ROOT, 'dist', 'cli', 'commands', 'webhook', 'serve', 'index.js'))
+    ? [BIN, '--db', db, 'webhook', 'serve', '--port', '0', '--json']
+    : [SELF, '--child', 'listener', '--db', db];
 }
 
 /** A child server with this benchmark's environment: no SMTP2Go settings, the listener's secret set. */
 function startChild(name, args, workDir) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
-  return startServer(name, args, { ...env, HOME: workDir, CI: '1', NO_COLOR: '1', BENCH_REPLAY_SECRET: SECRET, SMTP2GO_WEBHOOK_SECRET: SECRET }, workDir);
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)),
+  );
+  return startServer(
+    name,
+    args,
+    {
+      ...env,
+      HOME: workDir,
+      CI: '1',
+      NO_COLOR: '1',
+      BENCH_REPLAY_SECRET: SECRET,
+      SMTP2GO_WEBHOOK_SECRET: SECRET,
+    },
+    workDir,
+  );
 }
 
 // ---------------------------------------------------------------- phases
@@ -88,7 +122,15 @@ function startChild(name, args, workDir) {
 function eventFields(index) {
   const types = ['delivered', 'open', 'click', 'processed', 'bounce'];
   const type = types[index % types.length];
-  const fields = { id: randomBytes(16).toString('hex'), event: type, email_id: `1bench-${Math.floor(index / 5)}`, time: new Date(Date.parse('2026-11-01T00:00:00Z') + index * 1000).toISOString(), sender: 'help@desk.example', host: 'mx.example.net [192.0.2.1]', message: '250 2.0.0 Ok: queued' };
+  const fields = {
+    id: randomBytes(16).toString('hex'),
+    event: type,
+    email_id: `1bench-${Math.floor(index / 5)}`,
+    time: new Date(Date.parse('2026-11-01T00:00:00Z') + index * 1000).toISOString(),
+    sender: 'help@desk.example',
+    host: 'mx.example.net [192.0.2.1]',
+    message: '250 2.0.0 Ok: queued',
+  };
   if (type === 'processed') fields.recipients = [`user${index % 997}@example.com`];
   else fields.rcpt = `user${index % 997}@example.com`;
   if (type === 'click') fields.url = 'https://help.example.com/kb/reset-password';
@@ -97,12 +139,17 @@ function eventFields(index) {
 }
 
 async function seed(db, events) {
-  const [{ openStore }, { ingestEvents }, { parseWebhookBody }] = await Promise.all([dist('store/open-store.js'), dist('store/ingest-events.js'), dist('webhook/parse-body.js')]);
+  const [{ openStore }, { ingestEvents }, { parseWebhookBody }] = await Promise.all([
+    dist('store/open-store.js'),
+    dist('store/ingest-events.js'),
+    dist('webhook/parse-body.js'),
+  ]);
   const store = openStore(db);
   const now = new Date();
   for (let start = 0; start < events; start += 5000) {
     const batch = [];
-    for (let index = start; index < Math.min(events, start + 5000); index += 1) batch.push(...parseWebhookBody(JSON.stringify(eventFields(index)), 'application/json', now).events);
+    for (let index = start; index < Math.min(events, start + 5000); index += 1)
+      batch.push(...parseWebhookBody(JSON.stringify(eventFields(index)), 'application/json', now).events);
     store.transaction(() => ingestEvents(store, batch, { receivedAt: now, source: 'webhook' }))();
   }
   store.close();
@@ -120,19 +167,39 @@ async function replay(options, store, expected = null) {
     gc();
     live.push(process.memoryUsage().heapUsed);
   };
-  const sample = (progress) => samples.push({ at: performance.now(), done: progress?.summary?.matched ?? null, heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
+  const sample = (progress) =>
+    samples.push({
+      at: performance.now(),
+      done: progress?.summary?.matched ?? null,
+      heap: process.memoryUsage().heapUsed,
+      rss: process.memoryUsage().rss,
+    });
   gc();
   sample();
   let last = null;
   const timer = setInterval(() => sample(last), 100);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await runWebhookReplay({ filter: {}, ratePerSecond: null, concurrency: 8, dryRun: false, collectEvents: false, ...options }, { store, now: () => new Date(), onProgress: (progress) => ((last = progress), checkpoint(progress.summary.matched)) });
+  const result = await runWebhookReplay(
+    { filter: {}, ratePerSecond: null, concurrency: 8, dryRun: false, collectEvents: false, ...options },
+    {
+      store,
+      now: () => new Date(),
+      onProgress: (progress) => ((last = progress), checkpoint(progress.summary.matched)),
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   clearInterval(timer);
   sample(last);
-  return { result, seconds, rate: result.summary.matched / seconds, cpu: (used.user + used.system) / 1e6 / seconds, samples, live };
+  return {
+    result,
+    seconds,
+    rate: result.summary.matched / seconds,
+    cpu: (used.user + used.system) / 1e6 / seconds,
+    samples,
+    live,
+  };
 }
 
 function memory(samples) {
@@ -143,7 +210,14 @@ function memory(samples) {
     const target = (withDone.at(-1)?.done ?? 0) * fraction;
     return mb((withDone.find((s) => s.done >= target) ?? withDone.at(-1) ?? samples[0]).heap);
   };
-  return { startHeap: mb(samples[0].heap), heap10: at(0.1), heap50: at(0.5), heap100: at(1), peakHeap: peak('heap'), peakRss: peak('rss') };
+  return {
+    startHeap: mb(samples[0].heap),
+    heap10: at(0.1),
+    heap50: at(0.5),
+    heap100: at(1),
+    peakHeap: peak('heap'),
+    peakRss: peak('rss'),
+  };
 }
 
 /** The listener (fresh store, child process) under bench/load.mjs: as many signed events as the replay sends. */
@@ -153,36 +227,55 @@ async function listenerUnderLoad(o, workDir, name, children) {
   const cpuStart = cpuMs(server.child.pid);
   const { signWebhookBody } = await dist('webhook/sign.js');
   const load = await runLoad({
-    url: server.url, concurrency: o.concurrency, requests: o.events,
+    url: server.url,
+    concurrency: o.concurrency,
+    requests: o.events,
     makeRequest: (index) => {
       const body = JSON.stringify(eventFields(index + 20_000_000));
-      return { headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(body, SECRET, Math.floor(Date.now() / 1000)) }, body };
+      return {
+        headers: {
+          'content-type': 'application/json',
+          'x-smtp2go-signature': signWebhookBody(body, SECRET, Math.floor(Date.now() / 1000)),
+        },
+        body,
+      };
     },
   });
   const cpuEnd = cpuMs(server.child.pid);
   await stopServer(server);
   children.splice(children.indexOf(server), 1);
   const rate = load.ok / (load.elapsedMs / 1000);
-  log(`bench/load.mjs → listener (${name}): ${Math.round(rate)} events/s (${load.ok} ok of ${load.sent}), p50 ${load.p50} ms`);
-  return { rate, ok: load.ok, p50: load.p50, cpu: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / load.elapsedMs };
+  log(
+    `bench/load.mjs → listener (${name}): ${Math.round(rate)} events/s (${load.ok} ok of ${load.sent}), p50 ${load.p50} ms`,
+  );
+  return {
+    rate,
+    ok: load.ok,
+    p50: load.p50,
+    cpu: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / load.elapsedMs,
+  };
 }
 
 async function writeArrayFile(path, events) {
   const out = createWriteStream(path);
   out.write('[\n');
-  for (let index = 0; index < events; index += 1) out.write(`${index === 0 ? '' : ',\n'}${JSON.stringify(eventFields(index + 10_000_000))}`);
+  for (let index = 0; index < events; index += 1)
+    out.write(`${index === 0 ? '' : ',\n'}${JSON.stringify(eventFields(index + 10_000_000))}`);
   out.write('\n]\n');
   await new Promise((resolve) => out.end(resolve));
 }
 
 async function main(o) {
-  if (!existsSync(join(ROOT, 'dist', 'operations', 'webhook-replay.js'))) throw new Error('dist/operations/webhook-replay.js is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'operations', 'webhook-replay.js')))
+    throw new Error('dist/operations/webhook-replay.js is missing: run `npm run build` first');
   const workDir = mkdtempSync(join(tmpdir(), 'smtp2go-replay-bench-'));
   const children = [];
   try {
     const { openStore } = await dist('store/open-store.js');
     const sourceDb = join(workDir, 'source.db');
-    log(`replay bench: ${o.events} events, concurrency ${o.concurrency}, ${cpus().length} CPUs, work dir ${workDir}`);
+    log(
+      `replay bench: ${o.events} events, concurrency ${o.concurrency}, ${cpus().length} CPUs, work dir ${workDir}`,
+    );
     const t = performance.now();
     await seed(sourceDb, o.events);
     log(`seeded ${o.events} events through ingestEvents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -191,8 +284,13 @@ async function main(o) {
 
     const sink = await startChild('sink', [FLOOR_SERVERS, 'bare'], workDir);
     children.push(sink);
-    const ceiling = await replay({ source: { kind: 'store' }, target: hmac(sink.url), concurrency: o.concurrency }, source);
-    log(`ceiling (bare sink): ${Math.round(ceiling.rate)} events/s, tool CPU ${(ceiling.cpu * 100).toFixed(0)}%`);
+    const ceiling = await replay(
+      { source: { kind: 'store' }, target: hmac(sink.url), concurrency: o.concurrency },
+      source,
+    );
+    log(
+      `ceiling (bare sink): ${Math.round(ceiling.rate)} events/s, tool CPU ${(ceiling.cpu * 100).toFixed(0)}%`,
+    );
 
     // The listener's own maximum, measured just before and just after the replay into it (same count,
     // fresh store each time), so the comparison sees the same machine load.
@@ -200,26 +298,46 @@ async function main(o) {
     const listener = await startChild('listener', listenerArgs(join(workDir, 'listener.db')), workDir);
     children.push(listener);
     const cpuBefore = cpuMs(listener.child.pid);
-    const into = await replay({ source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency }, source, o.events);
+    const into = await replay(
+      { source: { kind: 'store' }, target: hmac(listener.url), concurrency: o.concurrency },
+      source,
+      o.events,
+    );
     const cpuAfter = cpuMs(listener.child.pid);
     await stopServer(listener);
     children.splice(children.indexOf(listener), 1);
     const check = openStore(join(workDir, 'listener.db'));
     const stored = check.prepare('SELECT count(*) FROM email_tracking_events').pluck().get();
-    const distinct = check.prepare('SELECT count(DISTINCT raw_body) FROM email_tracking_events').pluck().get();
+    const distinct = check
+      .prepare('SELECT count(DISTINCT raw_body) FROM email_tracking_events')
+      .pluck()
+      .get();
     check.close();
-    const listenerCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / 1000 / into.seconds;
-    log(`into the listener: ${Math.round(into.rate)} events/s, ok ${into.result.summary.ok}, failed ${into.result.summary.failed}, retried ${into.result.summary.retried}; listener store ${stored} (${distinct} distinct)`);
+    const listenerCpu =
+      cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / 1000 / into.seconds;
+    log(
+      `into the listener: ${Math.round(into.rate)} events/s, ok ${into.result.summary.ok}, failed ${into.result.summary.failed}, retried ${into.result.summary.retried}; listener store ${stored} (${distinct} distinct)`,
+    );
     const after = await listenerUnderLoad(o, workDir, 'load-after', children);
     const loads = [before, after];
 
     const arrayFile = join(workDir, 'events.json');
     await writeArrayFile(arrayFile, o.rate * o.rateSeconds);
-    const paced = await replay({ source: { kind: 'file', path: arrayFile }, target: hmac(sink.url), concurrency: o.concurrency, ratePerSecond: o.rate }, null);
+    const paced = await replay(
+      {
+        source: { kind: 'file', path: arrayFile },
+        target: hmac(sink.url),
+        concurrency: o.concurrency,
+        ratePerSecond: o.rate,
+      },
+      null,
+    );
     log(`rate ${o.rate}/s: achieved ${Math.round(paced.rate)}/s over ${paced.result.summary.sent} events`);
 
     const local = await replay({ source: { kind: 'store' }, target: { kind: 'local' } }, source);
-    log(`local (all duplicates): ${Math.round(local.rate)} events/s, duplicate ${local.result.summary.duplicate}`);
+    log(
+      `local (all duplicates): ${Math.round(local.rate)} events/s, duplicate ${local.result.summary.duplicate}`,
+    );
     source.close();
 
     const table = render(o, { ceiling, into, stored, distinct, listenerCpu, loads, paced, local });
@@ -238,25 +356,36 @@ async function main(o) {
 function render(o, r) {
   const n = (value) => Math.round(value).toLocaleString('en-US');
   const m = memory(r.into.samples);
-  const row = (name, run, note) => `| ${name} | ${n(run.result.summary.matched)} | ${run.seconds.toFixed(1)} s | ${n(run.rate)} | ${run.result.summary.p50Ms ?? '-'} / ${run.result.summary.p95Ms ?? '-'} ms | ${(run.cpu * 100).toFixed(0)}% | ${memory(run.samples).peakHeap} MB | ${note} |`;
+  const row = (name, run, note) =>
+    `| ${name} | ${n(run.result.summary.matched)} | ${run.seconds.toFixed(1)} s | ${n(run.rate)} | ${run.result.summary.p50Ms ?? '-'} / ${run.result.summary.p95Ms ?? '-'} ms | ${(run.cpu * 100).toFixed(0)}% | ${memory(run.samples).peakHeap} MB | ${note} |`;
   return [
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${o.quick ? 'quick' : 'full'}, Node ${process.versions.node}, ${cpus().length} CPUs; concurrency ${o.concurrency}, hmac-signed.`,
     '',
     '| phase | events | time | events/s | p50 / p95 | replay CPU | peak heap | note |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     row('store → bare sink (tool ceiling)', r.ceiling, 'sink answers 200 at once'),
-    row('store → listener', r.into, `listener store: ${n(r.stored)} rows, ${n(r.distinct)} distinct; listener CPU ${r.listenerCpu === null ? '?' : `${(r.listenerCpu * 100).toFixed(0)}%`}`),
-    ...r.loads.map((load, index) => `| bench/load.mjs → listener, ${index === 0 ? 'before' : 'after'} | ${n(load.ok)} | | ${n(load.rate)} | ${load.p50} ms / - | | | same concurrency, fresh store; listener CPU ${load.cpu === null ? '?' : `${(load.cpu * 100).toFixed(0)}%`} |`),
-    row(`JSON-array file → sink, --rate ${o.rate}`, r.paced, `achieved ${(r.paced.rate / o.rate * 100).toFixed(1)}% of the limit`),
+    row(
+      'store → listener',
+      r.into,
+      `listener store: ${n(r.stored)} rows, ${n(r.distinct)} distinct; listener CPU ${r.listenerCpu === null ? '?' : `${(r.listenerCpu * 100).toFixed(0)}%`}`,
+    ),
+    ...r.loads.map(
+      (load, index) =>
+        `| bench/load.mjs → listener, ${index === 0 ? 'before' : 'after'} | ${n(load.ok)} | | ${n(load.rate)} | ${load.p50} ms / - | | | same concurrency, fresh store; listener CPU ${load.cpu === null ? '?' : `${(load.cpu * 100).toFixed(0)}%`} |`,
+    ),
+    row(
+      `JSON-array file → sink, --rate ${o.rate}`,
+      r.paced,
+      `achieved ${((r.paced.rate / o.rate) * 100).toFixed(1)}% of the limit`,
+    ),
     row('store → local store (no --to)', r.local, `all ${n(r.local.result.summary.duplicate)} duplicates`),
     '',
-    `Replay into the listener ran at ${(r.into.rate / mean(r.loads.map((load) => load.rate)) * 100).toFixed(0)}% of the rate the load generator got from the same listener at the same concurrency (mean of the runs just before and after), and at ${(r.into.rate / r.ceiling.rate * 100).toFixed(0)}% of the tool's own ceiling.`,
+    `Replay into the listener ran at ${((r.into.rate / mean(r.loads.map((load) => load.rate))) * 100).toFixed(0)}% of the rate the load generator got from the same listener at the same concurrency (mean of the runs just before and after), and at ${((r.into.rate / r.ceiling.rate) * 100).toFixed(0)}% of the tool's own ceiling.`,
     `Memory of the replaying process during store → listener: live heap after a full GC ${m.startHeap} MB before, then at each tenth of the events ${r.into.live.map((bytes) => (bytes / 1048576).toFixed(1)).join(', ')} MB; peak heap (garbage included, sampled every 100 ms) ${m.peakHeap} MB, peak RSS ${m.peakRss} MB.`,
   ].join('\n');
 }
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-
 
 const o = parseArgs(process.argv.slice(2));
 if (o.child === 'listener') await listenerChild(o.db);

@@ -27,7 +27,9 @@ const SHARED = new Set(['--quick', '--write', '--no-write']);
 const args = process.argv.slice(2);
 const unknown = args.filter((arg) => !SHARED.has(arg));
 if (unknown.length > 0) {
-  console.error(`run-all: ${unknown.join(' ')} is not shared by every script (use --quick, --write, --no-write); run the script in bench/ directly for its own options`);
+  console.error(
+    `run-all: ${unknown.join(' ')} is not shared by every script (use --quick, --write, --no-write); run the script in bench/ directly for its own options`,
+  );
   process.exit(2);
 }
 const summary = [];

@@ -17,19 +17,24 @@ export async function startServer(name, args, env, workDir) {
   closeSync(out);
   closeSync(err);
   let exited = null;
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
+  const exit = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve((exited = { code, signal }))),
+  );
   const startedAt = Date.now();
   for (;;) {
     const text = readFileSync(outPath, 'utf8');
     const newline = text.indexOf('\n');
     if (newline !== -1) {
       const first = JSON.parse(text.slice(0, newline));
-      if (first.type !== 'ready') throw new Error(`${name}: expected a ready line first, got ${text.slice(0, newline)}`);
+      if (first.type !== 'ready')
+        throw new Error(`${name}: expected a ready line first, got ${text.slice(0, newline)}`);
       return { name, child, url: first.url, exit, outPath, errPath };
     }
     if (exited !== null || Date.now() - startedAt > 15_000) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not start (${exited ? `exit ${exited.code ?? exited.signal}` : 'timeout'}): ${readFileSync(errPath, 'utf8').trim().slice(0, 500)}`);
+      throw new Error(
+        `${name} did not start (${exited ? `exit ${exited.code ?? exited.signal}` : 'timeout'}): ${readFileSync(errPath, 'utf8').trim().slice(0, 500)}`,
+      );
     }
     await sleep(20);
   }

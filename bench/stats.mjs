@@ -29,7 +29,14 @@ function parseArgs(argv) {
   const quick = argv.includes('--quick');
   const full = parseGeneratorArgs([]).db;
   const small = full.replace(/stats-1m\.db$/, 'stats-100k.db');
-  const options = { quick, db: quick && !existsSync(full) ? small : full, runs: quick ? 9 : 31, json: false, check: false, write: !quick };
+  const options = {
+    quick,
+    db: quick && !existsSync(full) ? small : full,
+    runs: quick ? 9 : 31,
+    json: false,
+    check: false,
+    write: !quick,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--quick') continue;
@@ -39,7 +46,10 @@ function parseArgs(argv) {
     else if (flag === '--check') options.check = true;
     else if (flag === '--write') options.write = true;
     else if (flag === '--no-write') options.write = false;
-    else throw new Error(`unknown option ${flag} (use --quick, --db, --runs, --json, --check, --write, --no-write)`);
+    else
+      throw new Error(
+        `unknown option ${flag} (use --quick, --db, --runs, --json, --check, --write, --no-write)`,
+      );
   }
   if (!(options.runs >= 3)) throw new Error('--runs must be at least 3');
   return options;
@@ -51,7 +61,10 @@ const min = (values) => Math.min(...values);
 // Preloaded (CommonJS, a few lines) into a child to report its own CPU time on exit, on file descriptor 3.
 // Wall time is the target's measure; CPU time is what a loaded machine distorts least.
 const CPU_REPORTER = join(tmpdir(), `smtp2go-portal-bench-cpu-${process.pid}.cjs`);
-writeFileSync(CPU_REPORTER, `process.on('exit', () => { const u = process.cpuUsage(); try { require('fs').writeSync(3, String((u.user + u.system) / 1000)); } catch {} });\n`);
+writeFileSync(
+  CPU_REPORTER,
+  `process.on('exit', () => { const u = process.cpuUsage(); try { require('fs').writeSync(3, String((u.user + u.system) / 1000)); } catch {} });\n`,
+);
 process.on('exit', () => rmSync(CPU_REPORTER, { force: true }));
 
 /** Wall time of one child process, in ms (and its CPU time with `cpu`); fails loudly if the command does. */
@@ -63,8 +76,13 @@ function timeProcess(args, env = {}, cpu = false) {
     maxBuffer: 64 << 20,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().trim()}`);
-  return { ms, cpuMs: cpu ? Number(child.output[3]?.toString() ?? NaN) : null, stdout: child.stdout.toString() };
+  if (child.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().trim()}`);
+  return {
+    ms,
+    cpuMs: cpu ? Number(child.output[3]?.toString() ?? NaN) : null,
+    stdout: child.stdout.toString(),
+  };
 }
 
 // Searches timed in process (the operation alone, no start-up): name → runReplies options.
@@ -76,7 +94,10 @@ const REPLIES_SEARCHES = {
   '--ticket': { ticketId: 20000 },
   '--status bounced': { status: 'bounced' },
   '--status ambiguous (none: reads every reply)': { status: 'ambiguous' },
-  '--transport smtp --since 7d': { transport: 'smtp', since: new Date(Date.parse('2026-11-30T00:00:00Z') - 7 * 86_400_000) },
+  '--transport smtp --since 7d': {
+    transport: 'smtp',
+    since: new Date(Date.parse('2026-11-30T00:00:00Z') - 7 * 86_400_000),
+  },
 };
 
 async function inProcessReplies(db, runs) {
@@ -124,7 +145,8 @@ function eventCount(db) {
 }
 
 export async function benchStats(options) {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   let generated = null;
   if (!existsSync(options.db)) {
     const size = /stats-100k\.db$/.test(options.db) ? { replies: 10_000, events: 100_000 } : {};
@@ -135,7 +157,15 @@ export async function benchStats(options) {
   // Replies spread over the file (the generator gives them about ten events each).
   const replies = generated?.replies ?? countReplies(options.db);
   const replyIds = [4242, 17, 31337, 50000, 77777, 99999, 65536].map((id) => (id % replies) + 1);
-  const cli = (id, json) => [BIN, '--db', options.db, 'stats', '--reply', String(id), ...(json ? ['--json'] : [])];
+  const cli = (id, json) => [
+    BIN,
+    '--db',
+    options.db,
+    'stats',
+    '--reply',
+    String(id),
+    ...(json ? ['--json'] : []),
+  ];
   const sample = JSON.parse(timeProcess(cli(replyIds[0], true)).stdout);
   for (let i = 0; i < 3; i += 1) {
     timeProcess(['-e', '0']);
@@ -183,26 +213,56 @@ export async function benchStats(options) {
     node: process.version,
     cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
     load_average: loadavg().map((n) => Number(n.toFixed(2))),
-    store: { path: options.db, generated, replies: whole.total.replies, recipients: whole.total.recipients, events: eventCount(options.db), events_in_sample_reply: sample.events.length, unlinked_events: whole.unlinked.total },
+    store: {
+      path: options.db,
+      generated,
+      replies: whole.total.replies,
+      recipients: whole.total.recipients,
+      events: eventCount(options.db),
+      events_in_sample_reply: sample.events.length,
+      unlinked_events: whole.unlinked.total,
+    },
     runs: options.runs,
     baseline_ms: { median: baseline, min: min(times.baseline) },
     reply_ms: { median: median(times.reply), min: min(times.reply), ratio: median(times.reply) / baseline },
-    reply_json_ms: { median: median(times.replyJson), min: min(times.replyJson), ratio: median(times.replyJson) / baseline },
-    replies_ms: { median: median(times.replies), min: min(times.replies), ratio: median(times.replies) / baseline },
-    replies_json_ms: { median: median(times.repliesJson), min: min(times.repliesJson), ratio: median(times.repliesJson) / baseline },
-    replies_search_ms: { median: median(times.repliesSearch), min: min(times.repliesSearch), ratio: median(times.repliesSearch) / baseline },
+    reply_json_ms: {
+      median: median(times.replyJson),
+      min: min(times.replyJson),
+      ratio: median(times.replyJson) / baseline,
+    },
+    replies_ms: {
+      median: median(times.replies),
+      min: min(times.replies),
+      ratio: median(times.replies) / baseline,
+    },
+    replies_json_ms: {
+      median: median(times.repliesJson),
+      min: min(times.repliesJson),
+      ratio: median(times.repliesJson) / baseline,
+    },
+    replies_search_ms: {
+      median: median(times.repliesSearch),
+      min: min(times.repliesSearch),
+      ratio: median(times.repliesSearch) / baseline,
+    },
     replies_in_process_ms: repliesInProcess,
     summary_cli_ms: { median: median(summaryCli), min: min(summaryCli) },
     cpu_ms: {
-      baseline: median(cpu.baseline), reply: median(cpu.reply), reply_json: median(cpu.replyJson), summary: median(summaryCpu),
-      reply_ratio: median(cpu.reply) / median(cpu.baseline), reply_json_ratio: median(cpu.replyJson) / median(cpu.baseline),
-      replies: median(cpu.replies), replies_ratio: median(cpu.replies) / median(cpu.baseline),
+      baseline: median(cpu.baseline),
+      reply: median(cpu.reply),
+      reply_json: median(cpu.replyJson),
+      summary: median(summaryCpu),
+      reply_ratio: median(cpu.reply) / median(cpu.baseline),
+      reply_json_ratio: median(cpu.replyJson) / median(cpu.baseline),
+      replies: median(cpu.replies),
+      replies_ratio: median(cpu.replies) / median(cpu.baseline),
     },
     summary_in_process_ms: summaryInProcess,
     targets: {
       reply_ratio: REPLY_TARGET,
       summary_ms: SUMMARY_TARGET_MS,
-      reply_ok: median(times.reply) / baseline < REPLY_TARGET && median(times.replyJson) / baseline < REPLY_TARGET,
+      reply_ok:
+        median(times.reply) / baseline < REPLY_TARGET && median(times.replyJson) / baseline < REPLY_TARGET,
       summary_ok: median(summaryCli) < SUMMARY_TARGET_MS,
     },
   };
@@ -212,7 +272,6 @@ function countReplies(db) {
   const out = timeProcess([BIN, '--db', db, '--json', 'stats']).stdout;
   return Math.max(1, JSON.parse(out).total.replies);
 }
-
 
 /** The result as the Markdown block between the stats markers of BENCHMARKS.md. */
 function markdown(r) {
@@ -238,31 +297,65 @@ function markdown(r) {
     `CPU time of the same commands (user + system, median of ${r.runs}, reported by each process on exit), which a loaded machine distorts`,
     `far less than wall time: \`node -e 0\` ${f(r.cpu_ms.baseline)} ms, \`stats --reply N\` ${f(r.cpu_ms.reply)} ms (${r.cpu_ms.reply_ratio.toFixed(2)}x),`,
     `\`--json\` ${f(r.cpu_ms.reply_json)} ms (${r.cpu_ms.reply_json_ratio.toFixed(2)}x), whole-store summary ${f(r.cpu_ms.summary)} ms.`,
-    `\`runStatsSummary\` in process, whole store (median): ${Object.entries(r.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${ms.toFixed(0)} ms`).join(', ')}.`,
-    `\`runReplies\` in process (median): ${Object.entries(r.replies_in_process_ms).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ')}.`,
+    `\`runStatsSummary\` in process, whole store (median): ${Object.entries(r.summary_in_process_ms)
+      .map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${ms.toFixed(0)} ms`)
+      .join(', ')}.`,
+    `\`runReplies\` in process (median): ${Object.entries(r.replies_in_process_ms)
+      .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+      .join(', ')}.`,
   ].join('\n');
 }
-
 
 function print(result) {
   const f = (ms) => `${ms.toFixed(1)} ms`;
   console.log(`stats benchmark — node ${result.node}, ${result.cpus}, load ${result.load_average.join(' ')}`);
-  console.log(`store: ${result.store.path} (${result.store.replies} replies, ${result.store.recipients} recipients, ${result.store.unlinked_events} unlinked events)`);
-  if (result.store.generated !== null) console.log(`  generated in ${result.store.generated.seconds.toFixed(1)} s (${result.store.generated.events} events)`);
+  console.log(
+    `store: ${result.store.path} (${result.store.replies} replies, ${result.store.recipients} recipients, ${result.store.unlinked_events} unlinked events)`,
+  );
+  if (result.store.generated !== null)
+    console.log(
+      `  generated in ${result.store.generated.seconds.toFixed(1)} s (${result.store.generated.events} events)`,
+    );
   console.log(`runs: ${result.runs}, interleaved; medians (min)`);
-  console.log(`  node -e 0                      ${f(result.baseline_ms.median)} (${f(result.baseline_ms.min)})`);
-  console.log(`  stats --reply N                ${f(result.reply_ms.median)} (${f(result.reply_ms.min)})  ratio ${result.reply_ms.ratio.toFixed(2)}x (target < ${REPLY_TARGET}x)`);
-  console.log(`  stats --reply N --json         ${f(result.reply_json_ms.median)} (${f(result.reply_json_ms.min)})  ratio ${result.reply_json_ms.ratio.toFixed(2)}x`);
-  console.log(`  stats --json (whole store)     ${f(result.summary_cli_ms.median)} (${f(result.summary_cli_ms.min)})  process wall time (target < ${SUMMARY_TARGET_MS} ms)`);
-  console.log(`  replies (newest 20)            ${f(result.replies_ms.median)} (${f(result.replies_ms.min)})  ratio ${result.replies_ms.ratio.toFixed(2)}x`);
-  console.log(`  replies --json                 ${f(result.replies_json_ms.median)} (${f(result.replies_json_ms.min)})  ratio ${result.replies_json_ms.ratio.toFixed(2)}x`);
-  console.log(`  replies --recipient userN.     ${f(result.replies_search_ms.median)} (${f(result.replies_search_ms.min)})  ratio ${result.replies_search_ms.ratio.toFixed(2)}x`);
-  console.log(`  CPU time (median)              node -e 0 ${f(result.cpu_ms.baseline)}, --reply ${f(result.cpu_ms.reply)} (${result.cpu_ms.reply_ratio.toFixed(2)}x), --reply --json ${f(result.cpu_ms.reply_json)} (${result.cpu_ms.reply_json_ratio.toFixed(2)}x), summary ${f(result.cpu_ms.summary)}`);
-  const inProcess = Object.entries(result.summary_in_process_ms).map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${f(ms)}`).join(', ');
+  console.log(
+    `  node -e 0                      ${f(result.baseline_ms.median)} (${f(result.baseline_ms.min)})`,
+  );
+  console.log(
+    `  stats --reply N                ${f(result.reply_ms.median)} (${f(result.reply_ms.min)})  ratio ${result.reply_ms.ratio.toFixed(2)}x (target < ${REPLY_TARGET}x)`,
+  );
+  console.log(
+    `  stats --reply N --json         ${f(result.reply_json_ms.median)} (${f(result.reply_json_ms.min)})  ratio ${result.reply_json_ms.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  stats --json (whole store)     ${f(result.summary_cli_ms.median)} (${f(result.summary_cli_ms.min)})  process wall time (target < ${SUMMARY_TARGET_MS} ms)`,
+  );
+  console.log(
+    `  replies (newest 20)            ${f(result.replies_ms.median)} (${f(result.replies_ms.min)})  ratio ${result.replies_ms.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  replies --json                 ${f(result.replies_json_ms.median)} (${f(result.replies_json_ms.min)})  ratio ${result.replies_json_ms.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  replies --recipient userN.     ${f(result.replies_search_ms.median)} (${f(result.replies_search_ms.min)})  ratio ${result.replies_search_ms.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  CPU time (median)              node -e 0 ${f(result.cpu_ms.baseline)}, --reply ${f(result.cpu_ms.reply)} (${result.cpu_ms.reply_ratio.toFixed(2)}x), --reply --json ${f(result.cpu_ms.reply_json)} (${result.cpu_ms.reply_json_ratio.toFixed(2)}x), summary ${f(result.cpu_ms.summary)}`,
+  );
+  const inProcess = Object.entries(result.summary_in_process_ms)
+    .map(([by, ms]) => `${by === 'none' ? 'total' : `--by ${by}`} ${f(ms)}`)
+    .join(', ');
   console.log(`  runStatsSummary in process     ${inProcess}`);
-  console.log(`  runReplies in process          ${Object.entries(result.replies_in_process_ms).map(([name, ms]) => `${name} ${f(ms)}`).join(', ')}`);
-  console.log(`  CPU time replies (median)      ${f(result.cpu_ms.replies)} (${result.cpu_ms.replies_ratio.toFixed(2)}x node -e 0)`);
-  console.log(`targets: reply ${result.targets.reply_ok ? 'met' : 'MISSED'}, summary ${result.targets.summary_ok ? 'met' : 'MISSED'}`);
+  console.log(
+    `  runReplies in process          ${Object.entries(result.replies_in_process_ms)
+      .map(([name, ms]) => `${name} ${f(ms)}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  CPU time replies (median)      ${f(result.cpu_ms.replies)} (${result.cpu_ms.replies_ratio.toFixed(2)}x node -e 0)`,
+  );
+  console.log(
+    `targets: reply ${result.targets.reply_ok ? 'met' : 'MISSED'}, summary ${result.targets.summary_ok ? 'met' : 'MISSED'}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

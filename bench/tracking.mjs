@@ -32,21 +32,37 @@ const THUNDERBIRD = 'Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Th
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const defaults = { quick, concurrency: 64, durationS: quick ? 3 : 10, rounds: quick ? 1 : 3, replies: quick ? 500 : 2000, validShare: 0.5, write: false };
-  const o = parseBenchArgs(argv, defaults, {
-    '--concurrency': ['concurrency', Number],
-    '--duration': ['durationS', Number],
-    '--rounds': ['rounds', Number],
-    '--replies': ['replies', Number],
-    '--valid-share': ['validShare', Number],
-  }, 'tracking.mjs');
-  for (const key of ['concurrency', 'durationS', 'rounds', 'replies']) if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
+  const defaults = {
+    quick,
+    concurrency: 64,
+    durationS: quick ? 3 : 10,
+    rounds: quick ? 1 : 3,
+    replies: quick ? 500 : 2000,
+    validShare: 0.5,
+    write: false,
+  };
+  const o = parseBenchArgs(
+    argv,
+    defaults,
+    {
+      '--concurrency': ['concurrency', Number],
+      '--duration': ['durationS', Number],
+      '--rounds': ['rounds', Number],
+      '--replies': ['replies', Number],
+      '--valid-share': ['validShare', Number],
+    },
+    'tracking.mjs',
+  );
+  for (const key of ['concurrency', 'durationS', 'rounds', 'replies'])
+    if (!(o[key] > 0)) throw new Error(`--${key} must be a positive number`);
   if (!(o.validShare >= 0 && o.validShare <= 1)) throw new Error('--valid-share is a fraction from 0 to 1');
   return o;
 }
 
 function childEnv(home) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)),
+  );
   return { ...env, HOME: home, CI: '1', NO_COLOR: '1' };
 }
 
@@ -67,16 +83,46 @@ async function prepareStore(workDir, replies, secret) {
     for (let i = 0; i < replies; i += 1) {
       const tracking = `bench-${salt}-${i}`;
       const rcpt = [`customer${i}@example.org`, `cc${i}@example.net`];
-      const reply = createReply(store, { ticketId: 1000 + i, subject: `Re: ticket ${1000 + i}`, sender: 'help@example.com', trackingId: tracking, messageId: `<${tracking}@help.example.com>`, recipients: rcpt.map((email, n) => ({ email, displayName: null, role: n === 0 ? 'to' : 'cc' })) }, now);
+      const reply = createReply(
+        store,
+        {
+          ticketId: 1000 + i,
+          subject: `Re: ticket ${1000 + i}`,
+          sender: 'help@example.com',
+          trackingId: tracking,
+          messageId: `<${tracking}@help.example.com>`,
+          recipients: rcpt.map((email, n) => ({ email, displayName: null, role: n === 0 ? 'to' : 'cc' })),
+        },
+        now,
+      );
       const emailId = `1w${salt}-${String(i).padStart(6, '0')}-BENCH`;
       recordSmtp2goEmailId(store, reply.id, emailId, now);
       list.push({ emailId, rcpt });
-      for (const recipient of rcpt) tokens.push(...createTrackingTokens(store, { replyId: reply.id, recipient, expiresAt, now }, [{ kind: 'open', url: null }]));
+      for (const recipient of rcpt)
+        tokens.push(
+          ...createTrackingTokens(store, { replyId: reply.id, recipient, expiresAt, now }, [
+            { kind: 'open', url: null },
+          ]),
+        );
     }
   })();
   store.close();
   // As a configured install: the secret and PORTAL_URL (whose path the tracking routes live under) in the store.
-  execFileSync(process.execPath, [BIN, '--db', db, 'configure', '--webhook-secret', secret, '--portal-url', 'http://127.0.0.1:9/', '--json'], { cwd: workDir, env: childEnv(workDir), stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      BIN,
+      '--db',
+      db,
+      'configure',
+      '--webhook-secret',
+      secret,
+      '--portal-url',
+      'http://127.0.0.1:9/',
+      '--json',
+    ],
+    { cwd: workDir, env: childEnv(workDir), stdio: 'ignore' },
+  );
   return { db, replies: list, tokens };
 }
 
@@ -88,10 +134,24 @@ function createEventFactory(replies, secret, signWebhookBody) {
   return (index) => {
     const reply = replies[index % replies.length];
     const event = types[Math.floor(index / replies.length) % types.length];
-    const fields = { id: `${prefix}${index.toString(16).padStart(16, '0')}`, email_id: reply.emailId, event, time: new Date(base + index).toISOString(), sender: 'help@example.com', rcpt: reply.rcpt[index % 2], 'user-agent': THUNDERBIRD };
+    const fields = {
+      id: `${prefix}${index.toString(16).padStart(16, '0')}`,
+      email_id: reply.emailId,
+      event,
+      time: new Date(base + index).toISOString(),
+      sender: 'help@example.com',
+      rcpt: reply.rcpt[index % 2],
+      'user-agent': THUNDERBIRD,
+    };
     if (event === 'click') fields.url = `https://help.example.com/kb/${index % 50}`;
     const body = JSON.stringify(fields);
-    return { headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(body, secret, Date.now() / 1000) }, body };
+    return {
+      headers: {
+        'content-type': 'application/json',
+        'x-smtp2go-signature': signWebhookBody(body, secret, Date.now() / 1000),
+      },
+      body,
+    };
   };
 }
 
@@ -119,30 +179,70 @@ async function main(o) {
     const prepared = await prepareStore(workDir, o.replies, secret);
     const bare = await startServer('bare', [FLOOR_SERVERS, 'bare'], childEnv(workDir), workDir);
     servers.push(bare);
-    const listener = await startServer('listener', [BIN, '--db', prepared.db, 'webhook', 'serve', '--port', '0', '--json'], childEnv(workDir), workDir);
+    const listener = await startServer(
+      'listener',
+      [BIN, '--db', prepared.db, 'webhook', 'serve', '--port', '0', '--json'],
+      childEnv(workDir),
+      workDir,
+    );
     servers.push(listener);
-    log(`tracking bench: built \`webhook serve\` vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${Math.round(o.validShare * 100)}% valid pixel tokens, ${cpus().length} CPUs`);
+    log(
+      `tracking bench: built \`webhook serve\` vs bare node:http; concurrency ${o.concurrency}, ${o.durationS} s phases, ${o.rounds} round(s), ${Math.round(o.validShare * 100)}% valid pixel tokens, ${cpus().length} CPUs`,
+    );
     const pixels = createPixelFactory(prepared.tokens, o.validShare);
     const best = { bare: null, listener: null };
     for (let round = 0; round < o.rounds; round += 1) {
-      for (const [name, server] of [['bare', bare], ['listener', listener]]) {
-        const result = await runLoad({ url: `${originOf(server.url)}/`, makeRequest: pixels, concurrency: o.concurrency, durationMs, readBody: true });
-        log(`  pixel ${name} round ${round + 1}: ${result.perSecond} req/s, p99 ${result.p99} ms, statuses ${JSON.stringify(result.statuses)}`);
+      for (const [name, server] of [
+        ['bare', bare],
+        ['listener', listener],
+      ]) {
+        const result = await runLoad({
+          url: `${originOf(server.url)}/`,
+          makeRequest: pixels,
+          concurrency: o.concurrency,
+          durationMs,
+          readBody: true,
+        });
+        log(
+          `  pixel ${name} round ${round + 1}: ${result.perSecond} req/s, p99 ${result.p99} ms, statuses ${JSON.stringify(result.statuses)}`,
+        );
         if (best[name] === null || result.perSecond > best[name].perSecond) best[name] = result;
       }
     }
     const makeEvent = createEventFactory(prepared.replies, secret, signWebhookBody);
     let next = 0;
     const events = (i) => makeEvent(next + i);
-    const alone = await runLoad({ url: listener.url, makeRequest: events, concurrency: o.concurrency, durationMs, readBody: true });
+    const alone = await runLoad({
+      url: listener.url,
+      makeRequest: events,
+      concurrency: o.concurrency,
+      durationMs,
+      readBody: true,
+    });
     next += alone.sent;
-    log(`  ingest alone: ${alone.perSecond} events/s, p99 ${alone.p99} ms, statuses ${JSON.stringify(alone.statuses)}`);
+    log(
+      `  ingest alone: ${alone.perSecond} events/s, p99 ${alone.p99} ms, statuses ${JSON.stringify(alone.statuses)}`,
+    );
     const [flooded, flood] = await Promise.all([
-      runLoad({ url: listener.url, makeRequest: events, concurrency: o.concurrency, durationMs, readBody: true }),
-      runLoad({ url: `${originOf(listener.url)}/`, makeRequest: pixels, concurrency: o.concurrency, durationMs, readBody: true }),
+      runLoad({
+        url: listener.url,
+        makeRequest: events,
+        concurrency: o.concurrency,
+        durationMs,
+        readBody: true,
+      }),
+      runLoad({
+        url: `${originOf(listener.url)}/`,
+        makeRequest: pixels,
+        concurrency: o.concurrency,
+        durationMs,
+        readBody: true,
+      }),
     ]);
     next += flooded.sent;
-    log(`  ingest under a pixel flood: ${flooded.perSecond} events/s, p99 ${flooded.p99} ms, statuses ${JSON.stringify(flooded.statuses)}; flood ${flood.perSecond} pixels/s`);
+    log(
+      `  ingest under a pixel flood: ${flooded.perSecond} events/s, p99 ${flooded.p99} ms, statuses ${JSON.stringify(flooded.statuses)}; flood ${flood.perSecond} pixels/s`,
+    );
     const rss = rssMb(listener.child.pid);
     await stopServer(listener);
     servers.splice(servers.indexOf(listener), 1);
@@ -154,11 +254,23 @@ async function main(o) {
     const acked = alone.ok + flooded.ok;
     const rows = [
       ['pixel, bare node:http', `${best.bare.perSecond} req/s`, `p99 ${best.bare.p99} ms`],
-      ['pixel, webhook serve', `${best.listener.perSecond} req/s`, `p99 ${best.listener.p99} ms, ${(best.listener.perSecond / best.bare.perSecond).toFixed(2)}x bare`],
+      [
+        'pixel, webhook serve',
+        `${best.listener.perSecond} req/s`,
+        `p99 ${best.listener.p99} ms, ${(best.listener.perSecond / best.bare.perSecond).toFixed(2)}x bare`,
+      ],
       ['ingest alone', `${alone.perSecond} events/s`, `p99 ${alone.p99} ms`],
-      ['ingest under pixel flood', `${flooded.perSecond} events/s`, `p99 ${flooded.p99} ms, ${(flooded.perSecond / alone.perSecond).toFixed(2)}x alone; flood ${flood.perSecond} pixels/s`],
+      [
+        'ingest under pixel flood',
+        `${flooded.perSecond} events/s`,
+        `p99 ${flooded.p99} ms, ${(flooded.perSecond / alone.perSecond).toFixed(2)}x alone; flood ${flood.perSecond} pixels/s`,
+      ],
       ['listener RSS after', `${rss} MB`, ''],
-      ['webhook events stored', `${webhookRows} of ${acked} acknowledged`, `${firstParty} first-party opens stored`],
+      [
+        'webhook events stored',
+        `${webhookRows} of ${acked} acknowledged`,
+        `${firstParty} first-party opens stored`,
+      ],
     ];
     console.log(rows.map((row) => `| ${row.join(' | ')} |`).join('\n'));
     if (webhookRows !== acked) {

@@ -27,22 +27,32 @@ function decodedParts(raw) {
     const body = split === -1 ? part : part.slice(split).trim();
     const encoding = /content-transfer-encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
     if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    if (encoding === 'quoted-printable') return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    if (encoding === 'quoted-printable')
+      return body
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
     return body;
   });
 }
 
 async function open(raw, recipients) {
-  const pixels = decodedParts(raw).flatMap((text) => [...text.matchAll(/https?:\/\/[^\s"'<>]+\/t\/o\/[A-Za-z0-9_-]{24}\.gif/g)].map((m) => m[0]));
+  const pixels = decodedParts(raw).flatMap((text) =>
+    [...text.matchAll(/https?:\/\/[^\s"'<>]+\/t\/o\/[A-Za-z0-9_-]{24}\.gif/g)].map((m) => m[0]),
+  );
   const pixel = pixels.find((url) => LOCAL_HOSTS.has(new URL(url).host.replace(/:\d+$/, '')));
   const to = recipients.join(', ');
-  if (pixel === undefined) return console.log(`Received a message for ${to}: no tracking pixel on this machine in it, nothing opened.`);
+  if (pixel === undefined)
+    return console.log(
+      `Received a message for ${to}: no tracking pixel on this machine in it, nothing opened.`,
+    );
   try {
     const answer = await fetch(pixel, { headers: { 'user-agent': THUNDERBIRD } });
     await answer.arrayBuffer();
     console.log(`Received a message for ${to} and opened it: its pixel answered ${answer.status}.`);
   } catch (error) {
-    console.log(`Received a message for ${to}; its pixel could not be fetched: ${error.cause?.message ?? error.message}`);
+    console.log(
+      `Received a message for ${to}; its pixel could not be fetched: ${error.cause?.message ?? error.message}`,
+    );
   }
 }
 
@@ -97,5 +107,7 @@ server.on('error', (error) => {
   console.error(`demo-mail-client: cannot listen on 127.0.0.1:${port}: ${error.message}`);
   process.exit(1);
 });
-server.listen(port, '127.0.0.1', () => console.log(`Listening on smtp://127.0.0.1:${port} (a demo recipient: it opens every message it receives)`));
+server.listen(port, '127.0.0.1', () =>
+  console.log(`Listening on smtp://127.0.0.1:${port} (a demo recipient: it opens every message it receives)`),
+);
 for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => server.close(() => process.exit(0)));

@@ -6,7 +6,16 @@ const ROOT = join(import.meta.dirname, '..');
 const SRC = join(ROOT, 'src');
 
 // Higher imports lower, never the other way; modules of one rank do not import each other's folders.
-const RANK: Record<string, number> = { cli: 5, operations: 4, webhook: 3, dashboard: 3, store: 2, smtp2go: 2, mail: 2, core: 1 };
+const RANK: Record<string, number> = {
+  cli: 5,
+  operations: 4,
+  webhook: 3,
+  dashboard: 3,
+  store: 2,
+  smtp2go: 2,
+  mail: 2,
+  core: 1,
+};
 
 function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -18,7 +27,9 @@ function sourceFiles(dir = SRC): string[] {
 
 function relativeImports(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((match) => posix.normalize(posix.join(posix.dirname(file), match[1]!)));
+  return [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((match) =>
+    posix.normalize(posix.join(posix.dirname(file), match[1]!)),
+  );
 }
 
 const layer = (path: string) => path.split('/')[1] ?? '';
@@ -49,8 +60,12 @@ describe('layout (issue 13)', () => {
 
   it('issue 13: every command program.ts registers lives in a folder of its own under src/cli/commands/', () => {
     const program = readFileSync(join(SRC, 'cli', 'program.ts'), 'utf8');
-    const registrations = [...program.matchAll(/import \{ register\w+ \} from '([^']+)'/g)].map((match) => match[1]!);
+    const registrations = [...program.matchAll(/import \{ register\w+ \} from '([^']+)'/g)].map(
+      (match) => match[1]!,
+    );
     expect(registrations.length).toBeGreaterThan(10);
-    expect(registrations.filter((path) => !/^\.\/commands\/[\w-]+(\/[\w-]+)?\/index\.js$/.test(path))).toEqual([]);
+    expect(
+      registrations.filter((path) => !/^\.\/commands\/[\w-]+(\/[\w-]+)?\/index\.js$/.test(path)),
+    ).toEqual([]);
   });
 });

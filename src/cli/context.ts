@@ -67,7 +67,10 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
     },
     settings() {
       settings ??= (async () => {
-        const [{ resolveSettings }, { loadModuleSettings }] = await Promise.all([import('../core/resolve-settings.js'), import('../store/module-settings.js')]);
+        const [{ resolveSettings }, { loadModuleSettings }] = await Promise.all([
+          import('../core/resolve-settings.js'),
+          import('../store/module-settings.js'),
+        ]);
         return resolveSettings({ env: io.env, stored: loadModuleSettings(await ctx.store()) }).settings;
       })();
       return settings;
@@ -84,8 +87,16 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
  * A `.env` in the working directory is read silently, so one that takes over a stored setting (say, points
  * the API at another host, where the stored key would go) is named once on stderr.
  */
-async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, env: NodeJS.ProcessEnv, output: Output): Promise<void> {
-  const [{ dotEnvOverrides }, { loadModuleSettings }] = await Promise.all([import('../core/dotenv.js'), import('../store/module-settings.js')]);
+async function warnDotEnvOverrides(
+  store: Store,
+  dotenv: DotEnv,
+  env: NodeJS.ProcessEnv,
+  output: Output,
+): Promise<void> {
+  const [{ dotEnvOverrides }, { loadModuleSettings }] = await Promise.all([
+    import('../core/dotenv.js'),
+    import('../store/module-settings.js'),
+  ]);
   let stored;
   try {
     stored = loadModuleSettings(store);
@@ -93,5 +104,8 @@ async function warnDotEnvOverrides(store: Store, dotenv: DotEnv, env: NodeJS.Pro
     return; // the command reading the settings reports a damaged row itself
   }
   const overrides = dotEnvOverrides(dotenv.filled, env, stored);
-  if (overrides.length > 0) output.warn(`${dotenv.path} overrides stored settings: ${overrides.join(', ')}; if that is not meant, remove them from it`);
+  if (overrides.length > 0)
+    output.warn(
+      `${dotenv.path} overrides stored settings: ${overrides.join(', ')}; if that is not meant, remove them from it`,
+    );
 }

@@ -23,7 +23,10 @@ export function documentOptions(command: Command, facts: Record<string, OptionFa
 
 /** Two or three command lines a reader can copy, after the options. */
 export function withExamples(command: Command, lines: string[]): Command {
-  return command.addHelpText('after', `\nExamples:\n${lines.map((line) => `  $ smtp2go-portal ${line}`).join('\n')}\n`);
+  return command.addHelpText(
+    'after',
+    `\nExamples:\n${lines.map((line) => `  $ smtp2go-portal ${line}`).join('\n')}\n`,
+  );
 }
 
 /**
@@ -34,7 +37,10 @@ export const HELP_CONFIGURATION: HelpConfiguration = {
   showGlobalOptions: true,
   optionDescription(option: Option): string {
     const facts = FACTS.get(option) ?? {};
-    const own = option.defaultValue !== undefined && typeof option.defaultValue !== 'boolean' ? String(option.defaultValue) : undefined;
+    const own =
+      option.defaultValue !== undefined && typeof option.defaultValue !== 'boolean'
+        ? String(option.defaultValue)
+        : undefined;
     const extra = [
       option.argChoices === undefined ? null : `choices: ${option.argChoices.join(', ')}`,
       (facts.default ?? own) === undefined ? null : `default: ${facts.default ?? own}`,

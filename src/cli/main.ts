@@ -26,7 +26,13 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Painters, CommanderError: typeof import('commander').CommanderError): number {
+function renderFailure(
+  error: unknown,
+  io: CliIo,
+  json: boolean,
+  painters: Painters,
+  CommanderError: typeof import('commander').CommanderError,
+): number {
   if (error instanceof ReportedFailure) return error.exitCode;
   const output = createOutput(io, json, painters);
   if (error instanceof CommanderError) {
@@ -34,7 +40,12 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
     // No command, or a group such as `webhook` without its subcommand: commander has printed the help on
     // stderr, which says all there is to say; a usage exit, and the usual JSON error for --json.
     if (error.code === 'commander.help') {
-      if (json) output.error({ code: 'usage', message: 'no command given', hint: 'run with --help for the commands' });
+      if (json)
+        output.error({
+          code: 'usage',
+          message: 'no command given',
+          hint: 'run with --help for the commands',
+        });
       return EXIT_USAGE;
     }
     const message = error.message.replace(/^error: /, '');
@@ -54,7 +65,8 @@ function renderFailure(error: unknown, io: CliIo, json: boolean, painters: Paint
 }
 
 function debugStack(error: unknown, io: CliIo): void {
-  if (io.env.DEBUG !== undefined && io.env.DEBUG !== '' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
+  if (io.env.DEBUG !== undefined && io.env.DEBUG !== '' && error instanceof Error)
+    io.stderr.write(`${error.stack ?? ''}\n`);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -63,7 +63,12 @@ function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, json: b
  * Most runs (pipes, --json, CI, benchmarks) never colour anything, so chalk is not even loaded for them.
  */
 const PLAIN: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) as unknown as ChalkInstance, {
-  get: (target, property) => (property === 'level' ? 0 : property in Function.prototype ? (Reflect.get(target, property) as unknown) : PLAIN),
+  get: (target, property) =>
+    property === 'level'
+      ? 0
+      : property in Function.prototype
+        ? (Reflect.get(target, property) as unknown)
+        : PLAIN,
 });
 
 export interface Painters {
@@ -72,7 +77,11 @@ export interface Painters {
 }
 
 /** Loads chalk only when some stream will actually be coloured. */
-export async function loadPainters(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Promise<Painters> {
+export async function loadPainters(
+  streams: OutputStreams,
+  env: NodeJS.ProcessEnv,
+  json: boolean,
+): Promise<Painters> {
   const stdoutLevel = colorLevel(streams.stdout, env, json);
   const stderrLevel = colorLevel(streams.stderr, env, json);
   if (stdoutLevel === 0 && stderrLevel === 0) return { stdout: PLAIN, stderr: PLAIN };
@@ -83,20 +92,31 @@ export async function loadPainters(streams: OutputStreams, env: NodeJS.ProcessEn
   };
 }
 
-export function createOutput(streams: OutputStreams, json: boolean, painters: Painters = { stdout: PLAIN, stderr: PLAIN }): Output {
+export function createOutput(
+  streams: OutputStreams,
+  json: boolean,
+  painters: Painters = { stdout: PLAIN, stderr: PLAIN },
+): Output {
   const color = painters.stdout;
   const stderrColor = painters.stderr;
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
   // The backstop behind the renderers' own escaping: whatever a renderer or a lower layer's log message let
   // through, no control character but a line feed (and, on a coloured stream, our own SGR colours) is written.
-  const human = (stream: NodeJS.WritableStream, painter: ChalkInstance) => (text: string) => write(stream, escapeControls(text, painter.level > 0 ? LINES_AND_COLOURS : LINES));
+  const human = (stream: NodeJS.WritableStream, painter: ChalkInstance) => (text: string) =>
+    write(stream, escapeControls(text, painter.level > 0 ? LINES_AND_COLOURS : LINES));
   const out = human(streams.stdout, color);
   const err = human(streams.stderr, stderrColor);
   const width = layoutWidth(streams.columns);
   // On a terminal, notices and warnings wrap at its width; into a pipe or a log (journald) each stays one line,
   // which is what a reader with grep expects. Errors stay one line everywhere (scripts read them), and data is
   // laid out by its renderer.
-  const fitted = (text: string) => (streams.columns === undefined ? text : text.split('\n').flatMap((line) => wrap(line, width, '  ')).join('\n'));
+  const fitted = (text: string) =>
+    streams.columns === undefined
+      ? text
+      : text
+          .split('\n')
+          .flatMap((line) => wrap(line, width, '  '))
+          .join('\n');
   return {
     json,
     color,
@@ -106,12 +126,16 @@ export function createOutput(streams: OutputStreams, json: boolean, painters: Pa
     line: (text = '') => out(text),
     info: (text) => err(fitted(text)),
     // A warning's own text cannot break its lines: they come from wrapping only, indented.
-    warn: (text) => err(fitted(`warning: ${escapeControls(text)}`).replace(/^warning:/, stderrColor.yellow('warning:'))),
+    warn: (text) =>
+      err(fitted(`warning: ${escapeControls(text)}`).replace(/^warning:/, stderrColor.yellow('warning:'))),
     data: (document) => write(streams.stdout, jsonText({ version: JSON_VERSION, ...document }, 2)),
     record: (document) => write(streams.stdout, jsonText(document)),
     error: ({ code, message, hint }) => {
       if (json) {
-        write(streams.stdout, jsonText({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }));
+        write(
+          streams.stdout,
+          jsonText({ version: JSON_VERSION, error: { code, message, hint: hint ?? null } }),
+        );
         return;
       }
       const suffix = hint === undefined ? '' : ` ${stderrColor.dim(`(${escapeControls(hint)})`)}`;
@@ -143,7 +167,9 @@ export function escapeControls(text: string, keep?: RegExp): string {
   if (!pattern.test(text)) return text;
   pattern.lastIndex = 0;
   // Without a `keep` group the second argument is the match's offset, not a kept text.
-  return text.replace(pattern, (char: string, kept: unknown) => (typeof kept === 'string' ? kept : escapeOne(char)));
+  return text.replace(pattern, (char: string, kept: unknown) =>
+    typeof kept === 'string' ? kept : escapeOne(char),
+  );
 }
 
 /**

@@ -44,7 +44,9 @@ export function createProgram(io: CliIo): Command {
       // Errors are rendered by the boundary in main.ts, so --json gets them as JSON.
       outputError: () => undefined,
     });
-  documentOptions(program, { '--db': { default: '$XDG_DATA_HOME/smtp2go-portal/portal.db', env: 'SMTP2GO_PORTAL_DB' } });
+  documentOptions(program, {
+    '--db': { default: '$XDG_DATA_HOME/smtp2go-portal/portal.db', env: 'SMTP2GO_PORTAL_DB' },
+  });
   withExamples(program, ['configure', 'stats --reply 12', 'webhook serve --help']);
 
   registerConfigure(program, io);

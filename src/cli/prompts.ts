@@ -43,13 +43,19 @@ async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
 type InquirerModule = Pick<typeof import('@inquirer/prompts'), 'input' | 'password' | 'confirm'>;
 
 /** @inquirer/prompts is loaded only when a prompt is actually shown (tests pass their own module). */
-export function createInquirerPrompter(load: () => Promise<InquirerModule> = () => import('@inquirer/prompts')): Prompter {
+export function createInquirerPrompter(
+  load: () => Promise<InquirerModule> = () => import('@inquirer/prompts'),
+): Prompter {
   return {
     input: (prompt) => cancellable(async () => (await load()).input(prompt)),
     password: (prompt) =>
       cancellable(async () => {
         const { password } = await load();
-        return password({ message: prompt.message, mask: '•', ...(prompt.validate ? { validate: prompt.validate } : {}) });
+        return password({
+          message: prompt.message,
+          mask: '•',
+          ...(prompt.validate ? { validate: prompt.validate } : {}),
+        });
       }),
     confirm: (prompt) => cancellable(async () => (await load()).confirm(prompt)),
   };

@@ -1,5 +1,8 @@
 /** The first of `signals`; `disarm` stops listening (the caller then installs its own handlers). */
-export function firstSignal(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): { signal: Promise<NodeJS.Signals>; disarm: () => void } {
+export function firstSignal(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): {
+  signal: Promise<NodeJS.Signals>;
+  disarm: () => void;
+} {
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
   const disarm = () => {
     for (const name of signals) process.off(name, onSignal);

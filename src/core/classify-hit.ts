@@ -42,7 +42,10 @@ export const BURST_WINDOW_MS = 2_000;
  * of the previous click, a scanner walked the mail (people follow one link, then read), so every click
  * of that run is a scanner's. Scanners often come 20-60 s after delivery, so no rule on the send time is used.
  */
-export function classifyBurst(clicks: Array<{ token: string; at: number }>, windowMs = BURST_WINDOW_MS): boolean[] {
+export function classifyBurst(
+  clicks: Array<{ token: string; at: number }>,
+  windowMs = BURST_WINDOW_MS,
+): boolean[] {
   const burst = clicks.map(() => false);
   let start = 0;
   for (let i = 1; i <= clicks.length; i += 1) {

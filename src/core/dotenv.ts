@@ -33,7 +33,14 @@ export function loadDotEnv(cwd: string, env: NodeJS.ProcessEnv): DotEnv {
       filled.push(name);
     }
   }
-  return { path, filled, warnings: cutAtHash(text).map(({ line, name }) => `${path} line ${line}: the value of ${name} is cut at "#" (an unquoted # starts a comment); put the value in quotes if the # belongs to it`) };
+  return {
+    path,
+    filled,
+    warnings: cutAtHash(text).map(
+      ({ line, name }) =>
+        `${path} line ${line}: the value of ${name} is cut at "#" (an unquoted # starts a comment); put the value in quotes if the # belongs to it`,
+    ),
+  };
 }
 
 /**
@@ -58,7 +65,11 @@ function cutAtHash(text: string): Array<{ line: number; name: string }> {
  * the store says. A `.env` that repeats what is stored (`configure` saves what it read) changes nothing and
  * is not named. The explanation goes after the name, never a value.
  */
-export function dotEnvOverrides(filled: readonly string[], env: NodeJS.ProcessEnv, stored: Partial<Settings>): string[] {
+export function dotEnvOverrides(
+  filled: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stored: Partial<Settings>,
+): string[] {
   const names = new Set(filled);
   const has = (key: keyof Settings) => stored[key] !== undefined && stored[key] !== null;
   const overrides: string[] = [];
@@ -75,7 +86,8 @@ export function dotEnvOverrides(filled: readonly string[], env: NodeJS.ProcessEn
     const current = has(key) ? stored[key] : DEFAULT_SETTINGS[key];
     if (value === current) continue;
     if (key === 'apiUrl' && has('apiKey')) overrides.push(`${name} (the stored API key is sent there)`);
-    else if ((key === 'smtpHost' || key === 'smtpPort') && has('smtpPassword')) overrides.push(`${name} (the stored SMTP password is sent there)`);
+    else if ((key === 'smtpHost' || key === 'smtpPort') && has('smtpPassword'))
+      overrides.push(`${name} (the stored SMTP password is sent there)`);
     else if (has(key)) overrides.push(SECRET_KEYS.has(key) ? `${name} (a secret)` : name);
   }
   return overrides;

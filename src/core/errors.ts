@@ -8,21 +8,18 @@ export const EXIT_USAGE = 2;
 const EXIT_CANCELLED = 130;
 
 export type ErrorCode =
-  | 'usage'
-  | 'config'
-  | 'not_found'
-  | 'runtime'
-  | 'store'
-  | 'send_failed'
-  | 'network'
-  | 'cancelled';
+  'usage' | 'config' | 'not_found' | 'runtime' | 'store' | 'send_failed' | 'network' | 'cancelled';
 
 export class PortalError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
   readonly hint: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; exitCode?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PortalError';
     this.code = code;

@@ -13,7 +13,8 @@ export function parseEventTime(value: string | null): Date | null {
     const number = Number(text);
     return valid(new Date(number >= EPOCH_MS_THRESHOLD ? number : number * 1000));
   }
-  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text);
+  const iso =
+    /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text);
   if (iso === null) return null;
   const [, date, clock, zone] = iso;
   const offset = zone === undefined ? 'Z' : normaliseOffset(zone);

@@ -37,7 +37,10 @@ export function apiTracker(settings: Settings): Tracker {
  * sent through SMTP2Go's own relay (for an SMTP user whose SMTP2Go tracking is off); `off` never does. The
  * master, opens and clicks switches apply to first-party tracking as they do to SMTP2Go's.
  */
-export function relayTracking(settings: Settings, isSmtp2goRelay: (host: string) => boolean = isSmtp2goHost): RelayTracking {
+export function relayTracking(
+  settings: Settings,
+  isSmtp2goRelay: (host: string) => boolean = isSmtp2goHost,
+): RelayTracking {
   const none: RelayTracking = { tracker: 'none', opens: false, clicks: false, warning: null };
   const viaSmtp2go = settings.smtpHost !== null && isSmtp2goRelay(settings.smtpHost);
   if (settings.firstPartyTracking === 'off' || (settings.firstPartyTracking === 'relay' && viaSmtp2go)) {
@@ -45,7 +48,11 @@ export function relayTracking(settings: Settings, isSmtp2goRelay: (host: string)
   }
   if (!smtp2goTracks(settings)) return none;
   if (settings.portalUrl === null) {
-    return { ...none, warning: 'this mail goes out through the relay untracked: first-party tracking needs a portal URL (configure --portal-url)' };
+    return {
+      ...none,
+      warning:
+        'this mail goes out through the relay untracked: first-party tracking needs a portal URL (configure --portal-url)',
+    };
   }
   return { tracker: 'first_party', opens: settings.trackOpens, clicks: settings.trackClicks, warning: null };
 }

@@ -24,7 +24,10 @@ export function canonicalKey(key: string): string {
  * asked for must already be canonical (lowercase, `-` not `_`, as canonicalKey gives): they are literals,
  * so they are not canonicalised again on every lookup of every event.
  */
-function createFieldReader(fields: WebhookFields): { text: (...keys: string[]) => string | null; list: (...keys: string[]) => string[] } {
+function createFieldReader(fields: WebhookFields): {
+  text: (...keys: string[]) => string | null;
+  list: (...keys: string[]) => string[];
+} {
   const byKey = new Map<string, string[]>();
   for (const key of Object.keys(fields)) {
     const value = fields[key];
@@ -74,7 +77,8 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
   const alias = canonicalEventType(rawType);
   const type = alias.type;
   const time = parseEventTime(read.text('time', 'timestamp', 'date'));
-  const recipients = type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt', 'recipient', 'email')) : [];
+  const recipients =
+    type === 'processed' ? splitRecipients(read.list('recipients', 'rcpt', 'recipient', 'email')) : [];
   const context = read.text('context');
   const message = read.text('message');
   const reason = read.text('reason');
@@ -91,7 +95,10 @@ export function normalizeEvent(fields: WebhookFields, receivedAt: Date): Trackin
     url: read.text('url', 'click-url', 'link'),
     userAgent: read.text('user-agent'),
     ip: read.text('srchost', 'ip'),
-    bounceType: type === 'bounce' ? bounceType(alias.bounce ?? read.text('bounce', 'bounce-type'), [message, reason, context]) : null,
+    bounceType:
+      type === 'bounce'
+        ? bounceType(alias.bounce ?? read.text('bounce', 'bounce-type'), [message, reason, context])
+        : null,
     detail: detail(context, message, reason),
     occurredAt: (time ?? receivedAt).toISOString(),
     timeSource: time === null ? 'received' : 'event',
@@ -165,7 +172,11 @@ function mailboxAddress(value: string): string | null {
 /** The remote server's words, however the sender named them: `context`, `message`, and `reason` (bounces and rejects). */
 function detail(context: string | null, message: string | null, reason: string | null): string | null {
   // `context: Unavailable` on a delivered event says nothing; the server's reply does.
-  const parts = [context !== null && /^unavailable$/i.test(context) && (message ?? reason) !== null ? null : context, message, reason];
+  const parts = [
+    context !== null && /^unavailable$/i.test(context) && (message ?? reason) !== null ? null : context,
+    message,
+    reason,
+  ];
   const said = parts.filter((part, i): part is string => part !== null && parts.indexOf(part) === i);
   return said.length === 0 ? null : said.join(': ');
 }

@@ -18,7 +18,11 @@ export function formatReplyCursor(cursor: ReplyCursor): string {
 }
 
 export function parseReplyCursor(value: string): ReplyCursor {
-  const invalid = () => new UsageError(`--cursor "${value.slice(0, 80)}" is not a cursor from \`replies\``, 'pass the next_cursor of the previous page exactly, or drop --cursor to start from the newest');
+  const invalid = () =>
+    new UsageError(
+      `--cursor "${value.slice(0, 80)}" is not a cursor from \`replies\``,
+      'pass the next_cursor of the previous page exactly, or drop --cursor to start from the newest',
+    );
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(value)) throw invalid();
   let parsed: unknown;
   try {
@@ -28,7 +32,14 @@ export function parseReplyCursor(value: string): ReplyCursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
   const [at, id] = parsed as unknown[];
-  if (typeof at !== 'string' || !TIME.test(at) || typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw invalid();
+  if (
+    typeof at !== 'string' ||
+    !TIME.test(at) ||
+    typeof id !== 'number' ||
+    !Number.isSafeInteger(id) ||
+    id < 1
+  )
+    throw invalid();
   const cursor = { at, id };
   // Base64 has several spellings of the same bytes (trailing bits); only the one we print is accepted.
   if (formatReplyCursor(cursor) !== value) throw invalid();

@@ -63,7 +63,11 @@ export function recipientStatus(row: StatusColumns): ReplyStatus {
   if (row.spam_at !== null) return 'spam';
   if (row.rejected_at !== null) return 'rejected';
   // A later resubscribe undoes the unsubscribe (ISO-8601 UTC strings compare as times).
-  if (row.unsubscribed_at !== null && !(row.resubscribed_at != null && row.resubscribed_at > row.unsubscribed_at)) return 'unsubscribed';
+  if (
+    row.unsubscribed_at !== null &&
+    !(row.resubscribed_at != null && row.resubscribed_at > row.unsubscribed_at)
+  )
+    return 'unsubscribed';
   if (row.clicked_at !== null) return 'clicked';
   if (row.opened_at !== null) return 'opened';
   if (row.delivered_at !== null) return 'delivered';
@@ -107,16 +111,28 @@ export function summarizeReplyStatus(
   const mixed = statuses.some((s) => s !== statuses[0]);
   const unnamedStatus = unnamed === null ? null : recipientStatus(unnamed);
   if (unnamedStatus !== null && statusRank(unnamedStatus) < statusRank(status)) {
-    return { status: unnamedStatus, mixed: true, text: `${mixedText(statuses)}, ${unnamedStatus} (recipient not named)` };
+    return {
+      status: unnamedStatus,
+      mixed: true,
+      text: `${mixedText(statuses)}, ${unnamedStatus} (recipient not named)`,
+    };
   }
-  if (!mixed) return { status, mixed, text: recipients.length === 1 ? status : `${status} (all ${recipients.length})` };
+  if (!mixed)
+    return { status, mixed, text: recipients.length === 1 ? status : `${status} (all ${recipients.length})` };
   return { status, mixed, text: mixedText(statuses) };
 }
 
 /** The column each event type sets (as the store's tracking rules do); a Map, as the types come from input. */
 const FIRST_COLUMN = new Map<string, TimeColumn>([
-  ['processed', 'processed_at'], ['delivered', 'delivered_at'], ['open', 'opened_at'], ['click', 'clicked_at'], ['bounce', 'bounced_at'],
-  ['spam', 'spam_at'], ['reject', 'rejected_at'], ['unsubscribe', 'unsubscribed_at'], ['resubscribe', 'resubscribed_at'],
+  ['processed', 'processed_at'],
+  ['delivered', 'delivered_at'],
+  ['open', 'opened_at'],
+  ['click', 'clicked_at'],
+  ['bounce', 'bounced_at'],
+  ['spam', 'spam_at'],
+  ['reject', 'rejected_at'],
+  ['unsubscribe', 'unsubscribed_at'],
+  ['resubscribe', 'resubscribed_at'],
 ]);
 type TimeColumn = Exclude<keyof StatusColumns, 'bounce_type' | 'send_status'>;
 const bounceRank = (type: string | null) => (type === 'hard' ? 0 : type === 'soft' ? 1 : 2);
@@ -125,11 +141,22 @@ const bounceRank = (type: string | null) => (type === 'hard' ? 0 : type === 'sof
  * Events that named no recipient of the reply, folded into one row of earliest times (and the hardest,
  * then earliest, bounce kind, as the store picks it), for summarizeReplyStatus; null when there are none.
  */
-export function unnamedEventColumns(events: ReadonlyArray<{ event_type: string; occurred_at: string; bounce_type: string | null }>): StatusColumns | null {
+export function unnamedEventColumns(
+  events: ReadonlyArray<{ event_type: string; occurred_at: string; bounce_type: string | null }>,
+): StatusColumns | null {
   if (events.length === 0) return null;
   const row: StatusColumns = {
-    sent_at: null, processed_at: null, delivered_at: null, opened_at: null, clicked_at: null, bounced_at: null, spam_at: null,
-    rejected_at: null, unsubscribed_at: null, resubscribed_at: null, bounce_type: null,
+    sent_at: null,
+    processed_at: null,
+    delivered_at: null,
+    opened_at: null,
+    clicked_at: null,
+    bounced_at: null,
+    spam_at: null,
+    rejected_at: null,
+    unsubscribed_at: null,
+    resubscribed_at: null,
+    bounce_type: null,
   };
   let bounce: { type: string | null; at: string } | null = null;
   for (const event of events) {
@@ -139,7 +166,11 @@ export function unnamedEventColumns(events: ReadonlyArray<{ event_type: string; 
     if (current == null || event.occurred_at < current) row[column] = event.occurred_at;
     if (column !== 'bounced_at') continue;
     const rank = bounceRank(event.bounce_type);
-    if (bounce === null || rank < bounceRank(bounce.type) || (rank === bounceRank(bounce.type) && event.occurred_at < bounce.at)) {
+    if (
+      bounce === null ||
+      rank < bounceRank(bounce.type) ||
+      (rank === bounceRank(bounce.type) && event.occurred_at < bounce.at)
+    ) {
       bounce = { type: event.bounce_type, at: event.occurred_at };
     }
   }
@@ -154,7 +185,16 @@ function mixedText(statuses: ReplyStatus[]): string {
   const opened = count('opened') + count('clicked');
   if (opened > 0) parts.push(`opened by ${opened}`);
   if (count('clicked') > 0) parts.push(`clicked by ${count('clicked')}`);
-  for (const status of ['bounced', 'spam', 'rejected', 'unsubscribed', 'failed', 'processed', 'sent', 'pending'] as const) {
+  for (const status of [
+    'bounced',
+    'spam',
+    'rejected',
+    'unsubscribed',
+    'failed',
+    'processed',
+    'sent',
+    'pending',
+  ] as const) {
     const n = count(status);
     if (n > 0) parts.push(`${status} ${n}`);
   }

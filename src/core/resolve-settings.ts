@@ -24,7 +24,11 @@ export interface ResolveSettingsInput {
 }
 
 /** Precedence everywhere: flag > environment > stored setting > default. */
-export function resolveSettings({ flags = {}, env = {}, stored = {} }: ResolveSettingsInput): ResolvedSettings {
+export function resolveSettings({
+  flags = {},
+  env = {},
+  stored = {},
+}: ResolveSettingsInput): ResolvedSettings {
   const settings = { ...DEFAULT_SETTINGS } as Record<SettingKey, unknown>;
   const sources = {} as Record<SettingKey, SettingSource>;
   for (const key of SETTING_KEYS) {
@@ -53,7 +57,11 @@ function parseStored(key: SettingKey, value: unknown): unknown {
   try {
     return parseSettingValue(key, value as RawSettingValue);
   } catch (error) {
-    if (isPortalError(error)) throw new ConfigError(`stored setting ${error.message}`, `save a valid one with configure ${SETTING_FLAGS[key]}`);
+    if (isPortalError(error))
+      throw new ConfigError(
+        `stored setting ${error.message}`,
+        `save a valid one with configure ${SETTING_FLAGS[key]}`,
+      );
     throw error;
   }
 }

@@ -14,7 +14,11 @@ const MAX_RETENTION_MS = 100 * 365 * DAY_MS;
 /** A retention window (`--older-than 400d`, `--retention 26w`, `72h`), in milliseconds, at least three days. */
 export function parseRetentionWindow(value: string, flag: string): number {
   const match = /^(\d{1,9})\s*([hdw])$/i.exec(value.trim());
-  if (match === null) throw new UsageError(`${flag} "${value}" is not a duration`, 'give a number of days, weeks or hours, e.g. 400d, 60w or 96h');
+  if (match === null)
+    throw new UsageError(
+      `${flag} "${value}" is not a duration`,
+      'give a number of days, weeks or hours, e.g. 400d, 60w or 96h',
+    );
   const ms = Number(match[1]) * (UNITS[(match[2] ?? 'd').toLowerCase()] ?? DAY_MS);
   if (ms < MIN_RETENTION_MS) {
     throw new UsageError(
@@ -22,7 +26,8 @@ export function parseRetentionWindow(value: string, flag: string): number {
       'use 3d or more; 400d keeps a year of history',
     );
   }
-  if (ms > MAX_RETENTION_MS) throw new UsageError(`${flag} ${value.trim()} is longer than 100 years`, 'give a window such as 400d');
+  if (ms > MAX_RETENTION_MS)
+    throw new UsageError(`${flag} ${value.trim()} is longer than 100 years`, 'give a window such as 400d');
   return ms;
 }
 

@@ -1,5 +1,13 @@
 import { maskSecret } from './mask.js';
-import { SECRET_KEYS, SETTING_ENV_VARS, SETTING_FLAGS, SETTING_KEYS, type SettingKey, type SettingSource, type Settings } from './settings.js';
+import {
+  SECRET_KEYS,
+  SETTING_ENV_VARS,
+  SETTING_FLAGS,
+  SETTING_KEYS,
+  type SettingKey,
+  type SettingSource,
+  type Settings,
+} from './settings.js';
 
 export interface SettingView {
   key: SettingKey;
@@ -34,20 +42,33 @@ export function viewSettings(settings: Settings, sources: Record<SettingKey, Set
 export function settingsWarnings(settings: Settings, { relay = true }: { relay?: boolean } = {}): string[] {
   const warnings: string[] = [];
   if (!settings.trackingEnabled && (settings.trackOpens || settings.trackClicks)) {
-    warnings.push('open and click tracking have no effect while tracking is off (turn it on with --tracking)');
+    warnings.push(
+      'open and click tracking have no effect while tracking is off (turn it on with --tracking)',
+    );
   }
   if (settings.enabled && settings.sender === null) {
-    const relay = settings.smtpHost !== null && settings.smtpFrom !== null ? '; until then send-test uses the SMTP relay' : '';
-    warnings.push(`no default sender: every send through the API needs one (a verified SMTP2Go sender: --sender)${relay}`);
+    const relay =
+      settings.smtpHost !== null && settings.smtpFrom !== null
+        ? '; until then send-test uses the SMTP relay'
+        : '';
+    warnings.push(
+      `no default sender: every send through the API needs one (a verified SMTP2Go sender: --sender)${relay}`,
+    );
   }
   if (settings.enabled && settings.webhookSecret === null) {
-    warnings.push('no webhook secret: `webhook serve` will generate one on first start (or use --generate-webhook-secret)');
+    warnings.push(
+      'no webhook secret: `webhook serve` will generate one on first start (or use --generate-webhook-secret)',
+    );
   }
   if (settings.firstPartyTracking !== 'off' && settings.smtpHost !== null && settings.portalUrl === null) {
-    warnings.push('first-party tracking needs a portal URL: relay mail goes out untracked until one is set (--portal-url)');
+    warnings.push(
+      'first-party tracking needs a portal URL: relay mail goes out untracked until one is set (--portal-url)',
+    );
   }
   if ((settings.plausibleUrl === null) !== (settings.plausibleDomain === null)) {
-    warnings.push('Plausible forwarding needs both --plausible-url and --plausible-domain; nothing is forwarded');
+    warnings.push(
+      'Plausible forwarding needs both --plausible-url and --plausible-domain; nothing is forwarded',
+    );
   }
   if (relay && settings.smtpHost === null) {
     warnings.push('no SMTP relay configured: there is no fallback when the API fails (--smtp-host)');

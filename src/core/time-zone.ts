@@ -10,10 +10,15 @@ export function resolveTimeZone(tz: string | undefined): { timeZone: string; war
   if (wanted !== '' && !wanted.startsWith('/')) {
     const known = knownZone(wanted);
     if (known !== null) return { timeZone: known, warning: null };
-    return { timeZone: 'UTC', warning: `TZ "${given}" is not a time zone this system knows; times are shown in UTC` };
+    return {
+      timeZone: 'UTC',
+      warning: `TZ "${given}" is not a time zone this system knows; times are shown in UTC`,
+    };
   }
   const system = knownZone(new Intl.DateTimeFormat().resolvedOptions().timeZone);
-  return system === null ? { timeZone: 'UTC', warning: 'the system time zone is unknown; times are shown in UTC' } : { timeZone: system, warning: null };
+  return system === null
+    ? { timeZone: 'UTC', warning: 'the system time zone is unknown; times are shown in UTC' }
+    : { timeZone: system, warning: null };
 }
 
 function knownZone(name: string | undefined): string | null {
@@ -45,7 +50,11 @@ export function utcOffsetMinutes(at: Date, timeZone: string): number {
  * open-ended), so a store can fold UTC times into local days in one pass. Checked day by day; each change
  * is then located to the minute (zones change offset on whole minutes).
  */
-export function offsetSpans(timeZone: string, from: Date, to: Date): Array<{ until: string | null; offsetMinutes: number }> {
+export function offsetSpans(
+  timeZone: string,
+  from: Date,
+  to: Date,
+): Array<{ until: string | null; offsetMinutes: number }> {
   const [MINUTE, DAY] = [60_000, 86_400_000];
   const spans: Array<{ until: string | null; offsetMinutes: number }> = [];
   // Whole minutes throughout, so the search below always lands on the minute the offset changes.

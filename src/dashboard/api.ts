@@ -41,10 +41,18 @@ class ApiError extends Error {
 }
 
 /** Answers one authenticated, same-origin GET under /api/; false when the path is not an API route. */
-export async function serveApi(request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, data: DashboardData, stream: EventStream): Promise<boolean> {
+export async function serveApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  data: DashboardData,
+  stream: EventStream,
+): Promise<boolean> {
   if (path === '/api/stream') {
     const after = streamStart(request, query);
-    if (!(await stream.attach(response, after))) throw new ApiError(503, 'busy', 'too many open streams', 'close other dashboard tabs');
+    if (!(await stream.attach(response, after)))
+      throw new ApiError(503, 'busy', 'too many open streams', 'close other dashboard tabs');
     return true;
   }
   let document: Document;
@@ -55,7 +63,8 @@ export async function serveApi(request: IncomingMessage, response: ServerRespons
   else {
     const id = REPLY_PATH.exec(path)?.[1];
     if (id === undefined) return false;
-    if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(Number(id))) throw new ApiError(400, 'usage', `a reply id is a positive whole number, not "${truncate(id)}"`);
+    if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(Number(id)))
+      throw new ApiError(400, 'usage', `a reply id is a positive whole number, not "${truncate(id)}"`);
     document = await data.reply(Number(id));
   }
   sendJson(request, response, 200, document);
@@ -69,7 +78,11 @@ async function recentEvents(query: URLSearchParams, data: DashboardData): Promis
   const latest = await data.latestId();
   if (after === null) return { events: await data.latestEvents(limit), last_id: latest };
   const events = await data.eventsAfter(rowId(after, 'after'), limit);
-  return { events, last_id: events.length > 0 ? (events[events.length - 1] as LiveEvent).id : Math.max(latest, Number(after)) };
+  return {
+    events,
+    last_id:
+      events.length > 0 ? (events[events.length - 1] as LiveEvent).id : Math.max(latest, Number(after)),
+  };
 }
 
 /** EventSource resends the last id it saw as `Last-Event-ID`; a first connection may say where to start. */
@@ -81,7 +94,8 @@ function streamStart(request: IncomingMessage, query: URLSearchParams): number |
 }
 
 function rowId(text: string, name: string): number {
-  if (!ROW_ID.test(text) || !Number.isSafeInteger(Number(text))) throw new ApiError(400, 'usage', `${name} must be an event id (a whole number), not "${truncate(text)}"`);
+  if (!ROW_ID.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new ApiError(400, 'usage', `${name} must be an event id (a whole number), not "${truncate(text)}"`);
   return Number(text);
 }
 
@@ -89,7 +103,12 @@ function intParam(query: URLSearchParams, name: string, fallback: number, min: n
   const text = query.get(name);
   if (text === null) return fallback;
   const value = Number(text);
-  if (!/^\d{1,7}$/.test(text) || value < min || value > max) throw new ApiError(400, 'usage', `${name} must be a whole number from ${min} to ${max}, not "${truncate(text)}"`);
+  if (!/^\d{1,7}$/.test(text) || value < min || value > max)
+    throw new ApiError(
+      400,
+      'usage',
+      `${name} must be a whole number from ${min} to ${max}, not "${truncate(text)}"`,
+    );
   return value;
 }
 
@@ -97,17 +116,39 @@ function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, document: Document): void {
+export function sendJson(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  document: Document,
+): void {
   const body = JSON.stringify({ version: 1, ...document });
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
 /** An error as the CLI's `--json` prints it, with the HTTP status its kind calls for. */
 export function errorAnswer(error: unknown): { status: number; document: Document; internal: boolean } {
-  if (error instanceof ApiError) return { status: error.status, document: { error: { code: error.code, message: error.message, hint: error.hint } }, internal: false };
+  if (error instanceof ApiError)
+    return {
+      status: error.status,
+      document: { error: { code: error.code, message: error.message, hint: error.hint } },
+      internal: false,
+    };
   if (isPortalError(error) && (error.code === 'usage' || error.code === 'not_found')) {
-    return { status: error.code === 'usage' ? 400 : 404, document: { error: { code: error.code, message: error.message, hint: error.hint ?? null } }, internal: false };
+    return {
+      status: error.code === 'usage' ? 400 : 404,
+      document: { error: { code: error.code, message: error.message, hint: error.hint ?? null } },
+      internal: false,
+    };
   }
-  return { status: 500, document: { error: { code: 'runtime', message: 'internal error', hint: 'see the dashboard log' } }, internal: true };
+  return {
+    status: 500,
+    document: { error: { code: 'runtime', message: 'internal error', hint: 'see the dashboard log' } },
+    internal: true,
+  };
 }

@@ -29,7 +29,12 @@ export function sessionCookie(port: number, token: string): string {
 /** Where the request's token came from, or null when it carries none that matches. */
 export type Credential = 'cookie' | 'bearer' | 'query';
 
-export function findCredential(request: IncomingMessage, query: URLSearchParams, port: number, token: string): Credential | null {
+export function findCredential(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  port: number,
+  token: string,
+): Credential | null {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     // A wrong Authorization header is a wrong credential, whatever a cookie says: a script meant it.

@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorAnswer, sendJson, serveApi, type DashboardData } from './api.js';
-import { createDashboardToken, findCredential, hostAllowed, sameOriginRequest, sessionCookie } from './auth.js';
+import {
+  createDashboardToken,
+  findCredential,
+  hostAllowed,
+  sameOriginRequest,
+  sessionCookie,
+} from './auth.js';
 import { loadStaticFiles, type StaticFile } from './static-files.js';
 import { createEventStream, type EventStream, type StreamOptions } from './stream.js';
 
@@ -29,8 +35,14 @@ export interface DashboardServer {
 
 // No inline script or style and no other origin: a payload that reached the page as markup could run nothing.
 const CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
-  "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -50,7 +62,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   const files = loadStaticFiles();
   const page = files.get('/static/index.html') as StaticFile;
-  const stream = createEventStream({ eventsAfter: (...args) => options.data.eventsAfter(...args), latestId: () => options.data.latestId(), ...options.stream });
+  const stream = createEventStream({
+    eventsAfter: (...args) => options.data.eventsAfter(...args),
+    latestId: () => options.data.latestId(),
+    ...options.stream,
+  });
   // A bound name (not an address) is how the operator reaches it, so it is allowed as a Host too.
   const boundNames = /^[a-z0-9.-]+$/i.test(host) && !/^[\d.]+$/.test(host) ? [host.toLowerCase()] : [];
   let port = 0;
@@ -62,19 +78,43 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const mark = raw.indexOf('?');
     const path = mark === -1 ? raw : raw.slice(0, mark);
     const query = new URLSearchParams(mark === -1 ? '' : raw.slice(mark + 1));
-    if (!hostAllowed(request.headers.host, boundNames)) return text(request, response, 403, 'This Host name is not allowed (DNS rebinding guard): open the dashboard by its IP address or localhost.');
+    if (!hostAllowed(request.headers.host, boundNames))
+      return text(
+        request,
+        response,
+        403,
+        'This Host name is not allowed (DNS rebinding guard): open the dashboard by its IP address or localhost.',
+      );
     const credential = findCredential(request, query, port, token);
     if (credential === null) {
-      if (path.startsWith('/api/')) return sendJson(request, response, 401, { error: { code: 'unauthorized', message: 'a valid dashboard token is required', hint: 'send Authorization: Bearer <token> with the token printed at start' } });
-      return text(request, response, 401, 'Open the dashboard with the URL printed at start: it carries the token (?token=…).');
+      if (path.startsWith('/api/'))
+        return sendJson(request, response, 401, {
+          error: {
+            code: 'unauthorized',
+            message: 'a valid dashboard token is required',
+            hint: 'send Authorization: Bearer <token> with the token printed at start',
+          },
+        });
+      return text(
+        request,
+        response,
+        401,
+        'Open the dashboard with the URL printed at start: it carries the token (?token=…).',
+      );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return text(request, response, 405, 'The dashboard is read-only: GET and HEAD only.');
     }
     if (path.startsWith('/api/')) {
-      if (!sameOriginRequest(request)) return sendJson(request, response, 403, { error: { code: 'forbidden', message: 'cross-origin requests are refused', hint: null } });
-      if (!(await serveApi(request, response, path, query, options.data, stream))) sendJson(request, response, 404, { error: { code: 'not_found', message: 'no such API route', hint: null } });
+      if (!sameOriginRequest(request))
+        return sendJson(request, response, 403, {
+          error: { code: 'forbidden', message: 'cross-origin requests are refused', hint: null },
+        });
+      if (!(await serveApi(request, response, path, query, options.data, stream)))
+        sendJson(request, response, 404, {
+          error: { code: 'not_found', message: 'no such API route', hint: null },
+        });
       return;
     }
     if (PAGE.test(path)) {
@@ -82,7 +122,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return file(request, response, page);
     }
     const found = files.get(path);
-    if (found === undefined || path === '/static/index.html') return text(request, response, 404, 'Not found.');
+    if (found === undefined || path === '/static/index.html')
+      return text(request, response, 404, 'Not found.');
     file(request, response, found);
   }
 
@@ -90,23 +131,36 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   function exchangeToken(response: ServerResponse, path: string, query: URLSearchParams): void {
     query.delete('token');
     const rest = query.toString();
-    response.writeHead(303, { Location: `${path}${rest === '' ? '' : `?${rest}`}`, 'Set-Cookie': sessionCookie(port, token), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    response.writeHead(303, {
+      Location: `${path}${rest === '' ? '' : `?${rest}`}`,
+      'Set-Cookie': sessionCookie(port, token),
+      'Cache-Control': 'no-store',
+      'Content-Length': 0,
+    });
     response.end();
   }
 
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, (request, response) => {
-    route(request, response).catch((error: unknown) => {
-      const answer = errorAnswer(error);
-      if (answer.internal) options.onLog?.({ level: 'error', message: `dashboard ${request.url ?? ''}: ${error instanceof Error ? error.message : String(error)}` });
-      if (!response.headersSent) sendJson(request, response, answer.status, answer.document);
-      else response.destroy();
-    });
-  });
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+    (request, response) => {
+      route(request, response).catch((error: unknown) => {
+        const answer = errorAnswer(error);
+        if (answer.internal)
+          options.onLog?.({
+            level: 'error',
+            message: `dashboard ${request.url ?? ''}: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        if (!response.headersSent) sendJson(request, response, answer.status, answer.document);
+        else response.destroy();
+      });
+    },
+  );
   await listen(server, host, options.port ?? DEFAULT_DASHBOARD_PORT);
   const address = server.address() as AddressInfo;
   port = address.port;
   // Bound to every interface, it is still this machine's loopback address that the operator opens.
-  const shown = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const shown =
+    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const origin = `http://${address.family === 'IPv6' ? `[${shown}]` : shown}:${port}`;
   let closed: Promise<void> | undefined;
   return {
@@ -126,13 +180,21 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 }
 
 function file(request: IncomingMessage, response: ServerResponse, found: StaticFile): void {
-  response.writeHead(200, { 'Content-Type': found.type, 'Content-Length': found.body.length, 'Cache-Control': 'no-cache' });
+  response.writeHead(200, {
+    'Content-Type': found.type,
+    'Content-Length': found.body.length,
+    'Cache-Control': 'no-cache',
+  });
   response.end(request.method === 'HEAD' ? undefined : found.body);
 }
 
 function text(request: IncomingMessage, response: ServerResponse, status: number, message: string): void {
   const body = `${message}\n`;
-  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  response.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 

@@ -29,7 +29,13 @@ export function loadStaticFiles(): Map<string, StaticFile> {
     if (type !== undefined) files.set(`/static/${name}`, { body: readFileSync(join(folder, name)), type });
   }
   const require = createRequire(import.meta.url);
-  files.set('/static/vendor/uplot.js', { body: readFileSync(require.resolve('uplot/dist/uPlot.esm.js')), type: TYPES['.js'] as string });
-  files.set('/static/vendor/uplot.css', { body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')), type: TYPES['.css'] as string });
+  files.set('/static/vendor/uplot.js', {
+    body: readFileSync(require.resolve('uplot/dist/uPlot.esm.js')),
+    type: TYPES['.js'] as string,
+  });
+  files.set('/static/vendor/uplot.css', {
+    body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')),
+    type: TYPES['.css'] as string,
+  });
   return files;
 }

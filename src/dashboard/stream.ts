@@ -170,7 +170,9 @@ export function createEventStream(options: StreamOptions): EventStream {
     nudge,
     publishTransient(event) {
       if (clients.size === 0) return;
-      transient.push(`event: ${event.duplicate ? 'duplicate' : 'transient'}\ndata: ${JSON.stringify(event)}\n\n`);
+      transient.push(
+        `event: ${event.duplicate ? 'duplicate' : 'transient'}\ndata: ${JSON.stringify(event)}\n\n`,
+      );
       nudge();
     },
     get clients() {

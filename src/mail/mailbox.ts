@@ -23,12 +23,21 @@ export function isValidAddress(address: string): boolean {
   if (at <= 0 || at === address.length - 1 || address.length > 254) return false;
   const local = address.slice(0, at);
   const labels = address.slice(at + 1).split('.');
-  return local.length <= 64 && LOCAL_PART.test(local) && labels.length >= 2 && labels.every((label) => label.length <= 63 && DOMAIN_LABEL.test(label));
+  return (
+    local.length <= 64 &&
+    LOCAL_PART.test(local) &&
+    labels.length >= 2 &&
+    labels.every((label) => label.length <= 63 && DOMAIN_LABEL.test(label))
+  );
 }
 
 /** Rejects CR, LF and other control characters in anything that ends up in a header. */
 export function assertHeaderSafe(value: string, flag: string): void {
-  if (CONTROL.test(value)) throw new UsageError(`${flag} contains a line break or control character`, 'header values must be a single line');
+  if (CONTROL.test(value))
+    throw new UsageError(
+      `${flag} contains a line break or control character`,
+      'header values must be a single line',
+    );
 }
 
 /**
@@ -43,7 +52,10 @@ export function parseMailboxList(values: string[], flag: string): Mailbox[] {
     if (parsed.length === 0) throw new UsageError(`${flag}: no address in "${value}"`);
     for (const { address, name } of parsed) {
       if (!isValidAddress(address)) {
-        throw new UsageError(`${flag}: "${address === '' ? (name === '' ? value : name) : address}" is not a valid email address`, 'use name@example.com or "Display Name" <name@example.com>');
+        throw new UsageError(
+          `${flag}: "${address === '' ? (name === '' ? value : name) : address}" is not a valid email address`,
+          'use name@example.com or "Display Name" <name@example.com>',
+        );
       }
       mailboxes.push({ address, name: name.trim() });
     }

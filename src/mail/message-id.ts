@@ -11,6 +11,9 @@ export function messageIdHost(portalUrl: string | null, hostname: () => string =
     }
   }
   if (host === '') host = hostname();
-  const clean = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/[^a-z0-9.-]/g, '');
+  const clean = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/[^a-z0-9.-]/g, '');
   return clean === '' ? 'localhost' : clean;
 }

@@ -29,10 +29,20 @@ export interface RelayTlsRule {
  * credentials travel only over TLS (implicit, or STARTTLS required) unless the relay is on the loopback
  * interface; a relay without credentials may be plain. STARTTLS is used whenever a relay offers it.
  */
-export function relayTlsRule(config: Pick<RelayConfig, 'host' | 'secure' | 'user' | 'loopback'>): RelayTlsRule {
+export function relayTlsRule(
+  config: Pick<RelayConfig, 'host' | 'secure' | 'user' | 'loopback'>,
+): RelayTlsRule {
   if (config.secure) return { mode: 'implicit', description: 'implicit TLS' };
-  if (config.user === null) return { mode: 'starttls-if-offered', description: 'no credentials, so plain SMTP is allowed; STARTTLS if offered' };
-  if (config.loopback ?? isLoopbackHost(config.host)) return { mode: 'starttls-if-offered', description: 'loopback, so credentials may go without TLS; STARTTLS if offered' };
+  if (config.user === null)
+    return {
+      mode: 'starttls-if-offered',
+      description: 'no credentials, so plain SMTP is allowed; STARTTLS if offered',
+    };
+  if (config.loopback ?? isLoopbackHost(config.host))
+    return {
+      mode: 'starttls-if-offered',
+      description: 'loopback, so credentials may go without TLS; STARTTLS if offered',
+    };
   return { mode: 'starttls-required', description: 'STARTTLS required: credentials only over TLS' };
 }
 
@@ -119,7 +129,8 @@ function reasonsOf(errors: unknown): Record<string, string> {
   const reasons: Record<string, string> = {};
   if (!Array.isArray(errors)) return reasons;
   for (const error of errors as Array<{ recipient?: string; response?: string; message?: string }>) {
-    if (typeof error.recipient === 'string') reasons[error.recipient] = error.response ?? error.message ?? 'rejected';
+    if (typeof error.recipient === 'string')
+      reasons[error.recipient] = error.response ?? error.message ?? 'rejected';
   }
   return reasons;
 }
@@ -128,9 +139,17 @@ function reasonsOf(errors: unknown): Record<string, string> {
 export function relayErrorClass(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const map: Record<string, string> = {
-    ECONNECTION: 'smtp_connection', ETIMEDOUT: 'smtp_timeout', ESOCKET: 'smtp_connection', EDNS: 'smtp_dns',
-    ETLS: 'smtp_tls', EAUTH: 'smtp_auth', ENOAUTH: 'smtp_auth', EENVELOPE: 'smtp_recipients', EMESSAGE: 'smtp_message',
-    EPROTOCOL: 'smtp_protocol', ECONNREFUSED: 'smtp_connection',
+    ECONNECTION: 'smtp_connection',
+    ETIMEDOUT: 'smtp_timeout',
+    ESOCKET: 'smtp_connection',
+    EDNS: 'smtp_dns',
+    ETLS: 'smtp_tls',
+    EAUTH: 'smtp_auth',
+    ENOAUTH: 'smtp_auth',
+    EENVELOPE: 'smtp_recipients',
+    EMESSAGE: 'smtp_message',
+    EPROTOCOL: 'smtp_protocol',
+    ECONNREFUSED: 'smtp_connection',
   };
   return typeof code === 'string' ? (map[code] ?? 'smtp_error') : 'smtp_error';
 }

@@ -38,13 +38,15 @@ export async function findTrackableLinks(html: string): Promise<TrackableHtml> {
     const href = tag.attrs.find((attr) => attr.name === 'href');
     // The tokenizer's start-tag location carries each attribute's offsets; the SAX typings only say Location.
     const where = (tag.sourceCodeLocation as AttributeLocations | null | undefined)?.attrs?.['href'];
-    if (href === undefined || where === undefined || tag.attrs.some((attr) => attr.name === 'data-no-track')) return;
+    if (href === undefined || where === undefined || tag.attrs.some((attr) => attr.name === 'data-no-track'))
+      return;
     const url = href.value.replace(URL_TRIM, '').replace(URL_NEWLINES, '');
     if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) return;
     links.push({ start: where.startOffset, end: where.endOffset, url });
   });
   parser.on('endTag', (tag) => {
-    if (tag.tagName === 'body' && tag.sourceCodeLocation != null) bodyEnd = tag.sourceCodeLocation.startOffset;
+    if (tag.tagName === 'body' && tag.sourceCodeLocation != null)
+      bodyEnd = tag.sourceCodeLocation.startOffset;
   });
   // The end of input is tokenized in the stream's _final, a tick later: wait for it rather than rely on
   // a complete tag being emitted while the chunk is written.
@@ -71,12 +73,21 @@ export function trackHtml(html: string, parsed: TrackableHtml, urls: TrackingUrl
   if (urls.linkUrls !== null) {
     parsed.links.forEach((link, index) => {
       const replacement = urls.linkUrls?.[index];
-      if (replacement !== undefined) edits.push({ start: link.start, end: link.end, text: withValue(html.slice(link.start, link.end), replacement) });
+      if (replacement !== undefined)
+        edits.push({
+          start: link.start,
+          end: link.end,
+          text: withValue(html.slice(link.start, link.end), replacement),
+        });
     });
   }
   if (urls.pixelUrl !== null) {
     const at = parsed.bodyEnd ?? html.length;
-    edits.push({ start: at, end: at, text: `<img src="${escapeAttribute(urls.pixelUrl)}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">` });
+    edits.push({
+      start: at,
+      end: at,
+      text: `<img src="${escapeAttribute(urls.pixelUrl)}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`,
+    });
   }
   edits.sort((a, b) => a.start - b.start);
   let out = '';

@@ -27,11 +27,21 @@ export interface BackupResult extends StoreCopy {
 export async function runBackup(options: BackupOptions, deps: BackupDeps): Promise<BackupResult> {
   const file = resolve(options.file);
   const folder = dirname(file);
-  if (!existsSync(folder)) throw new UsageError(`cannot back up to ${file}: the folder ${folder} does not exist`, `create it first (mkdir -p ${folder})`);
+  if (!existsSync(folder))
+    throw new UsageError(
+      `cannot back up to ${file}: the folder ${folder} does not exist`,
+      `create it first (mkdir -p ${folder})`,
+    );
   const exists = existsSync(file);
-  if (exists && statSync(file).isDirectory()) throw new UsageError(`cannot back up to ${file}: it is a folder`, 'name a file inside it, e.g. portal-backup.db');
-  if (isStoreFile(file, deps.dbPath)) throw new UsageError(`cannot back up the store onto itself (${file})`, 'name another file');
-  if (exists && !options.force) throw new UsageError(`${file} already exists`, 'choose a new name, or pass --force to replace it');
+  if (exists && statSync(file).isDirectory())
+    throw new UsageError(
+      `cannot back up to ${file}: it is a folder`,
+      'name a file inside it, e.g. portal-backup.db',
+    );
+  if (isStoreFile(file, deps.dbPath))
+    throw new UsageError(`cannot back up the store onto itself (${file})`, 'name another file');
+  if (exists && !options.force)
+    throw new UsageError(`${file} already exists`, 'choose a new name, or pass --force to replace it');
   const store = await deps.openStore();
   const copy = await backupStoreTo(store, file);
   return { source: deps.dbPath, file, replaced: exists, ...copy };

@@ -53,7 +53,10 @@ export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDep
   const newSecret = deps.newSecret ?? generateWebhookSecret;
   if (options.rotateWebhookSecret) {
     if (next.webhookSecret === null) {
-      throw new ConfigError('--rotate-webhook-secret: there is no current webhook secret to rotate', 'use --generate-webhook-secret first');
+      throw new ConfigError(
+        '--rotate-webhook-secret: there is no current webhook secret to rotate',
+        'use --generate-webhook-secret first',
+      );
     }
     next.previousWebhookSecret = next.webhookSecret;
     generated = newSecret();
@@ -65,7 +68,10 @@ export function planConfigure(options: ConfigureOptions, deps: Omit<ConfigureDep
     explicit.add('webhookSecret');
   }
   if (next.enabled && next.apiKey === null) {
-    throw new ConfigError('--api-key is required to enable the SMTP2Go module', 'pass --api-key api-… or set SMTP2GO_API_KEY (or --disable)');
+    throw new ConfigError(
+      '--api-key is required to enable the SMTP2Go module',
+      'pass --api-key api-… or set SMTP2GO_API_KEY (or --disable)',
+    );
   }
   const toStore = Object.fromEntries([...explicit].map((key) => [key, next[key]])) as Partial<Settings>;
   return { next, toStore, generatedWebhookSecret: generated };
@@ -86,6 +92,9 @@ export function applyConfigurePlan(plan: ConfigurePlan, deps: ConfigureDeps): Co
 
 /** Stored settings that `toStore` sets, changes or drops (`enabled` is stored even when false). */
 function changedKeys(stored: Partial<Settings>, toStore: Partial<Settings>): SettingKey[] {
-  const value = (settings: Partial<Settings>, key: SettingKey) => (key === 'enabled' ? settings.enabled === true : (settings[key] ?? null));
-  return SETTING_KEYS.filter((key) => JSON.stringify(value(stored, key)) !== JSON.stringify(value(toStore, key)));
+  const value = (settings: Partial<Settings>, key: SettingKey) =>
+    key === 'enabled' ? settings.enabled === true : (settings[key] ?? null);
+  return SETTING_KEYS.filter(
+    (key) => JSON.stringify(value(stored, key)) !== JSON.stringify(value(toStore, key)),
+  );
 }

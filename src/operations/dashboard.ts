@@ -17,8 +17,17 @@ export type LiveEventDocument = LiveEvent;
 
 export function liveEvents(store: Store) {
   const document = (row: LiveEventRow): LiveEventDocument => ({
-    id: row.id, event: row.event_type, reply_id: row.reply_id, recipient: row.recipient, occurred_at: row.occurred_at,
-    received_at: row.received_at, source: row.source, duplicate: false, url: row.url, bounce_type: row.bounce_type, detail: row.detail,
+    id: row.id,
+    event: row.event_type,
+    reply_id: row.reply_id,
+    recipient: row.recipient,
+    occurred_at: row.occurred_at,
+    received_at: row.received_at,
+    source: row.source,
+    duplicate: false,
+    url: row.url,
+    bounce_type: row.bounce_type,
+    detail: row.detail,
   });
   return {
     eventsAfter: (after: number, limit: number) => selectEventsAfter(store, after, limit).map(document),
@@ -35,17 +44,40 @@ export interface ReplyStoryDocument extends ReplyStatsDocument {
   subject: string | null;
   status_text: string;
   fallback_reason: string | null;
-  attempts: Array<{ attempt: number; transport: string; ok: boolean; outcome: string; status: number | null; error: string | null; error_class: string | null; ms: number; started_at: string }>;
+  attempts: Array<{
+    attempt: number;
+    transport: string;
+    ok: boolean;
+    outcome: string;
+    status: number | null;
+    error: string | null;
+    error_class: string | null;
+    ms: number;
+    started_at: string;
+  }>;
 }
 
 export function runReplyStory(replyId: number, deps: { store: Store }): ReplyStoryDocument {
   const stats = runReplyStats({ replyId }, deps);
   const attempts = listSendAttempts(deps.store, replyId).map((a) => ({
-    attempt: a.attempt_no, transport: a.transport, ok: a.ok === 1, outcome: a.outcome, status: a.http_status, error: a.error,
-    error_class: a.error_class, ms: a.ms, started_at: a.started_at,
+    attempt: a.attempt_no,
+    transport: a.transport,
+    ok: a.ok === 1,
+    outcome: a.outcome,
+    status: a.http_status,
+    error: a.error,
+    error_class: a.error_class,
+    ms: a.ms,
+    started_at: a.started_at,
   }));
   const statusText = stats.statusMixed ? `${stats.document.status}: ${stats.statusText}` : stats.statusText;
-  return { ...stats.document, subject: stats.subject, status_text: statusText, fallback_reason: stats.send.fallbackReason, attempts };
+  return {
+    ...stats.document,
+    subject: stats.subject,
+    status_text: statusText,
+    fallback_reason: stats.send.fallbackReason,
+    attempts,
+  };
 }
 
 export interface EventRollup {
@@ -64,7 +96,10 @@ const QUARTER_MS = 900_000;
  * from them), built once in slices of row ids with a turn of the event loop between slices, then brought
  * up to date from the row ids stored since.
  */
-export function createEventRollup(store: Store, options: { slice?: number; pause?: () => Promise<void> } = {}): EventRollup {
+export function createEventRollup(
+  store: Store,
+  options: { slice?: number; pause?: () => Promise<void> } = {},
+): EventRollup {
   const slice = options.slice ?? 20_000;
   const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const quarters = new Map<number, Map<string, number>>();
@@ -116,21 +151,31 @@ export interface ActivityDocument {
   bounce_reasons: Array<{ reason: string; count: number }>;
 }
 
-export async function runActivity(options: ActivityOptions, deps: { store: Store; rollup: EventRollup }): Promise<ActivityDocument> {
+export async function runActivity(
+  options: ActivityOptions,
+  deps: { store: Store; rollup: EventRollup },
+): Promise<ActivityDocument> {
   await deps.rollup.refresh();
   const since = options.since?.getTime() ?? -Infinity;
   const until = options.until?.getTime() ?? Infinity;
-  const starts = [...deps.rollup.quarters.keys()].filter((start) => start >= since - QUARTER_MS + 1 && start < until).sort((a, b) => a - b);
+  const starts = [...deps.rollup.quarters.keys()]
+    .filter((start) => start >= since - QUARTER_MS + 1 && start < until)
+    .sort((a, b) => a - b);
   const days = new Map<string, { day: string; total: number; by_type: Record<string, number> }>();
   const totals = new Map<string, number>();
   if (starts.length > 0) {
-    const spans = offsetSpans(options.timeZone, new Date(starts[0] as number), new Date(starts[starts.length - 1] as number));
+    const spans = offsetSpans(
+      options.timeZone,
+      new Date(starts[0] as number),
+      new Date(starts[starts.length - 1] as number),
+    );
     let span = 0;
     for (const start of starts) {
       while (spans[span]?.until != null && start >= Date.parse(spans[span]?.until as string)) span += 1;
       const day = new Date(start + (spans[span]?.offsetMinutes ?? 0) * 60_000).toISOString().slice(0, 10);
       let entry = days.get(day);
-      if (entry === undefined) days.set(day, (entry = { day, total: 0, by_type: Object.create(null) as Record<string, number> }));
+      if (entry === undefined)
+        days.set(day, (entry = { day, total: 0, by_type: Object.create(null) as Record<string, number> }));
       for (const [type, count] of deps.rollup.quarters.get(start) ?? []) {
         entry.by_type[type] = (entry.by_type[type] ?? 0) + count;
         entry.total += count;

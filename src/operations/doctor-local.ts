@@ -8,18 +8,49 @@ import { schemaVersion, type Store } from '../store/open-store.js';
 import type { DoctorCheck } from './doctor.js';
 
 const ok = (name: string, message: string): DoctorCheck => ({ name, status: 'ok', message, fix: null });
-const warn = (name: string, message: string, fix: string): DoctorCheck => ({ name, status: 'warn', message, fix });
-const fail = (name: string, message: string, fix: string): DoctorCheck => ({ name, status: 'fail', message, fix });
+const warn = (name: string, message: string, fix: string): DoctorCheck => ({
+  name,
+  status: 'warn',
+  message,
+  fix,
+});
+const fail = (name: string, message: string, fix: string): DoctorCheck => ({
+  name,
+  status: 'fail',
+  message,
+  fix,
+});
 
 /** The effective settings, or the check that explains why they could not be read. */
-export function loadSettingsCheck(store: Store | null, env: NodeJS.ProcessEnv): { settings: Settings | null; check: DoctorCheck | null } {
+export function loadSettingsCheck(
+  store: Store | null,
+  env: NodeJS.ProcessEnv,
+): { settings: Settings | null; check: DoctorCheck | null } {
   try {
-    return { settings: resolveSettings({ env, stored: store === null ? {} : loadModuleSettings(store) }).settings, check: null };
+    return {
+      settings: resolveSettings({ env, stored: store === null ? {} : loadModuleSettings(store) }).settings,
+      check: null,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Not a bad value but a store that cannot be read (damaged): the database check says what to do.
-    if (!isPortalError(error)) return { settings: null, check: fail('config', `configuration could not be read from the database: ${message}`, 'see the database check') };
-    return { settings: null, check: fail('config', `configuration is invalid: ${message}`, error.hint ?? 'fix the value with `configure`') };
+    if (!isPortalError(error))
+      return {
+        settings: null,
+        check: fail(
+          'config',
+          `configuration could not be read from the database: ${message}`,
+          'see the database check',
+        ),
+      };
+    return {
+      settings: null,
+      check: fail(
+        'config',
+        `configuration is invalid: ${message}`,
+        error.hint ?? 'fix the value with `configure`',
+      ),
+    };
   }
 }
 
@@ -28,21 +59,35 @@ export function configCheck(settings: Settings): DoctorCheck[] {
   const missing: Array<[string, string]> = [];
   if (settings.apiKey === null) missing.push(['API key', 'configure --api-key']);
   if (settings.sender === null) missing.push(['verified sender', 'configure --sender']);
-  if (settings.webhookSecret === null) missing.push(['webhook secret', 'configure --generate-webhook-secret']);
+  if (settings.webhookSecret === null)
+    missing.push(['webhook secret', 'configure --generate-webhook-secret']);
   if (settings.portalUrl === null) missing.push(['portal URL', 'configure --portal-url']);
   const checks: DoctorCheck[] = [
     missing.length === 0
       ? ok('config', 'configuration is complete and valid')
-      : fail('config', `configuration is missing: ${missing.map(([what]) => what).join(', ')}`, missing.map(([, fix]) => fix).join('; ')),
+      : fail(
+          'config',
+          `configuration is missing: ${missing.map(([what]) => what).join(', ')}`,
+          missing.map(([, fix]) => fix).join('; '),
+        ),
   ];
-  if (!settings.enabled) checks.push(warn('module', 'the SMTP2Go module is disabled: replies are not sent through it', 'configure --enable'));
+  if (!settings.enabled)
+    checks.push(
+      warn('module', 'the SMTP2Go module is disabled: replies are not sent through it', 'configure --enable'),
+    );
   return checks;
 }
 
 export function databaseChecks(store: Store | null, dbPath: string, openError: unknown): DoctorCheck[] {
   if (store === null) {
     const message = openError instanceof Error ? openError.message : String(openError);
-    return [fail('database', message, isPortalError(openError) && openError.hint !== undefined ? openError.hint : 'check --db')];
+    return [
+      fail(
+        'database',
+        message,
+        isPortalError(openError) && openError.hint !== undefined ? openError.hint : 'check --db',
+      ),
+    ];
   }
   const restore = `restore a backup, or \`sqlite3 ${dbPath} .recover\` into a new file`;
   let problems: string[];
@@ -53,14 +98,31 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
     version = schemaVersion(store);
   } catch (error) {
     // A header that opens but pages that do not read (SQLITE_CORRUPT): quick_check itself fails.
-    return [fail('database', `${dbPath} is damaged: ${error instanceof Error ? error.message : String(error)}`, restore), permissionsCheck(dbPath)];
+    return [
+      fail(
+        'database',
+        `${dbPath} is damaged: ${error instanceof Error ? error.message : String(error)}`,
+        restore,
+      ),
+      permissionsCheck(dbPath),
+    ];
   }
   const checks: DoctorCheck[] = [];
-  checks.push(problems.length === 0 ? ok('database', `integrity ok (${dbPath})`) : fail('database', `${dbPath}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore));
+  checks.push(
+    problems.length === 0
+      ? ok('database', `integrity ok (${dbPath})`)
+      : fail('database', `${dbPath}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore),
+  );
   checks.push(
     version === LATEST_SCHEMA_VERSION
       ? ok('schema', `schema version ${version}`)
-      : fail('schema', `schema version ${version}, this smtp2go-portal expects ${LATEST_SCHEMA_VERSION}`, version > LATEST_SCHEMA_VERSION ? 'upgrade smtp2go-portal' : 'run any command with write access to migrate'),
+      : fail(
+          'schema',
+          `schema version ${version}, this smtp2go-portal expects ${LATEST_SCHEMA_VERSION}`,
+          version > LATEST_SCHEMA_VERSION
+            ? 'upgrade smtp2go-portal'
+            : 'run any command with write access to migrate',
+        ),
   );
   checks.push(permissionsCheck(dbPath));
   return checks;
@@ -79,5 +141,9 @@ function permissionsCheck(dbPath: string): DoctorCheck {
   }
   return loose.length === 0
     ? ok('permissions', 'database files are private (0600)')
-    : fail('permissions', `readable by other users: ${loose.join(', ')}`, `chmod 600 ${loose.map((entry) => entry.replace(/ \(\d+\)$/, '')).join(' ')}`);
+    : fail(
+        'permissions',
+        `readable by other users: ${loose.join(', ')}`,
+        `chmod 600 ${loose.map((entry) => entry.replace(/ \(\d+\)$/, '')).join(' ')}`,
+      );
 }

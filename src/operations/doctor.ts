@@ -3,7 +3,13 @@ import type { RelayConfig } from '../mail/smtp-relay.js';
 import type { ApiConnection } from '../smtp2go/api-connection.js';
 import type { Store } from '../store/open-store.js';
 import { configCheck, databaseChecks, loadSettingsCheck } from './doctor-local.js';
-import { apiKeyCheck, listenerCheck, relayCheck, webhookCheck, type RelayVerifier } from './doctor-network.js';
+import {
+  apiKeyCheck,
+  listenerCheck,
+  relayCheck,
+  webhookCheck,
+  type RelayVerifier,
+} from './doctor-network.js';
 import { plausibleCheck } from './doctor-plausible.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -40,7 +46,6 @@ export interface DoctorResult {
   checks: DoctorCheck[];
 }
 
-
 /** Local checks first (cheap, synchronous), then every network check in parallel, each with a short timeout. */
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
   let store: Store | null = null;
@@ -51,20 +56,47 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
     openError = error;
   }
   const loaded = loadSettingsCheck(store, deps.env);
-  const checks: DoctorCheck[] = [...(loaded.check === null ? [] : [loaded.check]), ...(loaded.settings === null ? [] : configCheck(loaded.settings)), ...databaseChecks(store, deps.dbPath, openError)];
-  const [network, plausible] = await Promise.all([networkChecks(loaded.settings, options, deps), loaded.settings === null ? null : plausibleCheck(loaded.settings, store, options.timeoutMs)]);
+  const checks: DoctorCheck[] = [
+    ...(loaded.check === null ? [] : [loaded.check]),
+    ...(loaded.settings === null ? [] : configCheck(loaded.settings)),
+    ...databaseChecks(store, deps.dbPath, openError),
+  ];
+  const [network, plausible] = await Promise.all([
+    networkChecks(loaded.settings, options, deps),
+    loaded.settings === null ? null : plausibleCheck(loaded.settings, store, options.timeoutMs),
+  ]);
   checks.push(...network, ...(plausible === null ? [] : [plausible]));
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
 }
 
-async function networkChecks(settings: Settings | null, options: DoctorOptions, deps: DoctorDeps): Promise<DoctorCheck[]> {
+async function networkChecks(
+  settings: Settings | null,
+  options: DoctorOptions,
+  deps: DoctorDeps,
+): Promise<DoctorCheck[]> {
   const listener = listenerCheck(options.listenerUrl, options.timeoutMs);
   if (settings === null) {
-    const skipped = (name: string): DoctorCheck => ({ name, status: 'fail', message: 'not checked: the configuration could not be read', fix: 'fix the configuration first' });
+    const skipped = (name: string): DoctorCheck => ({
+      name,
+      status: 'fail',
+      message: 'not checked: the configuration could not be read',
+      fix: 'fix the configuration first',
+    });
     return [skipped('api-key'), skipped('smtp-relay'), skipped('webhook'), await listener];
   }
-  const connection = settings.apiKey === null ? null : { apiUrl: settings.apiUrl, apiKey: settings.apiKey, timeoutMs: options.timeoutMs, connectTimeoutMs: options.timeoutMs, ...deps.connection };
-  const verify = deps.verifyRelay ?? (async (config: RelayConfig) => (await import('../mail/relay-verify.js')).verifySmtpRelay(config));
+  const connection =
+    settings.apiKey === null
+      ? null
+      : {
+          apiUrl: settings.apiUrl,
+          apiKey: settings.apiKey,
+          timeoutMs: options.timeoutMs,
+          connectTimeoutMs: options.timeoutMs,
+          ...deps.connection,
+        };
+  const verify =
+    deps.verifyRelay ??
+    (async (config: RelayConfig) => (await import('../mail/relay-verify.js')).verifySmtpRelay(config));
   return Promise.all([
     apiKeyCheck(connection),
     relayCheck(settings, options.timeoutMs, verify, deps.relayTls, deps.relayIsLoopback),

@@ -13,7 +13,12 @@ export function parseListenerTarget(value: string): string {
   } catch {
     throw new UsageError(`--listener "${value}" is not a URL`, 'e.g. --listener http://127.0.0.1:8787');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--listener "${value}" is not an http(s) URL`, 'e.g. --listener http://127.0.0.1:8787');
-  if (url.username !== '' || url.password !== '') throw new UsageError('--listener must not carry credentials', 'use --sign bearer --secret <token>');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(
+      `--listener "${value}" is not an http(s) URL`,
+      'e.g. --listener http://127.0.0.1:8787',
+    );
+  if (url.username !== '' || url.password !== '')
+    throw new UsageError('--listener must not carry credentials', 'use --sign bearer --secret <token>');
   return listenerUrl(value);
 }

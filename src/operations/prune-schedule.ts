@@ -45,7 +45,15 @@ export function startPruneSchedule(options: PruneScheduleOptions, deps: PruneSch
   let running: Promise<void> = Promise.resolve();
   const run = () => {
     handle = null;
-    running = runPrune({ olderThanMs: options.olderThanMs, dryRun: false }, { store: deps.store, now: deps.now, stopped: () => stopped, ...(deps.pause === undefined ? {} : { pause: deps.pause }) })
+    running = runPrune(
+      { olderThanMs: options.olderThanMs, dryRun: false },
+      {
+        store: deps.store,
+        now: deps.now,
+        stopped: () => stopped,
+        ...(deps.pause === undefined ? {} : { pause: deps.pause }),
+      },
+    )
       .then(deps.onResult, deps.onError)
       .then(() => {
         if (!stopped) handle = timer.setTimeout(run, options.everyMs ?? DAY_MS);

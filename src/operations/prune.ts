@@ -1,6 +1,12 @@
 import { formatRetentionWindow } from '../core/retention.js';
 import type { Store } from '../store/open-store.js';
-import { checkpointAfterPrune, deletePruneCandidates, maxEventId, scanPruneCandidates, type PruneCandidate } from '../store/prune-events.js';
+import {
+  checkpointAfterPrune,
+  deletePruneCandidates,
+  maxEventId,
+  scanPruneCandidates,
+  type PruneCandidate,
+} from '../store/prune-events.js';
 
 export interface PruneOptions {
   /** Events whose event time (else receipt time) is older than this are deleted; at least 3 days (core/retention.ts). */
@@ -17,7 +23,13 @@ export interface PruneDeps {
   pause?: (ms: number) => Promise<void>;
   /** Checked between batches: the listener stops a scheduled prune when it shuts down. */
   stopped?: () => boolean;
-  onProgress?: (progress: { deleted: number; scannedUpTo: number; lastId: number; batchRows: number; heldMs: number }) => void;
+  onProgress?: (progress: {
+    deleted: number;
+    scannedUpTo: number;
+    lastId: number;
+    batchRows: number;
+    heldMs: number;
+  }) => void;
   /** Tuning, for tests: the write-lock time each batch aims at (default 10 ms), and the budget (50 ms). */
   targetBatchMs?: number;
   maxBatchMs?: number;
@@ -66,8 +78,18 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
   const started = clock();
   const cutoff = new Date(deps.now().getTime() - options.olderThanMs).toISOString();
   const result: PruneResult = {
-    window: formatRetentionWindow(options.olderThanMs), cutoff, dryRun: options.dryRun, events: 0, byType: Object.create(null) as Record<string, number>,
-    bytes: 0, oldest: null, newest: null, batches: 0, longestBatchMs: 0, ms: 0, interrupted: false,
+    window: formatRetentionWindow(options.olderThanMs),
+    cutoff,
+    dryRun: options.dryRun,
+    events: 0,
+    byType: Object.create(null) as Record<string, number>,
+    bytes: 0,
+    oldest: null,
+    newest: null,
+    batches: 0,
+    longestBatchMs: 0,
+    ms: 0,
+    interrupted: false,
   };
   const lastId = maxEventId(deps.store);
   let after = 0;
@@ -87,7 +109,13 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
       result.batches += 1;
       result.longestBatchMs = Math.max(result.longestBatchMs, heldMs);
       sizer.record(found.length, heldMs);
-      deps.onProgress?.({ deleted: result.events, scannedUpTo: after, lastId, batchRows: found.length, heldMs });
+      deps.onProgress?.({
+        deleted: result.events,
+        scannedUpTo: after,
+        lastId,
+        batchRows: found.length,
+        heldMs,
+      });
       await pause(Math.max(MIN_PAUSE_MS, heldMs));
     } else {
       tally(result, found);
@@ -105,7 +133,10 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
  * ten times longer from one batch to the next (fsync stalls, another process on the CPU). The size at most
  * doubles per batch, and a batch over budget halves it whatever the estimate says.
  */
-export function createBatchSizer(targetMs: number, budgetMs: number): { size(): number; record(rows: number, heldMs: number): void } {
+export function createBatchSizer(
+  targetMs: number,
+  budgetMs: number,
+): { size(): number; record(rows: number, heldMs: number): void } {
   let size = FIRST_BATCH;
   let perRowMs = 0;
   return {

@@ -1,10 +1,21 @@
 import type { Settings } from '../core/settings.js';
 import type { EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
-import { searchActivity, activityLimiter, type ActivityClock, type ActivityEvent } from '../smtp2go/activity-api.js';
+import {
+  searchActivity,
+  activityLimiter,
+  type ActivityClock,
+  type ActivityEvent,
+} from '../smtp2go/activity-api.js';
 import { activityToWebhookFields } from '../smtp2go/activity-events.js';
 import type { ApiConnection } from '../smtp2go/api-connection.js';
 import { TRACKING_HEADER } from '../smtp2go/portal-webhook.js';
-import { eventsAfter, findIncompleteReplies, hasMatchingEvent, maxEventId, type StoredEventSummary } from '../store/reconcile-candidates.js';
+import {
+  eventsAfter,
+  findIncompleteReplies,
+  hasMatchingEvent,
+  maxEventId,
+  type StoredEventSummary,
+} from '../store/reconcile-candidates.js';
 import type { Store } from '../store/open-store.js';
 import { getReply, type ReplyRow } from '../store/replies.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
@@ -13,7 +24,11 @@ import { apiConnection } from './webhook-register.js';
 /** The listener's normaliser (src/core/normalize-event.ts): webhook fields in, TrackingEvent out. */
 export type NormalizeEvent = (fields: Record<string, string | string[]>, receivedAt: Date) => TrackingEvent;
 /** The listener's storing code (src/store/ingest-events.ts): dedupes, stores, updates the reply's story. */
-export type IngestEvents = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => unknown;
+export type IngestEvents = (
+  db: Store,
+  incoming: IncomingEvent[],
+  options: { receivedAt: Date; source: EventSource },
+) => unknown;
 
 export interface ReconcileOptions {
   since: Date;
@@ -63,49 +78,96 @@ export async function runReconcile(options: ReconcileOptions, deps: ReconcileDep
   const replies = selectReplies(deps.store, options, until);
   const connection = apiConnection(deps.settings, deps.connection);
   const limiter = activityLimiter(deps.clock);
-  const result: ReconcileResult = { since: options.since.toISOString(), until: until.toISOString(), dryRun: options.dryRun, replies: [], requests: 0, retries: 0 };
+  const result: ReconcileResult = {
+    since: options.since.toISOString(),
+    until: until.toISOString(),
+    dryRun: options.dryRun,
+    replies: [],
+    requests: 0,
+    retries: 0,
+  };
   for (const [index, reply] of replies.entries()) {
     deps.onProgress?.({ replyId: reply.id, index, total: replies.length });
     const emailId = reply.smtp2go_email_id as string;
     try {
       const rows = await searchActivity(
         connection,
-        { emailId, startDate: activityStart(reply), endDate: until.toISOString(), customHeaders: [TRACKING_HEADER] },
-        { limiter, ...(deps.clock === undefined ? {} : { clock: deps.clock }), onRequest: (report) => ((result.requests += 1), report.retryInMs !== null && (result.retries += 1)) },
+        {
+          emailId,
+          startDate: activityStart(reply),
+          endDate: until.toISOString(),
+          customHeaders: [TRACKING_HEADER],
+        },
+        {
+          limiter,
+          ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+          onRequest: (report) => ((result.requests += 1), report.retryInMs !== null && (result.retries += 1)),
+        },
       );
-      const filled = apply(deps, rows.filter((row) => row.emailId === null || row.emailId === emailId), until, options.dryRun);
+      const filled = apply(
+        deps,
+        rows.filter((row) => row.emailId === null || row.emailId === emailId),
+        until,
+        options.dryRun,
+      );
       result.replies.push({ replyId: reply.id, emailId, fetched: rows.length, filled, error: null });
     } catch (error) {
-      result.replies.push({ replyId: reply.id, emailId, fetched: 0, filled: [], error: error instanceof Error ? error.message : String(error) });
+      result.replies.push({
+        replyId: reply.id,
+        emailId,
+        fetched: 0,
+        filled: [],
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return result;
 }
 
 function selectReplies(store: Store, options: ReconcileOptions, until: Date): ReplyRow[] {
-  if (options.replyId === undefined) return findIncompleteReplies(store, options.since.toISOString(), until.toISOString());
+  if (options.replyId === undefined)
+    return findIncompleteReplies(store, options.since.toISOString(), until.toISOString());
   const reply = getReply(store, options.replyId);
   if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} does not exist`);
   if (reply.smtp2go_email_id === null || reply.smtp2go_email_id === '') {
-    throw new NotFoundError(`reply ${options.replyId} has no SMTP2Go email id (it was not accepted by the API)`, 'only replies sent through the SMTP2Go API can be reconciled');
+    throw new NotFoundError(
+      `reply ${options.replyId} has no SMTP2Go email id (it was not accepted by the API)`,
+      'only replies sent through the SMTP2Go API can be reconciled',
+    );
   }
   return [reply];
 }
 
 // A minute of slack: SMTP2Go stamps `processed` when it receives the mail, which can precede our sent_at.
 function activityStart(reply: ReplyRow): string {
-  return new Date(Date.parse(reply.sent_at ?? reply.created_at) - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(Date.parse(reply.sent_at ?? reply.created_at) - 60_000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 class DryRunRollback extends Error {}
 
 /** Normalises, drops what the store already has (from webhooks too), ingests the rest; returns what was new. */
-function apply(deps: ReconcileDeps, rows: ActivityEvent[], receivedAt: Date, dryRun: boolean): StoredEventSummary[] {
+function apply(
+  deps: ReconcileDeps,
+  rows: ActivityEvent[],
+  receivedAt: Date,
+  dryRun: boolean,
+): StoredEventSummary[] {
   const incoming: IncomingEvent[] = [];
   for (const row of rows) {
     const fields = activityToWebhookFields(row);
     const event = deps.normalize(fields, receivedAt);
-    if (hasMatchingEvent(deps.store, { emailId: event.emailId, type: event.type, recipient: event.recipient, occurredAt: event.occurredAt, url: event.url })) continue;
+    if (
+      hasMatchingEvent(deps.store, {
+        emailId: event.emailId,
+        type: event.type,
+        recipient: event.recipient,
+        occurredAt: event.occurredAt,
+        url: event.url,
+      })
+    )
+      continue;
     // Stored as a webhook-shaped JSON body, so `webhook replay --from-store` can resend it to a listener.
     incoming.push({ event, rawBody: JSON.stringify(fields), contentType: 'application/json' });
   }

@@ -2,7 +2,12 @@ import { formatReplyCursor, type ReplyCursor } from '../core/reply-cursor.js';
 import { summarizeReplyStatus, type ReplyStatus } from '../core/reply-status.js';
 import { bracketed } from '../store/correlate-event.js';
 import type { Store } from '../store/open-store.js';
-import { selectRecipientsOf, selectRepliesWithEvents, selectReplyPage, type ReplySearchFilter } from '../store/reply-search.js';
+import {
+  selectRecipientsOf,
+  selectRepliesWithEvents,
+  selectReplyPage,
+  type ReplySearchFilter,
+} from '../store/reply-search.js';
 import { recipientDocument, replySummary, type RecipientStats, type ReplySummary } from './stats.js';
 
 /** `--status`: a status `stats` shows, or `ambiguous` (pending, and the send may or may not have gone out). */
@@ -62,7 +67,11 @@ export function runReplies(options: RepliesOptions, deps: { store: Store }): Rep
       const recipients = recipientsOf.get(row.id) ?? [];
       const { status } = summarizeReplyStatus(row, recipients);
       if (wanted !== undefined && status !== (wanted === 'ambiguous' ? 'pending' : wanted)) continue;
-      found.push({ ...replySummary(row, recipients, status, { hasTracking: tracked.has(row.id) }), recipients: recipients.map(recipientDocument), listed_at: row.listed_at });
+      found.push({
+        ...replySummary(row, recipients, status, { hasTracking: tracked.has(row.id) }),
+        recipients: recipients.map(recipientDocument),
+        listed_at: row.listed_at,
+      });
       if (found.length === need) break;
     }
     const last = rows[rows.length - 1];
@@ -71,7 +80,13 @@ export function runReplies(options: RepliesOptions, deps: { store: Store }): Rep
   }
   const page = found.slice(0, options.limit);
   const end = page[page.length - 1];
-  return { replies: page, next_cursor: found.length > options.limit && end !== undefined ? formatReplyCursor({ at: end.listed_at, id: end.reply_id }) : null };
+  return {
+    replies: page,
+    next_cursor:
+      found.length > options.limit && end !== undefined
+        ? formatReplyCursor({ at: end.listed_at, id: end.reply_id })
+        : null,
+  };
 }
 
 function toFilter(options: RepliesOptions): ReplySearchFilter {

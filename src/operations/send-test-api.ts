@@ -45,7 +45,12 @@ function apiMessageOf(plan: SendPlan, sender: Mailbox): ApiMessage {
 }
 
 /** Sends through SMTP2Go's API and sorts every recipient into accepted, refused or unknown. */
-export async function runApiPhase(plan: SendPlan, settings: Settings, recorder: SendRecorder, deps: ApiPhaseDeps): Promise<ApiPhaseResult> {
+export async function runApiPhase(
+  plan: SendPlan,
+  settings: Settings,
+  recorder: SendRecorder,
+  deps: ApiPhaseDeps,
+): Promise<ApiPhaseResult> {
   const everyone = plan.all.map((m) => m.address);
   const result = await sendEmailViaApi(apiMessageOf(plan, plan.apiSender as Mailbox), {
     apiUrl: settings.apiUrl,
@@ -54,7 +59,16 @@ export async function runApiPhase(plan: SendPlan, settings: Settings, recorder: 
     ...(deps.dispatcher === undefined ? {} : { dispatcher: deps.dispatcher }),
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(deps.retryPolicy === undefined ? {} : { policy: deps.retryPolicy }),
-    onAttempt: (a) => recorder.attempt('api', { ok: a.ok, outcome: a.outcome, status: a.status, error: a.error, error_class: a.errorClass, ms: a.ms, emailId: a.emailId }),
+    onAttempt: (a) =>
+      recorder.attempt('api', {
+        ok: a.ok,
+        outcome: a.outcome,
+        status: a.status,
+        error: a.error,
+        error_class: a.errorClass,
+        ms: a.ms,
+        emailId: a.emailId,
+      }),
   });
   if (result.kind === 'accepted') {
     deps.onEmailId(result.emailId);
@@ -65,17 +79,38 @@ export async function runApiPhase(plan: SendPlan, settings: Settings, recorder: 
     deps.onEmailId(result.emailId);
     const failed = new Set(failedAddresses(result.failures, everyone).map((a) => a.toLowerCase()));
     const refused = plan.all.filter((m) => failed.has(m.address.toLowerCase()));
-    const error = recorder.redact(`partial: SMTP2Go accepted ${result.succeeded} and refused ${result.failed}: ${result.failures.join(' | ')}`);
-    recorder.mark(everyone.filter((a) => !failed.has(a.toLowerCase())), 'sent', null, 'api');
-    recorder.mark(refused.map((m) => m.address), 'failed', error, null);
-    return { emailId: result.emailId, refused, ambiguous: false, unattributed: Math.max(0, result.failed - refused.length), error };
+    const error = recorder.redact(
+      `partial: SMTP2Go accepted ${result.succeeded} and refused ${result.failed}: ${result.failures.join(' | ')}`,
+    );
+    recorder.mark(
+      everyone.filter((a) => !failed.has(a.toLowerCase())),
+      'sent',
+      null,
+      'api',
+    );
+    recorder.mark(
+      refused.map((m) => m.address),
+      'failed',
+      error,
+      null,
+    );
+    return {
+      emailId: result.emailId,
+      refused,
+      ambiguous: false,
+      unattributed: Math.max(0, result.failed - refused.length),
+      error,
+    };
   }
   if (result.kind === 'refused' || (result.kind === 'unreachable' && result.certainty === 'certain')) {
     const error = recorder.redact(`${result.error.errorClass}: ${result.error.message}`);
     recorder.mark(everyone, 'failed', error, null);
     return { emailId: null, refused: plan.all, ambiguous: false, unattributed: 0, error };
   }
-  const message = result.kind === 'ambiguous' ? `${result.errorClass}: ${result.message}` : `${result.error.errorClass}: ${result.error.message}`;
+  const message =
+    result.kind === 'ambiguous'
+      ? `${result.errorClass}: ${result.message}`
+      : `${result.error.errorClass}: ${result.error.message}`;
   const error = recorder.redact(`ambiguous: ${message}`);
   recorder.mark(everyone, 'ambiguous', error, null);
   return { emailId: null, refused: [], ambiguous: true, unattributed: 0, error };

@@ -50,14 +50,21 @@ export class SendFailedError extends PortalError {
 /** Replaces every secret by `***`: a last line of defence for messages built from peer replies. */
 function redactSecrets(text: string, secrets: Array<string | null>): string {
   let result = text;
-  for (const secret of secrets) if (secret !== null && secret.length >= 4) result = result.split(secret).join('***');
+  for (const secret of secrets)
+    if (secret !== null && secret.length >= 4) result = result.split(secret).join('***');
   return result;
 }
 
 export interface SendRecorder {
   readonly attempts: AttemptSummary[];
-  readonly statuses: Map<string, { status: RecipientSendStatus; error: string | null; via: SendTransport | null }>;
-  attempt(transport: SendTransport, attempt: Omit<AttemptSummary, 'transport'> & { emailId?: string | null }): void;
+  readonly statuses: Map<
+    string,
+    { status: RecipientSendStatus; error: string | null; via: SendTransport | null }
+  >;
+  attempt(
+    transport: SendTransport,
+    attempt: Omit<AttemptSummary, 'transport'> & { emailId?: string | null },
+  ): void;
   mark(emails: string[], status: RecipientSendStatus, error: string | null, via: SendTransport | null): void;
   redact(text: string): string;
 }
@@ -77,13 +84,26 @@ export function createSendRecorder(
     redact,
     attempt(transport, attempt) {
       const summary: AttemptSummary = {
-        transport, ok: attempt.ok, outcome: attempt.outcome, status: attempt.status,
-        error: attempt.error === null ? null : redact(attempt.error), error_class: attempt.error_class, ms: attempt.ms,
+        transport,
+        ok: attempt.ok,
+        outcome: attempt.outcome,
+        status: attempt.status,
+        error: attempt.error === null ? null : redact(attempt.error),
+        error_class: attempt.error_class,
+        ms: attempt.ms,
       };
       const now = deps.now();
       recordSendAttempt(db, {
-        replyId, transport, ok: summary.ok, outcome: summary.outcome, httpStatus: summary.status, errorClass: summary.error_class,
-        error: summary.error, emailId: attempt.emailId ?? null, ms: summary.ms, startedAt: new Date(now.getTime() - summary.ms),
+        replyId,
+        transport,
+        ok: summary.ok,
+        outcome: summary.outcome,
+        httpStatus: summary.status,
+        errorClass: summary.error_class,
+        error: summary.error,
+        emailId: attempt.emailId ?? null,
+        ms: summary.ms,
+        startedAt: new Date(now.getTime() - summary.ms),
       });
       attempts.push(summary);
       deps.onProgress?.({ type: 'attempt', attempt: summary });
@@ -91,7 +111,12 @@ export function createSendRecorder(
     mark(emails, status, error, via) {
       const safe = error === null ? null : redact(error);
       for (const email of emails) statuses.set(email.toLowerCase(), { status, error: safe, via });
-      setRecipientStatuses(db, replyId, emails.map((email) => ({ email, status, error: safe })), status === 'sent' ? deps.now() : null);
+      setRecipientStatuses(
+        db,
+        replyId,
+        emails.map((email) => ({ email, status, error: safe })),
+        status === 'sent' ? deps.now() : null,
+      );
     },
   };
 }

@@ -1,6 +1,11 @@
 import type { Settings } from '../core/settings.js';
 import type { Mailbox } from '../mail/mailbox.js';
-import { createSmtpRelay, relayErrorClass, type MailTransportFactory, type RelayConfig } from '../mail/smtp-relay.js';
+import {
+  createSmtpRelay,
+  relayErrorClass,
+  type MailTransportFactory,
+  type RelayConfig,
+} from '../mail/smtp-relay.js';
 import { TRACKING_HEADER, type SendPlan } from './send-test-plan.js';
 import type { SendRecorder } from './send-test-recorder.js';
 
@@ -19,7 +24,12 @@ export interface RelayPhaseResult {
   error: string | null;
 }
 
-function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig['tls'], isLoopback?: (host: string) => boolean): RelayConfig {
+function relayConfigOf(
+  settings: Settings,
+  timeoutMs: number,
+  tls?: RelayConfig['tls'],
+  isLoopback?: (host: string) => boolean,
+): RelayConfig {
   return {
     host: settings.smtpHost ?? '',
     port: settings.smtpPort,
@@ -37,10 +47,24 @@ function relayConfigOf(settings: Settings, timeoutMs: number, tls?: RelayConfig[
  * the original To and Cc, with the same Message-ID and tracking header as the API send. `html` is one
  * recipient's tracked copy (send-test-tracked-relay.ts), else the author's.
  */
-export async function runRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], recorder: SendRecorder, deps: RelayPhaseDeps, html = plan.html): Promise<RelayPhaseResult> {
+export async function runRelayPhase(
+  plan: SendPlan,
+  settings: Settings,
+  recipients: Mailbox[],
+  recorder: SendRecorder,
+  deps: RelayPhaseDeps,
+  html = plan.html,
+): Promise<RelayPhaseResult> {
   const envelopeTo = recipients.map((m) => m.address);
   // A short --timeout is about the API's overall budget; an SMTP dialogue still gets a sane floor.
-  const transport = (deps.createTransport ?? createSmtpRelay)(relayConfigOf(settings, Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS), deps.relayTls, deps.relayIsLoopback));
+  const transport = (deps.createTransport ?? createSmtpRelay)(
+    relayConfigOf(
+      settings,
+      Math.max(plan.timeoutMs, MIN_RELAY_TIMEOUT_MS),
+      deps.relayTls,
+      deps.relayIsLoopback,
+    ),
+  );
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
@@ -59,15 +83,33 @@ export async function runRelayPhase(plan: SendPlan, settings: Settings, recipien
     const rejected = new Set(result.rejected.map((a) => a.toLowerCase()));
     const delivered = envelopeTo.filter((a) => !rejected.has(a.toLowerCase()));
     const reasons = result.rejected.map((a) => `${a}: ${result.rejectedReasons[a] ?? 'rejected'}`);
-    const error = reasons.length === 0 ? null : recorder.redact(`smtp_recipients: relay rejected ${reasons.join('; ')}`);
-    recorder.attempt('smtp', { ok: delivered.length > 0, outcome: error === null ? 'sent' : 'partial', status: null, error, error_class: error === null ? null : 'smtp_recipients', ms: elapsed() });
+    const error =
+      reasons.length === 0 ? null : recorder.redact(`smtp_recipients: relay rejected ${reasons.join('; ')}`);
+    recorder.attempt('smtp', {
+      ok: delivered.length > 0,
+      outcome: error === null ? 'sent' : 'partial',
+      status: null,
+      error,
+      error_class: error === null ? null : 'smtp_recipients',
+      ms: elapsed(),
+    });
     recorder.mark(delivered, 'sent', null, 'smtp');
-    for (const address of result.rejected) recorder.mark([address], 'failed', `smtp: ${result.rejectedReasons[address] ?? 'rejected'}`, null);
+    for (const address of result.rejected)
+      recorder.mark([address], 'failed', `smtp: ${result.rejectedReasons[address] ?? 'rejected'}`, null);
     return { delivered, error };
   } catch (caught) {
     const errorClass = relayErrorClass(caught);
-    const error = recorder.redact(`${errorClass}: SMTP relay ${settings.smtpHost ?? ''}:${settings.smtpPort}: ${caught instanceof Error ? caught.message : String(caught)}`);
-    recorder.attempt('smtp', { ok: false, outcome: 'failed', status: null, error, error_class: errorClass, ms: elapsed() });
+    const error = recorder.redact(
+      `${errorClass}: SMTP relay ${settings.smtpHost ?? ''}:${settings.smtpPort}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+    recorder.attempt('smtp', {
+      ok: false,
+      outcome: 'failed',
+      status: null,
+      error,
+      error_class: errorClass,
+      ms: elapsed(),
+    });
     recorder.mark(envelopeTo, 'failed', error, null);
     return { delivered: [], error };
   } finally {

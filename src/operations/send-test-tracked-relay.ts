@@ -37,7 +37,14 @@ function clickUrl(portalUrl: string, token: string): string {
  * Message-ID) whose pixel and links carry tokens minted for that recipient alone; Bcc recipients share one
  * untracked copy. Each copy is its own SMTP transaction, so one refusal does not stop the others.
  */
-export async function runTrackedRelayPhase(plan: SendPlan, settings: Settings, recipients: Mailbox[], tracking: RelayTracking, recorder: SendRecorder, deps: TrackedRelayDeps): Promise<TrackedRelayResult> {
+export async function runTrackedRelayPhase(
+  plan: SendPlan,
+  settings: Settings,
+  recipients: Mailbox[],
+  tracking: RelayTracking,
+  recorder: SendRecorder,
+  deps: TrackedRelayDeps,
+): Promise<TrackedRelayResult> {
   const bcc = new Set(plan.recipients.bcc.map((m) => m.address.toLowerCase()));
   const tracked = recipients.filter((m) => !bcc.has(m.address.toLowerCase()));
   const hidden = recipients.filter((m) => bcc.has(m.address.toLowerCase()));
@@ -51,7 +58,8 @@ export async function runTrackedRelayPhase(plan: SendPlan, settings: Settings, r
     if (result.error !== null) errors.push(result.error);
   };
   for (const recipient of tracked) {
-    const copy = parsed === null ? null : trackedCopy(plan.html, parsed, recipient.address, settings, tracking, deps);
+    const copy =
+      parsed === null ? null : trackedCopy(plan.html, parsed, recipient.address, settings, tracking, deps);
     trackers.set(recipient.address.toLowerCase(), copy === null ? 'none' : 'first_party');
     await relay([recipient], copy ?? plan.html);
   }
@@ -63,7 +71,14 @@ export async function runTrackedRelayPhase(plan: SendPlan, settings: Settings, r
 }
 
 /** One recipient's HTML, or null (sent untracked) when its tokens cannot be stored: a link must never point at nothing. */
-function trackedCopy(html: string, parsed: TrackableHtml, recipient: string, settings: Settings, tracking: RelayTracking, deps: TrackedRelayDeps): string | null {
+function trackedCopy(
+  html: string,
+  parsed: TrackableHtml,
+  recipient: string,
+  settings: Settings,
+  tracking: RelayTracking,
+  deps: TrackedRelayDeps,
+): string | null {
   const portalUrl = settings.portalUrl as string;
   const wanted: NewToken[] = [
     ...(tracking.opens ? [{ kind: 'open' as const, url: null }] : []),
@@ -72,11 +87,26 @@ function trackedCopy(html: string, parsed: TrackableHtml, recipient: string, set
   const now = deps.now();
   let tokens: string[];
   try {
-    tokens = createTrackingTokens(deps.store, { replyId: deps.replyId, recipient, expiresAt: new Date(now.getTime() + settings.firstPartyTrackingDays * DAY_MS), now }, wanted, deps.mintToken);
+    tokens = createTrackingTokens(
+      deps.store,
+      {
+        replyId: deps.replyId,
+        recipient,
+        expiresAt: new Date(now.getTime() + settings.firstPartyTrackingDays * DAY_MS),
+        now,
+      },
+      wanted,
+      deps.mintToken,
+    );
   } catch (error) {
-    deps.onWarning?.(`could not store tracking tokens for ${recipient}; that copy goes out untracked: ${error instanceof Error ? error.message : String(error)}`);
+    deps.onWarning?.(
+      `could not store tracking tokens for ${recipient}; that copy goes out untracked: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return null;
   }
   const pixel = tracking.opens ? pixelUrl(portalUrl, tokens.shift() as string) : null;
-  return trackHtml(html, parsed, { pixelUrl: pixel, linkUrls: tracking.clicks ? tokens.map((token) => clickUrl(portalUrl, token)) : null });
+  return trackHtml(html, parsed, {
+    pixelUrl: pixel,
+    linkUrls: tracking.clicks ? tokens.map((token) => clickUrl(portalUrl, token)) : null,
+  });
 }

@@ -11,7 +11,13 @@ import { recordTrackers } from '../store/tracking-tokens.js';
 export type OrphanLinker = (db: Store, replyId: number) => unknown;
 import { runApiPhase, type ApiPhaseDeps, type ApiPhaseResult } from './send-test-api.js';
 import { planSendTest, type SendPlan, type SendTestOptions } from './send-test-plan.js';
-import { createSendRecorder, SendFailedError, type SendRecorder, type SendTestProgress, type SendTestResult } from './send-test-recorder.js';
+import {
+  createSendRecorder,
+  SendFailedError,
+  type SendRecorder,
+  type SendTestProgress,
+  type SendTestResult,
+} from './send-test-recorder.js';
 import { runRelayPhase, type RelayPhaseDeps } from './send-test-relay.js';
 import { runTrackedRelayPhase } from './send-test-tracked-relay.js';
 
@@ -41,7 +47,10 @@ export interface SendTestDeps extends Omit<ApiPhaseDeps, 'onEmailId'>, RelayPhas
  */
 export async function runSendTest(options: SendTestOptions, deps: SendTestDeps): Promise<SendTestResult> {
   const { store: db, settings } = deps;
-  const plan = planSendTest(options, settings, { now: deps.now(), ...pick(deps, 'hostname', 'newTrackingId') });
+  const plan = planSendTest(options, settings, {
+    now: deps.now(),
+    ...pick(deps, 'hostname', 'newTrackingId'),
+  });
   const linkOrphans = deps.linkOrphanEvents ?? linkOrphanEvents;
   const reply = createReply(
     db,
@@ -52,11 +61,19 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
       sender: formatMailbox((plan.useApi ? plan.apiSender : plan.relaySender) as Mailbox),
       trackingId: plan.trackingId,
       messageId: plan.messageId,
-      recipients: [...roles(plan.recipients.to, 'to'), ...roles(plan.recipients.cc, 'cc'), ...roles(plan.recipients.bcc, 'bcc')],
+      recipients: [
+        ...roles(plan.recipients.to, 'to'),
+        ...roles(plan.recipients.cc, 'cc'),
+        ...roles(plan.recipients.bcc, 'bcc'),
+      ],
     },
     deps.now(),
   );
-  const recorder = createSendRecorder(db, reply.id, { now: deps.now, secrets: [settings.apiKey, settings.smtpPassword], ...pick(deps, 'onProgress') });
+  const recorder = createSendRecorder(db, reply.id, {
+    now: deps.now,
+    secrets: [settings.apiKey, settings.smtpPassword],
+    ...pick(deps, 'onProgress'),
+  });
   let emailId: string | null = null;
   let api: ApiPhaseResult | null = null;
   let fallbackReason = plan.primaryRelayReason;
@@ -91,7 +108,14 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
     const relayDeps = pick(deps, 'createTransport', 'relayTls', 'relayIsLoopback');
     if (tracking.tracker === 'first_party') {
       const onWarning = (message: string) => deps.onProgress?.({ type: 'warning', message });
-      const relayed = await runTrackedRelayPhase(plan, settings, toRelay, tracking, recorder, { ...relayDeps, ...pick(deps, 'mintToken'), store: db, replyId: reply.id, now: deps.now, onWarning });
+      const relayed = await runTrackedRelayPhase(plan, settings, toRelay, tracking, recorder, {
+        ...relayDeps,
+        ...pick(deps, 'mintToken'),
+        store: db,
+        replyId: reply.id,
+        now: deps.now,
+        onWarning,
+      });
       relayError = relayed.error;
       relayTrackers = relayed.trackers;
     } else {
@@ -99,17 +123,34 @@ export async function runSendTest(options: SendTestOptions, deps: SendTestDeps):
       for (const m of toRelay) relayTrackers.set(m.address.toLowerCase(), tracking.tracker);
     }
   }
-  const tracker = recordCopyTrackers(db, reply.id, plan, recorder, { api: apiTracker(settings), relay: relayTrackers });
-  return finish(db, reply.id, plan, recorder, { api, relayError, emailId, fallbackReason, tracker, now: deps.now() });
+  const tracker = recordCopyTrackers(db, reply.id, plan, recorder, {
+    api: apiTracker(settings),
+    relay: relayTrackers,
+  });
+  return finish(db, reply.id, plan, recorder, {
+    api,
+    relayError,
+    emailId,
+    fallbackReason,
+    tracker,
+    now: deps.now(),
+  });
 }
 
 /** Which tracker each delivered copy had, stored per recipient and for the reply; returns the reply's. */
-function recordCopyTrackers(db: Store, replyId: number, plan: SendPlan, recorder: SendRecorder, trackers: { api: Tracker; relay: Map<string, Tracker> }): Tracker {
+function recordCopyTrackers(
+  db: Store,
+  replyId: number,
+  plan: SendPlan,
+  recorder: SendRecorder,
+  trackers: { api: Tracker; relay: Map<string, Tracker> },
+): Tracker {
   const copies: Array<{ email: string; tracker: Tracker }> = [];
   for (const m of plan.all) {
     const state = recorder.statuses.get(m.address.toLowerCase());
     if (state === undefined || state.status === 'failed') continue;
-    const tracker = state.via === 'smtp' ? (trackers.relay.get(m.address.toLowerCase()) ?? 'none') : trackers.api;
+    const tracker =
+      state.via === 'smtp' ? (trackers.relay.get(m.address.toLowerCase()) ?? 'none') : trackers.api;
     copies.push({ email: m.address, tracker });
   }
   const tracker = replyTracker(copies.map((c) => c.tracker));
@@ -122,22 +163,65 @@ function finish(
   replyId: number,
   plan: SendPlan,
   recorder: SendRecorder,
-  run: { api: ApiPhaseResult | null; relayError: string | null; emailId: string | null; fallbackReason: string | null; tracker: Tracker; now: Date },
+  run: {
+    api: ApiPhaseResult | null;
+    relayError: string | null;
+    emailId: string | null;
+    fallbackReason: string | null;
+    tracker: Tracker;
+    now: Date;
+  },
 ): SendTestResult {
-  const entries = plan.all.map((m) => ({ address: m.address, state: recorder.statuses.get(m.address.toLowerCase()) }));
+  const entries = plan.all.map((m) => ({
+    address: m.address,
+    state: recorder.statuses.get(m.address.toLowerCase()),
+  }));
   const where = (status: string) => entries.filter((e) => e.state?.status === status).map((e) => e.address);
   const delivered = where('sent');
   const viaApi = entries.some((e) => e.state?.via === 'api');
   const viaSmtp = entries.some((e) => e.state?.via === 'smtp');
   const ambiguous = where('ambiguous');
-  const failed = entries.filter((e) => e.state?.status !== 'sent' && e.state?.status !== 'ambiguous').map((e) => e.address);
-  const outcome = delivered.length === plan.all.length ? 'sent' : delivered.length > 0 ? 'partial' : ambiguous.length > 0 ? 'ambiguous' : 'failed';
+  const failed = entries
+    .filter((e) => e.state?.status !== 'sent' && e.state?.status !== 'ambiguous')
+    .map((e) => e.address);
+  const outcome =
+    delivered.length === plan.all.length
+      ? 'sent'
+      : delivered.length > 0
+        ? 'partial'
+        : ambiguous.length > 0
+          ? 'ambiguous'
+          : 'failed';
   const unattributed = run.api?.unattributed ?? 0;
-  const errors = [run.api?.error == null ? null : `api: ${run.api.error}`, run.relayError === null ? null : `smtp: ${run.relayError}`];
+  const errors = [
+    run.api?.error == null ? null : `api: ${run.api.error}`,
+    run.relayError === null ? null : `smtp: ${run.relayError}`,
+  ];
   const reasons = errors.filter((e): e is string => e !== null);
-  const lastError = (outcome === 'sent' && unattributed === 0) || reasons.length === 0 ? null : reasons.join(' | ');
-  const transport: ReplyTransport = viaApi && viaSmtp ? 'api+smtp' : viaApi ? 'api' : viaSmtp ? 'smtp' : outcome === 'ambiguous' ? 'api' : 'failed';
-  finishReplySend(db, replyId, { transport, outcome, fallbackReason: run.fallbackReason, lastError, sentAt: delivered.length > 0 ? run.now : null }, run.now);
+  const lastError =
+    (outcome === 'sent' && unattributed === 0) || reasons.length === 0 ? null : reasons.join(' | ');
+  const transport: ReplyTransport =
+    viaApi && viaSmtp
+      ? 'api+smtp'
+      : viaApi
+        ? 'api'
+        : viaSmtp
+          ? 'smtp'
+          : outcome === 'ambiguous'
+            ? 'api'
+            : 'failed';
+  finishReplySend(
+    db,
+    replyId,
+    {
+      transport,
+      outcome,
+      fallbackReason: run.fallbackReason,
+      lastError,
+      sentAt: delivered.length > 0 ? run.now : null,
+    },
+    run.now,
+  );
   const result: SendTestResult = {
     reply_id: replyId,
     tracking_id: plan.trackingId,
@@ -166,18 +250,29 @@ function failure(result: SendTestResult, unattributed: number): SendFailedError 
     );
   }
   if (unattributed > 0) {
-    return new SendFailedError(`SMTP2Go refused ${unattributed} recipient(s) without saying which; nothing was resent, to avoid duplicates (${result.last_error ?? ''})`, result);
+    return new SendFailedError(
+      `SMTP2Go refused ${unattributed} recipient(s) without saying which; nothing was resent, to avoid duplicates (${result.last_error ?? ''})`,
+      result,
+    );
   }
   const who = result.failed_recipients.join(', ');
   return new SendFailedError(`not delivered to ${who}: ${result.last_error ?? 'unknown error'}`, result);
 }
 
 /** A failure to link is not a failed send: the mail left, and the listener links orphans on later events. */
-function linkEarlyEvents(db: Store, replyId: number, link: OrphanLinker | undefined, onProgress?: (event: SendTestProgress) => void): void {
+function linkEarlyEvents(
+  db: Store,
+  replyId: number,
+  link: OrphanLinker | undefined,
+  onProgress?: (event: SendTestProgress) => void,
+): void {
   try {
     link?.(db, replyId);
   } catch (error) {
-    onProgress?.({ type: 'warning', message: `could not link early webhook events to reply ${replyId}: ${error instanceof Error ? error.message : String(error)}` });
+    onProgress?.({
+      type: 'warning',
+      message: `could not link early webhook events to reply ${replyId}: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
 }
 
@@ -185,7 +280,10 @@ function roles(list: Mailbox[], role: 'to' | 'cc' | 'bcc') {
   return list.map((m) => ({ email: m.address, displayName: m.name === '' ? null : m.name, role }));
 }
 
-function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): { [P in K]?: NonNullable<T[P]> } {
+function pick<T extends object, K extends keyof T>(
+  source: T,
+  ...keys: K[]
+): { [P in K]?: NonNullable<T[P]> } {
   const out: Partial<Record<K, unknown>> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out as { [P in K]?: NonNullable<T[P]> };

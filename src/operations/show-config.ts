@@ -18,7 +18,11 @@ export interface ShowConfigDeps {
 
 /** The effective configuration with the source of each value; secrets masked. */
 export function runShowConfig(flags: SettingFlags, deps: ShowConfigDeps): ShowConfigResult {
-  const { settings, sources } = resolveSettings({ flags, env: deps.env, stored: loadModuleSettings(deps.store) });
+  const { settings, sources } = resolveSettings({
+    flags,
+    env: deps.env,
+    stored: loadModuleSettings(deps.store),
+  });
   const warnings = settingsWarnings(settings);
   const permissionWarning = filePermissionWarning(deps.dbPath);
   if (permissionWarning !== null) warnings.unshift(permissionWarning);

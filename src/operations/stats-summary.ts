@@ -46,8 +46,15 @@ export interface StatsFigures extends RecipientCounts {
   /** Replies the SMTP relay carried because the API could not. */
   replies_relayed: number;
   rates: {
-    delivered: Rate; opened: Rate; clicked: Rate; bounced: Rate; spam: Rate; rejected: Rate;
-    unsubscribed: Rate; failed: Rate; fallback_to_relay: Rate;
+    delivered: Rate;
+    opened: Rate;
+    clicked: Rate;
+    bounced: Rate;
+    spam: Rate;
+    rejected: Rate;
+    unsubscribed: Rate;
+    failed: Rate;
+    fallback_to_relay: Rate;
   };
   send_to_delivered: Latency;
   send_to_first_open: Latency;
@@ -68,24 +75,34 @@ export interface StatsSummary {
 
 export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Store }): StatsSummary {
   if (options.since !== null && options.until !== null && options.since >= options.until) {
-    throw new UsageError(`--since (${options.since.toISOString()}) is not before --until (${options.until.toISOString()})`);
+    throw new UsageError(
+      `--since (${options.since.toISOString()}) is not before --until (${options.until.toISOString()})`,
+    );
   }
   const db = deps.store;
-  const bounds: WindowBounds = { since: options.since?.toISOString() ?? null, until: options.until?.toISOString() ?? null };
+  const bounds: WindowBounds = {
+    since: options.since?.toISOString() ?? null,
+    until: options.until?.toISOString() ?? null,
+  };
   const grouping = groupingFor(db, bounds, options);
   const replyRows = selectReplyCounts(db, bounds, grouping);
   const recipientRows = selectRecipientCounts(db, bounds, grouping);
   // One pass over the recipients serves both the groups and the total: every grouping puts each recipient
   // in exactly one group. Replies too, except by domain (a reply to two domains is in both), so that total
   // is counted apart, which is cheap.
-  const replyTotal = options.by === 'domain' ? selectReplyCounts(db, bounds, { by: 'none' })[0] : mergeReplyCounts(replyRows);
+  const replyTotal =
+    options.by === 'domain' ? selectReplyCounts(db, bounds, { by: 'none' })[0] : mergeReplyCounts(replyRows);
   const total = figures(replyTotal, mergeRecipientCounts(recipientRows));
   let groups: StatsSummary['groups'] = [];
   if (options.by !== 'none') {
     const replies = new Map(replyRows.map((row) => [row.key, row]));
     const recipients = new Map(recipientRows.map((row) => [row.key, row]));
-    groups = [...new Set([...replies.keys(), ...recipients.keys()])].map((key) => ({ key, ...figures(replies.get(key), recipients.get(key)) }));
-    if (options.by === 'domain') groups.sort((a, b) => b.recipients - a.recipients || a.key.localeCompare(b.key));
+    groups = [...new Set([...replies.keys(), ...recipients.keys()])].map((key) => ({
+      key,
+      ...figures(replies.get(key), recipients.get(key)),
+    }));
+    if (options.by === 'domain')
+      groups.sort((a, b) => b.recipients - a.recipients || a.key.localeCompare(b.key));
     else groups.sort((a, b) => a.key.localeCompare(b.key));
   }
   const unlinkedRows = selectUnlinkedCounts(db, bounds);
@@ -96,7 +113,10 @@ export function runStatsSummary(options: StatsSummaryOptions, deps: { store: Sto
     time_zone: options.timeZone,
     total,
     groups,
-    unlinked: { total: unlinkedRows.reduce((n, row) => n + row.count, 0), by_type: Object.fromEntries(unlinkedRows.map((row) => [row.event_type, row.count])) },
+    unlinked: {
+      total: unlinkedRows.reduce((n, row) => n + row.count, 0),
+      by_type: Object.fromEntries(unlinkedRows.map((row) => [row.event_type, row.count])),
+    },
     plausible: readPlausibleForwards(db),
   };
 }
@@ -110,31 +130,60 @@ function groupingFor(db: Store, bounds: WindowBounds, options: StatsSummaryOptio
 }
 
 function mergeReplyCounts(rows: ReplyCountsRow[]): ReplyCountsRow {
-  const total: ReplyCountsRow = { key: '', replies: 0, replies_sent: 0, replies_api_tried: 0, replies_relayed: 0 };
-  for (const row of rows) for (const field of ['replies', 'replies_sent', 'replies_api_tried', 'replies_relayed'] as const) total[field] += row[field] ?? 0;
+  const total: ReplyCountsRow = {
+    key: '',
+    replies: 0,
+    replies_sent: 0,
+    replies_api_tried: 0,
+    replies_relayed: 0,
+  };
+  for (const row of rows)
+    for (const field of ['replies', 'replies_sent', 'replies_api_tried', 'replies_relayed'] as const)
+      total[field] += row[field] ?? 0;
   return total;
 }
 
 function mergeRecipientCounts(rows: CountsRow[]): CountsRow | undefined {
   if (rows.length <= 1) return rows[0];
-  const total = { key: '', to_delivered: null, to_opened: null, ...Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, 0])) } as CountsRow;
+  const total = {
+    key: '',
+    to_delivered: null,
+    to_opened: null,
+    ...Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, 0])),
+  } as CountsRow;
   for (const row of rows) for (const field of RECIPIENT_FIELDS) total[field] += row[field] ?? 0;
-  const join = (parts: Array<string | null>) => parts.filter((part) => part !== null && part !== '').join(',') || null;
+  const join = (parts: Array<string | null>) =>
+    parts.filter((part) => part !== null && part !== '').join(',') || null;
   total.to_delivered = join(rows.map((row) => row.to_delivered));
   total.to_opened = join(rows.map((row) => row.to_opened));
   return total;
 }
 
 const RECIPIENT_FIELDS = [
-  'recipients', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'bounced_hard', 'bounced_soft', 'bounced_unknown', 'spam', 'rejected',
-  'unsubscribed', 'failed',
+  'recipients',
+  'sent',
+  'delivered',
+  'opened',
+  'clicked',
+  'bounced',
+  'bounced_hard',
+  'bounced_soft',
+  'bounced_unknown',
+  'spam',
+  'rejected',
+  'unsubscribed',
+  'failed',
 ] as const satisfies ReadonlyArray<keyof CountsRow>;
 
 function figures(replyRow: ReplyCountsRow | undefined, recipientRow: CountsRow | undefined): StatsFigures {
   // SUM() over no rows is NULL in SQL; a group can also have replies but no recipient rows.
-  const c = Object.fromEntries(RECIPIENT_FIELDS.map((field) => [field, recipientRow?.[field] ?? 0])) as Record<(typeof RECIPIENT_FIELDS)[number], number>;
+  const c = Object.fromEntries(
+    RECIPIENT_FIELDS.map((field) => [field, recipientRow?.[field] ?? 0]),
+  ) as Record<(typeof RECIPIENT_FIELDS)[number], number>;
   const r = {
-    replies: replyRow?.replies ?? 0, replies_sent: replyRow?.replies_sent ?? 0, replies_api_tried: replyRow?.replies_api_tried ?? 0,
+    replies: replyRow?.replies ?? 0,
+    replies_sent: replyRow?.replies_sent ?? 0,
+    replies_api_tried: replyRow?.replies_api_tried ?? 0,
     replies_relayed: replyRow?.replies_relayed ?? 0,
   };
   return {

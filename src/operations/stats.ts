@@ -1,9 +1,20 @@
 import { NotFoundError } from '../core/errors.js';
-import { recipientStatus, summarizeReplyStatus, unnamedEventColumns, type ReplyStatus } from '../core/reply-status.js';
+import {
+  recipientStatus,
+  summarizeReplyStatus,
+  unnamedEventColumns,
+  type ReplyStatus,
+} from '../core/reply-status.js';
 import type { Store } from '../store/open-store.js';
 import type { SendOutcome } from '../store/reply-sends.js';
 import type { ReplyRow, TrackingColumns, MachineColumns } from '../store/replies.js';
-import { selectEvents, selectRecipients, selectReply, type EventRow, type RecipientRow } from '../store/stats-queries.js';
+import {
+  selectEvents,
+  selectRecipients,
+  selectReply,
+  type EventRow,
+  type RecipientRow,
+} from '../store/stats-queries.js';
 
 /** Who tracked the copy (`smtp2go`, `first_party`, `none`), and machine hits counted apart from people's. */
 interface MachineStats extends Omit<MachineColumns, 'tracker'> {
@@ -12,11 +23,22 @@ interface MachineStats extends Omit<MachineColumns, 'tracker'> {
 
 /** One recipient in the document: the shared tracking columns, less the ones only the reply level reports. */
 export interface RecipientStats
-  extends Pick<
-    TrackingColumns,
-    | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count' | 'bounced_at' | 'bounce_type'
-    | 'spam_at' | 'rejected_at' | 'unsubscribed_at' | 'last_event_at' | 'last_event_type'
-  >,
+  extends
+    Pick<
+      TrackingColumns,
+      | 'delivered_at'
+      | 'opened_at'
+      | 'open_count'
+      | 'clicked_at'
+      | 'click_count'
+      | 'bounced_at'
+      | 'bounce_type'
+      | 'spam_at'
+      | 'rejected_at'
+      | 'unsubscribed_at'
+      | 'last_event_at'
+      | 'last_event_type'
+    >,
     MachineStats {
   email: string;
   role: string;
@@ -42,11 +64,23 @@ export interface ReplyEvent {
  * and events (three lists of events or rows each reply would cost a query for).
  */
 export interface ReplySummary
-  extends Pick<
-    TrackingColumns,
-    | 'sent_at' | 'processed_at' | 'delivered_at' | 'opened_at' | 'open_count' | 'clicked_at' | 'click_count'
-    | 'bounced_at' | 'bounce_type' | 'bounce_reason' | 'spam_at' | 'rejected_at' | 'unsubscribed_at'
-  >,
+  extends
+    Pick<
+      TrackingColumns,
+      | 'sent_at'
+      | 'processed_at'
+      | 'delivered_at'
+      | 'opened_at'
+      | 'open_count'
+      | 'clicked_at'
+      | 'click_count'
+      | 'bounced_at'
+      | 'bounce_type'
+      | 'bounce_reason'
+      | 'spam_at'
+      | 'rejected_at'
+      | 'unsubscribed_at'
+    >,
     MachineStats {
   reply_id: number;
   ticket_id: number | null;
@@ -91,10 +125,18 @@ export interface ReplyStatsOptions {
 
 export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }): ReplyStats {
   const reply = selectReply(deps.store, options.replyId);
-  if (reply === undefined) throw new NotFoundError(`reply ${options.replyId} not found`, 'list replies with `replies`, and check --db or SMTP2GO_PORTAL_DB');
+  if (reply === undefined)
+    throw new NotFoundError(
+      `reply ${options.replyId} not found`,
+      'list replies with `replies`, and check --db or SMTP2GO_PORTAL_DB',
+    );
   const recipients = selectRecipients(deps.store, reply.id);
   const events = selectEvents(deps.store, reply.id);
-  const summary = summarizeReplyStatus(reply, recipients, unnamedEventColumns(unnamedEvents(recipients, events)));
+  const summary = summarizeReplyStatus(
+    reply,
+    recipients,
+    unnamedEventColumns(unnamedEvents(recipients, events)),
+  );
   return {
     document: replyDocument(reply, recipients, events, summary.status),
     statusText: summary.text,
@@ -105,10 +147,18 @@ export function runReplyStats(options: ReplyStatsOptions, deps: { store: Store }
   };
 }
 
-function replyDocument(reply: ReplyRow, recipients: RecipientRow[], events: EventRow[], status: ReplyStatus): ReplyStatsDocument {
-  const clicks = events.filter((e) => e.event_type === 'click').map((e) => ({ url: e.url, occurred_at: e.occurred_at, recipient: e.recipient }));
+function replyDocument(
+  reply: ReplyRow,
+  recipients: RecipientRow[],
+  events: EventRow[],
+  status: ReplyStatus,
+): ReplyStatsDocument {
+  const clicks = events
+    .filter((e) => e.event_type === 'click')
+    .map((e) => ({ url: e.url, occurred_at: e.occurred_at, recipient: e.recipient }));
   return {
-    ...(replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }) as ReplySummary & Pick<ReplyStatsDocument, 'clicks'>),
+    ...(replySummary(reply, recipients, status, { clicks, hasTracking: events.length > 0 }) as ReplySummary &
+      Pick<ReplyStatsDocument, 'clicks'>),
     recipients: recipients.map(recipientDocument),
     events: events.map(eventDocument),
   };
@@ -122,12 +172,27 @@ export function replySummary(
   reply: ReplyRow,
   recipients: RecipientRow[],
   status: ReplyStatus,
-  events: { clicks?: Array<{ url: string | null; occurred_at: string; recipient: string | null }>; hasTracking: boolean },
+  events: {
+    clicks?: Array<{ url: string | null; occurred_at: string; recipient: string | null }>;
+    hasTracking: boolean;
+  },
 ): ReplySummary {
   // The reply's own columns are the ingest's summary; the recipients fill any gap (earliest time, summed counts).
-  const first = (column: 'processed_at' | 'delivered_at' | 'opened_at' | 'clicked_at' | 'bounced_at' | 'spam_at' | 'rejected_at' | 'unsubscribed_at') =>
-    reply[column] ?? earliest(recipients.map((r) => r[column]));
-  const bounced = reply.bounced_at !== null ? reply : (recipients.filter((r) => r.bounced_at !== null).sort(byTime('bounced_at'))[0] ?? reply);
+  const first = (
+    column:
+      | 'processed_at'
+      | 'delivered_at'
+      | 'opened_at'
+      | 'clicked_at'
+      | 'bounced_at'
+      | 'spam_at'
+      | 'rejected_at'
+      | 'unsubscribed_at',
+  ) => reply[column] ?? earliest(recipients.map((r) => r[column]));
+  const bounced =
+    reply.bounced_at !== null
+      ? reply
+      : (recipients.filter((r) => r.bounced_at !== null).sort(byTime('bounced_at'))[0] ?? reply);
   return {
     reply_id: reply.id,
     ticket_id: reply.ticket_id,
@@ -149,7 +214,15 @@ export function replySummary(
     human_opened_at: reply.human_opened_at ?? earliest(recipients.map((r) => r.human_opened_at)),
     machine_open_count: reply.machine_open_count,
     machine_click_count: reply.machine_click_count,
-    ...(events.clicks === undefined ? {} : { clicks: events.clicks.map((c) => ({ url: c.url, clicked_at: c.occurred_at, recipient: c.recipient })) }),
+    ...(events.clicks === undefined
+      ? {}
+      : {
+          clicks: events.clicks.map((c) => ({
+            url: c.url,
+            clicked_at: c.occurred_at,
+            recipient: c.recipient,
+          })),
+        }),
     bounced_at: first('bounced_at'),
     bounce_type: bounced.bounce_type,
     bounce_reason: bounced.bounce_reason,
@@ -168,12 +241,22 @@ export function replySummary(
  */
 function unnamedEvents(recipients: RecipientRow[], events: EventRow[]): EventRow[] {
   const emails = new Set(recipients.map((r) => r.email));
-  return events.filter((e) => e.event_type !== 'processed' && (e.recipient === null ? recipients.length > 1 : !emails.has(e.recipient)));
+  return events.filter(
+    (e) =>
+      e.event_type !== 'processed' &&
+      (e.recipient === null ? recipients.length > 1 : !emails.has(e.recipient)),
+  );
 }
 
 function eventDocument(e: EventRow): ReplyEvent {
   return {
-    type: e.event_type, at: e.occurred_at, recipient: e.recipient, url: e.url, detail: e.detail, received_at: e.received_at, source: e.source,
+    type: e.event_type,
+    at: e.occurred_at,
+    recipient: e.recipient,
+    url: e.url,
+    detail: e.detail,
+    received_at: e.received_at,
+    source: e.source,
     ...(e.classification === null ? {} : { classification: e.classification }),
     ...(e.ip === null ? {} : { ip: e.ip }),
   };
@@ -181,11 +264,25 @@ function eventDocument(e: EventRow): ReplyEvent {
 
 export function recipientDocument(r: RecipientRow): RecipientStats {
   return {
-    email: r.email, role: r.role, status: recipientStatus(r), delivered_at: r.delivered_at, opened_at: r.opened_at,
-    open_count: r.open_count, clicked_at: r.clicked_at, click_count: r.click_count, bounced_at: r.bounced_at,
-    bounce_type: r.bounce_type, spam_at: r.spam_at, rejected_at: r.rejected_at, unsubscribed_at: r.unsubscribed_at,
-    last_event_at: r.last_event_at, last_event_type: r.last_event_type, tracker: r.tracker ?? 'none',
-    human_opened_at: r.human_opened_at, machine_open_count: r.machine_open_count, machine_click_count: r.machine_click_count,
+    email: r.email,
+    role: r.role,
+    status: recipientStatus(r),
+    delivered_at: r.delivered_at,
+    opened_at: r.opened_at,
+    open_count: r.open_count,
+    clicked_at: r.clicked_at,
+    click_count: r.click_count,
+    bounced_at: r.bounced_at,
+    bounce_type: r.bounce_type,
+    spam_at: r.spam_at,
+    rejected_at: r.rejected_at,
+    unsubscribed_at: r.unsubscribed_at,
+    last_event_at: r.last_event_at,
+    last_event_type: r.last_event_type,
+    tracker: r.tracker ?? 'none',
+    human_opened_at: r.human_opened_at,
+    machine_open_count: r.machine_open_count,
+    machine_click_count: r.machine_click_count,
   };
 }
 
@@ -200,5 +297,6 @@ function sum(values: number[]): number {
 }
 
 function byTime<K extends string>(column: K) {
-  return (a: Record<K, string | null>, b: Record<K, string | null>) => ((a[column] ?? '') < (b[column] ?? '') ? -1 : 1);
+  return (a: Record<K, string | null>, b: Record<K, string | null>) =>
+    (a[column] ?? '') < (b[column] ?? '') ? -1 : 1;
 }

@@ -3,8 +3,18 @@ import { resolveSettings } from '../core/resolve-settings.js';
 import { generateWebhookSecret } from '../core/secrets.js';
 import { loadModuleSettings, saveModuleSettings } from '../store/module-settings.js';
 import type { Store } from '../store/open-store.js';
-import { startPlausibleForwarding, type PlausibleForwardingOptions } from '../webhook/plausible-forwarding.js';
-import { startWebhookServer, type LogEntry, type RequestRecord, type WebhookServer, type WebhookServerOptions, type WebhookTimeouts } from '../webhook/server.js';
+import {
+  startPlausibleForwarding,
+  type PlausibleForwardingOptions,
+} from '../webhook/plausible-forwarding.js';
+import {
+  startWebhookServer,
+  type LogEntry,
+  type RequestRecord,
+  type WebhookServer,
+  type WebhookServerOptions,
+  type WebhookTimeouts,
+} from '../webhook/server.js';
 
 export interface WebhookServeOptions {
   host: string;
@@ -54,19 +64,35 @@ export interface WebhookServeResult {
  * Starts the listener with the configured secrets. With none configured it generates one and stores it
  * (only once the port is bound, so a failed start never leaves a secret nobody saw).
  */
-export async function runWebhookServe(options: WebhookServeOptions, deps: WebhookServeDeps): Promise<WebhookServeResult> {
+export async function runWebhookServe(
+  options: WebhookServeOptions,
+  deps: WebhookServeDeps,
+): Promise<WebhookServeResult> {
   const stored = loadModuleSettings(deps.store);
   const { settings } = resolveSettings({ env: deps.env, stored });
   const generatedSecret = settings.webhookSecret === null ? generateWebhookSecret() : null;
-  const secrets = [generatedSecret ?? settings.webhookSecret, settings.previousWebhookSecret].filter((secret): secret is string => secret !== null && secret !== '');
-  const plausible = settings.plausibleUrl === null ? null : startPlausibleForwarding({
-    store: deps.store, plausibleUrl: settings.plausibleUrl, domain: settings.plausibleDomain, portalUrl: settings.portalUrl, now: deps.now,
-    ...(deps.onLog === undefined ? {} : { onLog: deps.onLog }), ...deps.plausible,
-  });
+  const secrets = [generatedSecret ?? settings.webhookSecret, settings.previousWebhookSecret].filter(
+    (secret): secret is string => secret !== null && secret !== '',
+  );
+  const plausible =
+    settings.plausibleUrl === null
+      ? null
+      : startPlausibleForwarding({
+          store: deps.store,
+          plausibleUrl: settings.plausibleUrl,
+          domain: settings.plausibleDomain,
+          portalUrl: settings.portalUrl,
+          now: deps.now,
+          ...(deps.onLog === undefined ? {} : { onLog: deps.onLog }),
+          ...deps.plausible,
+        });
   const tracking = {
-    prefix: trackingPrefix(settings.portalUrl), trustProxy: options.trustProxy === true,
+    prefix: trackingPrefix(settings.portalUrl),
+    trustProxy: options.trustProxy === true,
     ...(deps.burstWindowMs === undefined ? {} : { burstWindowMs: deps.burstWindowMs }),
-    ...(plausible === null ? {} : { onHit: (hit: Parameters<typeof plausible.onHit>[0]) => plausible.onHit(hit) }),
+    ...(plausible === null
+      ? {}
+      : { onHit: (hit: Parameters<typeof plausible.onHit>[0]) => plausible.onHit(hit) }),
   };
   let server: WebhookServer;
   try {
@@ -96,11 +122,19 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
   };
   if (generatedSecret !== null) {
     try {
-      const notice = saveModuleSettings(deps.store, { ...stored, webhookSecret: generatedSecret }, deps.now());
+      const notice = saveModuleSettings(
+        deps.store,
+        { ...stored, webhookSecret: generatedSecret },
+        deps.now(),
+      );
       if (notice !== null) deps.onLog?.({ level: 'warn', message: notice });
     } catch (error) {
       await close();
-      throw new PortalError('store', `could not store the generated webhook secret: ${(error as Error).message}`, { hint: 'check the database, or set one with configure --webhook-secret', cause: error });
+      throw new PortalError(
+        'store',
+        `could not store the generated webhook secret: ${(error as Error).message}`,
+        { hint: 'check the database, or set one with configure --webhook-secret', cause: error },
+      );
     }
   }
   return {
@@ -116,8 +150,20 @@ export async function runWebhookServe(options: WebhookServeOptions, deps: Webhoo
 function listenError(error: unknown, options: WebhookServeOptions): unknown {
   const code = (error as { code?: unknown }).code;
   const where = `${options.host}:${options.port}`;
-  if (code === 'EADDRINUSE') return new PortalError('runtime', `cannot listen on ${where}: the port is in use`, { hint: 'stop the other listener, or pass another --port (0 picks a free one)', cause: error });
-  if (code === 'EACCES') return new PortalError('runtime', `cannot listen on ${where}: permission denied`, { hint: 'use a port above 1023', cause: error });
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new PortalError('runtime', `cannot listen on ${where}: no such local address`, { hint: 'pass --host 127.0.0.1 or an address of this machine', cause: error });
+  if (code === 'EADDRINUSE')
+    return new PortalError('runtime', `cannot listen on ${where}: the port is in use`, {
+      hint: 'stop the other listener, or pass another --port (0 picks a free one)',
+      cause: error,
+    });
+  if (code === 'EACCES')
+    return new PortalError('runtime', `cannot listen on ${where}: permission denied`, {
+      hint: 'use a port above 1023',
+      cause: error,
+    });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new PortalError('runtime', `cannot listen on ${where}: no such local address`, {
+      hint: 'pass --host 127.0.0.1 or an address of this machine',
+      cause: error,
+    });
   return error;
 }

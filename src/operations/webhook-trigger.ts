@@ -5,7 +5,12 @@ import type { BounceType } from '../core/tracking-event.js';
 import { parseListenerTarget } from './listener-target.js';
 import { ingestEvents } from '../store/ingest-events.js';
 import type { Store } from '../store/open-store.js';
-import { createDeliveryClient, type DeliveryClientOptions, type DeliveryResult, type SignMode } from '../webhook/deliver.js';
+import {
+  createDeliveryClient,
+  type DeliveryClientOptions,
+  type DeliveryResult,
+  type SignMode,
+} from '../webhook/deliver.js';
 import { parseWebhookBody } from '../webhook/parse-body.js';
 import { buildEvent, type TriggerEventType } from './webhook-trigger/build-event.js';
 import { encodeEvent, type EventFormat } from './webhook-trigger/encode-event.js';
@@ -64,40 +69,74 @@ export interface WebhookTriggerResult {
  * through the shared delivery client, signed, to a listener. A listener's refusal is returned, not
  * thrown: the caller prints it, then fails.
  */
-export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: WebhookTriggerDeps): Promise<WebhookTriggerResult> {
+export async function runWebhookTrigger(
+  options: WebhookTriggerOptions,
+  deps: WebhookTriggerDeps,
+): Promise<WebhookTriggerResult> {
   checkOptions(options);
   const random = deps.random ?? randomBytes;
   const sign = options.sign ?? 'hmac';
   const to = options.to === undefined ? undefined : parseListenerTarget(options.to);
   const secret = to === undefined || sign === 'none' ? null : (options.secret ?? deps.settings.webhookSecret);
   if (to !== undefined && sign !== 'none' && secret === null) {
-    throw new ConfigError(`--sign ${sign} needs a webhook secret and none is configured`, 'configure --generate-webhook-secret, pass --secret, or use --sign none');
+    throw new ConfigError(
+      `--sign ${sign} needs a webhook secret and none is configured`,
+      'configure --generate-webhook-secret, pass --secret, or use --sign none',
+    );
   }
   const now = deps.now();
-  const target = resolveTarget(options.target, { recipient: options.recipient, force: options.force === true, store: deps.store, settings: deps.settings, now, random });
+  const target = resolveTarget(options.target, {
+    recipient: options.recipient,
+    force: options.force === true,
+    store: deps.store,
+    settings: deps.settings,
+    now,
+    random,
+  });
   const fields = buildEvent({
-    type: options.event, target: target.target, now, random,
-    ...(options.url === undefined ? {} : { url: options.url }), ...(options.bounce === undefined ? {} : { bounce: options.bounce }),
+    type: options.event,
+    target: target.target,
+    now,
+    random,
+    ...(options.url === undefined ? {} : { url: options.url }),
+    ...(options.bounce === undefined ? {} : { bounce: options.bounce }),
   });
   const encoded = encodeEvent(fields, options.format);
   const result: WebhookTriggerResult = {
-    event: options.event, replyId: target.replyId, demoReplyCreated: target.created, emailId: target.target.emailId,
-    notificationId: fields.id as string, recipient: options.event === 'processed' ? null : target.target.recipient,
-    format: options.format, contentType: encoded.contentType, body: encoded.body, applied: null, delivery: null,
+    event: options.event,
+    replyId: target.replyId,
+    demoReplyCreated: target.created,
+    emailId: target.target.emailId,
+    notificationId: fields.id as string,
+    recipient: options.event === 'processed' ? null : target.target.recipient,
+    format: options.format,
+    contentType: encoded.contentType,
+    body: encoded.body,
+    applied: null,
+    delivery: null,
   };
   if (to === undefined) {
     const receivedAt = deps.now();
     const { events } = parseWebhookBody(encoded.body, encoded.contentType, receivedAt);
     const outcome = (deps.ingest ?? ingestEvents)(deps.store, events, { receivedAt, source: 'trigger' });
     const first = outcome.results[0];
-    result.applied = { stored: outcome.stored === 1, duplicate: outcome.duplicates === 1, replyId: first?.replyId ?? null, eventId: first?.eventId ?? null };
+    result.applied = {
+      stored: outcome.stored === 1,
+      duplicate: outcome.duplicates === 1,
+      replyId: first?.replyId ?? null,
+      eventId: first?.eventId ?? null,
+    };
     return result;
   }
   // Signatures carry the injected clock's time, so a test listener with the same clock accepts them.
   const clock = { now: () => deps.now().getTime(), ...deps.delivery?.clock };
   const client = createDeliveryClient({ url: to, sign, secret }, { concurrency: 1, ...deps.delivery, clock });
   try {
-    result.delivery = { url: to, sign, ...(await client.deliver({ rawBody: encoded.body, contentType: encoded.contentType })) };
+    result.delivery = {
+      url: to,
+      sign,
+      ...(await client.deliver({ rawBody: encoded.body, contentType: encoded.contentType })),
+    };
   } finally {
     await client.close();
   }
@@ -105,11 +144,17 @@ export async function runWebhookTrigger(options: WebhookTriggerOptions, deps: We
 }
 
 function checkOptions(options: WebhookTriggerOptions): void {
-  if (options.url !== undefined && options.event !== 'click') throw new UsageError(`--url only applies to click events, not ${options.event}`);
-  if (options.bounce !== undefined && options.event !== 'bounce') throw new UsageError(`--bounce only applies to bounce events, not ${options.event}`);
-  if (options.url !== undefined && !/^https?:\/\/\S+$/i.test(options.url)) throw new UsageError(`--url "${options.url}" is not an http(s) link`);
+  if (options.url !== undefined && options.event !== 'click')
+    throw new UsageError(`--url only applies to click events, not ${options.event}`);
+  if (options.bounce !== undefined && options.event !== 'bounce')
+    throw new UsageError(`--bounce only applies to bounce events, not ${options.event}`);
+  if (options.url !== undefined && !/^https?:\/\/\S+$/i.test(options.url))
+    throw new UsageError(`--url "${options.url}" is not an http(s) link`);
   if (options.to === undefined && (options.secret !== undefined || options.sign !== undefined)) {
-    throw new UsageError('--sign and --secret only apply with --listener', 'without --listener the event is applied to the local store, unsigned');
+    throw new UsageError(
+      '--sign and --secret only apply with --listener',
+      'without --listener the event is applied to the local store, unsigned',
+    );
   }
 }
 
@@ -118,7 +163,16 @@ export function deliveryFailure(result: WebhookTriggerResult): PortalError | nul
   const delivery = result.delivery;
   if (delivery === null || delivery.ok) return null;
   const why = delivery.status === null ? (delivery.error ?? 'no answer') : `HTTP ${delivery.status}`;
-  return new PortalError('network', `the listener did not take the event: ${why}${delivery.attempts > 1 ? ` after ${delivery.attempts} attempts` : ''}`, {
-    hint: delivery.status === null ? 'is it running? start one with `webhook serve`' : delivery.status === 401 ? 'the listener refused the credentials: check --sign and --secret' : 'see its answer above',
-  });
+  return new PortalError(
+    'network',
+    `the listener did not take the event: ${why}${delivery.attempts > 1 ? ` after ${delivery.attempts} attempts` : ''}`,
+    {
+      hint:
+        delivery.status === null
+          ? 'is it running? start one with `webhook serve`'
+          : delivery.status === 401
+            ? 'the listener refused the credentials: check --sign and --secret'
+            : 'see its answer above',
+    },
+  );
 }

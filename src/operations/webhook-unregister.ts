@@ -1,7 +1,13 @@
 import { NotFoundError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import type { ApiConnection } from '../smtp2go/api-connection.js';
-import { findPortalWebhook, listenerUrl, portalListenerUrl, viewWebhook, type WebhookView } from '../smtp2go/portal-webhook.js';
+import {
+  findPortalWebhook,
+  listenerUrl,
+  portalListenerUrl,
+  viewWebhook,
+  type WebhookView,
+} from '../smtp2go/portal-webhook.js';
 import * as webhooksApi from '../smtp2go/webhooks-api.js';
 import { apiConnection, type WebhooksApi } from './webhook-register.js';
 
@@ -24,16 +30,31 @@ export interface WebhookUnregisterResult {
   webhook: WebhookView;
 }
 
-export async function runWebhookUnregister(options: WebhookUnregisterOptions, deps: WebhookUnregisterDeps): Promise<WebhookUnregisterResult> {
+export async function runWebhookUnregister(
+  options: WebhookUnregisterOptions,
+  deps: WebhookUnregisterDeps,
+): Promise<WebhookUnregisterResult> {
   const connection = apiConnection(deps.settings, deps.connection);
   const api = deps.api ?? webhooksApi;
   const webhooks = await api.listWebhooks(connection);
-  const url = options.url !== undefined ? listenerUrl(options.url) : deps.settings.portalUrl === null ? null : portalListenerUrl(deps.settings.portalUrl);
-  const target = options.id !== undefined ? (webhooks.find((webhook) => webhook.id === options.id) ?? null) : url === null ? null : findPortalWebhook(webhooks, url);
+  const url =
+    options.url !== undefined
+      ? listenerUrl(options.url)
+      : deps.settings.portalUrl === null
+        ? null
+        : portalListenerUrl(deps.settings.portalUrl);
+  const target =
+    options.id !== undefined
+      ? (webhooks.find((webhook) => webhook.id === options.id) ?? null)
+      : url === null
+        ? null
+        : findPortalWebhook(webhooks, url);
   if (target === null) {
     const listed = webhooks.map((webhook) => `#${webhook.id} ${webhook.url}`).join(', ') || 'none';
     throw new NotFoundError(
-      options.id !== undefined ? `SMTP2Go has no webhook #${options.id}` : `SMTP2Go has no webhook for ${url ?? 'this portal (no portal URL configured)'}`,
+      options.id !== undefined
+        ? `SMTP2Go has no webhook #${options.id}`
+        : `SMTP2Go has no webhook for ${url ?? 'this portal (no portal URL configured)'}`,
       `webhooks on the account: ${listed}; choose one with --id`,
     );
   }

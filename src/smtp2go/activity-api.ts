@@ -60,7 +60,11 @@ export function activityLimiter(clock: Partial<ActivityClock> = {}): RateLimiter
  * Every event of one email, following `continue_token` page by page. A 429 or 5xx on any page waits
  * (Retry-After or backoff) and asks for the same page again, so paging resumes where it stopped.
  */
-export async function searchActivity(connection: ApiConnection, query: ActivityQuery, deps: ActivitySearchDeps = {}): Promise<ActivityEvent[]> {
+export async function searchActivity(
+  connection: ApiConnection,
+  query: ActivityQuery,
+  deps: ActivitySearchDeps = {},
+): Promise<ActivityEvent[]> {
   const clock = { ...realClock, ...deps.clock };
   const limiter = deps.limiter ?? activityLimiter(clock);
   const events: ActivityEvent[] = [];
@@ -81,14 +85,21 @@ function activityBody(query: ActivityQuery, continueToken: string | null): Recor
     start_date: query.startDate,
     ...(query.endDate === undefined ? {} : { end_date: query.endDate }),
     limit: query.pageSize ?? 1000,
-    ...(query.customHeaders === undefined || query.customHeaders.length === 0 ? {} : { custom_headers: query.customHeaders }),
+    ...(query.customHeaders === undefined || query.customHeaders.length === 0
+      ? {}
+      : { custom_headers: query.customHeaders }),
     ...(continueToken === null ? {} : { continue_token: continueToken }),
   };
 }
 
 type PageDeps = ActivitySearchDeps & { clock: ActivityClock; limiter: RateLimiter };
 
-async function fetchPage(connection: ApiConnection, body: Record<string, unknown>, page: number, deps: PageDeps): Promise<unknown> {
+async function fetchPage(
+  connection: ApiConnection,
+  body: Record<string, unknown>,
+  page: number,
+  deps: PageDeps,
+): Promise<unknown> {
   const policy = { ...ACTIVITY_RETRY_POLICY, ...deps.policy };
   const request = deps.request ?? smtp2goRequest;
   for (let attempt = 1; ; attempt += 1) {
@@ -100,7 +111,10 @@ async function fetchPage(connection: ApiConnection, body: Record<string, unknown
       return response.json;
     }
     if (!isRetryableStatus(response.status) || attempt >= policy.maxAttempts) throw error;
-    const delay = Math.max(backoffMs(attempt, policy, deps.clock.random), retryAfterMs(response.headers, deps.clock.now()) ?? 0);
+    const delay = Math.max(
+      backoffMs(attempt, policy, deps.clock.random),
+      retryAfterMs(response.headers, deps.clock.now()) ?? 0,
+    );
     deps.onRequest?.({ page, status: response.status, retryInMs: delay });
     await deps.clock.sleep(delay);
   }

@@ -21,18 +21,33 @@ const ACTIVITY_TO_WEBHOOK = createLookupTable<{ event: string; bounce?: 'hard' |
   resubscribed: { event: 'resubscribe' },
 });
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
 /** The clicked link: not documented for activity rows; seen at top level and inside `metadata`. */
 function clickedUrl(raw: Record<string, unknown>): string | null {
   const metadata = asRecord(raw.metadata);
-  return text(raw.url) ?? text(raw.link) ?? text(raw.click_url) ?? text(metadata.url) ?? text(metadata.link) ?? text(metadata.click_url);
+  return (
+    text(raw.url) ??
+    text(raw.link) ??
+    text(raw.click_url) ??
+    text(metadata.url) ??
+    text(metadata.link) ??
+    text(metadata.click_url)
+  );
 }
 
 function userAgent(raw: Record<string, unknown>): string | null {
   const client = asRecord(raw.email_client);
   const metadata = asRecord(raw.metadata);
-  return text(raw['user-agent']) ?? text(raw.user_agent) ?? text(metadata['user-agent']) ?? text(metadata.user_agent) ?? text(client.user_agent) ?? text(client['user-agent']);
+  return (
+    text(raw['user-agent']) ??
+    text(raw.user_agent) ??
+    text(metadata['user-agent']) ??
+    text(metadata.user_agent) ??
+    text(client.user_agent) ??
+    text(client['user-agent'])
+  );
 }
 
 /** One activity row as the fields of the equivalent webhook callback (keys as SMTP2Go's webhooks send them). */
@@ -40,14 +55,19 @@ export function activityToWebhookFields(row: ActivityEvent): Record<string, stri
   const raw = row.raw;
   const lower = row.event.trim().toLowerCase();
   const mapped = ACTIVITY_TO_WEBHOOK[lower] ?? { event: lower };
-  const trackingId = text(asRecord(raw.custom_headers)[TRACKING_HEADER]) ?? caseInsensitive(asRecord(raw.custom_headers), TRACKING_HEADER);
+  const trackingId =
+    text(asRecord(raw.custom_headers)[TRACKING_HEADER]) ??
+    caseInsensitive(asRecord(raw.custom_headers), TRACKING_HEADER);
   const fields: Record<string, string | string[] | null> = {
     event: mapped.event,
     bounce: mapped.bounce ?? null,
     time: row.date,
     email_id: row.emailId,
     rcpt: mapped.event === 'processed' ? null : row.recipient,
-    recipients: mapped.event === 'processed' && Array.isArray(raw.recipients) ? raw.recipients.filter((r): r is string => typeof r === 'string') : null,
+    recipients:
+      mapped.event === 'processed' && Array.isArray(raw.recipients)
+        ? raw.recipients.filter((r): r is string => typeof r === 'string')
+        : null,
     sender: text(raw.sender),
     subject: text(raw.subject),
     url: mapped.event === 'click' ? clickedUrl(raw) : null,
@@ -56,7 +76,9 @@ export function activityToWebhookFields(row: ActivityEvent): Record<string, stri
     message: text(raw.smtp_response) ?? text(raw.reason) ?? text(raw.error),
     [TRACKING_HEADER]: trackingId,
   };
-  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string | string[]] => entry[1] !== null));
+  return Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, string | string[]] => entry[1] !== null),
+  );
 }
 
 function caseInsensitive(record: Record<string, unknown>, key: string): string | null {

@@ -13,7 +13,11 @@ export interface ApiConnection {
 }
 
 /** POSTs to one management endpoint; a non-2xx answer or `data.error_code` is thrown as `Smtp2goHttpError`. */
-export function callEndpoint(connection: ApiConnection, path: string, body: Record<string, unknown>): Promise<Smtp2goResponse> {
+export function callEndpoint(
+  connection: ApiConnection,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<Smtp2goResponse> {
   return smtp2goCall({
     apiUrl: connection.apiUrl,
     apiKey: connection.apiKey,
@@ -32,13 +36,22 @@ export function rawData(json: unknown): unknown {
 }
 
 export function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** A list field that SMTP2Go sends as an array or, in some answers, as one comma-separated string. */
 export function stringList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim());
-  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (Array.isArray(value))
+    return value
+      .filter((item): item is string => typeof item === 'string' && item.trim() !== '')
+      .map((item) => item.trim());
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   return [];
 }
 

@@ -36,7 +36,11 @@ const agents = new Map<number, Agent>();
 function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
   let agent = agents.get(connectTimeoutMs);
   if (agent === undefined) {
-    agent = new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    agent = new Agent({
+      connect: { timeout: connectTimeoutMs },
+      keepAliveTimeout: 10_000,
+      keepAliveMaxTimeout: 60_000,
+    });
     agents.set(connectTimeoutMs, agent);
   }
   return agent;
@@ -91,7 +95,12 @@ type Handler = Dispatcher.DispatchHandler & { onRequestSent?: () => void };
  * One call's state: whether the request has been handed to the socket (the line between "certainly not
  * sent" and "ambiguous"), the overall timer, and the collected answer.
  */
-function trackCall(label: string, timeoutMs: number, resolve: (response: Smtp2goResponse) => void, reject: (error: Error) => void) {
+function trackCall(
+  label: string,
+  timeoutMs: number,
+  resolve: (response: Smtp2goResponse) => void,
+  reject: (error: Error) => void,
+) {
   const started = performance.now();
   let requestSent = false;
   let settled = false;
@@ -110,8 +119,14 @@ function trackCall(label: string, timeoutMs: number, resolve: (response: Smtp2go
   };
   const timer = setTimeout(() => {
     const error = requestSent
-      ? new Smtp2goAmbiguousError('timeout', `${label}: no answer within ${timeoutMs} ms after the request was sent`)
-      : new Smtp2goNotSentError('connect_timeout', `${label}: could not send the request within ${timeoutMs} ms`);
+      ? new Smtp2goAmbiguousError(
+          'timeout',
+          `${label}: no answer within ${timeoutMs} ms after the request was sent`,
+        )
+      : new Smtp2goNotSentError(
+          'connect_timeout',
+          `${label}: could not send the request within ${timeoutMs} ms`,
+        );
     fail(error);
     abort?.(error);
   }, timeoutMs);
@@ -127,7 +142,8 @@ function trackCall(label: string, timeoutMs: number, resolve: (response: Smtp2go
     onHeaders: (statusCode, rawHeaders) => {
       requestSent = true;
       status = statusCode;
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers[String(rawHeaders[i]).toLowerCase()] = String(rawHeaders[i + 1]);
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+        headers[String(rawHeaders[i]).toLowerCase()] = String(rawHeaders[i + 1]);
       return true;
     },
     onData: (chunk) => {
@@ -135,7 +151,13 @@ function trackCall(label: string, timeoutMs: number, resolve: (response: Smtp2go
       return true;
     },
     onComplete: () => {
-      if (settle()) resolve({ status, headers, ...parseBody(Buffer.concat(chunks)), ms: Math.round(performance.now() - started) });
+      if (settle())
+        resolve({
+          status,
+          headers,
+          ...parseBody(Buffer.concat(chunks)),
+          ms: Math.round(performance.now() - started),
+        });
     },
     onError: fail,
   };

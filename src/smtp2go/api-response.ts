@@ -11,7 +11,10 @@ export function envelopeOf(json: unknown): Smtp2goEnvelope {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return {};
   const envelope = json as Smtp2goEnvelope;
   const data = envelope.data;
-  return { request_id: envelope.request_id, data: data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {} };
+  return {
+    request_id: envelope.request_id,
+    data: data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {},
+  };
 }
 
 export function requestIdOf(json: unknown): string | null {
@@ -29,7 +32,8 @@ const AUTH_CODES = /API_EXCEPTION|INVALID_IN_PAYLOAD|API_KEY|UNAUTHORI[SZ]ED|PER
 
 function errorClassOf(status: number, errorCode: string | null): Smtp2goErrorClass {
   if (status === 401 || (errorCode !== null && AUTH_CODES.test(errorCode) && status !== 429)) return 'auth';
-  if (status === 429 || (errorCode !== null && /REQ_LIMIT|RATE_LIMIT/i.test(errorCode))) return 'rate_limited';
+  if (status === 429 || (errorCode !== null && /REQ_LIMIT|RATE_LIMIT/i.test(errorCode)))
+    return 'rate_limited';
   if (status >= 500) return 'server_error';
   if (status === 403) return 'auth';
   if (status === 402) return 'account';
@@ -42,12 +46,15 @@ function errorClassOf(status: number, errorCode: string | null): Smtp2goErrorCla
  * The error SMTP2Go answered with, or `null` when the answer is a 2xx without `data.error_code`.
  * Endpoint-specific success rules (such as `failed > 0` on /email/send) are checked by their callers.
  */
-export function apiErrorOf(response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>): Smtp2goHttpError | null {
+export function apiErrorOf(
+  response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>,
+): Smtp2goHttpError | null {
   const data = envelopeOf(response.json).data ?? {};
   const errorCode = typeof data.error_code === 'string' && data.error_code !== '' ? data.error_code : null;
   const ok = response.status >= 200 && response.status < 300;
   if (ok && errorCode === null) return null;
-  const apiMessage = typeof data.error === 'string' && data.error !== '' ? data.error : (response.text ?? 'no error message');
+  const apiMessage =
+    typeof data.error === 'string' && data.error !== '' ? data.error : (response.text ?? 'no error message');
   const fields = describeFieldErrors(data.field_validation_errors);
   return new Smtp2goHttpError({
     status: response.status,

@@ -34,7 +34,10 @@ export class Smtp2goTransportError extends PortalError {
   constructor(certainty: Certainty, errorClass: Smtp2goErrorClass, message: string, cause?: unknown) {
     super('network', message, {
       cause,
-      hint: certainty === 'ambiguous' ? 'SMTP2Go may have accepted the request; check before resending' : 'check the API URL and the network',
+      hint:
+        certainty === 'ambiguous'
+          ? 'SMTP2Go may have accepted the request; check before resending'
+          : 'check the API URL and the network',
     });
     this.name = 'Smtp2goTransportError';
     this.certainty = certainty;
@@ -66,7 +69,13 @@ export class Smtp2goHttpError extends PortalError {
   readonly errorCode: string | null;
   readonly requestId: string | null;
 
-  constructor(details: { status: number; errorClass: Smtp2goErrorClass; errorCode: string | null; message: string; requestId: string | null }) {
+  constructor(details: {
+    status: number;
+    errorClass: Smtp2goErrorClass;
+    errorCode: string | null;
+    message: string;
+    requestId: string | null;
+  }) {
     super('network', details.message, { hint: hintFor(details.errorClass) });
     this.name = 'Smtp2goHttpError';
     this.status = details.status;

@@ -18,8 +18,12 @@ export async function fetchApiKeyPermissions(connection: ApiConnection): Promise
 export function parsePermissions(json: unknown): ApiKeyPermissions {
   const data = rawData(json);
   const record = asRecord(data);
-  const list = Array.isArray(data) ? data : (record.permissions ?? record.endpoints ?? record.allowed_endpoints ?? []);
-  const endpoints = stringList(list).map((entry) => `/${entry.replace(/^\/+/, '').replace(/^v3\//, '')}`.toLowerCase());
+  const list = Array.isArray(data)
+    ? data
+    : (record.permissions ?? record.endpoints ?? record.allowed_endpoints ?? []);
+  const endpoints = stringList(list).map((entry) =>
+    `/${entry.replace(/^\/+/, '').replace(/^v3\//, '')}`.toLowerCase(),
+  );
   return { endpoints, canSend: endpoints.some(allowsSend) };
 }
 

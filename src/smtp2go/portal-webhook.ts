@@ -10,18 +10,38 @@ export const LISTENER_PATH = '/api/webhooks/smtp2go/events';
 export const TRACKING_HEADER = 'X-Portal-Tracking-Id';
 
 /** Subscription names `/webhook/add` accepts (the callbacks then say `open`, `bounce` + `bounce: hard`...). */
-const WEBHOOK_EVENT_NAMES = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'resubscribe', 'open', 'click'] as const;
+const WEBHOOK_EVENT_NAMES = [
+  'processed',
+  'delivered',
+  'bounce',
+  'reject',
+  'spam',
+  'unsubscribe',
+  'resubscribe',
+  'open',
+  'click',
+] as const;
 
 const EVENT_ALIASES = createLookupTable<string>({
-  opened: 'open', clicked: 'click', bounced: 'bounce', 'hard-bounced': 'bounce', 'soft-bounced': 'bounce',
-  rejected: 'reject', unsubscribed: 'unsubscribe', resubscribed: 'resubscribe', spam_complaint: 'spam', delivery: 'delivered',
+  opened: 'open',
+  clicked: 'click',
+  bounced: 'bounce',
+  'hard-bounced': 'bounce',
+  'soft-bounced': 'bounce',
+  rejected: 'reject',
+  unsubscribed: 'unsubscribe',
+  resubscribed: 'resubscribe',
+  spam_complaint: 'spam',
+  delivery: 'delivered',
 });
 
 // Delivery-status events tell a reply's story whatever the tracking switches say; opens and clicks only
 // exist when tracking and the matching switch are on (SMTP2Go then rewrites links and adds the pixel).
 const DELIVERY_EVENTS = ['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe'];
 
-export function impliedEvents(settings: Pick<Settings, 'trackingEnabled' | 'trackOpens' | 'trackClicks'>): string[] {
+export function impliedEvents(
+  settings: Pick<Settings, 'trackingEnabled' | 'trackOpens' | 'trackClicks'>,
+): string[] {
   return [
     ...DELIVERY_EVENTS,
     ...(settings.trackingEnabled && settings.trackOpens ? ['open'] : []),
@@ -101,8 +121,13 @@ export interface WebhookView {
 
 export function viewWebhook(webhook: Smtp2goWebhook): WebhookView {
   return {
-    id: webhook.id, url: webhook.url, events: webhook.events, headers: webhook.headers, output_format: webhook.outputFormat,
-    auth_header_type: webhook.authHeaderType, auth_header_value: maskSecret(webhook.authHeaderValue),
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events,
+    headers: webhook.headers,
+    output_format: webhook.outputFormat,
+    auth_header_type: webhook.authHeaderType,
+    auth_header_value: maskSecret(webhook.authHeaderValue),
   };
 }
 
@@ -117,14 +142,20 @@ export function diffWebhook(current: Smtp2goWebhook | null, spec: WebhookSpec): 
   };
   add('url', current?.url ?? '', spec.url);
   const addSet = (field: FieldChange['field'], before: string[], after: string[]) => {
-    if (setKey(before) !== setKey(after)) changes.push({ field, before: setText(before), after: setText(after) });
+    if (setKey(before) !== setKey(after))
+      changes.push({ field, before: setText(before), after: setText(after) });
   };
   addSet('events', current?.events ?? [], spec.events);
   addSet('headers', current?.headers ?? [], spec.headers);
   add('output_format', current?.outputFormat ?? '', 'json');
   add('auth_header_type', current?.authHeaderType ?? '', spec.authHeaderType);
   if (current === null || current.authHeaderValue !== spec.authHeaderValue) {
-    const before = current === null ? '' : current.authHeaderValue === null ? '(not shown by SMTP2Go)' : (maskSecret(current.authHeaderValue) ?? '');
+    const before =
+      current === null
+        ? ''
+        : current.authHeaderValue === null
+          ? '(not shown by SMTP2Go)'
+          : (maskSecret(current.authHeaderValue) ?? '');
     // An empty value is "no authentication"; an absent one is a value SMTP2Go chose not to show.
     changes.push({ field: 'auth_header_value', before, after: maskSecret(spec.authHeaderValue) ?? '' });
   }

@@ -1,4 +1,9 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS, smtp2goRequest, type Smtp2goRequestOptions, type Smtp2goResponse } from './api-request.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  smtp2goRequest,
+  type Smtp2goRequestOptions,
+  type Smtp2goResponse,
+} from './api-request.js';
 import { isRetryableStatus, retryAfterMs } from './api-response.js';
 
 export interface RetryPolicy {
@@ -60,7 +65,10 @@ export async function smtp2goRequestWithRetry(options: RetryRequestOptions): Pro
   const deadline = clock.now() + (options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   for (let attempt = 1; ; attempt += 1) {
     const started = performance.now();
-    const report = { attempt, response: null, error: null, retryInMs: null, gaveUp: null } as Omit<AttemptReport, 'ms'>;
+    const report = { attempt, response: null, error: null, retryInMs: null, gaveUp: null } as Omit<
+      AttemptReport,
+      'ms'
+    >;
     let response: Smtp2goResponse;
     try {
       response = await request({ ...options, timeoutMs: Math.max(1, deadline - clock.now()) });
@@ -73,8 +81,12 @@ export async function smtp2goRequestWithRetry(options: RetryRequestOptions): Pro
       options.onAttempt?.(done);
       return response;
     }
-    const delay = Math.max(backoffMs(attempt, policy, clock.random), retryAfterMs(response.headers, clock.now()) ?? 0);
-    const gaveUp = attempt >= policy.maxAttempts ? 'attempts' : clock.now() + delay >= deadline ? 'deadline' : null;
+    const delay = Math.max(
+      backoffMs(attempt, policy, clock.random),
+      retryAfterMs(response.headers, clock.now()) ?? 0,
+    );
+    const gaveUp =
+      attempt >= policy.maxAttempts ? 'attempts' : clock.now() + delay >= deadline ? 'deadline' : null;
     options.onAttempt?.({ ...done, gaveUp, retryInMs: gaveUp === null ? delay : null });
     if (gaveUp !== null) return response;
     await clock.sleep(delay);

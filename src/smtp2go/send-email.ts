@@ -18,7 +18,14 @@ export interface ApiMessage {
 
 export type SendClassification =
   | { kind: 'accepted'; emailId: string; requestId: string | null }
-  | { kind: 'partial'; emailId: string; requestId: string | null; succeeded: number; failed: number; failures: string[] }
+  | {
+      kind: 'partial';
+      emailId: string;
+      requestId: string | null;
+      succeeded: number;
+      failed: number;
+      failures: string[];
+    }
   | { kind: 'refused'; error: Smtp2goHttpError }
   | { kind: 'ambiguous'; errorClass: Smtp2goErrorClass; message: string; status: number | null };
 
@@ -65,7 +72,9 @@ const count = (value: unknown): number => (typeof value === 'number' && Number.i
  * `email_id`. A 200 with failures and nothing sent is a refusal; a 2xx that is neither is ambiguous,
  * because SMTP2Go took the request and we cannot tell what it did. `request_id` is never an email id.
  */
-function classifySendResponse(response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>): SendClassification {
+function classifySendResponse(
+  response: Pick<Smtp2goResponse, 'status' | 'json' | 'text'>,
+): SendClassification {
   const error = apiErrorOf(response);
   if (error !== null) return { kind: 'refused', error };
   const data = envelopeOf(response.json).data ?? {};
@@ -74,17 +83,29 @@ function classifySendResponse(response: Pick<Smtp2goResponse, 'status' | 'json' 
   const failures = Array.isArray(data.failures) ? data.failures.map(String) : [];
   const failed = Math.max(count(data.failed), failures.length);
   const succeeded = count(data.succeeded);
-  if (failed > 0 && succeeded > 0 && emailId !== '') return { kind: 'partial', emailId, requestId, succeeded, failed, failures };
+  if (failed > 0 && succeeded > 0 && emailId !== '')
+    return { kind: 'partial', emailId, requestId, succeeded, failed, failures };
   if (failed > 0) {
     const reasons = failures.length > 0 ? failures.join(' | ').replace(/\s*\n\s*/g, '; ') : 'no reason given';
     return {
       kind: 'refused',
-      error: new Smtp2goHttpError({ status: response.status, errorClass: 'rejected', errorCode: null, requestId, message: `SMTP2Go refused the email (HTTP ${response.status}, failed: ${failed}): ${reasons}` }),
+      error: new Smtp2goHttpError({
+        status: response.status,
+        errorClass: 'rejected',
+        errorCode: null,
+        requestId,
+        message: `SMTP2Go refused the email (HTTP ${response.status}, failed: ${failed}): ${reasons}`,
+      }),
     };
   }
   if (emailId !== '') return { kind: 'accepted', emailId, requestId };
   const what = response.json === null ? 'an unreadable body' : 'no email_id';
-  return { kind: 'ambiguous', errorClass: 'bad_response', status: response.status, message: `SMTP2Go answered HTTP ${response.status} with ${what}; it may have accepted the email` };
+  return {
+    kind: 'ambiguous',
+    errorClass: 'bad_response',
+    status: response.status,
+    message: `SMTP2Go answered HTTP ${response.status} with ${what}; it may have accepted the email`,
+  };
 }
 
 /** Which of `addresses` a partial success's `failures` name (case-insensitive); the rest were accepted. */
@@ -93,15 +114,23 @@ export function failedAddresses(failures: string[], addresses: string[]): string
   return addresses.filter((address) => text.includes(address.toLowerCase()));
 }
 
-export type ApiSendResult = SendClassification | { kind: 'unreachable'; certainty: Certainty; error: Smtp2goTransportError };
+export type ApiSendResult =
+  SendClassification | { kind: 'unreachable'; certainty: Certainty; error: Smtp2goTransportError };
 
 /** POST /email/send with retries; every HTTP attempt is reported through `onAttempt` as it ends. */
-export async function sendEmailViaApi(message: ApiMessage, options: SendEmailOptions): Promise<ApiSendResult> {
+export async function sendEmailViaApi(
+  message: ApiMessage,
+  options: SendEmailOptions,
+): Promise<ApiSendResult> {
   let last: SendClassification | undefined;
   try {
     await smtp2goRequestWithRetry({
-      apiUrl: options.apiUrl, apiKey: options.apiKey, path: '/email/send', body: buildSendBody(message),
-      timeoutMs: options.timeoutMs, ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      apiUrl: options.apiUrl,
+      apiKey: options.apiKey,
+      path: '/email/send',
+      body: buildSendBody(message),
+      timeoutMs: options.timeoutMs,
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
@@ -122,15 +151,34 @@ export async function sendEmailViaApi(message: ApiMessage, options: SendEmailOpt
 function attemptOf(result: SendClassification, status: number, ms: number, retried: boolean): ApiAttempt {
   const base = { status, ms, emailId: null, errorClass: null, error: null };
   if (result.kind === 'accepted') return { ...base, ok: true, outcome: 'sent', emailId: result.emailId };
-  if (result.kind === 'partial') return { ...base, ok: true, outcome: 'partial', emailId: result.emailId, error: result.failures.join(' | ') };
-  if (result.kind === 'ambiguous') return { ...base, ok: false, outcome: 'ambiguous', errorClass: result.errorClass, error: result.message };
-  return { ...base, ok: false, outcome: retried ? 'retry' : 'failed', errorClass: result.error.errorClass, error: result.error.message };
+  if (result.kind === 'partial')
+    return {
+      ...base,
+      ok: true,
+      outcome: 'partial',
+      emailId: result.emailId,
+      error: result.failures.join(' | '),
+    };
+  if (result.kind === 'ambiguous')
+    return { ...base, ok: false, outcome: 'ambiguous', errorClass: result.errorClass, error: result.message };
+  return {
+    ...base,
+    ok: false,
+    outcome: retried ? 'retry' : 'failed',
+    errorClass: result.error.errorClass,
+    error: result.error.message,
+  };
 }
 
 function transportAttempt(error: unknown, ms: number): ApiAttempt {
   const failure = error instanceof Smtp2goTransportError ? error : null;
   return {
-    ok: false, outcome: failure?.certainty === 'ambiguous' ? 'ambiguous' : 'failed', status: null, emailId: null, ms,
-    errorClass: failure?.errorClass ?? 'network', error: failure?.message ?? (error instanceof Error ? error.message : String(error)),
+    ok: false,
+    outcome: failure?.certainty === 'ambiguous' ? 'ambiguous' : 'failed',
+    status: null,
+    emailId: null,
+    ms,
+    errorClass: failure?.errorClass ?? 'network',
+    error: failure?.message ?? (error instanceof Error ? error.message : String(error)),
   };
 }

@@ -1,4 +1,9 @@
-import { Smtp2goAmbiguousError, Smtp2goNotSentError, Smtp2goTransportError, type Smtp2goErrorClass } from './errors.js';
+import {
+  Smtp2goAmbiguousError,
+  Smtp2goNotSentError,
+  Smtp2goTransportError,
+  type Smtp2goErrorClass,
+} from './errors.js';
 
 const CONNECT_PHASE: Record<string, Smtp2goErrorClass> = {
   ECONNREFUSED: 'connection_refused',
@@ -12,7 +17,8 @@ const CONNECT_PHASE: Record<string, Smtp2goErrorClass> = {
   EADDRNOTAVAIL: 'network',
 };
 
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
+const TLS_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 const DESCRIPTIONS: Partial<Record<Smtp2goErrorClass, string>> = {
   connection_refused: 'connection refused',
@@ -38,7 +44,11 @@ export function errorCode(error: unknown): string | undefined {
  * connect timeout) or anything before the body was fully written cannot have delivered a request;
  * a timeout or reset after it was written may have.
  */
-export function classifyTransportError(error: unknown, requestSent: boolean, label: string): Smtp2goTransportError {
+export function classifyTransportError(
+  error: unknown,
+  requestSent: boolean,
+  label: string,
+): Smtp2goTransportError {
   if (error instanceof Smtp2goTransportError) return error;
   const code = errorCode(error) ?? 'unknown';
   const connectClass = CONNECT_PHASE[code] ?? (TLS_CODES.test(code) ? 'tls' : undefined);
@@ -50,9 +60,22 @@ export function classifyTransportError(error: unknown, requestSent: boolean, lab
       : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED'
         ? 'reset'
         : 'network';
-  return new Smtp2goAmbiguousError(errorClass, `${label}: ${DESCRIPTIONS[errorClass] ?? 'network error after the request was sent'} (${code})`, error);
+  return new Smtp2goAmbiguousError(
+    errorClass,
+    `${label}: ${DESCRIPTIONS[errorClass] ?? 'network error after the request was sent'} (${code})`,
+    error,
+  );
 }
 
-function notSent(errorClass: Smtp2goErrorClass, label: string, code: string, cause: unknown): Smtp2goNotSentError {
-  return new Smtp2goNotSentError(errorClass, `${label}: ${DESCRIPTIONS[errorClass] ?? 'network error before the request was sent'} (${code})`, cause);
+function notSent(
+  errorClass: Smtp2goErrorClass,
+  label: string,
+  code: string,
+  cause: unknown,
+): Smtp2goNotSentError {
+  return new Smtp2goNotSentError(
+    errorClass,
+    `${label}: ${DESCRIPTIONS[errorClass] ?? 'network error before the request was sent'} (${code})`,
+    cause,
+  );
 }

@@ -1,5 +1,12 @@
 import { Smtp2goHttpError } from './errors.js';
-import { asRecord, callEndpoint, rawData, stringList, stringOrNull, type ApiConnection } from './api-connection.js';
+import {
+  asRecord,
+  callEndpoint,
+  rawData,
+  stringList,
+  stringOrNull,
+  type ApiConnection,
+} from './api-connection.js';
 
 /** One webhook as SMTP2Go reports it; fields it leaves out are empty/null, never guessed. */
 export interface Smtp2goWebhook {
@@ -60,7 +67,11 @@ function parseWebhook(value: unknown): Smtp2goWebhook | null {
  */
 export function parseWebhookList(json: unknown): Smtp2goWebhook[] {
   const data = rawData(json);
-  const list = Array.isArray(json) ? json : Array.isArray(data) ? data : (asRecord(data).webhooks ?? asRecord(data).results);
+  const list = Array.isArray(json)
+    ? json
+    : Array.isArray(data)
+      ? data
+      : (asRecord(data).webhooks ?? asRecord(data).results);
   if (!Array.isArray(list)) {
     const single = parseWebhook(data);
     return single === null ? [] : [single];
@@ -73,7 +84,10 @@ export async function listWebhooks(connection: ApiConnection): Promise<Smtp2goWe
 }
 
 /** Creates a webhook; a plan's webhook limit comes back as `WebhookLimitError`. */
-export async function addWebhook(connection: ApiConnection, spec: WebhookSpec): Promise<Smtp2goWebhook | null> {
+export async function addWebhook(
+  connection: ApiConnection,
+  spec: WebhookSpec,
+): Promise<Smtp2goWebhook | null> {
   try {
     return parseWebhook(rawData((await callEndpoint(connection, '/webhook/add', webhookBody(spec))).json));
   } catch (error) {
@@ -81,7 +95,11 @@ export async function addWebhook(connection: ApiConnection, spec: WebhookSpec): 
   }
 }
 
-export async function editWebhook(connection: ApiConnection, id: string, spec: WebhookSpec): Promise<Smtp2goWebhook | null> {
+export async function editWebhook(
+  connection: ApiConnection,
+  id: string,
+  spec: WebhookSpec,
+): Promise<Smtp2goWebhook | null> {
   const body = { id: idValue(id), ...webhookBody(spec) };
   return parseWebhook(rawData((await callEndpoint(connection, '/webhook/edit', body)).json));
 }
@@ -98,14 +116,25 @@ function idValue(id: string): number | string {
 const LIMIT_PATTERN = /limit|maximum|max(imum)? number|only (one|1)|upgrade|plan/i;
 
 function isWebhookLimit(error: unknown): error is Smtp2goHttpError {
-  if (!(error instanceof Smtp2goHttpError) || error.errorClass === 'auth' || error.errorClass === 'rate_limited') return false;
+  if (
+    !(error instanceof Smtp2goHttpError) ||
+    error.errorClass === 'auth' ||
+    error.errorClass === 'rate_limited'
+  )
+    return false;
   return LIMIT_PATTERN.test(`${error.errorCode ?? ''} ${error.message}`);
 }
 
 /** Free plans allow one webhook: adding a second is refused. */
 export class WebhookLimitError extends Smtp2goHttpError {
   constructor(cause: Smtp2goHttpError) {
-    super({ status: cause.status, errorClass: cause.errorClass, errorCode: cause.errorCode, requestId: cause.requestId, message: cause.message });
+    super({
+      status: cause.status,
+      errorClass: cause.errorClass,
+      errorCode: cause.errorCode,
+      requestId: cause.requestId,
+      message: cause.message,
+    });
     this.name = 'WebhookLimitError';
   }
 }

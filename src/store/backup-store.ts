@@ -24,7 +24,10 @@ export interface StoreCopy {
  * `PRAGMA integrity_check`, so a failed or interrupted backup never leaves a file that looks like one.
  */
 export async function backupStoreTo(db: Store, destination: string): Promise<StoreCopy> {
-  const partial = join(dirname(destination), `.${basename(destination)}.partial-${randomBytes(4).toString('hex')}`);
+  const partial = join(
+    dirname(destination),
+    `.${basename(destination)}.partial-${randomBytes(4).toString('hex')}`,
+  );
   closeSync(openSync(partial, 'wx', 0o600));
   try {
     const started = performance.now();
@@ -34,11 +37,21 @@ export async function backupStoreTo(db: Store, destination: string): Promise<Sto
     syncFile(partial);
     renameSync(partial, destination);
     syncFile(dirname(destination));
-    return { bytes: statSync(destination).size, pages: progress.totalPages, copyMs, verifyMs: performance.now() - started - copyMs, ...verified };
+    return {
+      bytes: statSync(destination).size,
+      pages: progress.totalPages,
+      copyMs,
+      verifyMs: performance.now() - started - copyMs,
+      ...verified,
+    };
   } catch (error) {
-    for (const file of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`]) rmSync(file, { force: true });
+    for (const file of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`])
+      rmSync(file, { force: true });
     if (error instanceof StoreError) throw error;
-    throw new StoreError(`the backup to ${destination} failed: ${(error as Error).message}`, { hint: 'check the free space and permissions of the backup folder', cause: error });
+    throw new StoreError(`the backup to ${destination} failed: ${(error as Error).message}`, {
+      hint: 'check the free space and permissions of the backup folder',
+      cause: error,
+    });
   }
 }
 
@@ -50,10 +63,19 @@ function verifyCopy(path: string): Pick<StoreCopy, 'events' | 'replies' | 'schem
   const copy = openSqliteFile(path);
   try {
     copy.pragma('journal_mode = DELETE');
-    const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>).map((row) => row.integrity_check).filter((text) => text !== 'ok');
-    if (problems.length > 0) throw new StoreError(`the backup copy failed its integrity check: ${problems.slice(0, 3).join('; ')}`, { hint: 'run doctor on the store, then back up again' });
+    const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>)
+      .map((row) => row.integrity_check)
+      .filter((text) => text !== 'ok');
+    if (problems.length > 0)
+      throw new StoreError(`the backup copy failed its integrity check: ${problems.slice(0, 3).join('; ')}`, {
+        hint: 'run doctor on the store, then back up again',
+      });
     const count = (table: string) => copy.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-    return { schemaVersion: schemaVersion(copy), events: count('email_tracking_events'), replies: count('ticket_replies') };
+    return {
+      schemaVersion: schemaVersion(copy),
+      events: count('email_tracking_events'),
+      replies: count('ticket_replies'),
+    };
   } finally {
     copy.close();
   }

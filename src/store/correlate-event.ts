@@ -19,9 +19,13 @@ export function bracketed(messageId: string | null): string | null {
 }
 
 const statements = statementCache((db) => ({
-  byEmailId: db.prepare('SELECT id FROM ticket_replies WHERE smtp2go_email_id = ? ORDER BY id DESC LIMIT 1').pluck(),
+  byEmailId: db
+    .prepare('SELECT id FROM ticket_replies WHERE smtp2go_email_id = ? ORDER BY id DESC LIMIT 1')
+    .pluck(),
   byTrackingId: db.prepare('SELECT id FROM ticket_replies WHERE email_tracking_id = ?').pluck(),
-  byMessageId: db.prepare('SELECT id FROM ticket_replies WHERE rfc_message_id = ? ORDER BY id DESC LIMIT 1').pluck(),
+  byMessageId: db
+    .prepare('SELECT id FROM ticket_replies WHERE rfc_message_id = ? ORDER BY id DESC LIMIT 1')
+    .pluck(),
 }));
 
 /**
@@ -34,7 +38,12 @@ export function findReplyForEvent(db: Store, event: TrackingEvent): number | und
 }
 
 /** findReplyForEvent for a caller that has already worked out the event's email id and bracketed Message-ID. */
-export function findReplyByIds(db: Store, emailId: string | null, trackingId: string | null, messageId: string | null): number | undefined {
+export function findReplyByIds(
+  db: Store,
+  emailId: string | null,
+  trackingId: string | null,
+  messageId: string | null,
+): number | undefined {
   const sql = statements(db);
   return (
     (emailId === null ? undefined : (sql.byEmailId.get(emailId) as number | undefined)) ??

@@ -25,7 +25,8 @@ export interface QuarterCountRow {
   count: number;
 }
 
-const COLUMNS = 'id, event_type, reply_id, recipient, occurred_at, received_at, source, url, bounce_type, detail';
+const COLUMNS =
+  'id, event_type, reply_id, recipient, occurred_at, received_at, source, url, bounce_type, detail';
 
 const statements = statementCache((db) => ({
   // Row-id ranges walk the table's own b-tree: no index is added to the listener's write path.
@@ -64,6 +65,10 @@ export function selectQuarterCounts(db: Store, from: number, to: number): Quarte
 }
 
 /** The commonest reasons of the bounces `stats` counts (a soft bounce later delivered is none), over the replies in its window. */
-export function selectBounceReasons(db: Store, bounds: { since: string | null; until: string | null }, limit: number): Array<{ reason: string; count: number }> {
+export function selectBounceReasons(
+  db: Store,
+  bounds: { since: string | null; until: string | null },
+  limit: number,
+): Array<{ reason: string; count: number }> {
   return statements(db).bounceReasons.all({ ...bounds, limit }) as Array<{ reason: string; count: number }>;
 }

@@ -36,7 +36,8 @@ export interface IngestResult {
  * The id-less copy of an event that has a notification id: events_idless_content holds only id-less rows,
  * so a content shared by thousands of notifications is still one index probe (migration 5).
  */
-export const IDLESS_COPY_PROBE = 'SELECT id, reply_id FROM email_tracking_events WHERE content_key = ? AND notification_id IS NULL LIMIT 1';
+export const IDLESS_COPY_PROBE =
+  'SELECT id, reply_id FROM email_tracking_events WHERE content_key = ? AND notification_id IS NULL LIMIT 1';
 
 interface StoredMatch {
   id: number;
@@ -50,11 +51,15 @@ interface KeyedRow extends StoredMatch {
 }
 
 const statements = statementCache((db) => ({
-  byKey: db.prepare('SELECT id, reply_id, event_type, recipient, smtp2go_email_id FROM email_tracking_events WHERE dedupe_key = ?'),
+  byKey: db.prepare(
+    'SELECT id, reply_id, event_type, recipient, smtp2go_email_id FROM email_tracking_events WHERE dedupe_key = ?',
+  ),
   // Events without a notification id (reconcile, trigger, some relays) match any stored event by content.
   // The content key hashes the email id, so the email id narrows nothing away and lets the probe use
   // events_email_content (one index per event instead of two).
-  anyCopy: db.prepare('SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id IS ? AND content_key = ? LIMIT 1'),
+  anyCopy: db.prepare(
+    'SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id IS ? AND content_key = ? LIMIT 1',
+  ),
   idlessCopy: db.prepare(IDLESS_COPY_PROBE),
   claim: db.prepare(
     `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
@@ -62,7 +67,9 @@ const statements = statementCache((db) => ({
   ),
   // Pinned: left to itself the planner takes events_email_content and walks every event of the email.
   hasOrphans: db
-    .prepare('SELECT 1 FROM email_tracking_events INDEXED BY events_unlinked_email WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1')
+    .prepare(
+      'SELECT 1 FROM email_tracking_events INDEXED BY events_unlinked_email WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1',
+    )
     .pluck(),
   // Positional on the hot path: binding 22 values by name costs a few µs per event more than by position.
   insert: db.prepare(
@@ -86,7 +93,11 @@ export function ingestEvents(db: Store, incoming: IncomingEvent[], options: Inge
  * ingestEvents without a transaction of its own, for a caller that already holds one and rolls it all
  * back if this throws (the listener's group commit, whose batches then retry one savepoint per request).
  */
-export function ingestEventsInTransaction(db: Store, incoming: IncomingEvent[], options: IngestOptions): IngestResult {
+export function ingestEventsInTransaction(
+  db: Store,
+  incoming: IncomingEvent[],
+  options: IngestOptions,
+): IngestResult {
   const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, conflicts: 0, results: [] };
   for (const item of incoming) {
     const outcome = ingestOne(db, item, options);
@@ -103,10 +114,16 @@ export function ingestEventsInTransaction(db: Store, incoming: IncomingEvent[], 
 
 // Built once per connection: wrapping a fresh db.transaction() per request was ~7% of the listener's work.
 const ingestTransaction = statementCache((db) =>
-  db.transaction((incoming: IncomingEvent[], options: IngestOptions): IngestResult => ingestEventsInTransaction(db, incoming, options)),
+  db.transaction((incoming: IncomingEvent[], options: IngestOptions): IngestResult =>
+    ingestEventsInTransaction(db, incoming, options),
+  ),
 );
 
-function ingestOne(db: Store, { event, rawBody, contentType, source }: IncomingEvent, options: IngestOptions): IngestedEvent {
+function ingestOne(
+  db: Store,
+  { event, rawBody, contentType, source }: IncomingEvent,
+  options: IngestOptions,
+): IngestedEvent {
   const sql = statements(db);
   // Worked out once: the dedupe keys, the lookups and the row all use them.
   const emailId = eventEmailId(event);
@@ -116,17 +133,33 @@ function ingestOne(db: Store, { event, rawBody, contentType, source }: IncomingE
   let conflict = false;
   // A retry repeats its notification id with the same event. The same id on a different event (a sender
   // that reuses ids) is not a retry: that event gets a key of its own, so its retries find it in turn.
-  if (existing !== undefined && event.notificationId !== null && !sameEvent(existing as KeyedRow, event, emailId)) {
+  if (
+    existing !== undefined &&
+    event.notificationId !== null &&
+    !sameEvent(existing as KeyedRow, event, emailId)
+  ) {
     conflict = true;
     dedupeKey = conflictKey(event, emailId);
     existing = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
   }
-  existing ??= (event.notificationId === null ? sql.anyCopy.get(emailId, keys.contentKey) : sql.idlessCopy.get(keys.contentKey)) as StoredMatch | undefined;
+  existing ??= (
+    event.notificationId === null
+      ? sql.anyCopy.get(emailId, keys.contentKey)
+      : sql.idlessCopy.get(keys.contentKey)
+  ) as StoredMatch | undefined;
   if (existing !== undefined) {
     // An id-less copy (reconcile, trigger) stored first is this notification: it takes the id, so a second,
     // distinct notification with the same content is stored instead of being swallowed by the copy.
-    if (event.notificationId !== null) sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: dedupeKey });
-    return { type: event.type, replyId: existing.reply_id, recipient: event.recipient, duplicate: true, conflict, eventId: existing.id };
+    if (event.notificationId !== null)
+      sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: dedupeKey });
+    return {
+      type: event.type,
+      replyId: existing.reply_id,
+      recipient: event.recipient,
+      duplicate: true,
+      conflict,
+      eventId: existing.id,
+    };
   }
   const messageId = bracketed(event.messageId);
   const replyId = findReplyByIds(db, emailId, event.trackingId, messageId) ?? null;
@@ -160,11 +193,20 @@ function ingestOne(db: Store, { event, rawBody, contentType, source }: IncomingE
     // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
     if (emailId !== null && sql.hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
   }
-  return { type: event.type, replyId, recipient: event.recipient, duplicate: false, conflict, eventId: Number(info.lastInsertRowid) };
+  return {
+    type: event.type,
+    replyId,
+    recipient: event.recipient,
+    duplicate: false,
+    conflict,
+    eventId: Number(info.lastInsertRowid),
+  };
 }
 
 function sameEvent(row: KeyedRow, event: TrackingEvent, emailId: string | null): boolean {
-  return row.event_type === event.type && row.recipient === event.recipient && row.smtp2go_email_id === emailId;
+  return (
+    row.event_type === event.type && row.recipient === event.recipient && row.smtp2go_email_id === emailId
+  );
 }
 
 /** The key of an event whose notification id another event holds: the id and what makes this event itself. */
@@ -178,7 +220,10 @@ function conflictKey(event: TrackingEvent, emailId: string | null): string {
  * The content key hashes what makes an event itself: email, type, recipient, time and URL; without an
  * event time (receipt time stands in, which differs on each retry) it hashes all the fields instead.
  */
-function dedupeKeys(event: TrackingEvent, emailId = eventEmailId(event)): { dedupeKey: string; contentKey: string } {
+function dedupeKeys(
+  event: TrackingEvent,
+  emailId = eventEmailId(event),
+): { dedupeKey: string; contentKey: string } {
   const identity =
     event.timeSource === 'event'
       ? [emailId, event.type, event.recipient, event.occurredAt, event.url]
@@ -189,7 +234,9 @@ function dedupeKeys(event: TrackingEvent, emailId = eventEmailId(event)): { dedu
 }
 
 function canonicalFields(fields: TrackingEvent['fields']): string {
-  const entries = Object.entries(fields).map(([key, value]) => [canonicalKey(key), Array.isArray(value) ? [...value].sort() : [value]] as const);
+  const entries = Object.entries(fields).map(
+    ([key, value]) => [canonicalKey(key), Array.isArray(value) ? [...value].sort() : [value]] as const,
+  );
   return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -12,7 +12,9 @@ interface OrphanRow {
 }
 
 const statements = statementCache((db) => ({
-  reply: db.prepare('SELECT smtp2go_email_id, email_tracking_id, rfc_message_id FROM ticket_replies WHERE id = ?'),
+  reply: db.prepare(
+    'SELECT smtp2go_email_id, email_tracking_id, rfc_message_id FROM ticket_replies WHERE id = ?',
+  ),
   orphans: db.prepare(
     `SELECT id, event_type, recipient, occurred_at, payload FROM email_tracking_events
      WHERE reply_id IS NULL AND ((@email_id IS NOT NULL AND smtp2go_email_id = @email_id)
@@ -31,9 +33,15 @@ const statements = statementCache((db) => ({
 export function linkOrphanEvents(db: Store, replyId: number): number {
   const sql = statements(db);
   const run = db.transaction(() => {
-    const reply = sql.reply.get(replyId) as { smtp2go_email_id: string | null; email_tracking_id: string | null; rfc_message_id: string | null } | undefined;
+    const reply = sql.reply.get(replyId) as
+      | { smtp2go_email_id: string | null; email_tracking_id: string | null; rfc_message_id: string | null }
+      | undefined;
     if (reply === undefined) return 0;
-    const orphans = sql.orphans.all({ email_id: reply.smtp2go_email_id, tracking_id: reply.email_tracking_id, message_id: reply.rfc_message_id }) as OrphanRow[];
+    const orphans = sql.orphans.all({
+      email_id: reply.smtp2go_email_id,
+      tracking_id: reply.email_tracking_id,
+      message_id: reply.rfc_message_id,
+    }) as OrphanRow[];
     for (const row of orphans) {
       sql.link.run(replyId, row.id);
       applyTrackingEffects(db, replyId, storedEvent(row));
@@ -45,6 +53,9 @@ export function linkOrphanEvents(db: Store, replyId: number): number {
 
 /** The parts of a stored event the tracking rules read (processed's recipient list lives in the payload). */
 function storedEvent(row: OrphanRow): EffectEvent {
-  const recipients = row.event_type === 'processed' ? normalizeEvent(JSON.parse(row.payload) as WebhookFields, new Date(row.occurred_at)).recipients : [];
+  const recipients =
+    row.event_type === 'processed'
+      ? normalizeEvent(JSON.parse(row.payload) as WebhookFields, new Date(row.occurred_at)).recipients
+      : [];
   return { type: row.event_type, recipient: row.recipient, recipients, occurredAt: row.occurred_at };
 }

@@ -137,7 +137,9 @@ export const MIGRATIONS: Migration[] = [
     // every event of the email (measured 3.4x slower ingest at 200 events per email id).
     version: 3,
     up: (db) => {
-      db.exec('CREATE INDEX events_unlinked_email ON email_tracking_events (smtp2go_email_id) WHERE reply_id IS NULL');
+      db.exec(
+        'CREATE INDEX events_unlinked_email ON email_tracking_events (smtp2go_email_id) WHERE reply_id IS NULL',
+      );
     },
   },
   {
@@ -162,7 +164,9 @@ export const MIGRATIONS: Migration[] = [
     // id-less rows can answer, so a partial index holds just those.
     version: 5,
     up: (db) => {
-      db.exec('CREATE INDEX events_idless_content ON email_tracking_events (content_key) WHERE notification_id IS NULL');
+      db.exec(
+        'CREATE INDEX events_idless_content ON email_tracking_events (content_key) WHERE notification_id IS NULL',
+      );
     },
   },
   {

@@ -29,6 +29,11 @@ export function saveModuleSettings(db: Store, settings: Partial<Settings>, now: 
     `INSERT INTO integration_modules (slug, enabled, settings, created_at, updated_at)
      VALUES (@slug, @enabled, @settings, @now, @now)
      ON CONFLICT (slug) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at`,
-  ).run({ slug: MODULE_SLUG, enabled: enabled ? 1 : 0, settings: JSON.stringify(rest), now: now.toISOString() });
+  ).run({
+    slug: MODULE_SLUG,
+    enabled: enabled ? 1 : 0,
+    settings: JSON.stringify(rest),
+    now: now.toISOString(),
+  });
   return notice;
 }

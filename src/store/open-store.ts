@@ -37,7 +37,11 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const created = !isMemory && !mustExist && createPrivateFile(path);
   let db: Store;
   try {
-    db = new SqliteDatabase(path, { readonly: options.readonly ?? false, fileMustExist: mustExist, nativeBinding: nativeBinding() });
+    db = new SqliteDatabase(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: mustExist,
+      nativeBinding: nativeBinding(),
+    });
   } catch (error) {
     if (isDriverError(error)) {
       if (created) rmSync(path, { force: true });
@@ -98,15 +102,25 @@ function loadDriver(): typeof Database {
 
 function isDriverError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return code === 'ERR_DLOPEN_FAILED' || code === 'MODULE_NOT_FOUND' || (typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message));
+  return (
+    code === 'ERR_DLOPEN_FAILED' ||
+    code === 'MODULE_NOT_FOUND' ||
+    (typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message))
+  );
 }
 
 function driverError(error: unknown): StoreError {
-  const reason = String((error as Error).message).split('\n')[0]?.replace(/\s*Tried:$/, '') ?? '';
-  return new StoreError(`the SQLite driver better-sqlite3 is not built for this Node.js (${process.version}): ${reason}`, {
-    hint: 'run `npm rebuild better-sqlite3` where smtp2go-portal is installed; without a prebuilt binary for this platform it compiles, which needs python3, make and a C++ compiler',
-    cause: error,
-  });
+  const reason =
+    String((error as Error).message)
+      .split('\n')[0]
+      ?.replace(/\s*Tried:$/, '') ?? '';
+  return new StoreError(
+    `the SQLite driver better-sqlite3 is not built for this Node.js (${process.version}): ${reason}`,
+    {
+      hint: 'run `npm rebuild better-sqlite3` where smtp2go-portal is installed; without a prebuilt binary for this platform it compiles, which needs python3, make and a C++ compiler',
+      cause: error,
+    },
+  );
 }
 
 /** A plain connection to an existing SQLite file, without the store's pragmas or migrations (a backup copy, say). */
@@ -182,10 +196,13 @@ export function makeStorePrivate(db: Store): string | null {
     try {
       chmodSync(file, 0o600);
     } catch (error) {
-      throw new StoreError(`${file} is readable by other users (mode ${mode.toString(8)}) and cannot be made private, so no secret was written: ${(error as Error).message}`, {
-        hint: `as its owner: chmod 600 ${file}`,
-        cause: error,
-      });
+      throw new StoreError(
+        `${file} is readable by other users (mode ${mode.toString(8)}) and cannot be made private, so no secret was written: ${(error as Error).message}`,
+        {
+          hint: `as its owner: chmod 600 ${file}`,
+          cause: error,
+        },
+      );
     }
     loosened.push({ file, mode });
   }
@@ -203,9 +220,12 @@ function assertSchemaKnown(db: Store, migrations: Migration[]): void {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const current = schemaVersion(db);
   if (current > latest) {
-    throw new StoreError(`the database schema is version ${current}, newer than this smtp2go-portal knows (${latest})`, {
-      hint: 'upgrade smtp2go-portal, or point --db at another file',
-    });
+    throw new StoreError(
+      `the database schema is version ${current}, newer than this smtp2go-portal knows (${latest})`,
+      {
+        hint: 'upgrade smtp2go-portal, or point --db at another file',
+      },
+    );
   }
 }
 

@@ -20,16 +20,22 @@ export function addPlausibleForwards(store: Store, counts: Record<PlausibleOutco
     INSERT INTO plausible_forwards (outcome, count, last_at) VALUES (?, ?, ?)
     ON CONFLICT (outcome) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at`);
   store.transaction(() => {
-    for (const outcome of ['forwarded', 'dropped', 'failed'] as const) if (counts[outcome] > 0) add.run(outcome, counts[outcome], at.toISOString());
+    for (const outcome of ['forwarded', 'dropped', 'failed'] as const)
+      if (counts[outcome] > 0) add.run(outcome, counts[outcome], at.toISOString());
   })();
 }
 
 export function readPlausibleForwards(store: Store): PlausibleForwardCounts {
-  const rows = store.prepare('SELECT outcome, count, last_at FROM plausible_forwards').all() as Array<{ outcome: PlausibleOutcome; count: number; last_at: string | null }>;
+  const rows = store.prepare('SELECT outcome, count, last_at FROM plausible_forwards').all() as Array<{
+    outcome: PlausibleOutcome;
+    count: number;
+    last_at: string | null;
+  }>;
   const counts: PlausibleForwardCounts = { forwarded: 0, dropped: 0, failed: 0, last_at: null };
   for (const row of rows) {
     counts[row.outcome] = row.count;
-    if (row.last_at !== null && (counts.last_at === null || row.last_at > counts.last_at)) counts.last_at = row.last_at;
+    if (row.last_at !== null && (counts.last_at === null || row.last_at > counts.last_at))
+      counts.last_at = row.last_at;
   }
   return counts;
 }

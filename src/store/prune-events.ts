@@ -28,7 +28,12 @@ export function maxEventId(db: Store): number {
 }
 
 /** Up to `limit` events with ids in (after, upto] whose event time (else receipt time) is before `cutoff`; a read, no lock. */
-export function scanPruneCandidates(db: Store, range: { after: number; upto: number }, cutoff: string, limit: number): PruneCandidate[] {
+export function scanPruneCandidates(
+  db: Store,
+  range: { after: number; upto: number },
+  cutoff: string,
+  limit: number,
+): PruneCandidate[] {
   return statements(db).scan.all({ ...range, cutoff, limit }) as PruneCandidate[];
 }
 
@@ -38,7 +43,12 @@ export function scanPruneCandidates(db: Store, range: { after: number; upto: num
  * event rows go: replies and recipients keep their tracking columns (first times, counts, status), which
  * tracking-effects.ts maintains incrementally as each event arrives rather than recomputing from events.
  */
-export function deletePruneCandidates(db: Store, candidates: PruneCandidate[], cutoff: string, clock: () => number = () => performance.now()): { deleted: PruneCandidate[]; heldMs: number } {
+export function deletePruneCandidates(
+  db: Store,
+  candidates: PruneCandidate[],
+  cutoff: string,
+  clock: () => number = () => performance.now(),
+): { deleted: PruneCandidate[]; heldMs: number } {
   const { remove } = statements(db);
   // A deletion need not survive power loss (the next prune deletes the row again), so its commit skips
   // the fsync that would otherwise be most of the time the listener waits. The listener's own commits stay
@@ -51,10 +61,12 @@ export function deletePruneCandidates(db: Store, candidates: PruneCandidate[], c
   db.pragma('wal_autocheckpoint = 0');
   try {
     let locked = 0;
-    const deleted = db.transaction(() => {
-      locked = clock();
-      return candidates.filter((candidate) => remove.run(candidate.id, cutoff).changes === 1);
-    }).immediate();
+    const deleted = db
+      .transaction(() => {
+        locked = clock();
+        return candidates.filter((candidate) => remove.run(candidate.id, cutoff).changes === 1);
+      })
+      .immediate();
     return { deleted, heldMs: clock() - locked };
   } finally {
     db.pragma(`synchronous = ${synchronous}`);

@@ -52,7 +52,8 @@ export function hasMatchingEvent(db: Store, event: EventIdentity): boolean {
 }
 
 export function maxEventId(db: Store): number {
-  return (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM email_tracking_events').get() as { id: number }).id;
+  return (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM email_tracking_events').get() as { id: number })
+    .id;
 }
 
 export interface StoredEventSummary {
@@ -65,6 +66,8 @@ export interface StoredEventSummary {
 
 export function eventsAfter(db: Store, id: number): StoredEventSummary[] {
   return db
-    .prepare('SELECT reply_id, smtp2go_email_id, event_type, recipient, occurred_at FROM email_tracking_events WHERE id > ? ORDER BY occurred_at, id')
+    .prepare(
+      'SELECT reply_id, smtp2go_email_id, event_type, recipient, occurred_at FROM email_tracking_events WHERE id > ? ORDER BY occurred_at, id',
+    )
     .all(id) as StoredEventSummary[];
 }

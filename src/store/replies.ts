@@ -113,11 +113,14 @@ export function getReply(db: Store, id: number): ReplyRow | undefined {
 }
 
 export function findReplyByEmailId(db: Store, emailId: string): ReplyRow | undefined {
-  return db.prepare('SELECT * FROM ticket_replies WHERE smtp2go_email_id = ? ORDER BY id DESC LIMIT 1').get(emailId) as ReplyRow | undefined;
+  return db
+    .prepare('SELECT * FROM ticket_replies WHERE smtp2go_email_id = ? ORDER BY id DESC LIMIT 1')
+    .get(emailId) as ReplyRow | undefined;
 }
 
 export function findReplyByTrackingId(db: Store, trackingId: string): ReplyRow | undefined {
-  return db.prepare('SELECT * FROM ticket_replies WHERE email_tracking_id = ?').get(trackingId) as ReplyRow | undefined;
+  return db.prepare('SELECT * FROM ticket_replies WHERE email_tracking_id = ?').get(trackingId) as
+    ReplyRow | undefined;
 }
 
 /** The reply the events with this email id were linked to (by tracking id or Message-ID) when no reply row has the id. */

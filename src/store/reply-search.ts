@@ -60,7 +60,11 @@ function statusCondition(status: ReplyStatus): string {
   if (status === 'pending') {
     // Pending only when every recipient is: none carries a mark that always lifts it out of pending (an
     // unsubscribe does not: a later resubscribe undoes it).
-    const lifting = (marks: Record<string, string>) => Object.entries(marks).filter(([name]) => name !== 'unsubscribed').map(([, mark]) => mark).join(' OR ');
+    const lifting = (marks: Record<string, string>) =>
+      Object.entries(marks)
+        .filter(([name]) => name !== 'unsubscribed')
+        .map(([, mark]) => mark)
+        .join(' OR ');
     const anyMark = lifting(MARK);
     const ownMark = lifting(OWN_MARK);
     return `(NOT EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND (${anyMark})) AND NOT (${NO_RECIPIENTS} AND (${own(ownMark)})))`;
@@ -78,25 +82,39 @@ export function likeContaining(text: string): string {
  * `after`. Walks ticket_replies_listed (migration 5) backwards, so a page costs about its own size plus the
  * rows the filters skip.
  */
-export function selectReplyPage(db: Store, filter: ReplySearchFilter, after: ReplyCursor | null, count: number): ListedReplyRow[] {
+export function selectReplyPage(
+  db: Store,
+  filter: ReplySearchFilter,
+  after: ReplyCursor | null,
+  count: number,
+): ListedReplyRow[] {
   const where: string[] = [];
   const params: Record<string, string | number> = { count };
   const add = (condition: string, values: Record<string, string | number> = {}) => {
     where.push(condition);
     Object.assign(params, values);
   };
-  if (after !== null) add(`${LISTED} <= @after_at AND (${LISTED} < @after_at OR r.id < @after_id)`, { after_at: after.at, after_id: after.id });
+  if (after !== null)
+    add(`${LISTED} <= @after_at AND (${LISTED} < @after_at OR r.id < @after_id)`, {
+      after_at: after.at,
+      after_id: after.id,
+    });
   if (filter.since !== undefined) add(`${LISTED} >= @since`, { since: filter.since });
   if (filter.until !== undefined) add(`${LISTED} < @until`, { until: filter.until });
   if (filter.ticketId !== undefined) add('r.ticket_id = @ticket', { ticket: filter.ticketId });
-  if (filter.trackingId !== undefined) add('r.email_tracking_id = @tracking', { tracking: filter.trackingId });
+  if (filter.trackingId !== undefined)
+    add('r.email_tracking_id = @tracking', { tracking: filter.trackingId });
   if (filter.emailId !== undefined) add('r.smtp2go_email_id = @email_id', { email_id: filter.emailId });
   if (filter.messageId !== undefined) add('r.rfc_message_id = @message_id', { message_id: filter.messageId });
-  if (filter.transport !== undefined) add("(r.transport = @transport OR r.transport = 'api+smtp')", { transport: filter.transport });
+  if (filter.transport !== undefined)
+    add("(r.transport = @transport OR r.transport = 'api+smtp')", { transport: filter.transport });
   if (filter.ambiguous === true) add("r.send_outcome = 'ambiguous'");
   if (filter.status !== undefined) add(statusCondition(filter.status));
   if (filter.recipient !== undefined) {
-    add("EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND x.email LIKE @recipient ESCAPE '\\')", { recipient: likeContaining(filter.recipient) });
+    add(
+      "EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND x.email LIKE @recipient ESCAPE '\\')",
+      { recipient: likeContaining(filter.recipient) },
+    );
   }
   const sql = `SELECT r.*, ${LISTED} AS listed_at FROM ticket_replies r
     ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
@@ -106,8 +124,10 @@ export function selectReplyPage(db: Store, filter: ReplySearchFilter, after: Rep
 
 /** Each reply's recipients, in the order they were written, for a page of replies in one query. */
 export function selectRecipientsOf(db: Store, replyIds: readonly number[]): Map<number, RecipientRow[]> {
-  const rows = prepared(db, `SELECT reply_id, ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id IN (SELECT value FROM json_each(?)) ORDER BY reply_id, id`)
-    .all(JSON.stringify(replyIds)) as Array<RecipientRow & { reply_id: number }>;
+  const rows = prepared(
+    db,
+    `SELECT reply_id, ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id IN (SELECT value FROM json_each(?)) ORDER BY reply_id, id`,
+  ).all(JSON.stringify(replyIds)) as Array<RecipientRow & { reply_id: number }>;
   const byReply = new Map<number, RecipientRow[]>(replyIds.map((id) => [id, []]));
   for (const { reply_id: replyId, ...row } of rows) byReply.get(replyId)?.push(row);
   return byReply;
@@ -115,6 +135,7 @@ export function selectRecipientsOf(db: Store, replyIds: readonly number[]): Map<
 
 /** Which of these replies have at least one stored event (`has_tracking`); index-only on events_reply_time. */
 export function selectRepliesWithEvents(db: Store, replyIds: readonly number[]): Set<number> {
-  const sql = 'SELECT DISTINCT reply_id FROM email_tracking_events WHERE reply_id IN (SELECT value FROM json_each(?))';
+  const sql =
+    'SELECT DISTINCT reply_id FROM email_tracking_events WHERE reply_id IN (SELECT value FROM json_each(?))';
   return new Set(prepared(db, sql).pluck().all(JSON.stringify(replyIds)) as number[]);
 }

@@ -26,10 +26,19 @@ export interface ReplySendSummary {
  * (keyed by email id) can be matched to the reply as early as possible.
  */
 export function recordSmtp2goEmailId(db: Store, replyId: number, emailId: string, now: Date): void {
-  db.prepare(`UPDATE ticket_replies SET smtp2go_email_id = ?, updated_at = ? WHERE id = ?`).run(emailId, now.toISOString(), replyId);
+  db.prepare(`UPDATE ticket_replies SET smtp2go_email_id = ?, updated_at = ? WHERE id = ?`).run(
+    emailId,
+    now.toISOString(),
+    replyId,
+  );
 }
 
-export function setRecipientStatuses(db: Store, replyId: number, statuses: RecipientStatus[], sentAt: Date | null): void {
+export function setRecipientStatuses(
+  db: Store,
+  replyId: number,
+  statuses: RecipientStatus[],
+  sentAt: Date | null,
+): void {
   const update = db.prepare(
     `UPDATE reply_recipients SET send_status = @status, send_error = @error,
        sent_at = CASE WHEN @status = 'sent' THEN COALESCE(sent_at, @sent_at) ELSE sent_at END
@@ -37,7 +46,13 @@ export function setRecipientStatuses(db: Store, replyId: number, statuses: Recip
   );
   const write = db.transaction(() => {
     for (const { email, status, error } of statuses) {
-      update.run({ reply_id: replyId, email: email.toLowerCase(), status, error, sent_at: sentAt?.toISOString() ?? null });
+      update.run({
+        reply_id: replyId,
+        email: email.toLowerCase(),
+        status,
+        error,
+        sent_at: sentAt?.toISOString() ?? null,
+      });
     }
   });
   write.immediate();
@@ -59,6 +74,19 @@ export function finishReplySend(db: Store, replyId: number, summary: ReplySendSu
   });
 }
 
-export function listRecipientStatuses(db: Store, replyId: number): Array<{ email: string; role: string; send_status: string | null; send_error: string | null; sent_at: string | null }> {
-  return db.prepare('SELECT email, role, send_status, send_error, sent_at FROM reply_recipients WHERE reply_id = ? ORDER BY id').all(replyId) as never;
+export function listRecipientStatuses(
+  db: Store,
+  replyId: number,
+): Array<{
+  email: string;
+  role: string;
+  send_status: string | null;
+  send_error: string | null;
+  sent_at: string | null;
+}> {
+  return db
+    .prepare(
+      'SELECT email, role, send_status, send_error, sent_at FROM reply_recipients WHERE reply_id = ? ORDER BY id',
+    )
+    .all(replyId) as never;
 }

@@ -56,5 +56,7 @@ export function recordSendAttempt(db: Store, attempt: NewSendAttempt): SendAttem
 }
 
 export function listSendAttempts(db: Store, replyId: number): SendAttemptRow[] {
-  return db.prepare('SELECT * FROM send_attempts WHERE reply_id = ? ORDER BY attempt_no').all(replyId) as SendAttemptRow[];
+  return db
+    .prepare('SELECT * FROM send_attempts WHERE reply_id = ? ORDER BY attempt_no')
+    .all(replyId) as SendAttemptRow[];
 }

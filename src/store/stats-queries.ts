@@ -34,13 +34,17 @@ export const RECIPIENT_COLUMNS = `email, display_name, role, send_status, send_e
             resubscribed_at, last_event_at, last_event_type, tracker, human_opened_at, machine_open_count, machine_click_count`;
 
 export function selectRecipients(db: Store, replyId: number): RecipientRow[] {
-  return db.prepare(`SELECT ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id = ? ORDER BY id`).all(replyId) as RecipientRow[];
+  return db
+    .prepare(`SELECT ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id = ? ORDER BY id`)
+    .all(replyId) as RecipientRow[];
 }
 
 /** Every stored event of the reply, oldest first (ties in the order they were stored); uses events_reply_time. */
 export function selectEvents(db: Store, replyId: number): EventRow[] {
-  return db.prepare(
-    `SELECT event_type, occurred_at, recipient, url, bounce_type, detail, received_at, source, classification, ip
+  return db
+    .prepare(
+      `SELECT event_type, occurred_at, recipient, url, bounce_type, detail, received_at, source, classification, ip
        FROM email_tracking_events WHERE reply_id = ? ORDER BY occurred_at, id`,
-  ).all(replyId) as EventRow[];
+    )
+    .all(replyId) as EventRow[];
 }

@@ -11,7 +11,8 @@ const WINDOW = `(@since IS NULL OR ${REPLY_TIME} >= @since) AND (@until IS NULL 
 // A recipient counts as sent once our send path or any SMTP2Go event says the mail left.
 const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.delivered_at, r.bounced_at, r.rejected_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL)`;
 // Opens, clicks, complaints and unsubscribes all happen in the mailbox, so they imply delivery.
-const DELIVERED = 'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
+const DELIVERED =
+  'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
 // As in core/reply-status bounceStands: a soft or unknown bounce followed by a delivery does not count as
 // a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
 export const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
@@ -25,7 +26,8 @@ const API_TRIED = `EXISTS (SELECT 1 FROM send_attempts a WHERE a.reply_id = t.id
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL AND ${API_TRIED})`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
 const SEND_TIME = 'COALESCE(r.sent_at, t.sent_at)';
-const millisSinceSend = (column: string) => `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
+const millisSinceSend = (column: string) =>
+  `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
 
 export interface WindowBounds {
   /** ISO-8601 UTC, inclusive; null for no lower bound. */
@@ -53,7 +55,8 @@ function groupKey(grouping: Grouping, params: Record<string, unknown>): string {
       return `lower(substr(r.email, instr(r.email, '@') + 1))`;
     case 'day': {
       // The local date, shifted by the offset in force at that instant (DST changes inside the window included).
-      const shift = (span: OffsetSpan) => `date(${REPLY_TIME}, '${span.offsetMinutes >= 0 ? '+' : ''}${Math.trunc(span.offsetMinutes)} minutes')`;
+      const shift = (span: OffsetSpan) =>
+        `date(${REPLY_TIME}, '${span.offsetMinutes >= 0 ? '+' : ''}${Math.trunc(span.offsetMinutes)} minutes')`;
       const spans = grouping.offsets.length > 0 ? grouping.offsets : [{ until: null, offsetMinutes: 0 }];
       const cases = spans.slice(0, -1).map((span, i) => {
         params[`until_${i}`] = span.until;
@@ -147,15 +150,24 @@ export function selectReplyCounts(db: Store, bounds: WindowBounds, grouping: Gro
 }
 
 /** The earliest and latest reply time in the window (to work out the zone's offsets over it). */
-export function selectReplyTimeRange(db: Store, bounds: WindowBounds): { first: string | null; last: string | null } {
-  return prepared(db, `SELECT MIN(${REPLY_TIME}) AS first, MAX(${REPLY_TIME}) AS last FROM ticket_replies t WHERE ${WINDOW}`).get(bounds) as {
+export function selectReplyTimeRange(
+  db: Store,
+  bounds: WindowBounds,
+): { first: string | null; last: string | null } {
+  return prepared(
+    db,
+    `SELECT MIN(${REPLY_TIME}) AS first, MAX(${REPLY_TIME}) AS last FROM ticket_replies t WHERE ${WINDOW}`,
+  ).get(bounds) as {
     first: string | null;
     last: string | null;
   };
 }
 
 /** Events no reply claims yet, by type, counted by event time in the same window. */
-export function selectUnlinkedCounts(db: Store, bounds: WindowBounds): Array<{ event_type: string; count: number }> {
+export function selectUnlinkedCounts(
+  db: Store,
+  bounds: WindowBounds,
+): Array<{ event_type: string; count: number }> {
   return prepared(
     db,
     `SELECT event_type, COUNT(*) AS count FROM email_tracking_events

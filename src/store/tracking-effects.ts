@@ -22,7 +22,13 @@ const EFFECTS: Record<string, { first: string; counter?: string; alsoSent?: bool
 const FIRST_PARTY_EFFECTS: Record<string, string[]> = {
   'open:person': ['opened_at', 'human_opened_at', 'open_count + 1'],
   'open:machine': ['opened_at', 'machine_open_count + 1'],
-  'click:person': ['clicked_at', 'click_count + 1', 'opened_at', 'human_opened_at', 'open_count + CASE WHEN human_opened_at IS NULL THEN 1 ELSE 0 END'],
+  'click:person': [
+    'clicked_at',
+    'click_count + 1',
+    'opened_at',
+    'human_opened_at',
+    'open_count + CASE WHEN human_opened_at IS NULL THEN 1 ELSE 0 END',
+  ],
   'click:machine': ['machine_click_count + 1'],
 };
 
@@ -36,7 +42,10 @@ function firstPartySets(effects: string[]): string[] {
 }
 
 /** What the tracking rules read from an event. */
-export type EffectEvent = Pick<TrackingEvent, 'type' | 'occurredAt' | 'recipient' | 'recipients' | 'classification'>;
+export type EffectEvent = Pick<
+  TrackingEvent,
+  'type' | 'occurredAt' | 'recipient' | 'recipients' | 'classification'
+>;
 
 type Target = 'reply' | 'recipient';
 // A reply's only recipient also owns the events that named nobody (see applyTrackingEffects).
@@ -53,14 +62,19 @@ const TABLES: Record<Target, { table: string; where: string; bounceFilter: strin
 // Every rule is order-independent (earliest time, counts of distinct stored events, latest event with a
 // fixed tie-break), so retries and out-of-order delivery end in the same state as a clean in-order run.
 const LATEST = `(last_event_at IS NULL OR @at > last_event_at OR (@at = last_event_at AND @type > last_event_type))`;
-const LAST_EVENT_SETS = [`last_event_type = CASE WHEN ${LATEST} THEN @type ELSE last_event_type END`, `last_event_at = CASE WHEN ${LATEST} THEN @at ELSE last_event_at END`];
+const LAST_EVENT_SETS = [
+  `last_event_type = CASE WHEN ${LATEST} THEN @type ELSE last_event_type END`,
+  `last_event_at = CASE WHEN ${LATEST} THEN @at ELSE last_event_at END`,
+];
 
 function updateSql(target: Target, type: string | null): string {
   const { table, where } = TABLES[target];
   const effect = type === null ? undefined : EFFECTS[type];
   const sets = [...LAST_EVENT_SETS];
   if (effect !== undefined) {
-    sets.push(`${effect.first} = CASE WHEN ${effect.first} IS NULL OR @at < ${effect.first} THEN @at ELSE ${effect.first} END`);
+    sets.push(
+      `${effect.first} = CASE WHEN ${effect.first} IS NULL OR @at < ${effect.first} THEN @at ELSE ${effect.first} END`,
+    );
     if (effect.counter !== undefined) sets.push(`${effect.counter} = ${effect.counter} + 1`);
     if (effect.alsoSent === true) sets.push('sent_at = COALESCE(sent_at, @at)');
   }
@@ -88,12 +102,18 @@ const statements = statementCache((db) => {
   const build = (target: Target) => ({
     byType: new Map([
       ...Object.keys(EFFECTS).map((type) => [type, db.prepare(updateSql(target, type))] as const),
-      ...Object.keys(FIRST_PARTY_EFFECTS).map((key) => [key, db.prepare(firstPartySql(target, key))] as const),
+      ...Object.keys(FIRST_PARTY_EFFECTS).map(
+        (key) => [key, db.prepare(firstPartySql(target, key))] as const,
+      ),
     ]),
     other: db.prepare(updateSql(target, null)),
     bounce: db.prepare(bounceSql(target)),
   });
-  return { reply: build('reply'), recipient: build('recipient'), recipients: db.prepare('SELECT email FROM reply_recipients WHERE reply_id = ? LIMIT 2').pluck() };
+  return {
+    reply: build('reply'),
+    recipient: build('recipient'),
+    recipients: db.prepare('SELECT email FROM reply_recipients WHERE reply_id = ? LIMIT 2').pluck(),
+  };
 });
 
 /**
@@ -107,14 +127,22 @@ export function applyTrackingEffects(db: Store, replyId: number, event: EffectEv
   const sql = statements(db);
   const at = event.occurredAt;
   const type = event.type;
-  const key = event.classification === undefined ? type : `${type}:${event.classification === 'human' || event.classification === 'image_proxy' ? 'person' : 'machine'}`;
+  const key =
+    event.classification === undefined
+      ? type
+      : `${type}:${event.classification === 'human' || event.classification === 'image_proxy' ? 'person' : 'machine'}`;
   const apply = (target: Target, email: string | null) => {
     const group = sql[target];
     const params = { reply_id: replyId, email, at, type };
     (type === 'bounce' ? group.bounce : (group.byType.get(key) ?? group.other)).run(params);
   };
   apply('reply', null);
-  const recipients = event.recipient !== null ? [event.recipient] : event.recipients.length > 0 ? event.recipients : soleRecipient(sql.recipients.all(replyId) as string[]);
+  const recipients =
+    event.recipient !== null
+      ? [event.recipient]
+      : event.recipients.length > 0
+        ? event.recipients
+        : soleRecipient(sql.recipients.all(replyId) as string[]);
   for (const email of recipients) apply('recipient', email);
 }
 

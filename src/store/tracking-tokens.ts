@@ -39,8 +39,12 @@ const statements = statementCache((db) => ({
     `SELECT t.token, t.reply_id, t.recipient, t.kind, t.url, t.expires_at, r.email_tracking_id AS tracking_id
        FROM tracking_tokens t JOIN ticket_replies r ON r.id = t.reply_id WHERE t.token = ?`,
   ),
-  insert: db.prepare('INSERT INTO tracking_tokens (token, reply_id, recipient, kind, url, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-  find: db.prepare('SELECT token, reply_id, recipient, kind, url, expires_at FROM tracking_tokens WHERE token = ?'),
+  insert: db.prepare(
+    'INSERT INTO tracking_tokens (token, reply_id, recipient, kind, url, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ),
+  find: db.prepare(
+    'SELECT token, reply_id, recipient, kind, url, expires_at FROM tracking_tokens WHERE token = ?',
+  ),
   recipientTracker: db.prepare('UPDATE reply_recipients SET tracker = ? WHERE reply_id = ? AND email = ?'),
   replyTracker: db.prepare('UPDATE ticket_replies SET tracker = ? WHERE id = ?'),
 }));
@@ -49,12 +53,25 @@ const statements = statementCache((db) => ({
  * Mints one token per entry for one recipient's copy, in one transaction, before the copy is sent, so a
  * click that beats the relay's answer still finds its token. The expiry is fixed now, at send time.
  */
-export function createTrackingTokens(db: Store, copy: { replyId: number; recipient: string; expiresAt: Date; now: Date }, tokens: NewToken[], mint = newTrackingToken): string[] {
+export function createTrackingTokens(
+  db: Store,
+  copy: { replyId: number; recipient: string; expiresAt: Date; now: Date },
+  tokens: NewToken[],
+  mint = newTrackingToken,
+): string[] {
   const sql = statements(db);
   const write = db.transaction(() =>
     tokens.map(({ kind, url }) => {
       const token = mint();
-      sql.insert.run(token, copy.replyId, copy.recipient.toLowerCase(), kind, url, copy.expiresAt.toISOString(), copy.now.toISOString());
+      sql.insert.run(
+        token,
+        copy.replyId,
+        copy.recipient.toLowerCase(),
+        kind,
+        url,
+        copy.expiresAt.toISOString(),
+        copy.now.toISOString(),
+      );
       return token;
     }),
   );
@@ -70,10 +87,16 @@ export function findTrackingHit(db: Store, token: string): TrackingHitRow | unde
 }
 
 /** Which tracker each recipient's copy had, and the reply's overall one (see core/first-party-tracking.ts). */
-export function recordTrackers(db: Store, replyId: number, recipients: Array<{ email: string; tracker: string }>, replyTracker: string): void {
+export function recordTrackers(
+  db: Store,
+  replyId: number,
+  recipients: Array<{ email: string; tracker: string }>,
+  replyTracker: string,
+): void {
   const sql = statements(db);
   db.transaction(() => {
-    for (const { email, tracker } of recipients) sql.recipientTracker.run(tracker, replyId, email.toLowerCase());
+    for (const { email, tracker } of recipients)
+      sql.recipientTracker.run(tracker, replyId, email.toLowerCase());
     sql.replyTracker.run(replyTracker, replyId);
   }).immediate();
 }

@@ -15,7 +15,8 @@ export interface Pacer {
  * countable: any window of one second holds at most `rate` starts.
  */
 export function createPacer(ratePerSecond: number, clock: PacerClock): Pacer {
-  if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) throw new RangeError('rate must be a positive number per second');
+  if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0)
+    throw new RangeError('rate must be a positive number per second');
   const spacingMs = 1000 / ratePerSecond;
   let next = -Infinity;
   return {

@@ -70,7 +70,11 @@ export interface DeliveryClient {
   close(): Promise<void>;
 }
 
-export const DEFAULT_DELIVERY_RETRY: DeliveryRetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 5_000 };
+export const DEFAULT_DELIVERY_RETRY: DeliveryRetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
+};
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 const BODY_TRIM = 300;
 
@@ -81,7 +85,10 @@ const BODY_TRIM = 300;
  * Connection errors, 429 and 5xx are retried with backoff: a listener dedupes by notification id, so a
  * retry after an ambiguous failure costs at most a duplicate it will recognise.
  */
-export function createDeliveryClient(target: DeliveryTarget, options: DeliveryClientOptions = {}): DeliveryClient {
+export function createDeliveryClient(
+  target: DeliveryTarget,
+  options: DeliveryClientOptions = {},
+): DeliveryClient {
   const url = parseTargetUrl(target.url);
   if (target.sign !== 'none' && (target.secret === null || target.secret === '')) {
     throw new TypeError(`signing with ${target.sign} needs a secret`);
@@ -93,24 +100,65 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ??
-    new Pool(url.origin, { connections: concurrency, pipelining: 1, connectTimeout: options.connectTimeoutMs ?? 5_000, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+    new Pool(url.origin, {
+      connections: concurrency,
+      pipelining: 1,
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      keepAliveTimeout: 10_000,
+      keepAliveMaxTimeout: 60_000,
+    });
   const slots: Slots = createSlots(concurrency);
-  const pacer: Pacer | null = options.ratePerSecond == null ? null : createPacer(options.ratePerSecond, clock);
+  const pacer: Pacer | null =
+    options.ratePerSecond == null ? null : createPacer(options.ratePerSecond, clock);
   const path = `${url.pathname}${url.search}`;
 
-  async function attemptOnce(payload: DeliveryPayload): Promise<{ status: number | null; text: string; error: string | null; ms: number; retryAfter: string | null }> {
+  async function attemptOnce(payload: DeliveryPayload): Promise<{
+    status: number | null;
+    text: string;
+    error: string | null;
+    ms: number;
+    retryAfter: string | null;
+  }> {
     if (pacer !== null) await pacer.acquire();
-    const headers: Record<string, string> = { 'content-type': payload.contentType, 'user-agent': 'smtp2go-portal-replay' };
-    if (target.sign === 'hmac') headers['x-smtp2go-signature'] = signWebhookBody(payload.rawBody, target.secret as string, Math.floor(clock.now() / 1000));
+    const headers: Record<string, string> = {
+      'content-type': payload.contentType,
+      'user-agent': 'smtp2go-portal-replay',
+    };
+    if (target.sign === 'hmac')
+      headers['x-smtp2go-signature'] = signWebhookBody(
+        payload.rawBody,
+        target.secret as string,
+        Math.floor(clock.now() / 1000),
+      );
     if (target.sign === 'bearer') headers.authorization = `Bearer ${target.secret as string}`;
     const started = performance.now();
     try {
-      const response = await dispatcher.request({ origin: url.origin, path, method: 'POST', headers, body: payload.rawBody, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const response = await dispatcher.request({
+        origin: url.origin,
+        path,
+        method: 'POST',
+        headers,
+        body: payload.rawBody,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
       const text = await response.body.text();
       const retryAfter = response.headers['retry-after'];
-      return { status: response.statusCode, text, error: null, ms: Math.round(performance.now() - started), retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
+      return {
+        status: response.statusCode,
+        text,
+        error: null,
+        ms: Math.round(performance.now() - started),
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+      };
     } catch (error) {
-      return { status: null, text: '', error: describeError(error), ms: Math.round(performance.now() - started), retryAfter: null };
+      return {
+        status: null,
+        text: '',
+        error: describeError(error),
+        ms: Math.round(performance.now() - started),
+        retryAfter: null,
+      };
     }
   }
 
@@ -130,7 +178,15 @@ export function createDeliveryClient(target: DeliveryTarget, options: DeliveryCl
       const retryInMs = last ? null : retryDelay(attempt, answer.retryAfter);
       options.onAttempt?.({ attempt, status: answer.status, error, ms: answer.ms, retryInMs });
       if (last) {
-        return { ok, status: answer.status, ms: answer.ms, attempts: attempt, duplicate: ok && saysDuplicate(answer.text), body: ok ? null : trimBody(answer.text), error };
+        return {
+          ok,
+          status: answer.status,
+          ms: answer.ms,
+          attempts: attempt,
+          duplicate: ok && saysDuplicate(answer.text),
+          body: ok ? null : trimBody(answer.text),
+          error,
+        };
       }
       await clock.sleep(retryInMs ?? 0);
     }
@@ -158,9 +214,11 @@ function parseTargetUrl(value: string): URL {
   } catch {
     throw new TypeError(`"${value}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`"${value}" is not an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(`"${value}" is not an http(s) URL`);
   // Credentials in the URL would end up in logs and progress lines; --sign bearer is the way to pass one.
-  if (url.username !== '' || url.password !== '') throw new TypeError('the target URL must not carry credentials');
+  if (url.username !== '' || url.password !== '')
+    throw new TypeError('the target URL must not carry credentials');
   return url;
 }
 

@@ -72,7 +72,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     async handle(request, screened) {
       let method = screened;
       if (method === null) {
-        const verdict = verifyWebhookRequest(request.headers, request.rawBody, verifyOptions(request.receivedAt));
+        const verdict = verifyWebhookRequest(
+          request.headers,
+          request.rawBody,
+          verifyOptions(request.receivedAt),
+        );
         if (!verdict.ok) return refuse(401, verdict.reason, null);
         method = verdict.method;
       }
@@ -81,7 +85,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   };
 }
 
-async function parseAndCommit(request: WebhookRequest, method: string, commit: WebhookHandlerOptions['commit']): Promise<HandledWebhook> {
+async function parseAndCommit(
+  request: WebhookRequest,
+  method: string,
+  commit: WebhookHandlerOptions['commit'],
+): Promise<HandledWebhook> {
   let incoming: IncomingEvent[];
   try {
     const body = decodeBody(request.rawBody, request.headers['content-type']);
@@ -96,16 +104,43 @@ async function parseAndCommit(request: WebhookRequest, method: string, commit: W
     const result = await commit(incoming, request.receivedAt);
     return {
       status: 200,
-      body: { status: 'ok', stored: result.stored, duplicates: result.duplicates, unlinked: result.unlinked, conflicts: result.conflicts },
-      events: result.results.map(({ type, replyId, recipient, duplicate, conflict }) => ({ type, replyId, recipient, duplicate, conflict })),
+      body: {
+        status: 'ok',
+        stored: result.stored,
+        duplicates: result.duplicates,
+        unlinked: result.unlinked,
+        conflicts: result.conflicts,
+      },
+      events: result.results.map(({ type, replyId, recipient, duplicate, conflict }) => ({
+        type,
+        replyId,
+        recipient,
+        duplicate,
+        conflict,
+      })),
       error: null,
       method,
     };
   } catch (error) {
-    const failedEvents = incoming.map(({ event }) => ({ type: event.type, replyId: null, recipient: event.recipient, duplicate: false, conflict: false }));
+    const failedEvents = incoming.map(({ event }) => ({
+      type: event.type,
+      replyId: null,
+      recipient: event.recipient,
+      duplicate: false,
+      conflict: false,
+    }));
     const status = error instanceof StoreUnavailableError ? 503 : 500;
     const message = error instanceof Error ? error.message : String(error);
-    return { status, body: { status: 'error', error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later' }, events: failedEvents, error: message, method };
+    return {
+      status,
+      body: {
+        status: 'error',
+        error: status === 503 ? 'storage unavailable, retry later' : 'internal error, retry later',
+      },
+      events: failedEvents,
+      error: message,
+      method,
+    };
   }
 }
 

@@ -1,4 +1,10 @@
-import { canonicalKey, EVENT_TYPE_KEYS, InvalidEventError, normalizeEvent, type WebhookFields } from '../core/normalize-event.js';
+import {
+  canonicalKey,
+  EVENT_TYPE_KEYS,
+  InvalidEventError,
+  normalizeEvent,
+  type WebhookFields,
+} from '../core/normalize-event.js';
 import type { IncomingEvent } from '../core/tracking-event.js';
 import { createFormDecoder, UTF8 } from './body-charset.js';
 import { WebhookHttpError } from './errors.js';
@@ -39,7 +45,10 @@ export function mediaType(contentType: string | undefined): string {
 /** The 415 for a media type the listener does not take, or null for JSON and form bodies. */
 export function unsupportedContentType(type: string): WebhookHttpError | null {
   if (type === JSON_TYPE || type === FORM_TYPE) return null;
-  return new WebhookHttpError(415, `unsupported content type "${type || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`);
+  return new WebhookHttpError(
+    415,
+    `unsupported content type "${type || '(none)'}": send ${JSON_TYPE} or ${FORM_TYPE}`,
+  );
 }
 
 /**
@@ -50,14 +59,20 @@ export function unsupportedContentType(type: string): WebhookHttpError | null {
  * is how a replay sends it. Throws WebhookHttpError 415 for another content type and 400 for a body
  * that is not what it claims.
  */
-export function parseWebhookBody(rawBody: string, contentType: string, receivedAt: Date, encoding = UTF8): ParsedWebhookBody {
+export function parseWebhookBody(
+  rawBody: string,
+  contentType: string,
+  receivedAt: Date,
+  encoding = UTF8,
+): ParsedWebhookBody {
   const type = mediaType(contentType);
   const unsupported = unsupportedContentType(type);
   if (unsupported !== null) throw unsupported;
   const items = type === JSON_TYPE ? parseJsonItems(rawBody) : [formItem(rawBody, encoding)];
   const events: IncomingEvent[] = [];
   const errors: string[] = [];
-  const fail = (index: number, message: string) => errors.push(items.length === 1 ? message : `event ${index + 1}: ${message}`);
+  const fail = (index: number, message: string) =>
+    errors.push(items.length === 1 ? message : `event ${index + 1}: ${message}`);
   items.forEach(({ fields, rawBody: eventBody, invalid }, index) => {
     if (invalid !== null) return void fail(index, invalid);
     try {
@@ -77,10 +92,15 @@ function parseJsonItems(rawBody: string): BodyItem[] {
   } catch {
     throw new WebhookHttpError(400, 'the body is not valid JSON');
   }
-  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) throw new WebhookHttpError(400, `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH))
+    throw new WebhookHttpError(400, `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (isObject(parsed) && !Array.isArray(parsed.events)) return [{ ...toFields(parsed), rawBody }];
   const list = Array.isArray(parsed) ? parsed : isObject(parsed) ? (parsed.events as unknown[]) : null;
-  if (list === null) throw new WebhookHttpError(400, 'the JSON body must be an event object, an array of events or {"events": [...]}');
+  if (list === null)
+    throw new WebhookHttpError(
+      400,
+      'the JSON body must be an event object, an array of events or {"events": [...]}',
+    );
   if (list.length === 0) throw new WebhookHttpError(400, 'the JSON body holds no events');
   return list.map((item, index) => {
     if (!isObject(item)) throw new WebhookHttpError(400, `event ${index + 1} is not a JSON object`);
@@ -91,7 +111,11 @@ function parseJsonItems(rawBody: string): BodyItem[] {
 function formItem(rawBody: string, encoding: string): BodyItem {
   const pairs = formPairs(rawBody, encoding);
   const fields = collectFields(pairs);
-  return { fields, rawBody: encoding === UTF8 ? rawBody : new URLSearchParams(pairs).toString(), invalid: null };
+  return {
+    fields,
+    rawBody: encoding === UTF8 ? rawBody : new URLSearchParams(pairs).toString(),
+    invalid: null,
+  };
 }
 
 /** Repeated keys (form bodies can carry `recipients` several times) become arrays, in order. */
@@ -103,10 +127,15 @@ function formPairs(rawBody: string, encoding: string): Array<[string, string]> {
   if (rawBody.trim() === '') throw new WebhookHttpError(400, 'the form body is empty');
   if (encoding === UTF8) return [...new URLSearchParams(rawBody)];
   const decode = createFormDecoder(encoding);
-  return rawBody.split('&').filter((pair) => pair !== '').map((pair): [string, string] => {
-    const equals = pair.indexOf('=');
-    return equals === -1 ? [decode(pair), ''] : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
-  });
+  return rawBody
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair): [string, string] => {
+      const equals = pair.indexOf('=');
+      return equals === -1
+        ? [decode(pair), '']
+        : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
+    });
 }
 
 // Linear in the number of pairs (a repeated key appends in place: copying the array each time made
@@ -117,7 +146,7 @@ function collectFields(pairs: Array<[string, string]>): EventFields {
   for (const [key, value] of pairs) {
     if (key === '') continue;
     const previous = fields[key];
-    if (previous === undefined) (fields[key] = value), (count += 1);
+    if (previous === undefined) ((fields[key] = value), (count += 1));
     else if (Array.isArray(previous)) previous.push(value);
     else fields[key] = [previous, value];
   }
@@ -135,7 +164,9 @@ function toFields(object: Record<string, unknown>): Omit<BodyItem, 'rawBody'> {
     if (typeof value !== 'string' && invalid === null && TYPE_KEYS.has(canonicalKey(key))) {
       invalid = `"${key}" must be a non-empty string naming the event type, not ${describeJson(value)}`;
     }
-    fields[key] = Array.isArray(value) ? value.filter((item) => item !== null && item !== undefined).map(scalar) : scalar(value);
+    fields[key] = Array.isArray(value)
+      ? value.filter((item) => item !== null && item !== undefined).map(scalar)
+      : scalar(value);
   }
   return { fields, invalid };
 }
@@ -159,7 +190,11 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 }
 
 function scalar(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

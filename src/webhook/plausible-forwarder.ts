@@ -114,7 +114,10 @@ export function createPlausibleForwarder(options: PlausibleForwarderOptions): Pl
       domain: options.domain,
       props: { classification: hit.classification, kind: hit.kind },
     });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': hit.userAgent ?? '' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': hit.userAgent ?? '',
+    };
     if (hit.ip !== null) headers['x-forwarded-for'] = hit.ip;
     // One budget for the whole attempt: undici's own header and body timeouts tick at a coarse resolution.
     const signal = AbortSignal.timeout(timeoutMs);

@@ -1,6 +1,10 @@
 import { addPlausibleForwards, type PlausibleOutcome } from '../store/plausible-forwards.js';
 import type { Store } from '../store/open-store.js';
-import { createPlausibleForwarder, type PlausibleForwarderOptions, type PlausibleHit } from './plausible-forwarder.js';
+import {
+  createPlausibleForwarder,
+  type PlausibleForwarderOptions,
+  type PlausibleHit,
+} from './plausible-forwarder.js';
 
 interface PlausibleCounter {
   add(outcome: PlausibleOutcome): void;
@@ -73,7 +77,10 @@ export interface PlausibleForwarding {
 export function startPlausibleForwarding(options: PlausibleForwardingOptions): PlausibleForwarding | null {
   const domain = options.domain ?? (options.portalUrl === null ? null : new URL(options.portalUrl).hostname);
   if (domain === null) {
-    options.onLog?.({ level: 'warn', message: 'Plausible forwarding is off: set --plausible-domain or --portal-url to name the site' });
+    options.onLog?.({
+      level: 'warn',
+      message: 'Plausible forwarding is off: set --plausible-domain or --portal-url to name the site',
+    });
     return null;
   }
   const counter = createPlausibleCounter(options.store, options.now, options.flushMs);
@@ -85,15 +92,25 @@ export function startPlausibleForwarding(options: PlausibleForwardingOptions): P
     portalUrl: options.portalUrl ?? `https://${domain}`,
     onOutcome(outcome, reason) {
       counter.add(outcome);
-      if (outcome === 'failed' && !failing) options.onLog?.({ level: 'warn', message: `Plausible forwarding failed: ${reason ?? 'unknown'} (events are still stored; failures are counted in stats)` });
-      else if (outcome !== 'failed' && failing) options.onLog?.({ level: 'info', message: 'Plausible forwarding works again' });
+      if (outcome === 'failed' && !failing)
+        options.onLog?.({
+          level: 'warn',
+          message: `Plausible forwarding failed: ${reason ?? 'unknown'} (events are still stored; failures are counted in stats)`,
+        });
+      else if (outcome !== 'failed' && failing)
+        options.onLog?.({ level: 'info', message: 'Plausible forwarding works again' });
       failing = outcome === 'failed';
     },
   });
   return {
     onHit(hit) {
       if (hit.recorded && (hit.classification === 'human' || hit.classification === 'image_proxy')) {
-        forwarder.enqueue({ kind: hit.kind, classification: hit.classification, userAgent: hit.userAgent, ip: hit.ip });
+        forwarder.enqueue({
+          kind: hit.kind,
+          classification: hit.classification,
+          userAgent: hit.userAgent,
+          ip: hit.ip,
+        });
       }
     },
     async close() {

@@ -33,7 +33,8 @@ export interface BodyReservation {
  */
 export function createBodyBudget(maxBytes: number): BodyBudget {
   let held = 0;
-  const fits = (extra: number, total: number) => held + extra <= (total > SMALL_BODY_BYTES ? Math.floor(maxBytes * 0.75) : maxBytes);
+  const fits = (extra: number, total: number) =>
+    held + extra <= (total > SMALL_BODY_BYTES ? Math.floor(maxBytes * 0.75) : maxBytes);
   return {
     reserve(bytes) {
       if (!fits(bytes, bytes)) return null;
@@ -68,7 +69,12 @@ export function budgetSpent(): WebhookHttpError {
  * answers and drains the rest without keeping it (linger.ts), so the sender sees the 413. A body that stops
  * arriving for `idleMs` is a 408, so a slow sender cannot hold a socket and a buffer forever.
  */
-export function readBody(request: IncomingMessage, maxBytes: number, idleMs: number, reservation?: BodyReservation): Promise<Buffer> {
+export function readBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  idleMs: number,
+  reservation?: BodyReservation,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

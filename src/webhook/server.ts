@@ -8,7 +8,14 @@ import type { IngestEventsFn } from './commit/commit-batch.js';
 import { createWebhookHandler, type EventSummary, type HandledWebhook } from './handler.js';
 import { mediaType, unsupportedContentType } from './parse-body.js';
 import { lingerAfterAnswer } from './linger.js';
-import { declaredLength, MAX_BODY_BYTES, readBody, budgetSpent, createBodyBudget, MAX_BUFFERED_BYTES } from './read-body.js';
+import {
+  declaredLength,
+  MAX_BODY_BYTES,
+  readBody,
+  budgetSpent,
+  createBodyBudget,
+  MAX_BUFFERED_BYTES,
+} from './read-body.js';
 import { startCommitter } from './commit/start-committer.js';
 import { createStoreHealth, fileIdentity } from './store-health.js';
 import { createTrackingRoutes, type TrackingRoutesOptions } from './tracking-routes.js';
@@ -35,9 +42,14 @@ export interface WebhookTimeouts {
 }
 
 const DEFAULT_TIMEOUTS: WebhookTimeouts = {
-  headersMs: 10_000, requestMs: 30_000, bodyIdleMs: 10_000, keepAliveMs: 5_000, closeGraceMs: 10_000,
+  headersMs: 10_000,
+  requestMs: 30_000,
+  bodyIdleMs: 10_000,
+  keepAliveMs: 5_000,
+  closeGraceMs: 10_000,
   // Enough for a client that writes a 50 MiB body before it reads, on a fast link; a slower one is cut at 2 s.
-  lingerMs: 2_000, lingerBytes: 64 * 1024 * 1024,
+  lingerMs: 2_000,
+  lingerBytes: 64 * 1024 * 1024,
 };
 
 /**
@@ -111,9 +123,11 @@ const SMALL_REFUSED_BODY_BYTES = 64 * 1024;
 /** Starts the listener; resolves once it accepts connections. */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const secrets = options.secrets.filter((secret) => secret !== '');
-  if (secrets.length === 0 && options.insecure !== true) throw new Error('the webhook listener needs a secret unless it runs insecure');
+  if (secrets.length === 0 && options.insecure !== true)
+    throw new Error('the webhook listener needs a secret unless it runs insecure');
   const path = options.path ?? DEFAULT_PATH;
-  if (!path.startsWith('/') || path === HEALTH_PATH) throw new Error(`the webhook path must start with "/" and not be ${HEALTH_PATH}, not "${path}"`);
+  if (!path.startsWith('/') || path === HEALTH_PATH)
+    throw new Error(`the webhook path must start with "/" and not be ${HEALTH_PATH}, not "${path}"`);
   const now = options.now ?? (() => new Date());
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -128,12 +142,26 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
     commit: (incoming, receivedAt) => committer.submit(incoming, receivedAt),
   });
-  const tracking = options.tracking === undefined ? undefined : createTrackingRoutes({ ...options.tracking, store, now, submit: (incoming, at) => committer.submit(incoming, at) });
+  const tracking =
+    options.tracking === undefined
+      ? undefined
+      : createTrackingRoutes({
+          ...options.tracking,
+          store,
+          now,
+          submit: (incoming, at) => committer.submit(incoming, at),
+        });
   const lingering = new Set<Socket>();
   let closing = false;
   let unhealthy: string | null = null;
 
-  function send(request: IncomingMessage, response: ServerResponse, status: number, body: Record<string, unknown>, ending: Ending = 'keep-alive'): void {
+  function send(
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    body: Record<string, unknown>,
+    ending: Ending = 'keep-alive',
+  ): void {
     if (response.headersSent) return;
     const text = JSON.stringify(body);
     response.statusCode = status;
@@ -152,7 +180,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   /** An error answer that is also what the request record (the log line) says. */
-  function refuseRequest(request: IncomingMessage, response: ServerResponse, record: RequestRecord, status: number, error: string, ending: Ending): void {
+  function refuseRequest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    status: number,
+    error: string,
+    ending: Ending,
+  ): void {
     record.status = status;
     record.error = error;
     if (status === 503 && !closing) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -167,22 +202,46 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const verdict = storeHealth();
     const reason = verdict.ok ? null : verdict.reason;
     // The reason goes to the log once, when it appears; the answer stays terse (it needs no authentication).
-    if (reason !== null && reason !== unhealthy) options.onLog?.({ level: 'error', message: `health: ${reason}` });
+    if (reason !== null && reason !== unhealthy)
+      options.onLog?.({ level: 'error', message: `health: ${reason}` });
     unhealthy = reason;
-    if (verdict.ok) send(request, response, 200, { status: 'ok', store: 'ok', schema_version: verdict.schemaVersion });
+    if (verdict.ok)
+      send(request, response, 200, { status: 'ok', store: 'ok', schema_version: verdict.schemaVersion });
     else send(request, response, 503, { status: 'unavailable', store: 'unavailable' });
   }
 
   /** The end of a request whose headers the handler saw: the answer, its log line, a warning or error to log. */
-  function answer(request: IncomingMessage, response: ServerResponse, record: RequestRecord, handled: HandledWebhook, ending: Ending): void {
-    Object.assign(record, { status: handled.status, events: handled.events, error: handled.error, auth: handled.method });
-    if (handled.status === 401) options.onLog?.({ level: 'warn', message: `401 from ${record.remoteAddress ?? 'unknown'}: ${handled.error}` });
-    if (handled.status >= 500) options.onLog?.({ level: 'error', message: `${handled.status}: ${handled.error}` });
+  function answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    handled: HandledWebhook,
+    ending: Ending,
+  ): void {
+    Object.assign(record, {
+      status: handled.status,
+      events: handled.events,
+      error: handled.error,
+      auth: handled.method,
+    });
+    if (handled.status === 401)
+      options.onLog?.({
+        level: 'warn',
+        message: `401 from ${record.remoteAddress ?? 'unknown'}: ${handled.error}`,
+      });
+    if (handled.status >= 500)
+      options.onLog?.({ level: 'error', message: `${handled.status}: ${handled.error}` });
     send(request, response, handled.status, handled.body, ending);
   }
 
-  async function webhook(request: IncomingMessage, response: ServerResponse, record: RequestRecord, receivedAt: Date): Promise<void> {
-    const refuse = (status: number, error: string, ending: Ending) => refuseRequest(request, response, record, status, error, ending);
+  async function webhook(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    receivedAt: Date,
+  ): Promise<void> {
+    const refuse = (status: number, error: string, ending: Ending) =>
+      refuseRequest(request, response, record, status, error, ending);
     if (request.method !== 'POST') {
       response.setHeader('Allow', 'POST');
       return refuse(405, 'method not allowed', hasBody(request) ? 'linger' : 'keep-alive');
@@ -192,10 +251,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const unsupported = unsupportedContentType(contentType);
     if (unsupported !== null) return refuse(unsupported.status, unsupported.message, 'linger');
     const length = declaredLength(request);
-    if (length !== null && length > maxBodyBytes) return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
+    if (length !== null && length > maxBodyBytes)
+      return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
     // Refused on its headers when they decide, so no memory is spent on the body of a request that cannot pass.
     const screened = handler.screen(request.headers, receivedAt);
-    if (screened !== null && 'status' in screened) return answer(request, response, record, screened, length !== null && length <= SMALL_REFUSED_BODY_BYTES ? 'keep-alive' : 'linger');
+    if (screened !== null && 'status' in screened)
+      return answer(
+        request,
+        response,
+        record,
+        screened,
+        length !== null && length <= SMALL_REFUSED_BODY_BYTES ? 'keep-alive' : 'linger',
+      );
     const reservation = budget.reserve(length ?? 0);
     if (reservation === null) return refuse(503, budgetSpent().message, 'linger');
     try {
@@ -204,13 +271,23 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         rawBody = await readBody(request, maxBodyBytes, timeouts.bodyIdleMs, reservation);
       } catch (error) {
         // A 413 or 503 leaves the sender mid-body; a 408 means it stopped sending, so there is nothing to wait for.
-        if (isWebhookHttpError(error)) return refuse(error.status, error.message, error.status === 408 ? 'close' : 'linger');
+        if (isWebhookHttpError(error))
+          return refuse(error.status, error.message, error.status === 408 ? 'close' : 'linger');
         record.status = 499;
         record.error = 'the client went away';
         request.socket.destroy();
         return;
       }
-      answer(request, response, record, await handler.handle({ headers: request.headers, rawBody, contentType, receivedAt }, screened?.method ?? null), 'keep-alive');
+      answer(
+        request,
+        response,
+        record,
+        await handler.handle(
+          { headers: request.headers, rawBody, contentType, receivedAt },
+          screened?.method ?? null,
+        ),
+        'keep-alive',
+      );
     } finally {
       reservation.release();
     }
@@ -225,12 +302,25 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (tracking?.handle(request, response, target) === true) return;
     const receivedAt = now();
     const record: RequestRecord = {
-      method: request.method ?? '', path: target, status: 0, ms: 0, events: [], error: null, auth: null,
+      method: request.method ?? '',
+      path: target,
+      status: 0,
+      ms: 0,
+      events: [],
+      error: null,
+      auth: null,
       remoteAddress: request.socket.remoteAddress ?? null,
     };
     try {
       if (target !== path) {
-        refuseRequest(request, response, record, 404, 'not found', hasBody(request) ? 'linger' : 'keep-alive');
+        refuseRequest(
+          request,
+          response,
+          record,
+          404,
+          'not found',
+          hasBody(request) ? 'linger' : 'keep-alive',
+        );
       } else {
         await webhook(request, response, record, receivedAt);
       }
@@ -299,7 +389,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 function originOf(address: AddressInfo): string {
-  const host = address.family === 'IPv6' || address.family === (6 as unknown) ? `[${address.address}]` : address.address;
+  const host =
+    address.family === 'IPv6' || address.family === (6 as unknown) ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
 }
 

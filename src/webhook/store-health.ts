@@ -27,7 +27,8 @@ export function fileIdentity(path: string): StoreFileIdentity | null {
 export function storeFileMoved(path: string, opened: StoreFileIdentity): string | null {
   const now = fileIdentity(path);
   if (now === null) return `the store file ${path} was deleted while the listener ran; restart it`;
-  if (now.dev !== opened.dev || now.ino !== opened.ino) return `the store file ${path} was replaced while the listener ran; restart it to use the new file`;
+  if (now.dev !== opened.dev || now.ino !== opened.ino)
+    return `the store file ${path} was replaced while the listener ran; restart it to use the new file`;
   return null;
 }
 
@@ -39,18 +40,31 @@ export type StoreHealth = { ok: true; schemaVersion: number } | { ok: false; rea
  * not broken), and a quick read works: the schema, then each table's root and last page, where the
  * next rows go. A few pages per table, never the whole file (damage elsewhere shows at the next commit).
  */
-export function createStoreHealth(store: Store, committer: GroupCommitter, opened: StoreFileIdentity | null): () => StoreHealth {
+export function createStoreHealth(
+  store: Store,
+  committer: GroupCommitter,
+  opened: StoreFileIdentity | null,
+): () => StoreHealth {
   return () => {
     const moved = opened === null ? null : storeFileMoved(store.name, opened);
     if (moved !== null) return { ok: false, reason: moved };
     const failure = committer.failure();
     if (failure !== null) return { ok: false, reason: failure };
     try {
-      const tables = store.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE '%WITHOUT ROWID%'").pluck().all() as string[];
-      for (const table of tables) store.prepare(`SELECT max(rowid) FROM "${table.replaceAll('"', '""')}"`).get();
+      const tables = store
+        .prepare(
+          "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE '%WITHOUT ROWID%'",
+        )
+        .pluck()
+        .all() as string[];
+      for (const table of tables)
+        store.prepare(`SELECT max(rowid) FROM "${table.replaceAll('"', '""')}"`).get();
       return { ok: true, schemaVersion: schemaVersion(store) };
     } catch (error) {
-      return { ok: false, reason: `the store cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ok: false,
+        reason: `the store cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   };
 }

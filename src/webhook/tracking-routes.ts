@@ -7,7 +7,9 @@ import { findTrackingHit, TOKEN_PATTERN, type TrackingHitRow } from '../store/tr
 
 // A transparent 1x1 GIF (43 bytes).
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-const NOT_FOUND = Buffer.from('<!doctype html><meta charset="utf-8"><title>Link not found</title><p>This link is not valid. If you copied it from an email, check that it is complete.</p>\n');
+const NOT_FOUND = Buffer.from(
+  '<!doctype html><meta charset="utf-8"><title>Link not found</title><p>This link is not valid. If you copied it from an email, check that it is complete.</p>\n',
+);
 
 export interface TrackingRoutesOptions {
   store: Store;
@@ -23,7 +25,13 @@ export interface TrackingRoutesOptions {
   /** Hits waiting for a commit at most; more are answered but not recorded, so a flood cannot grow memory. */
   maxPending?: number;
   /** Each hit once classified (a click after its burst window), with the client's user agent and address. */
-  onHit?: (hit: { kind: 'open' | 'click'; classification: HitClassification; recorded: boolean; userAgent: string | null; ip: string | null }) => void;
+  onHit?: (hit: {
+    kind: 'open' | 'click';
+    classification: HitClassification;
+    recorded: boolean;
+    userAgent: string | null;
+    ip: string | null;
+  }) => void;
 }
 
 export interface TrackingRoutes {
@@ -55,14 +63,22 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
 
   function record(event: TrackingEvent, receivedAt: Date): void {
     const recorded = inFlight.size < maxPending;
-    options.onHit?.({ kind: event.type as 'open' | 'click', classification: event.classification ?? 'human', recorded, userAgent: event.userAgent, ip: event.ip });
+    options.onHit?.({
+      kind: event.type as 'open' | 'click',
+      classification: event.classification ?? 'human',
+      recorded,
+      userAgent: event.userAgent,
+      ip: event.ip,
+    });
     if (!recorded) {
       counts.dropped += 1;
       return;
     }
     counts.recorded += 1;
     const rawBody = JSON.stringify(event.fields);
-    const pending = options.submit([{ event, rawBody, contentType: 'application/json', source: 'first_party' }], receivedAt).catch(() => undefined);
+    const pending = options
+      .submit([{ event, rawBody, contentType: 'application/json', source: 'first_party' }], receivedAt)
+      .catch(() => undefined);
     inFlight.add(pending);
     void pending.finally(() => inFlight.delete(pending));
   }
@@ -74,7 +90,14 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
     clearTimeout(group.timer);
     const burst = classifyBurst(group.clicks, windowMs);
     group.clicks.forEach((click, index) => {
-      const event = burst[index] === true ? { ...click.event, classification: 'scanner' as const, fields: { ...click.event.fields, classification: 'scanner', reason: 'burst' } } : click.event;
+      const event =
+        burst[index] === true
+          ? {
+              ...click.event,
+              classification: 'scanner' as const,
+              fields: { ...click.event.fields, classification: 'scanner', reason: 'burst' },
+            }
+          : click.event;
       record(event, new Date(click.at));
     });
   }
@@ -97,7 +120,10 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
     const socket = request.socket.remoteAddress ?? null;
     if (!options.trustProxy) return socket;
     // Our proxy appends the address it saw last; anything before it came from the client and proves nothing.
-    const forwarded = String(request.headers['x-forwarded-for'] ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+    const forwarded = String(request.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
     const last = forwarded[forwarded.length - 1];
     return last !== undefined && isIP(last) !== 0 ? last : socket;
   }
@@ -108,10 +134,29 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
     const classification = classifyHit({ method: request.method ?? 'GET', userAgent, kind });
     const ip = clientAddress(request);
     return {
-      type: kind, rawType: `first_party_${kind}`, known: true, notificationId: null, emailId: null, trackingId: row.tracking_id,
-      messageId: null, recipient: row.recipient, recipients: [], url: row.url, userAgent, ip, bounceType: null, detail: null,
-      occurredAt: at.toISOString(), timeSource: 'event', classification,
-      fields: { method: request.method ?? 'GET', classification, ...(userAgent === null ? {} : { user_agent: userAgent }), ...(ip === null ? {} : { ip }) },
+      type: kind,
+      rawType: `first_party_${kind}`,
+      known: true,
+      notificationId: null,
+      emailId: null,
+      trackingId: row.tracking_id,
+      messageId: null,
+      recipient: row.recipient,
+      recipients: [],
+      url: row.url,
+      userAgent,
+      ip,
+      bounceType: null,
+      detail: null,
+      occurredAt: at.toISOString(),
+      timeSource: 'event',
+      classification,
+      fields: {
+        method: request.method ?? 'GET',
+        classification,
+        ...(userAgent === null ? {} : { user_agent: userAgent }),
+        ...(ip === null ? {} : { ip }),
+      },
     };
   }
 
@@ -122,7 +167,12 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
   }
 
   function pixel(request: IncomingMessage, response: ServerResponse, token: string): void {
-    response.writeHead(200, { 'Content-Type': 'image/gif', 'Content-Length': PIXEL.length, 'Cache-Control': 'no-store, private', Expires: '0' });
+    response.writeHead(200, {
+      'Content-Type': 'image/gif',
+      'Content-Length': PIXEL.length,
+      'Cache-Control': 'no-store, private',
+      Expires: '0',
+    });
     response.end(request.method === 'HEAD' ? undefined : PIXEL);
     const at = options.now();
     let row: TrackingHitRow | undefined;
@@ -138,11 +188,20 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): TrackingRo
     const at = options.now();
     const row = lookup(token, 'click');
     if (row === undefined || row.url === null) {
-      response.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': NOT_FOUND.length, 'Cache-Control': 'no-store' });
+      response.writeHead(404, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': NOT_FOUND.length,
+        'Cache-Control': 'no-store',
+      });
       response.end(request.method === 'HEAD' ? undefined : NOT_FOUND);
       return;
     }
-    response.writeHead(302, { Location: locationOf(row.url), 'Content-Length': 0, 'Cache-Control': 'no-store, private', 'Referrer-Policy': 'no-referrer' });
+    response.writeHead(302, {
+      Location: locationOf(row.url),
+      'Content-Length': 0,
+      'Cache-Control': 'no-store, private',
+      'Referrer-Policy': 'no-referrer',
+    });
     response.end();
     // An expired token still takes old mail to its link, and records nothing.
     if (row.expires_at > at.toISOString()) holdClick(row, hitEvent(row, request, at), at.getTime());

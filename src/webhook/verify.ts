@@ -1,7 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { authorizationMatches, parseAuthorization } from './auth/authorization.js';
 import { readSingleHeader } from './auth/headers.js';
-import { checkSignature, checkSignatureTime, parseSignature, type SignatureHeader } from './auth/signature.js';
+import {
+  checkSignature,
+  checkSignatureTime,
+  parseSignature,
+  type SignatureHeader,
+} from './auth/signature.js';
 
 export interface VerifyOptions {
   /** Current secret first, then the previous one (rotation). Empty strings are ignored. */
@@ -51,7 +56,10 @@ export function verifyWebhookRequest(
  * does not with no signature to fall back on, a `t=` out of tolerance. Null when only the signature over
  * the body can decide. Fails closed like verifyWebhookRequest, whose verdict it never contradicts.
  */
-export function verifyWebhookHeaders(headers: IncomingHttpHeaders, options: VerifyOptions): VerifyResult | null {
+export function verifyWebhookHeaders(
+  headers: IncomingHttpHeaders,
+  options: VerifyOptions,
+): VerifyResult | null {
   try {
     const verdict = verifyHeaders(headers, options);
     return 'done' in verdict ? verdict.done : null;
@@ -61,7 +69,9 @@ export function verifyWebhookHeaders(headers: IncomingHttpHeaders, options: Veri
 }
 
 /** Either the verdict, or what is left to check once the body is there: the signature over it. */
-type HeaderVerdict = { done: VerifyResult } | { signature: SignatureHeader; secrets: string[]; failures: string[]; now: number; tolerance: number };
+type HeaderVerdict =
+  | { done: VerifyResult }
+  | { signature: SignatureHeader; secrets: string[]; failures: string[]; now: number; tolerance: number };
 
 function verifyHeaders(headers: IncomingHttpHeaders, options: VerifyOptions): HeaderVerdict {
   const done = (result: VerifyResult) => ({ done: result });
@@ -72,7 +82,8 @@ function verifyHeaders(headers: IncomingHttpHeaders, options: VerifyOptions): He
   if (secrets.length === 0) return done(reject('no webhook secret configured'));
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const now = options.nowSeconds;
-  if (!Number.isFinite(now) || now < 0 || now >= MAX_PLAUSIBLE_EPOCH_SECONDS) return done(reject('invalid clock'));
+  if (!Number.isFinite(now) || now < 0 || now >= MAX_PLAUSIBLE_EPOCH_SECONDS)
+    return done(reject('invalid clock'));
   if (!Number.isFinite(tolerance) || tolerance < 0) return done(reject('invalid tolerance'));
 
   const authorization = readSingleHeader(headers, 'authorization', MAX_AUTHORIZATION_HEADER_BYTES);
@@ -102,6 +113,7 @@ function verify(headers: IncomingHttpHeaders, rawBody: Buffer, options: VerifyOp
   const verdict = verifyHeaders(headers, options);
   if ('done' in verdict) return verdict.done;
   const check = checkSignature(verdict.signature, rawBody, verdict.secrets, verdict.now, verdict.tolerance);
-  if (check.ok) return { ok: true, method: verdict.signature.kind === 'digest' ? 'hmac' : 'hmac-timestamped' };
+  if (check.ok)
+    return { ok: true, method: verdict.signature.kind === 'digest' ? 'hmac' : 'hmac-timestamped' };
   return reject([...verdict.failures, check.reason].join('; '));
 }

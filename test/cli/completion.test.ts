@@ -9,7 +9,14 @@ import { createProgram } from '../../src/cli/program.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: {}, cwd: process.cwd(), now: () => new Date() };
+const io = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: {},
+  cwd: process.cwd(),
+  now: () => new Date(),
+};
 
 describe('completion', () => {
   const tempDir = useTempDir();
@@ -19,29 +26,49 @@ describe('completion', () => {
     const file = join(tempDir(), 'completion.bash');
     writeFileSync(file, script);
     const line = ['smtp2go-portal', ...words].map((w) => `'${w}'`).join(' ');
-    const out = execFileSync('bash', ['-c', `source "${file}"; COMP_WORDS=(${line}); COMP_CWORD=${words.length}; _smtp2go_portal; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
-    return out.split('\n').filter((w) => w !== '').sort();
+    const out = execFileSync(
+      'bash',
+      [
+        '-c',
+        `source "${file}"; COMP_WORDS=(${line}); COMP_CWORD=${words.length}; _smtp2go_portal; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      { encoding: 'utf8' },
+    );
+    return out
+      .split('\n')
+      .filter((w) => w !== '')
+      .sort();
   }
 
   it('bash: completes commands, nested subcommands, options per command, and option choices', async () => {
     const { stdout, code } = await runCliInProcess(['completion', 'bash']);
     expect(code).toBe(0);
-    expect(bashComplete(stdout, [''])).toEqual(expect.arrayContaining(['completion', 'configure', 'doctor', 'reconcile', 'send-test', 'webhook']));
-    expect(bashComplete(stdout, ['reconcile', '--'])).toEqual(expect.arrayContaining(['--since', '--reply', '--dry-run']));
+    expect(bashComplete(stdout, [''])).toEqual(
+      expect.arrayContaining(['completion', 'configure', 'doctor', 'reconcile', 'send-test', 'webhook']),
+    );
+    expect(bashComplete(stdout, ['reconcile', '--'])).toEqual(
+      expect.arrayContaining(['--since', '--reply', '--dry-run']),
+    );
     expect(bashComplete(stdout, ['webhook', ''])).toEqual(expect.arrayContaining(['register', 'unregister']));
-    expect(bashComplete(stdout, ['webhook', 'register', '--'])).toEqual(expect.arrayContaining(['--public-url', '--events', '--dry-run', '--json', '--db', '--help']));
+    expect(bashComplete(stdout, ['webhook', 'register', '--'])).toEqual(
+      expect.arrayContaining(['--public-url', '--events', '--dry-run', '--json', '--db', '--help']),
+    );
     expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--listener');
     expect(bashComplete(stdout, ['--v'])).toEqual(['--version']);
     expect(bashComplete(stdout, ['--db', 'x.db', 'doctor', '--l'])).toEqual(['--listener']);
     // issue 14: the renamed flags' old spellings still parse but are not offered.
     expect(bashComplete(stdout, ['webhook', 'register', '--'])).not.toContain('--url');
-    expect(bashComplete(stdout, ['webhook', 'trigger', '--'])).toEqual(expect.arrayContaining(['--listener', '--url']));
+    expect(bashComplete(stdout, ['webhook', 'trigger', '--'])).toEqual(
+      expect.arrayContaining(['--listener', '--url']),
+    );
     expect(bashComplete(stdout, ['webhook', 'trigger', '--'])).not.toContain('--to');
     expect(bashComplete(stdout, ['webhook', 'replay', '--'])).not.toContain('--to');
     expect(bashComplete(stdout, ['send-test', '--'])).toContain('--to');
     expect(bashComplete(stdout, ['configure', '--region', ''])).toEqual(['au', 'eu', 'global', 'us']);
     expect(bashComplete(stdout, ['completion', ''])).toEqual(['bash', 'fish', 'zsh']);
-    expect(bashComplete(stdout, ['webhook', 'trigger', ''])).toEqual(expect.arrayContaining(['bounce', 'click', 'delivered', 'open', 'processed', 'resubscribe']));
+    expect(bashComplete(stdout, ['webhook', 'trigger', ''])).toEqual(
+      expect.arrayContaining(['bounce', 'click', 'delivered', 'open', 'processed', 'resubscribe']),
+    );
     expect(bashComplete(stdout, ['webhook', 'trigger', 'b'])).toEqual(['bounce']);
     expect(bashComplete(stdout, ['webhook', 'trigger', '--reply', '1', 'o'])).toEqual(['open']);
     // An option's value is not mistaken for a subcommand.
@@ -56,10 +83,20 @@ describe('completion', () => {
     const home = tempDir();
     const bin = join(home, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'smtp2go-portal'), `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin', 'smtp2go-portal.js')}" "$@"\n`);
+    writeFileSync(
+      join(bin, 'smtp2go-portal'),
+      `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin', 'smtp2go-portal.js')}" "$@"\n`,
+    );
     chmodSync(join(bin, 'smtp2go-portal'), 0o755);
-    execFileSync('bash', ['-e', '-c', block ?? ''], { env: { HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}`, CI: '1' }, cwd: home });
-    for (const file of ['.local/share/bash-completion/completions/smtp2go-portal', '.zfunc/_smtp2go-portal', '.config/fish/completions/smtp2go-portal.fish']) {
+    execFileSync('bash', ['-e', '-c', block ?? ''], {
+      env: { HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}`, CI: '1' },
+      cwd: home,
+    });
+    for (const file of [
+      '.local/share/bash-completion/completions/smtp2go-portal',
+      '.zfunc/_smtp2go-portal',
+      '.config/fish/completions/smtp2go-portal.fish',
+    ]) {
       expect(existsSync(join(home, file)), file).toBe(true);
     }
     expect(readFileSync(join(home, '.zfunc/_smtp2go-portal'), 'utf8')).toMatch(/^#compdef smtp2go-portal/);
@@ -93,8 +130,12 @@ describe('completion', () => {
     expect(zsh).not.toMatch(/"webhook register"\) echo '[^']*--version/);
     const fish = (await runCliInProcess(['completion', 'fish'])).stdout;
     // The guard lists every webhook subcommand, whichever exist in this build.
-    expect(fish).toMatch(/-n '__fish_seen_subcommand_from webhook; and not __fish_seen_subcommand_from [a-z ]*\bregister\b[a-z ]*' -a register/);
-    expect(fish).toContain("-n '__fish_seen_subcommand_from webhook; and __fish_seen_subcommand_from unregister' -l yes -s y");
+    expect(fish).toMatch(
+      /-n '__fish_seen_subcommand_from webhook; and not __fish_seen_subcommand_from [a-z ]*\bregister\b[a-z ]*' -a register/,
+    );
+    expect(fish).toContain(
+      "-n '__fish_seen_subcommand_from webhook; and __fish_seen_subcommand_from unregister' -l yes -s y",
+    );
     expect(fish).toContain("-l region -x -a 'us eu au global'");
   });
 

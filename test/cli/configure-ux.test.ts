@@ -11,9 +11,18 @@ describe('configure output', () => {
   const tempDir = useTempDir();
   const env = () => ({ CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') });
   const LONG = [
-    '--api-key', API_KEY, '--enable', '--sender', 'Customer Support Team <customer-support-team@helpdesk.example-company.com>',
-    '--portal-url', 'https://helpdesk-portal.internal.example-company.com/tickets/portal', '--smtp-host', 'mail.smtp2go.com',
-    '--smtp-password', 'relay-password-never-shown', '--generate-webhook-secret',
+    '--api-key',
+    API_KEY,
+    '--enable',
+    '--sender',
+    'Customer Support Team <customer-support-team@helpdesk.example-company.com>',
+    '--portal-url',
+    'https://helpdesk-portal.internal.example-company.com/tickets/portal',
+    '--smtp-host',
+    'mail.smtp2go.com',
+    '--smtp-password',
+    'relay-password-never-shown',
+    '--generate-webhook-secret',
   ];
 
   it('issue 14: configure --show fits 80 and 120 columns; flags and variables are named where they fit', async () => {
@@ -32,23 +41,34 @@ describe('configure output', () => {
 
   it('issue 14: configure with nothing to change says so instead of "Saved"', async () => {
     const e = env();
-    expect((await runCliInProcess(['configure', '--api-key', API_KEY, '--enable'], { env: e })).stderr).toMatch(/Saved/);
+    expect(
+      (await runCliInProcess(['configure', '--api-key', API_KEY, '--enable'], { env: e })).stderr,
+    ).toMatch(/Saved/);
     const again = await runCliInProcess(['configure', '--api-key', API_KEY, '--enable'], { env: e });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/Saved/);
     expect(again.stderr).toMatch(/Nothing to change: the stored settings already say this\./);
     const json = await runCliInProcess(['--json', 'configure', '--enable'], { env: e });
     expect(JSON.parse(json.stdout)).toMatchObject({ saved: false, changed: [] });
-    const changed = await runCliInProcess(['--json', 'configure', '--sender', 'help@example.com'], { env: e });
+    const changed = await runCliInProcess(['--json', 'configure', '--sender', 'help@example.com'], {
+      env: e,
+    });
     expect(JSON.parse(changed.stdout)).toMatchObject({ saved: true, changed: ['sender'] });
   });
 
   it('issue 14: the "no SMTP relay" warning is shown by --show and doctor, not by every configure', async () => {
     const e = env();
-    const saved = await runCliInProcess(['configure', '--api-key', API_KEY, '--enable', '--sender', 'help@example.com'], { env: e });
+    const saved = await runCliInProcess(
+      ['configure', '--api-key', API_KEY, '--enable', '--sender', 'help@example.com'],
+      { env: e },
+    );
     expect(saved.stderr).not.toMatch(/no SMTP relay/);
-    expect((await runCliInProcess(['configure', '--show'], { env: e })).stderr).toMatch(/no SMTP relay configured/);
-    expect((await runCliInProcess(['--json', 'configure', '--show'], { env: e })).stdout).toMatch(/no SMTP relay configured/);
+    expect((await runCliInProcess(['configure', '--show'], { env: e })).stderr).toMatch(
+      /no SMTP relay configured/,
+    );
+    expect((await runCliInProcess(['--json', 'configure', '--show'], { env: e })).stdout).toMatch(
+      /no SMTP relay configured/,
+    );
   });
 
   it('issue 14: configure --enable warns that the API has no sender', async () => {

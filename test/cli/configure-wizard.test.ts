@@ -13,21 +13,35 @@ describe('the configure wizard', () => {
   const env = () => ({ SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') });
   const wizard = (e: NodeJS.ProcessEnv, answers: Record<string, ScriptedAnswer>, columns?: number) => {
     const prompter = new ScriptedPrompter({ 'Save these settings?': true, ...answers });
-    return runCliInProcess(['configure'], { env: e, prompter, tty: true, ...(columns === undefined ? {} : { columns }) }).then((run) => ({
+    return runCliInProcess(['configure'], {
+      env: e,
+      prompter,
+      tty: true,
+      ...(columns === undefined ? {} : { columns }),
+    }).then((run) => ({
       run: { ...run, stdout: stripAnsi(run.stdout), stderr: stripAnsi(run.stderr) },
       prompter,
     }));
   };
   const shown = async (e: NodeJS.ProcessEnv) => {
     const run = await runCliInProcess(['configure', '--show', '--json'], { env: { ...e, CI: '1' } });
-    return Object.fromEntries((JSON.parse(run.stdout).settings as Array<{ key: string; value: unknown; source: string }>).map((s) => [s.key, s]));
+    return Object.fromEntries(
+      (JSON.parse(run.stdout).settings as Array<{ key: string; value: unknown; source: string }>).map((s) => [
+        s.key,
+        s,
+      ]),
+    );
   };
-  const row = (stdout: string, key: string) => stdout.split('\n').find((line) => new RegExp(`│ ${key} +│`).test(line)) ?? '';
+  const row = (stdout: string, key: string) =>
+    stdout.split('\n').find((line) => new RegExp(`│ ${key} +│`).test(line)) ?? '';
 
   it('issue 14: the summary fits 80 and 120 columns', async () => {
     const answers = {
-      'SMTP2Go API key': API_KEY, 'Enable the SMTP2Go module?': true, 'Default sender': 'Customer Support Team <customer-support-team@helpdesk.example-company.com>',
-      'SMTP relay host': 'mail.smtp2go.com', 'Portal URL': 'https://helpdesk-portal.internal.example-company.com/tickets/portal',
+      'SMTP2Go API key': API_KEY,
+      'Enable the SMTP2Go module?': true,
+      'Default sender': 'Customer Support Team <customer-support-team@helpdesk.example-company.com>',
+      'SMTP relay host': 'mail.smtp2go.com',
+      'Portal URL': 'https://helpdesk-portal.internal.example-company.com/tickets/portal',
     };
     for (const columns of [80, 120]) {
       const { run } = await wizard(env(), answers, columns);
@@ -37,7 +51,11 @@ describe('the configure wizard', () => {
   });
 
   it('issue 14: values typed in the wizard show their source as prompt, not flag', async () => {
-    const { run } = await wizard(env(), { 'SMTP2Go API key': API_KEY, 'Enable the SMTP2Go module?': true, 'Default sender': 'help@example.com' });
+    const { run } = await wizard(env(), {
+      'SMTP2Go API key': API_KEY,
+      'Enable the SMTP2Go module?': true,
+      'Default sender': 'help@example.com',
+    });
     expect(run.code).toBe(0);
     expect(row(run.stdout, 'sender')).toMatch(/help@example\.com\s+│ prompt/);
     expect(row(run.stdout, 'apiKey')).toMatch(/│ prompt/);
@@ -53,15 +71,27 @@ describe('the configure wizard', () => {
     expect(run.code).toBe(0);
     expect(row(run.stdout, 'smtpPort')).toMatch(/2525\s+│ default \(cleared\)/);
     expect(row(run.stdout, 'apiUrl')).toMatch(/https:\/\/api\.smtp2go\.com\/v3\s+│ default \(cleared\)/);
-    expect(await shown(e)).toMatchObject({ smtpPort: { value: 2525, source: 'default' }, apiUrl: { value: 'https://api.smtp2go.com/v3', source: 'default' } });
+    expect(await shown(e)).toMatchObject({
+      smtpPort: { value: 2525, source: 'default' },
+      apiUrl: { value: 'https://api.smtp2go.com/v3', source: 'default' },
+    });
   });
 
   it('issue 14: errors name the question, not a flag; "abc" as a port is not a number', async () => {
     const { prompter } = await wizard(env(), { 'SMTP relay host': 'mail.smtp2go.com' });
-    const validate = (start: string) => prompter.prompts.find((p) => p.message.startsWith(start))?.validate as (value: string) => true | string;
-    expect(validate('SMTP relay port')('abc')).toBe('"abc" is not a number: give a port between 1 and 65535, e.g. 2525');
+    const validate = (start: string) =>
+      prompter.prompts.find((p) => p.message.startsWith(start))?.validate as (value: string) => true | string;
+    expect(validate('SMTP relay port')('abc')).toBe(
+      '"abc" is not a number: give a port between 1 and 65535, e.g. 2525',
+    );
     expect(validate('SMTP relay port')('70000')).toMatch(/^port "70000" is out of range/);
-    for (const [question, value] of [['SMTP relay host', 'mail.example.com:25'], ['Webhook secret', 'short'], ['SMTP2Go API key', 'nope'], ['Default sender', 'x'], ['API region', 'mars']]) {
+    for (const [question, value] of [
+      ['SMTP relay host', 'mail.example.com:25'],
+      ['Webhook secret', 'short'],
+      ['SMTP2Go API key', 'nope'],
+      ['Default sender', 'x'],
+      ['API region', 'mars'],
+    ]) {
       const message = validate(question as string)(value as string);
       expect(message, question).toEqual(expect.any(String));
       expect(message, question).not.toMatch(/--/);
@@ -69,7 +99,10 @@ describe('the configure wizard', () => {
   });
 
   it('issue 14: enabling without an API key is an error naming the question, not --api-key', async () => {
-    const prompter = new ScriptedPrompter({ 'Enable the SMTP2Go module?': true, 'Save these settings?': true });
+    const prompter = new ScriptedPrompter({
+      'Enable the SMTP2Go module?': true,
+      'Save these settings?': true,
+    });
     const run = await runCliInProcess(['configure'], { env: env(), prompter, tty: true, columns: 200 });
     run.stderr = stripAnsi(run.stderr);
     expect(run.code).toBe(2);
@@ -90,10 +123,17 @@ describe('the configure wizard', () => {
 
   it('issue 14: asks for the region and for relaying after an ambiguous API timeout', async () => {
     const e = env();
-    const { prompter, run } = await wizard(e, { 'API region': 'au', 'SMTP relay host': 'mail.smtp2go.com', 'Relay even when': true });
+    const { prompter, run } = await wizard(e, {
+      'API region': 'au',
+      'SMTP relay host': 'mail.smtp2go.com',
+      'Relay even when': true,
+    });
     expect(run.code).toBe(0);
     expect(prompter.asked.some((m) => m.startsWith('API region (global, us, eu or au'))).toBe(true);
-    expect(await shown(e)).toMatchObject({ apiUrl: { value: 'https://au-api.smtp2go.com/v3' }, fallbackOnTimeout: { value: true } });
+    expect(await shown(e)).toMatchObject({
+      apiUrl: { value: 'https://au-api.smtp2go.com/v3' },
+      fallbackOnTimeout: { value: true },
+    });
     const again = await wizard(e, {});
     expect(again.prompter.prompts.find((p) => p.message.startsWith('API region'))?.default).toBe('au');
     expect(again.prompter.prompts.find((p) => p.message.startsWith('Relay even when'))?.default).toBe(true);

@@ -16,14 +16,31 @@ describe('configure', () => {
   it('saves flags, shows masked values with their sources, and never prints a secret', async () => {
     const { env } = setup();
     const saved = await runCliInProcess(
-      ['configure', '--api-key', API_KEY, '--enable', '--smtp-host', 'mail.smtp2go.com', '--smtp-password', SMTP_PASSWORD,
-        '--webhook-secret', WEBHOOK_SECRET, '--region', 'eu'],
+      [
+        'configure',
+        '--api-key',
+        API_KEY,
+        '--enable',
+        '--smtp-host',
+        'mail.smtp2go.com',
+        '--smtp-password',
+        SMTP_PASSWORD,
+        '--webhook-secret',
+        WEBHOOK_SECRET,
+        '--region',
+        'eu',
+      ],
       { env },
     );
     expect(saved.code).toBe(0);
-    const shown = await runCliInProcess(['configure', '--show', '--json'], { env: { ...env, SMTP_PORT: '587' } });
+    const shown = await runCliInProcess(['configure', '--show', '--json'], {
+      env: { ...env, SMTP_PORT: '587' },
+    });
     expect(shown.code).toBe(0);
-    const doc = JSON.parse(shown.stdout) as { version: number; settings: { key: string; value: unknown; source: string }[] };
+    const doc = JSON.parse(shown.stdout) as {
+      version: number;
+      settings: { key: string; value: unknown; source: string }[];
+    };
     expect(doc.version).toBe(1);
     const byKey = Object.fromEntries(doc.settings.map((s) => [s.key, s]));
     expect(byKey.apiKey).toMatchObject({ value: 'api-••••••••3f9a', source: 'stored' });
@@ -51,9 +68,14 @@ describe('configure', () => {
     const { dir, env } = setup();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, '.env'), `SMTP2GO_API_KEY=${API_KEY}\nSMTP_HOST=from-dotenv.example.com\n`);
-    await runCliInProcess(['configure', '--enable'], { env: { ...env, SMTP_HOST: 'from-shell.example.com' }, cwd: dir });
+    await runCliInProcess(['configure', '--enable'], {
+      env: { ...env, SMTP_HOST: 'from-shell.example.com' },
+      cwd: dir,
+    });
     const shown = await runCliInProcess(['configure', '--show', '--json'], { env });
-    const byKey = Object.fromEntries((JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
+    const byKey = Object.fromEntries(
+      (JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]),
+    );
     expect(byKey.apiKey).toBe('api-••••••••3f9a');
     expect(byKey.smtpHost).toBe('from-shell.example.com');
   });
@@ -77,7 +99,9 @@ describe('configure', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     const shown = await runCliInProcess(['configure', '--show', '--json'], { env });
-    const byKey = Object.fromEntries((JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
+    const byKey = Object.fromEntries(
+      (JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]),
+    );
     expect(byKey.smtpHost).toBe('kept.example.com');
     expect(byKey.enabled).toBe(false);
   });
@@ -100,7 +124,9 @@ describe('configure', () => {
     const rotated = await runCliInProcess(['configure', '--rotate-webhook-secret', '--json'], { env });
     const doc = JSON.parse(rotated.stdout);
     expect(doc.generated_webhook_secret).not.toBe(secret);
-    const byKey = Object.fromEntries((doc.settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
+    const byKey = Object.fromEntries(
+      (doc.settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]),
+    );
     expect(byKey.previousWebhookSecret).toBe(`••••••••${secret.slice(-4)}`);
     expect(JSON.stringify(doc.settings)).not.toContain(secret);
   });
@@ -162,15 +188,29 @@ describe('configure on a terminal', () => {
     expect(result.stdout).toContain('api-••••••••3f9a');
     expect(result.stdout).not.toContain(API_KEY);
     const shown = await runCliInProcess(['configure', '--show', '--json'], { env: { ...env, CI: '1' } });
-    const byKey = Object.fromEntries((JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
-    expect(byKey).toMatchObject({ enabled: true, trackClicks: false, trackOpens: true, smtpPort: 587, portalUrl: 'https://portal.example.com' });
+    const byKey = Object.fromEntries(
+      (JSON.parse(shown.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]),
+    );
+    expect(byKey).toMatchObject({
+      enabled: true,
+      trackClicks: false,
+      trackOpens: true,
+      smtpPort: 587,
+      portalUrl: 'https://portal.example.com',
+    });
 
     // A second run: Enter on the secret prompts keeps the stored secrets.
     const again = new ScriptedPrompter({ 'Save these settings?': true });
     expect((await runCliInProcess(['configure'], { env, prompter: again, tty: true })).code).toBe(0);
     const kept = await runCliInProcess(['configure', '--show', '--json'], { env: { ...env, CI: '1' } });
-    const keptByKey = Object.fromEntries((JSON.parse(kept.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
-    expect(keptByKey).toMatchObject({ apiKey: 'api-••••••••3f9a', smtpPassword: `••••••••${SMTP_PASSWORD.slice(-4)}`, smtpPort: 587 });
+    const keptByKey = Object.fromEntries(
+      (JSON.parse(kept.stdout).settings as { key: string; value: unknown }[]).map((s) => [s.key, s.value]),
+    );
+    expect(keptByKey).toMatchObject({
+      apiKey: 'api-••••••••3f9a',
+      smtpPassword: `••••••••${SMTP_PASSWORD.slice(-4)}`,
+      smtpPort: 587,
+    });
   });
 
   it('saves nothing when the operator declines', async () => {
@@ -180,7 +220,9 @@ describe('configure on a terminal', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('Nothing saved.');
     const shown = await runCliInProcess(['configure', '--show', '--json'], { env: { ...env, CI: '1' } });
-    expect(JSON.parse(shown.stdout).settings.find((s: { key: string }) => s.key === 'apiKey').value).toBeNull();
+    expect(
+      JSON.parse(shown.stdout).settings.find((s: { key: string }) => s.key === 'apiKey').value,
+    ).toBeNull();
   });
 
   it('maps Ctrl+C in a prompt to "Cancelled." and exit 130', async () => {
@@ -189,7 +231,13 @@ describe('configure on a terminal', () => {
       throw Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
     };
     const { createInquirerPrompter } = await import('../../src/cli/prompts.js');
-    const fakeInquirer = { input: exitPrompt, password: exitPrompt, confirm: exitPrompt } as unknown as Parameters<typeof createInquirerPrompter>[0] extends (() => Promise<infer M>) | undefined ? M : never;
+    const fakeInquirer = {
+      input: exitPrompt,
+      password: exitPrompt,
+      confirm: exitPrompt,
+    } as unknown as Parameters<typeof createInquirerPrompter>[0] extends (() => Promise<infer M>) | undefined
+      ? M
+      : never;
     const wrapped = createInquirerPrompter(async () => fakeInquirer);
     const result = await runCliInProcess(['configure'], { env, prompter: wrapped, tty: true });
     expect(result.code).toBe(130);

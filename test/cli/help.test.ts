@@ -4,8 +4,21 @@ import { expectFits } from '../helpers/fits.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 
 const COMMANDS = [
-  [], ['configure'], ['send-test'], ['doctor'], ['reconcile'], ['stats'], ['replies'], ['dashboard'], ['completion'],
-  ['webhook'], ['webhook', 'serve'], ['webhook', 'register'], ['webhook', 'unregister'], ['webhook', 'trigger'], ['webhook', 'replay'],
+  [],
+  ['configure'],
+  ['send-test'],
+  ['doctor'],
+  ['reconcile'],
+  ['stats'],
+  ['replies'],
+  ['dashboard'],
+  ['completion'],
+  ['webhook'],
+  ['webhook', 'serve'],
+  ['webhook', 'register'],
+  ['webhook', 'unregister'],
+  ['webhook', 'trigger'],
+  ['webhook', 'replay'],
 ];
 const help = async (command: string[], columns?: number) => {
   const run = await runCliInProcess([...command, '--help'], columns === undefined ? {} : { columns });
@@ -29,7 +42,10 @@ describe('--help', () => {
       for (const columns of [80, 120]) expectFits(await help(command, columns), columns);
       const text = await help(command);
       expectFits(text, 80);
-      const examples = text.slice(text.indexOf('Examples:')).split('\n').filter((line) => /^ {2}\$ smtp2go-portal /.test(line));
+      const examples = text
+        .slice(text.indexOf('Examples:'))
+        .split('\n')
+        .filter((line) => /^ {2}\$ smtp2go-portal /.test(line));
       expect(examples.length, command.join(' ')).toBeGreaterThanOrEqual(2);
       expect(examples.length, command.join(' ')).toBeLessThanOrEqual(3);
       if (command.length > 0 && !(command.length === 1 && command[0] === 'webhook')) {
@@ -47,9 +63,15 @@ describe('--help', () => {
         expect(line.match(/default/gi), line).toHaveLength(1);
       }
     }
-    expect(optionLines(await help(['webhook', 'replay'], 200))).toContainEqual(expect.stringMatching(/^--concurrency <n> .*\(default: 8\)$/));
-    expect(optionLines(await help(['send-test'], 200))).toContainEqual(expect.stringMatching(/^--transport <t> .*\(choices: auto, api, smtp; default: auto\)$/));
-    expect(optionLines(await help(['doctor'], 200))).toContainEqual(expect.stringMatching(/^--timeout <ms> .*\(default: 5000\)$/));
+    expect(optionLines(await help(['webhook', 'replay'], 200))).toContainEqual(
+      expect.stringMatching(/^--concurrency <n> .*\(default: 8\)$/),
+    );
+    expect(optionLines(await help(['send-test'], 200))).toContainEqual(
+      expect.stringMatching(/^--transport <t> .*\(choices: auto, api, smtp; default: auto\)$/),
+    );
+    expect(optionLines(await help(['doctor'], 200))).toContainEqual(
+      expect.stringMatching(/^--timeout <ms> .*\(default: 5000\)$/),
+    );
   });
 
   it('issue 14: every flag with an environment variable names it', async () => {
@@ -57,18 +79,31 @@ describe('--help', () => {
     for (const key of SETTING_KEYS) {
       if (key === 'previousWebhookSecret') continue;
       const flag = SETTING_FLAGS[key];
-      const line = configure.find((text) => text.startsWith(`${flag} `) || text.startsWith(`${flag},`) || text === flag);
+      const line = configure.find(
+        (text) => text.startsWith(`${flag} `) || text.startsWith(`${flag},`) || text === flag,
+      );
       expect(line, flag).toBeDefined();
       expect(line, flag).toContain(`env: ${SETTING_ENV_VARS[key]}`);
     }
     expect(configure.find((line) => line.startsWith('--region '))).toContain('env: SMTP2GO_API_URL');
     expect(configure.find((line) => line.startsWith('--disable '))).toContain('env: SMTP2GO_ENABLED');
     for (const command of COMMANDS.filter((c) => c.length > 0 && c.join(' ') !== 'webhook')) {
-      expect(optionLines(await help(command, 200)).find((line) => line.startsWith('--db ')), command.join(' ')).toContain('env: SMTP2GO_PORTAL_DB');
+      expect(
+        optionLines(await help(command, 200)).find((line) => line.startsWith('--db ')),
+        command.join(' '),
+      ).toContain('env: SMTP2GO_PORTAL_DB');
     }
-    for (const command of [['webhook', 'trigger'], ['webhook', 'replay']]) {
-      expect(optionLines(await help(command, 200)).find((line) => line.startsWith('--secret ')), command.join(' ')).toContain('env: SMTP2GO_WEBHOOK_SECRET');
+    for (const command of [
+      ['webhook', 'trigger'],
+      ['webhook', 'replay'],
+    ]) {
+      expect(
+        optionLines(await help(command, 200)).find((line) => line.startsWith('--secret ')),
+        command.join(' '),
+      ).toContain('env: SMTP2GO_WEBHOOK_SECRET');
     }
-    expect(optionLines(await help(['send-test'], 200)).find((line) => line.startsWith('--fallback-on-timeout'))).toContain('env: SMTP2GO_FALLBACK_ON_TIMEOUT');
+    expect(
+      optionLines(await help(['send-test'], 200)).find((line) => line.startsWith('--fallback-on-timeout')),
+    ).toContain('env: SMTP2GO_FALLBACK_ON_TIMEOUT');
   });
 });

@@ -33,10 +33,24 @@ describe('issue 14: commands that only read refuse a store that does not exist',
   it('doctor: the database check fails naming the path, and nothing is created', async () => {
     const folder = join(tempDir(), 'no-such-folder');
     const db = join(folder, 'portal.db');
-    const run = await runCliInProcess(['--db', db, '--json', 'doctor', '--timeout', '300', '--listener-url', 'http://127.0.0.1:9/healthz']);
+    const run = await runCliInProcess([
+      '--db',
+      db,
+      '--json',
+      'doctor',
+      '--timeout',
+      '300',
+      '--listener-url',
+      'http://127.0.0.1:9/healthz',
+    ]);
     expect(run.code).toBe(1);
-    const checks = (JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; message: string }> }).checks;
-    expect(checks.find((check) => check.name === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining(`the database ${db} does not exist`) });
+    const checks = (
+      JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; message: string }> }
+    ).checks;
+    expect(checks.find((check) => check.name === 'database')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`the database ${db} does not exist`),
+    });
     expect(existsSync(folder)).toBe(false);
   });
 

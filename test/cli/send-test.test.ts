@@ -13,26 +13,79 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function peers(script: Reply[], relayOptions: Parameters<typeof startFakeRelay>[0] = {}): Promise<{ api: FakeSmtp2go; relay: FakeRelay; env: NodeJS.ProcessEnv }> {
+async function peers(
+  script: Reply[],
+  relayOptions: Parameters<typeof startFakeRelay>[0] = {},
+): Promise<{ api: FakeSmtp2go; relay: FakeRelay; env: NodeJS.ProcessEnv }> {
   const api = await startFakeSmtp2go(script);
   const relay = await startFakeRelay(relayOptions);
   closers.push(api.close, relay.close);
   const env = {
-    CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'), SMTP2GO_ENABLED: 'true', SMTP2GO_API_KEY: API_KEY, SMTP2GO_API_URL: api.url,
-    SMTP2GO_SENDER: 'help@example.com', SMTP_HOST: relay.host, SMTP_PORT: String(relay.port),
+    CI: '1',
+    SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db'),
+    SMTP2GO_ENABLED: 'true',
+    SMTP2GO_API_KEY: API_KEY,
+    SMTP2GO_API_URL: api.url,
+    SMTP2GO_SENDER: 'help@example.com',
+    SMTP_HOST: relay.host,
+    SMTP_PORT: String(relay.port),
   };
   return { api, relay, env };
 }
 
 describe('send-test argv', () => {
   it.each([
-    [['send-test', '--to', 'a@example.com', 'b@example.com', '--cc', 'c@example.com', '--transport', 'smtp', '--no-fallback', '--timeout', '500', '--reply', '7'],
-      { to: ['a@example.com', 'b@example.com'], cc: ['c@example.com'], bcc: [], transport: 'smtp', fallback: false, timeoutMs: 500, replyId: 7 }],
-    [['send-test', '--to', 'a@example.com', '--to', 'b@example.com', '--fallback-on-timeout', '--ticket', '3'],
-      { to: ['a@example.com', 'b@example.com'], transport: 'auto', fallback: true, fallbackOnTimeout: true, ticketId: 3 }],
+    [
+      [
+        'send-test',
+        '--to',
+        'a@example.com',
+        'b@example.com',
+        '--cc',
+        'c@example.com',
+        '--transport',
+        'smtp',
+        '--no-fallback',
+        '--timeout',
+        '500',
+        '--reply',
+        '7',
+      ],
+      {
+        to: ['a@example.com', 'b@example.com'],
+        cc: ['c@example.com'],
+        bcc: [],
+        transport: 'smtp',
+        fallback: false,
+        timeoutMs: 500,
+        replyId: 7,
+      },
+    ],
+    [
+      [
+        'send-test',
+        '--to',
+        'a@example.com',
+        '--to',
+        'b@example.com',
+        '--fallback-on-timeout',
+        '--ticket',
+        '3',
+      ],
+      {
+        to: ['a@example.com', 'b@example.com'],
+        transport: 'auto',
+        fallback: true,
+        fallbackOnTimeout: true,
+        ticketId: 3,
+      },
+    ],
   ])('%j', async (argv, expected) => {
     const seen: unknown[] = [];
-    const run = await runCliInProcess(argv, { env: { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/x.db' }, onParsed: (_c, o) => (seen.push(o), true) });
+    const run = await runCliInProcess(argv, {
+      env: { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/x.db' },
+      onParsed: (_c, o) => (seen.push(o), true),
+    });
     expect(run.code).toBe(0);
     expect(seen[0]).toMatchObject(expected);
   });
@@ -42,7 +95,10 @@ describe('send-test argv', () => {
     [['send-test', '--to', 'a@example.com', '--reply', 'abc']],
     [['send-test', '--to', 'a@example.com', '--timeout', '0']],
   ])('%j is exit 2', async (argv) => {
-    const run = await runCliInProcess(argv, { env: { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/x.db' }, onParsed: () => true });
+    const run = await runCliInProcess(argv, {
+      env: { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/x.db' },
+      onParsed: () => true,
+    });
     expect(run.code).toBe(2);
   });
 });
@@ -50,12 +106,28 @@ describe('send-test argv', () => {
 describe('send-test command', () => {
   it('--json: one versioned document on stdout, nothing secret anywhere', async () => {
     const { api, env } = await peers([{ status: 200, fixture: 'send-ok.json' }]);
-    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--json'], { env, tty: true });
+    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--json'], {
+      env,
+      tty: true,
+    });
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ version: 1, transport: 'api', smtp2go_email_id: '1u0SwL-B9zBpi9ffUq-JAB2', fallback_reason: null, failed_recipients: [] });
-    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['reply_id', 'tracking_id', 'message_id', 'attempts']));
-    expect((doc.attempts as Array<Record<string, unknown>>)[0]).toMatchObject({ transport: 'api', ok: true, status: 200, error: null });
+    expect(doc).toMatchObject({
+      version: 1,
+      transport: 'api',
+      smtp2go_email_id: '1u0SwL-B9zBpi9ffUq-JAB2',
+      fallback_reason: null,
+      failed_recipients: [],
+    });
+    expect(Object.keys(doc)).toEqual(
+      expect.arrayContaining(['reply_id', 'tracking_id', 'message_id', 'attempts']),
+    );
+    expect((doc.attempts as Array<Record<string, unknown>>)[0]).toMatchObject({
+      transport: 'api',
+      ok: true,
+      status: 200,
+      error: null,
+    });
     expect(doc.tracking_id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(run.stderr).toBe('');
     expect(api.requests[0]?.headers['x-smtp2go-api-key']).toBe(API_KEY);
@@ -74,19 +146,32 @@ describe('send-test command', () => {
     expect(run.stdout).toMatch(/reply id +1\ntracking id +[A-Za-z0-9_-]{24}\nSMTP2Go email id +-\n/);
     expect(relay.mails).toHaveLength(1);
     // No PORTAL_URL: the relay copy cannot carry first-party tracking, and the operator is told once (issue 15).
-    expect(run.stderr).toBe('warning: this mail goes out through the relay untracked: first-party tracking needs a portal URL (configure --portal-url)\n');
+    expect(run.stderr).toBe(
+      'warning: this mail goes out through the relay untracked: first-party tracking needs a portal URL (configure --portal-url)\n',
+    );
     expect(run.stdout + run.stderr).not.toContain(API_KEY);
   });
 
   it('a failed send with --json: exit 1, one document with the attempts and the error', async () => {
     const { env } = await peers([{ status: 403, fixture: 'error-permission.json' }]);
-    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--no-fallback', '--json'], { env });
+    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--no-fallback', '--json'], {
+      env,
+    });
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ version: 1, transport: null, outcome: 'failed', failed_recipients: ['john@example.com'], error: { code: 'send_failed' } });
+    expect(doc).toMatchObject({
+      version: 1,
+      transport: null,
+      outcome: 'failed',
+      failed_recipients: ['john@example.com'],
+      error: { code: 'send_failed' },
+    });
     expect(run.stdout + run.stderr).not.toContain(API_KEY);
     const db = openStore(env.SMTP2GO_PORTAL_DB as string);
-    expect(db.prepare('SELECT transport, send_outcome FROM ticket_replies').get()).toEqual({ transport: 'failed', send_outcome: 'failed' });
+    expect(db.prepare('SELECT transport, send_outcome FROM ticket_replies').get()).toEqual({
+      transport: 'failed',
+      send_outcome: 'failed',
+    });
     db.close();
   });
 
@@ -101,11 +186,17 @@ describe('send-test command', () => {
 
   it('a new user with only a relay configured can send', async () => {
     const { api, relay, env } = await peers([]);
-    const run = await runCliInProcess(['send-test', '--to', 'john@example.com', '--from', 'me@example.com', '--json'], {
-      env: { ...env, SMTP2GO_ENABLED: '', SMTP2GO_API_KEY: '', SMTP2GO_SENDER: '' },
-    });
+    const run = await runCliInProcess(
+      ['send-test', '--to', 'john@example.com', '--from', 'me@example.com', '--json'],
+      {
+        env: { ...env, SMTP2GO_ENABLED: '', SMTP2GO_API_KEY: '', SMTP2GO_SENDER: '' },
+      },
+    );
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ transport: 'smtp', fallback_reason: 'the SMTP2Go module is disabled' });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      transport: 'smtp',
+      fallback_reason: 'the SMTP2Go module is disabled',
+    });
     expect(api.requests).toHaveLength(0);
     expect(relay.mails[0]?.from).toBe('me@example.com');
   });

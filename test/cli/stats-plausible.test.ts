@@ -16,8 +16,15 @@ describe('stats: Plausible forwarding counts (issue 15)', () => {
     addPlausibleForwards(db, { forwarded: 12, dropped: 3, failed: 1 }, new Date('2026-12-01T10:00:00Z'));
     db.close();
     const human = await runCliInProcess(['--db', path, 'stats'], { env: { CI: '1', TZ: 'UTC' } });
-    expect(human.stdout).toContain('Plausible (all time): 12 forwarded, 3 dropped by Plausible as bots, 1 failed');
+    expect(human.stdout).toContain(
+      'Plausible (all time): 12 forwarded, 3 dropped by Plausible as bots, 1 failed',
+    );
     const json = await runCliInProcess(['--db', path, '--json', 'stats'], { env: { CI: '1', TZ: 'UTC' } });
-    expect((JSON.parse(json.stdout) as { plausible: unknown }).plausible).toEqual({ forwarded: 12, dropped: 3, failed: 1, last_at: '2026-12-01T10:00:00.000Z' });
+    expect((JSON.parse(json.stdout) as { plausible: unknown }).plausible).toEqual({
+      forwarded: 12,
+      dropped: 3,
+      failed: 1,
+      last_at: '2026-12-01T10:00:00.000Z',
+    });
   });
 });

@@ -39,13 +39,20 @@ describe('fitting text', () => {
     expect(wrap('one two three four', 9, '  ')).toEqual(['one two', '  three', '  four']);
     expect(wrap('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
     expect(wrap('', 10)).toEqual(['']);
-    for (const line of wrap('日本語のテキスト 日本語のテキスト', 7, ' ')) expect(displayWidth(line)).toBeLessThanOrEqual(7);
+    for (const line of wrap('日本語のテキスト 日本語のテキスト', 7, ' '))
+      expect(displayWidth(line)).toBeLessThanOrEqual(7);
   });
 
   it('a wrapped line keeps its own leading indent and padded columns; only the lines wrapping starts drop spacing', () => {
     // doctor's "FAIL database     the database … does not exist" and its indented "→ fix" line.
-    expect(wrap('FAIL db     the database is gone', 24, '      ')).toEqual(['FAIL db     the database', '      is gone']);
-    expect(wrap('    → check --db or the env', 16, '      ')).toEqual(['    → check --db', '      or the env']);
+    expect(wrap('FAIL db     the database is gone', 24, '      ')).toEqual([
+      'FAIL db     the database',
+      '      is gone',
+    ]);
+    expect(wrap('    → check --db or the env', 16, '      ')).toEqual([
+      '    → check --db',
+      '      or the env',
+    ]);
     expect(wrap('  abcdefghij', 6, '  ')).toEqual(['  abcd', '  efgh', '  ij']);
   });
 });

@@ -9,26 +9,35 @@ import { recordSend } from '../operations/stats-stores.js';
 const tempDir = useTempDir('smtp2go-usage-');
 
 describe('round two #21: help, time zones and colour', () => {
-  it.each([[[]], [['webhook']]])('round two #21: %j prints the help alone on stderr and exits 2', async (argv) => {
-    const run = await runCliInProcess(argv, { env: { CI: '1' } });
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^Usage: smtp2go-portal /);
-    expect(run.stderr).not.toMatch(/error|outputHelp/);
-    const asked = await runCliInProcess([...argv, '--help'], { env: { CI: '1' } });
-    expect(asked.code).toBe(0);
-    expect(asked.stdout).toMatch(/^Usage: smtp2go-portal /);
-    expect(asked.stdout).toBe(run.stderr);
-  });
+  it.each([[[]], [['webhook']]])(
+    'round two #21: %j prints the help alone on stderr and exits 2',
+    async (argv) => {
+      const run = await runCliInProcess(argv, { env: { CI: '1' } });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^Usage: smtp2go-portal /);
+      expect(run.stderr).not.toMatch(/error|outputHelp/);
+      const asked = await runCliInProcess([...argv, '--help'], { env: { CI: '1' } });
+      expect(asked.code).toBe(0);
+      expect(asked.stdout).toMatch(/^Usage: smtp2go-portal /);
+      expect(asked.stdout).toBe(run.stderr);
+    },
+  );
 
   it('round two #21: with --json and no command, the usage error is also one JSON document on stdout', async () => {
     const run = await runCliInProcess(['--json'], { env: { CI: '1' } });
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ version: 1, error: { code: 'usage', message: 'no command given', hint: 'run with --help for the commands' } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      version: 1,
+      error: { code: 'usage', message: 'no command given', hint: 'run with --help for the commands' },
+    });
   });
 
   it('round two #21: a TZ this system does not know falls back to UTC with one warning, and --json keeps time_zone', async () => {
-    expect(resolveTimeZone('Nope/Zone')).toEqual({ timeZone: 'UTC', warning: 'TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC' });
+    expect(resolveTimeZone('Nope/Zone')).toEqual({
+      timeZone: 'UTC',
+      warning: 'TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC',
+    });
     expect(resolveTimeZone('Europe/Paris')).toEqual({ timeZone: 'Europe/Paris', warning: null });
     const path = join(tempDir(), 'portal.db');
     const db = openStore(path);
@@ -38,7 +47,9 @@ describe('round two #21: help, time zones and colour', () => {
     const human = await runCliInProcess(['--db', path, 'stats'], { env });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^Times in UTC\.$/m);
-    expect(human.stderr).toBe('warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n');
+    expect(human.stderr).toBe(
+      'warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n',
+    );
     const json = await runCliInProcess(['--db', path, '--json', 'stats'], { env });
     expect((JSON.parse(json.stdout) as { time_zone: string }).time_zone).toBe('UTC');
     const reply = await runCliInProcess(['--db', path, 'stats', '--reply', String(id)], { env });
@@ -51,9 +62,15 @@ describe('round two #21: help, time zones and colour', () => {
     const plain = await runCliInProcess(['--db', dbPath, 'configure', '--show'], { env: { CI: '1' } });
     expect(plain.stdout).toMatch(/┌/);
     expect(plain.stdout).not.toMatch(/\u001b|\\u001b/);
-    const noColor = await runCliInProcess(['--db', dbPath, 'configure', '--show'], { env: { CI: '1', NO_COLOR: '1', FORCE_COLOR: '1' }, tty: true });
+    const noColor = await runCliInProcess(['--db', dbPath, 'configure', '--show'], {
+      env: { CI: '1', NO_COLOR: '1', FORCE_COLOR: '1' },
+      tty: true,
+    });
     expect(noColor.stdout).not.toMatch(/\u001b|\\u001b/);
-    const forced = await runCliInProcess(['--db', dbPath, 'configure', '--show'], { env: { CI: '1', FORCE_COLOR: '1' }, tty: true });
+    const forced = await runCliInProcess(['--db', dbPath, 'configure', '--show'], {
+      env: { CI: '1', FORCE_COLOR: '1' },
+      tty: true,
+    });
     expect(forced.stdout).toMatch(/\u001b\[/);
   });
 });

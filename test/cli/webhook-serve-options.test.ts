@@ -5,7 +5,10 @@ const env = { CI: '1', SMTP2GO_PORTAL_DB: '/nonexistent/never-opened.db' };
 
 async function serveWith(path: string) {
   const seen: unknown[] = [];
-  const run = await runCliInProcess(['webhook', 'serve', '--path', path], { env, onParsed: (_command, options) => (seen.push(options), true) });
+  const run = await runCliInProcess(['webhook', 'serve', '--path', path], {
+    env,
+    onParsed: (_command, options) => (seen.push(options), true),
+  });
   return { ...run, seen };
 }
 
@@ -20,13 +23,16 @@ describe('webhook serve --path', () => {
     expect(lines[0]).toMatch(/\/api\/webhooks\/smtp2go\/events/);
   });
 
-  it.each(['events', './events', 'api/webhooks', '/a/../healthz', '/./events', '/events/..'])('round two #21: a path that is not absolute, %j, is refused on one line (exit 2)', async (path) => {
-    const run = await serveWith(path);
-    expect(run.code).toBe(2);
-    expect(run.seen).toEqual([]);
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/--path/);
-  });
+  it.each(['events', './events', 'api/webhooks', '/a/../healthz', '/./events', '/events/..'])(
+    'round two #21: a path that is not absolute, %j, is refused on one line (exit 2)',
+    async (path) => {
+      const run = await serveWith(path);
+      expect(run.code).toBe(2);
+      expect(run.seen).toEqual([]);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/--path/);
+    },
+  );
 
   it.each(['/hooks/smtp2go', '/healthz2', '/healthz/events', '/a.b/..c'])('accepts %j', async (path) => {
     const run = await serveWith(path);

@@ -5,14 +5,27 @@ import { renderServeEvent, serveEventRecords } from '../../src/cli/commands/webh
 import type { RequestRecord } from '../../src/webhook/server.js';
 
 const stored: RequestRecord = {
-  method: 'POST', path: '/api/webhooks/smtp2go/events', status: 200, ms: 1.8, error: null, auth: 'bearer', remoteAddress: '127.0.0.1',
+  method: 'POST',
+  path: '/api/webhooks/smtp2go/events',
+  status: 200,
+  ms: 1.8,
+  error: null,
+  auth: 'bearer',
+  remoteAddress: '127.0.0.1',
   events: [
     { type: 'delivered', replyId: 12, recipient: 'john@example.com', duplicate: false, conflict: false },
     { type: 'open', replyId: null, recipient: null, duplicate: true, conflict: false },
     { type: 'bounce', replyId: 12, recipient: 'john@example.com', duplicate: false, conflict: true },
   ],
 };
-const refused: RequestRecord = { ...stored, status: 401, ms: 0.4, events: [], error: 'no credentials', auth: null };
+const refused: RequestRecord = {
+  ...stored,
+  status: 401,
+  ms: 0.4,
+  events: [],
+  error: 'no credentials',
+  auth: null,
+};
 
 function capture(): { output: ReturnType<typeof createOutput>; text: () => string } {
   const stdout = new PassThrough();
@@ -24,11 +37,53 @@ function capture(): { output: ReturnType<typeof createOutput>; text: () => strin
 describe('webhook serve output', () => {
   it('NDJSON: one record per event, or one with event null for a refused request', () => {
     expect(serveEventRecords(stored)).toEqual([
-      { type: 'event', status: 200, ms: 1.8, event: 'delivered', reply_id: 12, recipient: 'john@example.com', duplicate: false, conflict: false, error: null },
-      { type: 'event', status: 200, ms: 1.8, event: 'open', reply_id: null, recipient: null, duplicate: true, conflict: false, error: null },
-      { type: 'event', status: 200, ms: 1.8, event: 'bounce', reply_id: 12, recipient: 'john@example.com', duplicate: false, conflict: true, error: null },
+      {
+        type: 'event',
+        status: 200,
+        ms: 1.8,
+        event: 'delivered',
+        reply_id: 12,
+        recipient: 'john@example.com',
+        duplicate: false,
+        conflict: false,
+        error: null,
+      },
+      {
+        type: 'event',
+        status: 200,
+        ms: 1.8,
+        event: 'open',
+        reply_id: null,
+        recipient: null,
+        duplicate: true,
+        conflict: false,
+        error: null,
+      },
+      {
+        type: 'event',
+        status: 200,
+        ms: 1.8,
+        event: 'bounce',
+        reply_id: 12,
+        recipient: 'john@example.com',
+        duplicate: false,
+        conflict: true,
+        error: null,
+      },
     ]);
-    expect(serveEventRecords(refused)).toEqual([{ type: 'event', status: 401, ms: 0.4, event: null, reply_id: null, recipient: null, duplicate: false, conflict: false, error: 'no credentials' }]);
+    expect(serveEventRecords(refused)).toEqual([
+      {
+        type: 'event',
+        status: 401,
+        ms: 0.4,
+        event: null,
+        reply_id: null,
+        recipient: null,
+        duplicate: false,
+        conflict: false,
+        error: 'no credentials',
+      },
+    ]);
   });
 
   it('human: one line per event with time, status, type, reply, recipient and duration', () => {

@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { recipientStatus, REPLY_STATUSES, summarizeReplyStatus, topStatus, type StatusColumns } from '../../src/core/reply-status.js';
+import {
+  recipientStatus,
+  REPLY_STATUSES,
+  summarizeReplyStatus,
+  topStatus,
+  type StatusColumns,
+} from '../../src/core/reply-status.js';
 
 const T = '2026-11-24T10:00:00.000Z';
 const LATER = '2026-11-24T11:00:00.000Z';
 
 const blank: StatusColumns = {
-  sent_at: null, processed_at: null, delivered_at: null, opened_at: null, clicked_at: null, bounced_at: null,
-  spam_at: null, rejected_at: null, unsubscribed_at: null, resubscribed_at: null, send_status: null,
+  sent_at: null,
+  processed_at: null,
+  delivered_at: null,
+  opened_at: null,
+  clicked_at: null,
+  bounced_at: null,
+  spam_at: null,
+  rejected_at: null,
+  unsubscribed_at: null,
+  resubscribed_at: null,
+  send_status: null,
 };
 const row = (fields: Partial<StatusColumns>): StatusColumns => ({ ...blank, ...fields });
 
@@ -49,28 +64,53 @@ describe('summarizeReplyStatus', () => {
   const reply = row({ sent_at: T });
 
   it('uses the reply columns when there are no recipient rows', () => {
-    expect(summarizeReplyStatus(row({ delivered_at: T }), [])).toEqual({ status: 'delivered', mixed: false, text: 'delivered' });
+    expect(summarizeReplyStatus(row({ delivered_at: T }), [])).toEqual({
+      status: 'delivered',
+      mixed: false,
+      text: 'delivered',
+    });
   });
 
   it('one recipient: the plain status', () => {
-    expect(summarizeReplyStatus(reply, [row({ opened_at: T })])).toEqual({ status: 'opened', mixed: false, text: 'opened' });
+    expect(summarizeReplyStatus(reply, [row({ opened_at: T })])).toEqual({
+      status: 'opened',
+      mixed: false,
+      text: 'opened',
+    });
   });
 
   it('recipients in the same state say so', () => {
-    expect(summarizeReplyStatus(reply, [row({ delivered_at: T }), row({ delivered_at: T })]).text).toBe('delivered (all 2)');
+    expect(summarizeReplyStatus(reply, [row({ delivered_at: T }), row({ delivered_at: T })]).text).toBe(
+      'delivered (all 2)',
+    );
   });
 
   it('mixed recipients: the top status plus "delivered to 2 of 3, bounced 1"', () => {
-    const summary = summarizeReplyStatus(reply, [row({ delivered_at: T }), row({ delivered_at: T }), row({ bounced_at: T })]);
+    const summary = summarizeReplyStatus(reply, [
+      row({ delivered_at: T }),
+      row({ delivered_at: T }),
+      row({ bounced_at: T }),
+    ]);
     expect(summary).toEqual({ status: 'bounced', mixed: true, text: 'delivered to 2 of 3, bounced 1' });
   });
 
   it('opens and clicks count as delivered, and are named', () => {
-    const summary = summarizeReplyStatus(reply, [row({ clicked_at: T, opened_at: T }), row({ opened_at: T }), row({ delivered_at: T }), row({ send_status: 'failed' })]);
-    expect(summary).toEqual({ status: 'clicked', mixed: true, text: 'delivered to 3 of 4, opened by 2, clicked by 1, failed 1' });
+    const summary = summarizeReplyStatus(reply, [
+      row({ clicked_at: T, opened_at: T }),
+      row({ opened_at: T }),
+      row({ delivered_at: T }),
+      row({ send_status: 'failed' }),
+    ]);
+    expect(summary).toEqual({
+      status: 'clicked',
+      mixed: true,
+      text: 'delivered to 3 of 4, opened by 2, clicked by 1, failed 1',
+    });
   });
 
   it('names recipients still in flight', () => {
-    expect(summarizeReplyStatus(reply, [row({ delivered_at: T }), row({ processed_at: T }), row({})]).text).toBe('delivered to 1 of 3, processed 1, pending 1');
+    expect(
+      summarizeReplyStatus(reply, [row({ delivered_at: T }), row({ processed_at: T }), row({})]).text,
+    ).toBe('delivered to 1 of 3, processed 1, pending 1');
   });
 });

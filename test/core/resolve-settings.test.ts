@@ -17,29 +17,42 @@ describe('resolveSettings precedence: flag > env > stored > default', () => {
   });
 
   it('stored beats default, env beats stored, flag beats env', () => {
-    expect(resolveSettings({ stored: { apiKey: KEY_A } })).toMatchObject({ settings: { apiKey: KEY_A }, sources: { apiKey: 'stored' } });
+    expect(resolveSettings({ stored: { apiKey: KEY_A } })).toMatchObject({
+      settings: { apiKey: KEY_A },
+      sources: { apiKey: 'stored' },
+    });
     expect(resolveSettings({ stored: { apiKey: KEY_A }, env: { SMTP2GO_API_KEY: KEY_B } })).toMatchObject({
       settings: { apiKey: KEY_B },
       sources: { apiKey: 'env' },
     });
     expect(
-      resolveSettings({ stored: { apiKey: KEY_A }, env: { SMTP2GO_API_KEY: KEY_B }, flags: { apiKey: KEY_C } }),
+      resolveSettings({
+        stored: { apiKey: KEY_A },
+        env: { SMTP2GO_API_KEY: KEY_B },
+        flags: { apiKey: KEY_C },
+      }),
     ).toMatchObject({ settings: { apiKey: KEY_C }, sources: { apiKey: 'flag' } });
   });
 
   it('parses typed values from the environment', () => {
-    const { settings } = resolveSettings({ env: { SMTP_PORT: '587', SMTP_SECURE: 'yes', SMTP2GO_TRACK_OPENS: 'false' } });
+    const { settings } = resolveSettings({
+      env: { SMTP_PORT: '587', SMTP_SECURE: 'yes', SMTP2GO_TRACK_OPENS: 'false' },
+    });
     expect(settings.smtpPort).toBe(587);
     expect(settings.smtpSecure).toBe(true);
     expect(settings.trackOpens).toBe(false);
   });
 
   it('ignores empty environment variables', () => {
-    expect(resolveSettings({ env: { SMTP2GO_API_KEY: '' }, stored: { apiKey: KEY_A } }).settings.apiKey).toBe(KEY_A);
+    expect(resolveSettings({ env: { SMTP2GO_API_KEY: '' }, stored: { apiKey: KEY_A } }).settings.apiKey).toBe(
+      KEY_A,
+    );
   });
 
   it('names the environment variable when its value is invalid', () => {
-    expect(() => resolveSettings({ env: { SMTP_PORT: '70000' } })).toThrow(/^SMTP_PORT: port "70000" is out of range/);
+    expect(() => resolveSettings({ env: { SMTP_PORT: '70000' } })).toThrow(
+      /^SMTP_PORT: port "70000" is out of range/,
+    );
   });
 });
 
@@ -72,8 +85,12 @@ describe('parseSettingValue validation', () => {
 
   it('accepts the documented forms', () => {
     expect(parseSettingValue('apiKey', KEY_A)).toBe(KEY_A);
-    expect(parseSettingValue('sender', 'Support <support@example.com>')).toBe('Support <support@example.com>');
-    expect(parseSettingValue('apiUrl', 'https://eu-api.smtp2go.com/v3/')).toBe('https://eu-api.smtp2go.com/v3');
+    expect(parseSettingValue('sender', 'Support <support@example.com>')).toBe(
+      'Support <support@example.com>',
+    );
+    expect(parseSettingValue('apiUrl', 'https://eu-api.smtp2go.com/v3/')).toBe(
+      'https://eu-api.smtp2go.com/v3',
+    );
     expect(parseSettingValue('smtpPort', '2525')).toBe(2525);
   });
 });

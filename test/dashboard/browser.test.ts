@@ -15,10 +15,21 @@ import { LIVE_EMAIL_ID, LIVE_RECIPIENT, seedHistory, seedHostileReply } from './
 
 // page.evaluate callbacks run in the browser. The project compiles without the DOM library, so the few
 // browser names they use are declared for this file only.
-interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-interface AxeResult { violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+interface AxeResult {
+  violations: Array<{ id: string; impact: string | null; nodes: unknown[] }>;
+}
 declare const window: { __pwned?: unknown; axe: { run(context: unknown): Promise<AxeResult> } };
-declare const document: { querySelectorAll<T = { href: string }>(selector: string): Iterable<T> & { length: number }; querySelector(selector: string): { textContent: string | null } | null };
+declare const document: {
+  querySelectorAll<T = { href: string }>(selector: string): Iterable<T> & { length: number };
+  querySelector(selector: string): { textContent: string | null } | null;
+};
 declare const location: { href: string };
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
@@ -42,10 +53,20 @@ beforeAll(async () => {
   seedHistory(store, new Date());
   hostileReplyId = seedHostileReply(store, new Date());
   store.close();
-  child = spawn(process.execPath, [BIN, '--db', db, '--json', 'webhook', 'serve', '--port', '0', '--dashboard', '--dashboard-port', '0'], {
-    env: { PATH: process.env.PATH ?? '', HOME: dir, CI: '1', TZ: 'UTC', SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    [BIN, '--db', db, '--json', 'webhook', 'serve', '--port', '0', '--dashboard', '--dashboard-port', '0'],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        CI: '1',
+        TZ: 'UTC',
+        SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const ready = await new Promise<{ url: string; dashboard_url: string }>((resolveReady, reject) => {
     child.once('exit', (code) => reject(new Error(`webhook serve exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -67,7 +88,11 @@ afterAll(async () => {
 
 /** A fresh browser profile's tab that records every console error and uncaught exception. */
 async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
   contexts.push(context);
   const page = await context.newPage();
   const errors: string[] = [];
@@ -82,7 +107,11 @@ async function openPage(): Promise<{ page: Page; errors: string[] }> {
 }
 
 async function postWebhook(event: Record<string, unknown>): Promise<void> {
-  const response = await fetch(webhookUrl, { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  const response = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -91,7 +120,14 @@ describe('dashboard in Chromium', () => {
     const { page, errors } = await openPage();
     await expect.poll(() => page.locator('#stream-status').textContent()).toBe('Live');
     const id = `live${Date.now().toString(16).padStart(28, '0')}`;
-    await postWebhook({ event: 'delivered', email_id: LIVE_EMAIL_ID, rcpt: LIVE_RECIPIENT, time: new Date().toISOString(), id, message: '250 2.0.0 Ok: queued' });
+    await postWebhook({
+      event: 'delivered',
+      email_id: LIVE_EMAIL_ID,
+      rcpt: LIVE_RECIPIENT,
+      time: new Date().toISOString(),
+      id,
+      message: '250 2.0.0 Ok: queued',
+    });
     const answered = Date.now();
     const row = page.locator('#live-rows tr[data-type="delivered"]', { hasText: LIVE_RECIPIENT }).first();
     await row.waitFor({ timeout: 1000 });
@@ -116,7 +152,13 @@ describe('dashboard in Chromium', () => {
   it('marks a retried notification as a duplicate, filters by type, and holds events while paused', async () => {
     const { page, errors } = await openPage();
     await expect.poll(() => page.locator('#stream-status').textContent()).toBe('Live');
-    const event = { event: 'open', email_id: LIVE_EMAIL_ID, rcpt: 'manager@example.org', time: new Date().toISOString(), id: `dup${Date.now().toString(16).padStart(29, '0')}` };
+    const event = {
+      event: 'open',
+      email_id: LIVE_EMAIL_ID,
+      rcpt: 'manager@example.org',
+      time: new Date().toISOString(),
+      id: `dup${Date.now().toString(16).padStart(29, '0')}`,
+    };
     await postWebhook(event);
     await postWebhook(event);
     const rows = page.locator('#live-rows tr[data-type="open"]', { hasText: 'manager@example.org' });
@@ -132,11 +174,20 @@ describe('dashboard in Chromium', () => {
 
     await page.getByRole('button', { name: 'Pause' }).click();
     expect(await page.locator('#pause').getAttribute('aria-pressed')).toBe('true');
-    await postWebhook({ ...event, event: 'click', url: 'https://help.example.com/kb/7', id: `pause${Date.now().toString(16).padStart(27, '0')}` });
+    await postWebhook({
+      ...event,
+      event: 'click',
+      url: 'https://help.example.com/kb/7',
+      id: `pause${Date.now().toString(16).padStart(27, '0')}`,
+    });
     await expect.poll(() => page.locator('#stream-status').textContent()).toBe('Paused: 1 new');
-    expect(await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count()).toBe(0);
+    expect(
+      await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count(),
+    ).toBe(0);
     await page.getByRole('button', { name: 'Resume' }).click();
-    expect(await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count()).toBe(1);
+    expect(
+      await page.locator('#live-rows tr[data-type="click"]', { hasText: 'manager@example.org' }).count(),
+    ).toBe(1);
     expect(errors).toEqual([]);
   });
 
@@ -150,13 +201,21 @@ describe('dashboard in Chromium', () => {
       [...document.querySelectorAll<Canvas>('.plot canvas')].map((canvas) => {
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let count = 0;
-        for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0x1f) < 24 && Math.abs(data[i + 1]! - 0x5f) < 24 && Math.abs(data[i + 2]! - 0x99) < 24) count += 1;
+        for (let i = 0; i < data.length; i += 4)
+          if (
+            Math.abs(data[i]! - 0x1f) < 24 &&
+            Math.abs(data[i + 1]! - 0x5f) < 24 &&
+            Math.abs(data[i + 2]! - 0x99) < 24
+          )
+            count += 1;
         return count;
       }),
     );
     expect(seriesPixels).toHaveLength(3);
     for (const count of seriesPixels) expect(count).toBeGreaterThan(50);
-    expect(await page.locator('section', { hasText: 'Top bounce reasons' }).locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('section', { hasText: 'Top bounce reasons' }).locator('tbody tr').count(),
+    ).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'summary.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Replies' }).click();
@@ -179,8 +238,20 @@ describe('dashboard in Chromium', () => {
       rcpt: '"<img src=x onerror=window.__pwned=1>"@evil.test',
       time: new Date().toISOString(),
     };
-    await postWebhook({ ...hostile, event: 'bounce', bounce: 'hard', id: 'h1', message: '550 <script>window.__pwned=2</script><img src=x onerror=window.__pwned=3>' });
-    await postWebhook({ ...hostile, event: 'click', id: 'h2', url: 'javascript:window.__pwned=4', 'user-agent': '<svg onload=window.__pwned=5>' });
+    await postWebhook({
+      ...hostile,
+      event: 'bounce',
+      bounce: 'hard',
+      id: 'h1',
+      message: '550 <script>window.__pwned=2</script><img src=x onerror=window.__pwned=3>',
+    });
+    await postWebhook({
+      ...hostile,
+      event: 'click',
+      id: 'h2',
+      url: 'javascript:window.__pwned=4',
+      'user-agent': '<svg onload=window.__pwned=5>',
+    });
     await postWebhook({ ...hostile, event: '<img src=x onerror=window.__pwned=6>', id: 'h3' });
     await page.locator('#live-rows tr', { hasText: '@evil.test' }).nth(2).waitFor({ timeout: 2000 });
     const views = ['/', `/replies/${hostileReplyId}`, '/replies?recipient=evil.test', '/summary?since='];
@@ -189,8 +260,12 @@ describe('dashboard in Chromium', () => {
       await page.locator('main table, main ol').first().waitFor();
       const found = await page.evaluate(() => ({
         pwned: window.__pwned ?? null,
-        scriptLinks: [...document.querySelectorAll('a')].filter((a) => !/^https?:$/.test(new URL(a.href, location.href).protocol)).map((a) => a.href),
-        injected: document.querySelectorAll('main img, main script, main svg, main iframe, [onerror], [onload]').length,
+        scriptLinks: [...document.querySelectorAll('a')]
+          .filter((a) => !/^https?:$/.test(new URL(a.href, location.href).protocol))
+          .map((a) => a.href),
+        injected: document.querySelectorAll(
+          'main img, main script, main svg, main iframe, [onerror], [onload]',
+        ).length,
         text: document.querySelector('main')!.textContent,
       }));
       expect(found, view).toMatchObject({ pwned: null, scriptLinks: [], injected: 0 });
@@ -206,7 +281,12 @@ describe('dashboard in Chromium', () => {
     const { page, errors } = await openPage();
     const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const report: Record<string, string[]> = {};
-    for (const [view, ready] of [['/', '#live-rows tr'], ['/replies', '#reply-results table'], [`/replies/${hostileReplyId}`, '#timeline'], ['/summary', '[data-drawn]']] as const) {
+    for (const [view, ready] of [
+      ['/', '#live-rows tr'],
+      ['/replies', '#reply-results table'],
+      [`/replies/${hostileReplyId}`, '#timeline'],
+      ['/summary', '[data-drawn]'],
+    ] as const) {
       await page.goto(new URL(view, dashboardUrl).href);
       await page.locator(ready).first().waitFor();
       // Evaluated through the DevTools protocol, which the page's CSP does not govern (an injected <script> would be refused).
@@ -216,7 +296,10 @@ describe('dashboard in Chromium', () => {
         return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
       });
       report[view] = violations.map((v) => `${v.impact}:${v.id}(${v.nodes})`);
-      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), view).toEqual([]);
+      expect(
+        violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+        view,
+      ).toEqual([]);
     }
     console.info(`[axe] ${JSON.stringify(report)}`);
     expect(errors).toEqual([]);

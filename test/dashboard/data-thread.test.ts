@@ -34,15 +34,26 @@ describe('dashboard data thread', () => {
     expect(thread.data.replies).not.toBe(local.replies);
     const query = new URLSearchParams('by=domain');
     expect(await thread.data.summary(query)).toEqual(await local.summary(query));
-    expect(await thread.data.replies(new URLSearchParams('recipient=example.org'))).toEqual(await local.replies(new URLSearchParams('recipient=example.org')));
+    expect(await thread.data.replies(new URLSearchParams('recipient=example.org'))).toEqual(
+      await local.replies(new URLSearchParams('recipient=example.org')),
+    );
     expect(await thread.data.reply(2)).toEqual(await local.reply(2));
-    expect(await thread.data.activity(new URLSearchParams())).toEqual(await local.activity(new URLSearchParams()));
+    expect(await thread.data.activity(new URLSearchParams())).toEqual(
+      await local.activity(new URLSearchParams()),
+    );
   });
 
   it('passes usage and not-found errors back as the same PortalErrors, so the API answers 400 and 404', async () => {
     const { thread } = start();
-    await expect(thread.data.reply(999)).rejects.toMatchObject({ name: 'PortalError', code: 'not_found', message: 'reply 999 not found', hint: expect.any(String) });
-    await expect(thread.data.summary(new URLSearchParams('by=week'))).rejects.toMatchObject({ code: 'usage' });
+    await expect(thread.data.reply(999)).rejects.toMatchObject({
+      name: 'PortalError',
+      code: 'not_found',
+      message: 'reply 999 not found',
+      hint: expect.any(String),
+    });
+    await expect(thread.data.summary(new URLSearchParams('by=week'))).rejects.toMatchObject({
+      code: 'usage',
+    });
   });
 
   it('starts another thread after one stops, failing only what the stopped one held', async () => {

@@ -1,7 +1,11 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createDashboardData } from '../../src/cli/commands/dashboard/data.js';
-import { startDashboardServer, type DashboardServer, type DashboardServerOptions } from '../../src/dashboard/server.js';
+import {
+  startDashboardServer,
+  type DashboardServer,
+  type DashboardServerOptions,
+} from '../../src/dashboard/server.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
@@ -17,11 +21,21 @@ export interface TestDashboard {
 }
 
 /** A dashboard over a fresh store in `dir`, built by the same composition as the commands (UTC days). */
-export async function startTestDashboard(dir: string, options: Partial<DashboardServerOptions> = {}, fill?: (store: Store) => void): Promise<TestDashboard> {
+export async function startTestDashboard(
+  dir: string,
+  options: Partial<DashboardServerOptions> = {},
+  fill?: (store: Store) => void,
+): Promise<TestDashboard> {
   const store = openStore(join(dir, 'portal.db'));
   fill?.(store);
   const data = createDashboardData({ store, now: () => NOW, timeZone: 'UTC' });
-  const server = await startDashboardServer({ data, host: '127.0.0.1', port: 0, token: 'test-token-0123456789', ...options });
+  const server = await startDashboardServer({
+    data,
+    host: '127.0.0.1',
+    port: 0,
+    token: 'test-token-0123456789',
+    ...options,
+  });
   return {
     store,
     server,
@@ -41,13 +55,20 @@ export interface Answer {
 }
 
 /** A GET (or other method) with full control of the headers, Host included (fetch would not let a test forge it). */
-export function get(origin: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+export function get(
+  origin: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(`${origin}${path}`, { method, headers, agent: false }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+      );
     });
     request.on('error', reject);
     request.end();
@@ -66,7 +87,13 @@ export interface SseFrame {
  * Opens the stream and collects frames (pings and `retry:` left out) until `until` says so; resolves with
  * them and closes the connection.
  */
-export function readStream(origin: string, path: string, headers: Record<string, string>, until: (frames: SseFrame[], comments: string[]) => boolean, timeoutMs = 5000): Promise<{ status: number; headers: IncomingHttpHeaders; frames: SseFrame[]; comments: string[] }> {
+export function readStream(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+  until: (frames: SseFrame[], comments: string[]) => boolean,
+  timeoutMs = 5000,
+): Promise<{ status: number; headers: IncomingHttpHeaders; frames: SseFrame[]; comments: string[] }> {
   return new Promise((resolve, reject) => {
     const frames: SseFrame[] = [];
     const comments: string[] = [];

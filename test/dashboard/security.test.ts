@@ -15,7 +15,22 @@ async function start(options: Parameters<typeof startTestDashboard>[1] = {}): Pr
   return dashboard;
 }
 
-const ROUTES = ['/', '/replies', '/replies/1', '/summary', '/static/app.js', '/static/vendor/uplot.js', '/api/replies', '/api/replies/1', '/api/summary', '/api/activity', '/api/events', '/api/stream', '/nope', '/api/nope'];
+const ROUTES = [
+  '/',
+  '/replies',
+  '/replies/1',
+  '/summary',
+  '/static/app.js',
+  '/static/vendor/uplot.js',
+  '/api/replies',
+  '/api/replies/1',
+  '/api/summary',
+  '/api/activity',
+  '/api/events',
+  '/api/stream',
+  '/nope',
+  '/api/nope',
+];
 
 describe('dashboard security', () => {
   it('answers 401 on every route without the token, with the security headers, and 404 on unknown paths after it', async () => {
@@ -44,11 +59,15 @@ describe('dashboard security', () => {
     expect(exchange.headers.location).toBe('/summary?since=7d');
     const port = new URL(origin).port;
     const cookie = exchange.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^smtp2go_portal_dashboard_${port}=${server.token}; HttpOnly; SameSite=Strict; Path=/$`));
+    expect(cookie).toMatch(
+      new RegExp(`^smtp2go_portal_dashboard_${port}=${server.token}; HttpOnly; SameSite=Strict; Path=/$`),
+    );
     const jar = { cookie: cookie.split(';')[0] as string };
     expect((await get(origin, '/summary', jar)).status).toBe(200);
     expect((await get(origin, '/api/summary', jar)).status).toBe(200);
-    expect((await get(origin, '/api/summary', { cookie: `smtp2go_portal_dashboard_${port}=nope` })).status).toBe(401);
+    expect(
+      (await get(origin, '/api/summary', { cookie: `smtp2go_portal_dashboard_${port}=nope` })).status,
+    ).toBe(401);
     // A script's wrong Authorization header is not rescued by a cookie.
     expect((await get(origin, '/api/summary', { ...jar, ...bearer('wrong') })).status).toBe(401);
     expect((await get(origin, '/api/summary', bearer())).status).toBe(200);
@@ -57,18 +76,34 @@ describe('dashboard security', () => {
   it('refuses Host names that DNS rebinding could point here, even with the token', async () => {
     const { origin } = await start();
     const port = new URL(origin).port;
-    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+    ]) {
       const answer = await get(origin, '/api/replies', { ...bearer(), host });
       expect(answer.status, host).toBe(403);
     }
     // HTTP/1.0 without a Host header at all.
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET /api/replies HTTP/1.0\r\nAuthorization: Bearer test-token-0123456789\r\n\r\n'));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end('GET /api/replies HTTP/1.0\r\nAuthorization: Bearer test-token-0123456789\r\n\r\n'),
+      );
       let text = '';
-      socket.on('data', (chunk) => (text += chunk.toString())).on('end', () => resolve(text)).on('error', reject);
+      socket
+        .on('data', (chunk) => (text += chunk.toString()))
+        .on('end', () => resolve(text))
+        .on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 403 /);
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `app.localhost:${port}`, `[::1]:${port}`, `10.0.0.5:${port}`]) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `app.localhost:${port}`,
+      `[::1]:${port}`,
+      `10.0.0.5:${port}`,
+    ]) {
       expect((await get(origin, '/api/replies', { ...bearer(), host })).status, host).toBe(200);
     }
   });
@@ -76,14 +111,33 @@ describe('dashboard security', () => {
   it('refuses another origin on every API and stream route, cookie or not, and lets the same origin and scripts in', async () => {
     const { origin, host } = await start();
     for (const path of ['/api/replies', '/api/summary', '/api/events', '/api/replies/1', '/api/stream']) {
-      for (const headers of [{ origin: 'http://evil.example' } as Record<string, string>, { origin: 'http://127.0.0.1:1' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+      for (const headers of [
+        { origin: 'http://evil.example' } as Record<string, string>,
+        { origin: 'http://127.0.0.1:1' },
+        { origin: 'null' },
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+      ]) {
         const answer = await get(origin, path, { ...bearer(), ...headers });
         expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(answer.headers['access-control-allow-origin']).toBeUndefined();
       }
     }
-    expect((await get(origin, '/api/summary', { ...bearer(), origin: `http://${host}`, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
-    const stream = await readStream(origin, '/api/stream', { ...bearer(), origin: `http://${host}` }, () => true);
+    expect(
+      (
+        await get(origin, '/api/summary', {
+          ...bearer(),
+          origin: `http://${host}`,
+          'sec-fetch-site': 'same-origin',
+        })
+      ).status,
+    ).toBe(200);
+    const stream = await readStream(
+      origin,
+      '/api/stream',
+      { ...bearer(), origin: `http://${host}` },
+      () => true,
+    );
     expect(stream.status).toBe(200);
   });
 
@@ -109,13 +163,23 @@ describe('dashboard security', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
-    for (const script of page.body.match(/<script\b[^>]*>/g) ?? []) expect(script).toMatch(/\bsrc="\/static\//);
+    for (const script of page.body.match(/<script\b[^>]*>/g) ?? [])
+      expect(script).toMatch(/\bsrc="\/static\//);
     expect(page.body).not.toMatch(/<script\b[^>]*>[^<]+<\/script>|\son[a-z]+=|\sstyle=|https?:\/\//i);
-    for (const path of ['/static/app.js', '/static/dom.js', '/static/live.js', '/static/reply.js', '/static/replies.js', '/static/summary.js']) {
+    for (const path of [
+      '/static/app.js',
+      '/static/dom.js',
+      '/static/live.js',
+      '/static/reply.js',
+      '/static/replies.js',
+      '/static/summary.js',
+    ]) {
       const file = await get(origin, path, bearer());
       expect(file.headers['content-type'], path).toBe('text/javascript; charset=utf-8');
       // Text from webhooks reaches the DOM only as text.
-      expect(file.body, path).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+      expect(file.body, path).not.toMatch(
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
+      );
     }
   });
 });

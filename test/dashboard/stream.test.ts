@@ -16,8 +16,17 @@ afterEach(async () => {
 function source(total: number, size: number) {
   const state = { read: 0 };
   const row = (id: number): LiveEvent => ({
-    id, event: 'delivered', reply_id: id, recipient: `r${id}@example.com`, occurred_at: '2026-11-24T10:00:00.000Z', received_at: '2026-11-24T10:00:01.000Z',
-    source: 'webhook', duplicate: false, url: null, bounce_type: null, detail: 'x'.repeat(size),
+    id,
+    event: 'delivered',
+    reply_id: id,
+    recipient: `r${id}@example.com`,
+    occurred_at: '2026-11-24T10:00:00.000Z',
+    received_at: '2026-11-24T10:00:01.000Z',
+    source: 'webhook',
+    duplicate: false,
+    url: null,
+    bounce_type: null,
+    detail: 'x'.repeat(size),
   });
   return {
     state,
@@ -32,7 +41,9 @@ function source(total: number, size: number) {
 }
 
 async function serve(stream: EventStream): Promise<string> {
-  const server = createServer((request, response) => void stream.attach(response, Number(request.headers['last-event-id'] ?? 0)));
+  const server = createServer(
+    (request, response) => void stream.attach(response, Number(request.headers['last-event-id'] ?? 0)),
+  );
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.on('close', () => stream.close());
@@ -51,10 +62,14 @@ describe('dashboard event stream', () => {
     const stream = createEventStream({ ...events, pollMs: 10, writeDeadlineMs: 300, batch: 100 });
     const url = await serve(stream);
     // The stalled client: its socket is never read, so the server's writes back up.
-    const stalled = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) => response.socket.pause());
+    const stalled = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) =>
+      response.socket.pause(),
+    );
     stalled.on('error', () => undefined);
     let readerBytes = 0;
-    const reader = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) => response.on('data', (chunk: Buffer) => (readerBytes += chunk.length)));
+    const reader = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) =>
+      response.on('data', (chunk: Buffer) => (readerBytes += chunk.length)),
+    );
     reader.on('error', () => undefined);
     expect(await until(() => stream.clients === 2, 2000)).toBe(true);
     expect(await until(() => stream.clients === 1, 5000)).toBe(true);
@@ -77,7 +92,13 @@ describe('dashboard event stream', () => {
     const url = await serve(stream);
     const received: string[][] = [[], [], []];
     const clients = received.map((ids) =>
-      httpGet(url, { headers: { 'last-event-id': '0' } }, (response) => response.setEncoding('utf8').on('data', (chunk: string) => ids.push(...[...chunk.matchAll(/^id: (\d+)$/gm)].map((m) => m[1] as string)))),
+      httpGet(url, { headers: { 'last-event-id': '0' } }, (response) =>
+        response
+          .setEncoding('utf8')
+          .on('data', (chunk: string) =>
+            ids.push(...[...chunk.matchAll(/^id: (\d+)$/gm)].map((m) => m[1] as string)),
+          ),
+      ),
     );
     expect(await until(() => stream.clients === 3, 2000)).toBe(true);
     total = 25;
@@ -91,10 +112,16 @@ describe('dashboard event stream', () => {
 
   it('sends a retried notification after the rows stored before it, without an id, to caught-up clients only', async () => {
     let total = 0;
-    const stream = createEventStream({ eventsAfter: (after, limit) => source(total, 10).eventsAfter(after, limit), latestId: () => total, pollMs: 60_000 });
+    const stream = createEventStream({
+      eventsAfter: (after, limit) => source(total, 10).eventsAfter(after, limit),
+      latestId: () => total,
+      pollMs: 60_000,
+    });
     const url = await serve(stream);
     let text = '';
-    const client = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) => response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)));
+    const client = httpGet(url, { headers: { 'last-event-id': '0' } }, (response) =>
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)),
+    );
     expect(await until(() => stream.clients === 1 && text.includes('retry:'), 2000)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Stored, then a retry of it answered, before any poll has run: the page must see them in that order.
@@ -102,7 +129,10 @@ describe('dashboard event stream', () => {
     stream.publishTransient({ ...source(1, 0).eventsAfter(0, 1)[0]!, id: null, duplicate: true });
     expect(await until(() => text.includes('event: duplicate'), 2000)).toBe(true);
     const frames = text.split('\n\n').filter((frame) => frame.includes('data: '));
-    expect(frames.map((frame) => frame.split('\n').filter((line) => !line.startsWith('data: ')))).toEqual([['id: 1', 'event: tracking'], ['event: duplicate']]);
+    expect(frames.map((frame) => frame.split('\n').filter((line) => !line.startsWith('data: ')))).toEqual([
+      ['id: 1', 'event: tracking'],
+      ['event: duplicate'],
+    ]);
     client.destroy();
   });
 });

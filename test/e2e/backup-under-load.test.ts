@@ -10,12 +10,20 @@ import { assertBuilt, BIN } from '../helpers/run-binary.js';
 import { spawnListener } from '../reliability/listener-process.js';
 import { report } from '../reliability/store-probe.js';
 
-
 function runBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', CI: '1' }, timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', CI: '1' }, timeout: 15_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -55,8 +63,23 @@ describe('issue 14: backup while the built listener takes a 2,000-event load', (
       const wallMs = performance.now() - startedAt;
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const doc = JSON.parse(run.stdout) as { events: number; integrity: string; copy_ms: number; verify_ms: number; bytes: number };
-      report('backup-under-load', { ackedAtStart, ackedAtEnd, copied: doc.events, bytes: doc.bytes, copyMs: doc.copy_ms, verifyMs: doc.verify_ms, wallMs: Math.round(wallMs), loadMs: Math.round(load.elapsedMs) });
+      const doc = JSON.parse(run.stdout) as {
+        events: number;
+        integrity: string;
+        copy_ms: number;
+        verify_ms: number;
+        bytes: number;
+      };
+      report('backup-under-load', {
+        ackedAtStart,
+        ackedAtEnd,
+        copied: doc.events,
+        bytes: doc.bytes,
+        copyMs: doc.copy_ms,
+        verifyMs: doc.verify_ms,
+        wallMs: Math.round(wallMs),
+        loadMs: Math.round(load.elapsedMs),
+      });
       // The listener kept acknowledging while the backup ran: the copy was taken under load, not after it.
       expect(ackedAtEnd).toBeGreaterThan(ackedAtStart);
       expect(ackedAtEnd).toBeLessThan(2_000);
@@ -64,7 +87,9 @@ describe('issue 14: backup while the built listener takes a 2,000-event load', (
       const copy = new Database(file, { readonly: true, fileMustExist: true });
       try {
         expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
-        const stored = new Set(copy.prepare('SELECT notification_id FROM email_tracking_events').pluck().all() as string[]);
+        const stored = new Set(
+          copy.prepare('SELECT notification_id FROM email_tracking_events').pluck().all() as string[],
+        );
         expect(stored.size).toBe(doc.events);
         expect(acked.slice(0, ackedAtStart).filter((id) => !stored.has(id))).toEqual([]);
         expect(doc.events).toBeGreaterThanOrEqual(ackedAtStart);

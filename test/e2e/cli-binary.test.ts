@@ -36,7 +36,10 @@ describe('the built binary in a temp HOME with CI=1', () => {
 
   it('configures by flags into ~/.local/share and shows masked values', async () => {
     const { home, env } = sandbox();
-    const saved = await runBinary(['configure', '--api-key', API_KEY, '--enable', '--portal-url', 'https://portal.example.com'], { env, cwd: home });
+    const saved = await runBinary(
+      ['configure', '--api-key', API_KEY, '--enable', '--portal-url', 'https://portal.example.com'],
+      { env, cwd: home },
+    );
     expect(saved.code).toBe(0);
     expect(existsSync(join(home, '.local', 'share', 'smtp2go-portal', 'portal.db'))).toBe(true);
     const shown = await runBinary(['configure', '--show', '--json'], { env, cwd: home });
@@ -52,7 +55,10 @@ describe('the built binary in a temp HOME with CI=1', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    const debug = await runBinary(['configure', '--smtp-port', '0'], { env: { ...env, DEBUG: '1' }, cwd: home });
+    const debug = await runBinary(['configure', '--smtp-port', '0'], {
+      env: { ...env, DEBUG: '1' },
+      cwd: home,
+    });
     expect(debug.code).toBe(2);
     expect(debug.stderr).toMatch(/at .*\.js:\d+/);
   });
@@ -60,7 +66,10 @@ describe('the built binary in a temp HOME with CI=1', () => {
   it('exits 1 with a clear message when the database folder cannot be created', async () => {
     const { home, env } = sandbox();
     writeFileSync(join(home, 'a-file'), 'not a folder');
-    const result = await runBinary(['--db', join(home, 'a-file', 'sub', 'portal.db'), 'configure', '--show'], { env, cwd: home });
+    const result = await runBinary(
+      ['--db', join(home, 'a-file', 'sub', 'portal.db'), 'configure', '--show'],
+      { env, cwd: home },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot create the database .*a-file\/sub\/portal\.db/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

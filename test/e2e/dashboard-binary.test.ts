@@ -17,11 +17,16 @@ afterEach(() => {
 
 function start(args: string[]) {
   const dir = tempDir();
-  const child = spawn(process.execPath, [BIN, '--db', join(dir, 'portal.db'), ...args], { env: { PATH: process.env.PATH ?? '', HOME: dir, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--db', join(dir, 'portal.db'), ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: dir, CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  const firstLine = new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout }).once('line', resolve),
+  );
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, firstLine, exit, stderr: () => stderr, db: join(dir, 'portal.db') };
 }
@@ -30,7 +35,10 @@ describe('dashboard command, built binary', () => {
   it('prints {"type":"ready","url"} with the token, serves the page behind it, and stops cleanly on SIGTERM', async () => {
     const run = start(['--json', 'dashboard', '--port', '0']);
     const ready = JSON.parse(await run.firstLine) as { type: string; url: string };
-    expect(ready).toEqual({ type: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/) });
+    expect(ready).toEqual({
+      type: 'ready',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/),
+    });
     const url = new URL(ready.url);
     expect((await fetch(new URL('/', url))).status).toBe(401);
     const exchange = await fetch(url, { redirect: 'manual' });
@@ -39,7 +47,9 @@ describe('dashboard command, built binary', () => {
     const page = await fetch(new URL('/', url), { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="/static/app.js"></script>');
-    const summary = await fetch(new URL('/api/summary', url), { headers: { authorization: `Bearer ${url.searchParams.get('token')}` } });
+    const summary = await fetch(new URL('/api/summary', url), {
+      headers: { authorization: `Bearer ${url.searchParams.get('token')}` },
+    });
     expect(await summary.json()).toMatchObject({ version: 1, total: { replies: 0 } });
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
@@ -53,7 +63,9 @@ describe('dashboard command, built binary', () => {
     try {
       const run = start(['webhook', 'serve', '--port', '0', '--dashboard', '--dashboard-port', String(port)]);
       expect(await run.exit).toBe(1);
-      expect(run.stderr()).toMatch(new RegExp(`error: cannot serve the dashboard on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      expect(run.stderr()).toMatch(
+        new RegExp(`error: cannot serve the dashboard on 127\\.0\\.0\\.1:${port}: the port is in use`),
+      );
       const store = openStore(run.db);
       expect(loadModuleSettings(store).webhookSecret).toBeUndefined();
       store.close();

@@ -24,16 +24,26 @@ interface Run {
 
 function run(args: string[], env: NodeJS.ProcessEnv, cwd = tempDir()): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, cwd, timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, cwd, timeout: 15_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 beforeAll(() => {
-  if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build`');
+  if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build`');
 });
 
 describe('round two #18: secrets are never written into a store others can read', () => {
@@ -41,11 +51,20 @@ describe('round two #18: secrets are never written into a store others can read'
     const dbPath = join(tempDir(), 'pre.db');
     closeSync(openSync(dbPath, 'w'));
     chmodSync(dbPath, 0o644);
-    const child = spawn(process.execPath, [BIN, '--db', dbPath, '--json', 'webhook', 'serve', '--port', '0'], { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--db', dbPath, '--json', 'webhook', 'serve', '--port', '0'],
+      { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).on('line', (line) => line.includes('"ready"') && resolve(line)));
+    const ready = await new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout }).on(
+        'line',
+        (line) => line.includes('"ready"') && resolve(line),
+      ),
+    );
     expect(JSON.parse(ready)).toMatchObject({ type: 'ready', generated_webhook_secret: expect.any(String) });
     for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) expect(mode(file), file).toBe('600');
     const db = openStore(dbPath, { readonly: true });
@@ -64,7 +83,9 @@ describe('round two #21: what the process itself decides (its TZ, its terminal)'
     const human = await run(['stats'], env);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^Times in UTC\.$/m);
-    expect(human.stderr).toBe('warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n');
+    expect(human.stderr).toBe(
+      'warning: TZ "Nope/Zone" is not a time zone this system knows; times are shown in UTC\n',
+    );
     const json = await run(['--json', 'stats'], env);
     expect((JSON.parse(json.stdout) as { time_zone?: string }).time_zone).toBe('UTC');
   });
@@ -81,9 +102,13 @@ describe('round two #21: what the process itself decides (its TZ, its terminal)'
   });
 });
 
-describe('round two #16: the listener\'s human log, end to end', () => {
+describe("round two #16: the listener's human log, end to end", () => {
   it('round two #16: an event whose fields carry ESC, CR/LF and C1 is logged on one line, escaped', async () => {
-    const child = spawn(process.execPath, [BIN, '--db', join(tempDir(), 'portal.db'), 'webhook', 'serve', '--port', '0', '--insecure'], { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--db', join(tempDir(), 'portal.db'), 'webhook', 'serve', '--port', '0', '--insecure'],
+      { env: { PATH: process.env.PATH ?? '', HOME: tempDir(), CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.push(child);
     const lines: string[] = [];
     let notify = () => undefined as void;
@@ -91,22 +116,38 @@ describe('round two #16: the listener\'s human log, end to end', () => {
       lines.push(line);
       notify();
     });
-    const waitFor = (match: (line: string) => boolean) => new Promise<string>((resolve) => {
-      const check = () => {
-        const found = lines.find(match);
-        if (found !== undefined) resolve(found);
-      };
-      notify = check;
-      check();
+    const waitFor = (match: (line: string) => boolean) =>
+      new Promise<string>((resolve) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (found !== undefined) resolve(found);
+        };
+        notify = check;
+        check();
+      });
+    const url = /Listening on (\S+)/.exec(
+      await waitFor((line) => line.startsWith('Listening on')),
+    )?.[1] as string;
+    const event = {
+      event: 'bounce\u001b[2J',
+      email_id: '1uEsc-e2e',
+      rcpt: 'a\u009b31m\r\nFORGED 200@example.com',
+      time: '2026-09-10T09:00:00Z',
+      bounce: 'hard',
+      message: '550 \u001b]0;title\u0007',
+    };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
     });
-    const url = /Listening on (\S+)/.exec(await waitFor((line) => line.startsWith('Listening on')))?.[1] as string;
-    const event = { event: 'bounce\u001b[2J', email_id: '1uEsc-e2e', rcpt: 'a\u009b31m\r\nFORGED 200@example.com', time: '2026-09-10T09:00:00Z', bounce: 'hard', message: '550 \u001b]0;title\u0007' };
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(response.status).toBe(200);
     const logged = await waitFor((line) => line.includes('1uEsc') || line.includes('@example.com'));
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('exit', resolve));
-    expect(logged).toMatch(/^\d\d:\d\d:\d\d 200 bounce\\u001b\[2j +unlinked a\\u009b31m\\r\\nforged 200@example\.com [\d.]+ ms$/);
+    expect(logged).toMatch(
+      /^\d\d:\d\d:\d\d 200 bounce\\u001b\[2j +unlinked a\\u009b31m\\r\\nforged 200@example\.com [\d.]+ ms$/,
+    );
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(lines.some((line) => /^forged/i.test(line))).toBe(false);
   });

@@ -18,10 +18,19 @@ describe('send-test through the built binary', () => {
   it('sends through the API, then exits at once (the keep-alive socket does not hold the process)', async () => {
     api = await startFakeSmtp2go([{ status: 200, fixture: 'send-ok.json' }]);
     const home = tempDir();
-    const env = binaryEnv(home, { SMTP2GO_ENABLED: '1', SMTP2GO_API_KEY: API_KEY, SMTP2GO_API_URL: api.url, SMTP2GO_SENDER: 'help@example.com' });
+    const env = binaryEnv(home, {
+      SMTP2GO_ENABLED: '1',
+      SMTP2GO_API_KEY: API_KEY,
+      SMTP2GO_API_URL: api.url,
+      SMTP2GO_SENDER: 'help@example.com',
+    });
     const result = await runBinary(['send-test', '--to', 'john@example.com', '--json'], { env });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ version: 1, transport: 'api', smtp2go_email_id: '1u0SwL-B9zBpi9ffUq-JAB2' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      version: 1,
+      transport: 'api',
+      smtp2go_email_id: '1u0SwL-B9zBpi9ffUq-JAB2',
+    });
     expect(result.ms).toBeLessThan(5_000);
     expect(result.stdout + result.stderr).not.toContain(API_KEY);
   });
@@ -30,12 +39,18 @@ describe('send-test through the built binary', () => {
     api = await startFakeSmtp2go([{ status: 401, fixture: 'error-permission.json' }]);
     relay = await startFakeRelay({ rejectRecipients: ['john@example.com'] });
     const env = binaryEnv(tempDir(), {
-      SMTP2GO_ENABLED: '1', SMTP2GO_API_KEY: API_KEY, SMTP2GO_API_URL: api.url,
-      SMTP2GO_SENDER: 'help@example.com', SMTP_HOST: relay.host, SMTP_PORT: String(relay.port),
+      SMTP2GO_ENABLED: '1',
+      SMTP2GO_API_KEY: API_KEY,
+      SMTP2GO_API_URL: api.url,
+      SMTP2GO_SENDER: 'help@example.com',
+      SMTP_HOST: relay.host,
+      SMTP_PORT: String(relay.port),
     });
     const result = await runBinary(['send-test', '--to', 'john@example.com'], { env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/error: not delivered to john@example\.com: api: auth: .* \| smtp: smtp_recipients/);
+    expect(result.stderr).toMatch(
+      /error: not delivered to john@example\.com: api: auth: .* \| smtp: smtp_recipients/,
+    );
     expect(result.stdout).toMatch(/^api {2}failed HTTP 401/m);
     expect(result.stdout + result.stderr).not.toContain(API_KEY);
   });

@@ -9,11 +9,25 @@ import { spawnListener, type ListenerProcess } from '../reliability/listener-pro
 import { rawRequest } from '../webhook/raw-http.js';
 
 const tempDir = useTempDir();
-const event = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: `proc-${i}`, rcpt: `u${i}@example.com`, time: '2026-09-10T08:00:00Z' });
+const event = (i: number) =>
+  JSON.stringify({
+    id: i.toString(16).padStart(32, '0'),
+    event: 'delivered',
+    email_id: `proc-${i}`,
+    rcpt: `u${i}@example.com`,
+    time: '2026-09-10T08:00:00Z',
+  });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function post(url: string, body: string): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(body, WEBHOOK_SECRET, Date.now() / 1000) }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-smtp2go-signature': signWebhookBody(body, WEBHOOK_SECRET, Date.now() / 1000),
+    },
+    body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -38,7 +52,8 @@ function listeningPorts(pid: number): number[] {
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && inodes.has(fields[9] ?? '')) ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
+      if (fields[3] === '0A' && inodes.has(fields[9] ?? ''))
+        ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
     }
   }
   return ports;
@@ -47,7 +62,11 @@ function listeningPorts(pid: number): number[] {
 describe('webhook serve as a process: output streams and signals (built binary)', () => {
   beforeAll(assertBuilt);
   let listener: ListenerProcess | undefined;
-  const start = async () => (listener = await spawnListener({ dbPath: join(tempDir(), 'portal.db'), env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } }));
+  const start = async () =>
+    (listener = await spawnListener({
+      dbPath: join(tempDir(), 'portal.db'),
+      env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    }));
   const stop = async () => {
     await listener?.kill('SIGKILL');
     listener = undefined;
@@ -63,7 +82,11 @@ describe('webhook serve as a process: output streams and signals (built binary)'
       expect(statuses).toEqual([200, 200, 200, 200, 200]);
       expect(child.exitCode).toBeNull();
       await until(() => stderr().includes('stdout'));
-      expect(stderr().split('\n').filter((line) => line.includes('stdout'))).toHaveLength(1);
+      expect(
+        stderr()
+          .split('\n')
+          .filter((line) => line.includes('stdout')),
+      ).toHaveLength(1);
       expect(await kill('SIGTERM')).toEqual({ code: 0, signal: null });
       expect(await exited).toEqual({ code: 0, signal: null });
     } finally {
@@ -75,7 +98,15 @@ describe('webhook serve as a process: output streams and signals (built binary)'
     const { child, url, exited } = await start();
     try {
       const body = event(1);
-      const request = rawRequest(url, ['Content-Type: application/json', `Content-Length: ${body.length}`, `X-Smtp2go-Signature: ${signWebhookBody(body, WEBHOOK_SECRET, Date.now() / 1000)}`], body.slice(0, 10));
+      const request = rawRequest(
+        url,
+        [
+          'Content-Type: application/json',
+          `Content-Length: ${body.length}`,
+          `X-Smtp2go-Signature: ${signWebhookBody(body, WEBHOOK_SECRET, Date.now() / 1000)}`,
+        ],
+        body.slice(0, 10),
+      );
       await sleep(100);
       child.kill('SIGHUP');
       await sleep(150);

@@ -11,7 +11,12 @@ export type ScriptedAnswer = string | boolean | typeof CLEAR;
  * default and call its validate.
  */
 export class ScriptedPrompter implements Prompter {
-  readonly prompts: Array<{ kind: 'input' | 'password' | 'confirm'; message: string; default?: string | boolean; validate?: TextPrompt['validate'] }> = [];
+  readonly prompts: Array<{
+    kind: 'input' | 'password' | 'confirm';
+    message: string;
+    default?: string | boolean;
+    validate?: TextPrompt['validate'];
+  }> = [];
   constructor(private readonly answers: Record<string, ScriptedAnswer>) {}
 
   get asked(): string[] {

@@ -12,17 +12,26 @@ export function secretsGiven(args: string[], env: NodeJS.ProcessEnv): string[] {
     const [flag, inline] = arg.split(/=(.*)/s, 2);
     if (flag !== undefined && SECRET_FLAGS.has(flag)) values.push(inline ?? args[index + 1]);
   });
-  return values.filter((value): value is string => value !== undefined && value.trim().length >= MIN_SECRET_LENGTH);
+  return values.filter(
+    (value): value is string => value !== undefined && value.trim().length >= MIN_SECRET_LENGTH,
+  );
 }
 
 /**
  * Every in-process CLI run of the whole suite passes through this: a secret it was given must not come
  * back in stdout or stderr, in any mode (issue 7: "a test greps every output of the whole suite").
  */
-export function assertNoSecretLeak(args: string[], env: NodeJS.ProcessEnv, outputs: { stdout: string; stderr: string }): void {
+export function assertNoSecretLeak(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  outputs: { stdout: string; stderr: string },
+): void {
   for (const secret of secretsGiven(args, env)) {
     for (const [name, text] of Object.entries(outputs)) {
-      if (text.includes(secret)) throw new Error(`secret leak: a secret given to \`${args.join(' ').replace(secret, '***')}\` appeared in ${name}`);
+      if (text.includes(secret))
+        throw new Error(
+          `secret leak: a secret given to \`${args.join(' ').replace(secret, '***')}\` appeared in ${name}`,
+        );
     }
   }
 }

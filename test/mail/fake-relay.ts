@@ -47,7 +47,10 @@ export async function startFakeRelay(options: FakeRelayOptions = {}): Promise<Fa
     onAuth(auth, _session, callback) {
       const ok = auth.username === options.auth?.user && auth.password === options.auth?.pass;
       authAttempts.push({ user: auth.username ?? '', ok });
-      callback(ok ? null : new Error('Invalid username or password'), ok ? { user: auth.username } : undefined);
+      callback(
+        ok ? null : new Error('Invalid username or password'),
+        ok ? { user: auth.username } : undefined,
+      );
     },
     onRcptTo(address, _session, callback) {
       if (rejected.has(address.address.toLowerCase())) {
@@ -64,7 +67,14 @@ export async function startFakeRelay(options: FakeRelayOptions = {}): Promise<Fa
         const raw = Buffer.concat(chunks).toString('utf8');
         void simpleParser(raw).then((parsed) => {
           const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-          mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, user: (session.user as string | undefined) ?? null, raw, parsed });
+          mails.push({
+            from,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            secure: session.secure,
+            user: (session.user as string | undefined) ?? null,
+            raw,
+            parsed,
+          });
           callback();
         }, callback);
       });
@@ -72,5 +82,11 @@ export async function startFakeRelay(options: FakeRelayOptions = {}): Promise<Fa
   });
   await new Promise<void>((resolve) => server.listen(0, options.listenHost ?? '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
-  return { host: '127.0.0.1', port, mails, authAttempts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    host: '127.0.0.1',
+    port,
+    mails,
+    authAttempts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -4,7 +4,12 @@ import { dedupeRecipients, formatMailbox, parseMailbox, parseMailboxList } from 
 
 describe('parseMailboxList', () => {
   it('splits comma lists, keeps display names and quoted commas', () => {
-    expect(parseMailboxList(['a@example.com, "Doe, John" <john@example.com>', 'Ann Lee <ann@example.org>'], '--to')).toEqual([
+    expect(
+      parseMailboxList(
+        ['a@example.com, "Doe, John" <john@example.com>', 'Ann Lee <ann@example.org>'],
+        '--to',
+      ),
+    ).toEqual([
       { address: 'a@example.com', name: '' },
       { address: 'john@example.com', name: 'Doe, John' },
       { address: 'ann@example.org', name: 'Ann Lee' },
@@ -38,7 +43,10 @@ describe('parseMailboxList', () => {
   });
 
   it('parseMailbox takes exactly one', () => {
-    expect(parseMailbox('Help Desk <help@example.com>', '--from')).toEqual({ address: 'help@example.com', name: 'Help Desk' });
+    expect(parseMailbox('Help Desk <help@example.com>', '--from')).toEqual({
+      address: 'help@example.com',
+      name: 'Help Desk',
+    });
     expect(() => parseMailbox('a@example.com, b@example.com', '--from')).toThrow(/exactly one/);
   });
 });
@@ -46,9 +54,18 @@ describe('parseMailboxList', () => {
 describe('dedupeRecipients', () => {
   it('drops case-insensitive repeats across To, Cc and Bcc, keeping the most visible', () => {
     const result = dedupeRecipients({
-      to: [{ address: 'A@Example.com', name: 'A' }, { address: 'a@example.com', name: '' }],
-      cc: [{ address: 'a@EXAMPLE.com', name: '' }, { address: 'c@example.com', name: '' }],
-      bcc: [{ address: 'C@example.com', name: '' }, { address: 'd@example.com', name: '' }],
+      to: [
+        { address: 'A@Example.com', name: 'A' },
+        { address: 'a@example.com', name: '' },
+      ],
+      cc: [
+        { address: 'a@EXAMPLE.com', name: '' },
+        { address: 'c@example.com', name: '' },
+      ],
+      bcc: [
+        { address: 'C@example.com', name: '' },
+        { address: 'd@example.com', name: '' },
+      ],
     });
     expect(result).toEqual({
       to: [{ address: 'A@Example.com', name: 'A' }],

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSmtpRelay, relayErrorClass, type RelayConfig, type RelayMessage } from '../../src/mail/smtp-relay.js';
+import {
+  createSmtpRelay,
+  relayErrorClass,
+  type RelayConfig,
+  type RelayMessage,
+} from '../../src/mail/smtp-relay.js';
 import { startFakeRelay, type FakeRelay } from './fake-relay.js';
 
 let relay: FakeRelay | undefined;
@@ -22,7 +27,15 @@ const message: RelayMessage = {
 };
 
 function config(overrides: Partial<RelayConfig> = {}): RelayConfig {
-  return { host: relay?.host ?? '127.0.0.1', port: relay?.port ?? 0, secure: false, user: null, password: null, timeoutMs: 5_000, ...overrides };
+  return {
+    host: relay?.host ?? '127.0.0.1',
+    port: relay?.port ?? 0,
+    secure: false,
+    user: null,
+    password: null,
+    timeoutMs: 5_000,
+    ...overrides,
+  };
 }
 
 describe('createSmtpRelay', () => {
@@ -41,9 +54,13 @@ describe('createSmtpRelay', () => {
     expect(mail?.parsed.subject).toBe(message.subject);
     expect(mail?.parsed.html).toContain('<p>Hello <b>John</b></p>');
     expect(mail?.parsed.text?.trim()).toBe('Hello John');
-    expect(mail?.parsed.headers.get('to')).toMatchObject({ value: [{ address: 'john@example.com', name: 'Doe, John' }] });
+    expect(mail?.parsed.headers.get('to')).toMatchObject({
+      value: [{ address: 'john@example.com', name: 'Doe, John' }],
+    });
     expect(mail?.parsed.headers.get('cc')).toMatchObject({ value: [{ address: 'cc@example.com' }] });
-    expect(mail?.parsed.headers.get('reply-to')).toMatchObject({ value: [{ address: 'support@example.com' }] });
+    expect(mail?.parsed.headers.get('reply-to')).toMatchObject({
+      value: [{ address: 'support@example.com' }],
+    });
     expect(mail?.parsed.headers.has('bcc')).toBe(false);
     expect(mail?.raw).not.toContain('hidden@example.com');
     expect(mail?.secure).toBe(false);
@@ -52,7 +69,14 @@ describe('createSmtpRelay', () => {
   it('authenticates with the configured credentials over STARTTLS', async () => {
     relay = await startFakeRelay({ auth: { user: 'relay-user', pass: 's3cret-pass' }, starttls: true });
     // As a relay off loopback: STARTTLS is then required (relayTlsRule).
-    const transport = createSmtpRelay(config({ user: 'relay-user', password: 's3cret-pass', loopback: false, tls: { rejectUnauthorized: false } }));
+    const transport = createSmtpRelay(
+      config({
+        user: 'relay-user',
+        password: 's3cret-pass',
+        loopback: false,
+        tls: { rejectUnauthorized: false },
+      }),
+    );
     await transport.send(message);
     transport.close();
     expect(relay.authAttempts).toEqual([{ user: 'relay-user', ok: true }]);
@@ -91,7 +115,9 @@ describe('createSmtpRelay', () => {
   it('all recipients rejected is an smtp_recipients error', async () => {
     relay = await startFakeRelay({ rejectRecipients: ['x@example.com'] });
     const transport = createSmtpRelay(config());
-    const error = await transport.send({ ...message, envelopeTo: ['x@example.com'] }).catch((e: unknown) => e);
+    const error = await transport
+      .send({ ...message, envelopeTo: ['x@example.com'] })
+      .catch((e: unknown) => e);
     transport.close();
     expect(relayErrorClass(error)).toBe('smtp_recipients');
   });

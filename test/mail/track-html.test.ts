@@ -18,23 +18,35 @@ b  ">ws</a>
 describe('HTML rewrite with a real tokenizer (issue 15)', () => {
   it('finds only http(s) <a href> links a browser would follow, decoded as a browser decodes them', async () => {
     const parsed = await findTrackableLinks(AUTHOR);
-    expect(parsed.links.map((l) => l.url)).toEqual(['https://e.example/p?x=1&y=2', 'http://u.example/p', 'https://ws.example/ab']);
+    expect(parsed.links.map((l) => l.url)).toEqual([
+      'https://e.example/p?x=1&y=2',
+      'http://u.example/p',
+      'https://ws.example/ab',
+    ]);
     expect(AUTHOR.slice(parsed.bodyEnd ?? 0)).toMatch(/^<\/body>/);
   });
 
   it('replaces only the href values and inserts the pixel before </body>: every other byte as written', async () => {
     const parsed = await findTrackableLinks(AUTHOR);
-    const out = trackHtml(AUTHOR, parsed, { pixelUrl: 'https://p.example/t/o/P.gif', linkUrls: ['https://p.example/t/c/A', 'https://p.example/t/c/B', 'https://p.example/t/c/C'] });
+    const out = trackHtml(AUTHOR, parsed, {
+      pixelUrl: 'https://p.example/t/o/P.gif',
+      linkUrls: ['https://p.example/t/c/A', 'https://p.example/t/c/B', 'https://p.example/t/c/C'],
+    });
     expect(out).toContain(`<a HREF = 'https://p.example/t/c/A' class=b>one</a>`);
     expect(out).toContain('<a href="https://p.example/t/c/B">two</a>');
     expect(out).toContain('<a href="https://p.example/t/c/C">ws</a>');
-    expect(out).toContain('<img src="https://p.example/t/o/P.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px"></body>');
+    expect(out).toContain(
+      '<img src="https://p.example/t/o/P.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px"></body>',
+    );
     // Undo exactly the edits: what is left is the author's document, byte for byte.
     const undone = out
       .replace(`'https://p.example/t/c/A'`, `'https://e.example/p?x=1&amp;y=2'`)
       .replace('href="https://p.example/t/c/B"', 'href=http://u.example/p')
       .replace('href="https://p.example/t/c/C"', 'href="  https://ws.example/a\nb  "')
-      .replace('<img src="https://p.example/t/o/P.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px">', '');
+      .replace(
+        '<img src="https://p.example/t/o/P.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px">',
+        '',
+      );
     expect(undone).toBe(AUTHOR);
   });
 
@@ -42,7 +54,9 @@ describe('HTML rewrite with a real tokenizer (issue 15)', () => {
     const html = '<p>Hello <a href="https://x.example/">x</a></p>';
     const parsed = await findTrackableLinks(html);
     expect(parsed.bodyEnd).toBeNull();
-    expect(trackHtml(html, parsed, { pixelUrl: 'https://p/t/o/Z.gif', linkUrls: null })).toBe(`${html}<img src="https://p/t/o/Z.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`);
+    expect(trackHtml(html, parsed, { pixelUrl: 'https://p/t/o/Z.gif', linkUrls: null })).toBe(
+      `${html}<img src="https://p/t/o/Z.gif" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`,
+    );
     expect(trackHtml(html, parsed, { pixelUrl: null, linkUrls: null })).toBe(html);
   });
 });

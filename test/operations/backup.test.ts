@@ -15,7 +15,14 @@ describe('issue 14: backup', () => {
     const dbPath = join(dir, 'portal.db');
     const store = openStore(dbPath);
     recordSend(store, { to: ['ann@example.org'], transport: 'api', emailId: '1uBackup-01' });
-    for (let i = 0; i < 50; i++) post(store, { id: i.toString(16).padStart(32, '0'), event: 'open', email_id: '1uBackup-01', rcpt: 'ann@example.org', time: after(i * 1000) });
+    for (let i = 0; i < 50; i++)
+      post(store, {
+        id: i.toString(16).padStart(32, '0'),
+        event: 'open',
+        email_id: '1uBackup-01',
+        rcpt: 'ann@example.org',
+        time: after(i * 1000),
+      });
     return { dbPath, store };
   }
 
@@ -25,9 +32,20 @@ describe('issue 14: backup', () => {
     const file = join(dir, 'copy.db');
     const result = await runBackup({ file, force: false }, { dbPath, openStore: async () => store });
     store.close();
-    expect(result).toMatchObject({ file, source: dbPath, replaced: false, events: 50, replies: 1, bytes: statSync(file).size });
+    expect(result).toMatchObject({
+      file,
+      source: dbPath,
+      replaced: false,
+      events: 50,
+      replies: 1,
+      bytes: statSync(file).size,
+    });
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readdirSync(dir).sort()).toEqual(['copy.db', 'portal.db', 'portal.db-shm', 'portal.db-wal'].filter((name) => existsSync(join(dir, name))).sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      ['copy.db', 'portal.db', 'portal.db-shm', 'portal.db-wal']
+        .filter((name) => existsSync(join(dir, name)))
+        .sort(),
+    );
     const copy = new Database(file, { readonly: true });
     expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -45,10 +63,15 @@ describe('issue 14: backup', () => {
     await expect(runBackup({ file, force: false }, deps)).rejects.toThrow(/already exists/);
     expect((await runBackup({ file, force: true }, deps)).replaced).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    for (const self of [dbPath, `${dbPath}-wal`]) await expect(runBackup({ file: self, force: true }, deps)).rejects.toThrow(/onto itself/);
-    await expect(runBackup({ file: join(dir, 'missing', 'x.db'), force: false }, deps)).rejects.toThrow(/folder .* does not exist/);
+    for (const self of [dbPath, `${dbPath}-wal`])
+      await expect(runBackup({ file: self, force: true }, deps)).rejects.toThrow(/onto itself/);
+    await expect(runBackup({ file: join(dir, 'missing', 'x.db'), force: false }, deps)).rejects.toThrow(
+      /folder .* does not exist/,
+    );
     mkdirSync(join(dir, 'folder.db'));
-    await expect(runBackup({ file: join(dir, 'folder.db'), force: true }, deps)).rejects.toThrow(/is a folder/);
+    await expect(runBackup({ file: join(dir, 'folder.db'), force: true }, deps)).rejects.toThrow(
+      /is a folder/,
+    );
     expect(store.prepare('SELECT count(*) FROM email_tracking_events').pluck().get()).toBe(50);
     store.close();
   });

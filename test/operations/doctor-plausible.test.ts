@@ -28,17 +28,36 @@ describe('doctor: the Plausible check (issue 15)', () => {
   it('a Plausible site that answers is ok, with the forwarded, dropped and failed counts', async () => {
     const plausible = await startRecordingServer((_, res) => res.writeHead(200).end('<html></html>'));
     cleanup.push(plausible.close);
-    const check = await plausibleCheck({ ...DEFAULT_SETTINGS, plausibleUrl: plausible.origin, plausibleDomain: 'portal.example.com' }, storeWithCounts(), 1000);
-    expect(check).toEqual({ name: 'plausible', status: 'ok', fix: null, message: `${plausible.origin} answers (200); forwarded 42, dropped by Plausible as bots 3, failed 1 (all time)` });
+    const check = await plausibleCheck(
+      { ...DEFAULT_SETTINGS, plausibleUrl: plausible.origin, plausibleDomain: 'portal.example.com' },
+      storeWithCounts(),
+      1000,
+    );
+    expect(check).toEqual({
+      name: 'plausible',
+      status: 'ok',
+      fix: null,
+      message: `${plausible.origin} answers (200); forwarded 42, dropped by Plausible as bots 3, failed 1 (all time)`,
+    });
   });
 
   it('an unreachable or failing Plausible fails the check; none configured means no check', async () => {
-    const down = await plausibleCheck({ ...DEFAULT_SETTINGS, plausibleUrl: await closedPortUrl(), plausibleDomain: 'portal.example.com' }, null, 1000);
+    const down = await plausibleCheck(
+      { ...DEFAULT_SETTINGS, plausibleUrl: await closedPortUrl(), plausibleDomain: 'portal.example.com' },
+      null,
+      1000,
+    );
     expect(down).toMatchObject({ name: 'plausible', status: 'fail' });
     expect(down?.message).toMatch(/unreachable/);
     const broken = await startRecordingServer((_, res) => res.writeHead(502).end());
     cleanup.push(broken.close);
-    expect(await plausibleCheck({ ...DEFAULT_SETTINGS, plausibleUrl: broken.origin, plausibleDomain: 'x.example.com' }, null, 1000)).toMatchObject({ status: 'fail', message: `${broken.origin} answered 502` });
+    expect(
+      await plausibleCheck(
+        { ...DEFAULT_SETTINGS, plausibleUrl: broken.origin, plausibleDomain: 'x.example.com' },
+        null,
+        1000,
+      ),
+    ).toMatchObject({ status: 'fail', message: `${broken.origin} answered 502` });
     expect(await plausibleCheck(DEFAULT_SETTINGS, null, 1000)).toBeNull();
   });
 
@@ -48,7 +67,17 @@ describe('doctor: the Plausible check (issue 15)', () => {
     const dbPath = join(tempDir(), 'doctor.db');
     let store: Store | undefined;
     cleanup.push(() => void store?.close());
-    const result = await runDoctor({ listenerUrl: await closedPortUrl(), timeoutMs: 1000 }, { env: { PORTAL_PLAUSIBLE_URL: plausible.origin, PORTAL_URL: 'https://portal.example.com' }, dbPath, openStore: async () => (store = openStore(dbPath)) });
-    expect(result.checks.find((check) => check.name === 'plausible')).toMatchObject({ status: 'ok', message: expect.stringContaining('forwarded 0, dropped by Plausible as bots 0, failed 0') as unknown });
+    const result = await runDoctor(
+      { listenerUrl: await closedPortUrl(), timeoutMs: 1000 },
+      {
+        env: { PORTAL_PLAUSIBLE_URL: plausible.origin, PORTAL_URL: 'https://portal.example.com' },
+        dbPath,
+        openStore: async () => (store = openStore(dbPath)),
+      },
+    );
+    expect(result.checks.find((check) => check.name === 'plausible')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('forwarded 0, dropped by Plausible as bots 0, failed 0') as unknown,
+    });
   });
 });

@@ -6,7 +6,10 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { post, SENT } from './stats-stores.js';
 
-function manualTimer(): ScheduleTimer & { pending: Array<{ run: () => void; ms: number }>; fire: () => void } {
+function manualTimer(): ScheduleTimer & {
+  pending: Array<{ run: () => void; ms: number }>;
+  fire: () => void;
+} {
   const pending: Array<{ run: () => void; ms: number }> = [];
   return {
     pending,
@@ -30,8 +33,16 @@ const until = async (condition: () => boolean) => {
 
 describe('issue 14: webhook serve --retention schedule', () => {
   const tempDir = useTempDir();
-  const count = (store: Store) => store.prepare('SELECT count(*) FROM email_tracking_events').pluck().get() as number;
-  const oldEvent = (store: Store, i: number) => post(store, { id: i.toString(16).padStart(32, '0'), event: 'open', email_id: '1uSched', rcpt: 'a@example.com', time: SENT.toISOString() });
+  const count = (store: Store) =>
+    store.prepare('SELECT count(*) FROM email_tracking_events').pluck().get() as number;
+  const oldEvent = (store: Store, i: number) =>
+    post(store, {
+      id: i.toString(16).padStart(32, '0'),
+      event: 'open',
+      email_id: '1uSched',
+      rcpt: 'a@example.com',
+      time: SENT.toISOString(),
+    });
 
   it('prunes once at start, then a day after each run; stop cancels the next one', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
@@ -40,7 +51,19 @@ describe('issue 14: webhook serve --retention schedule', () => {
     let now = new Date(SENT.getTime() + 401 * DAY_MS);
     const timer = manualTimer();
     const results: PruneResult[] = [];
-    const schedule = startPruneSchedule({ olderThanMs: 400 * DAY_MS }, { store, now: () => now, timer, pause: async () => undefined, onResult: (r) => results.push(r), onError: (e) => { throw e; } });
+    const schedule = startPruneSchedule(
+      { olderThanMs: 400 * DAY_MS },
+      {
+        store,
+        now: () => now,
+        timer,
+        pause: async () => undefined,
+        onResult: (r) => results.push(r),
+        onError: (e) => {
+          throw e;
+        },
+      },
+    );
     await until(() => results.length === 1);
     expect(results[0]?.events).toBe(2);
     expect(timer.pending.map((entry) => entry.ms)).toEqual([DAY_MS]);
@@ -63,7 +86,16 @@ describe('issue 14: webhook serve --retention schedule', () => {
     const errors: unknown[] = [];
     const results: PruneResult[] = [];
     store.close();
-    const schedule = startPruneSchedule({ olderThanMs: 400 * DAY_MS }, { store, now: () => new Date(SENT.getTime() + 401 * DAY_MS), timer, onResult: (r) => results.push(r), onError: (e) => errors.push(e) });
+    const schedule = startPruneSchedule(
+      { olderThanMs: 400 * DAY_MS },
+      {
+        store,
+        now: () => new Date(SENT.getTime() + 401 * DAY_MS),
+        timer,
+        onResult: (r) => results.push(r),
+        onError: (e) => errors.push(e),
+      },
+    );
     await until(() => errors.length === 1);
     expect(results).toEqual([]);
     expect(timer.pending.map((entry) => entry.ms)).toEqual([DAY_MS]);

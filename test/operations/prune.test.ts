@@ -12,7 +12,8 @@ const DAY = 86_400_000;
 // 430 days after the stats scenarios' send: their events (Nov 2026) are older than a 400-day window.
 const NOW = new Date(SENT.getTime() + 430 * DAY);
 const noPause = async () => undefined;
-const count = (db: Store, where = '1 = 1') => db.prepare(`SELECT count(*) FROM email_tracking_events WHERE ${where}`).pluck().get() as number;
+const count = (db: Store, where = '1 = 1') =>
+  db.prepare(`SELECT count(*) FROM email_tracking_events WHERE ${where}`).pluck().get() as number;
 
 describe('issue 14: prune --older-than', () => {
   const tempDir = useTempDir();
@@ -22,59 +23,127 @@ describe('issue 14: prune --older-than', () => {
     const old = deliveredAndOpened(store);
     const bounced = multiWithBounce(store);
     const recentAt = new Date(NOW.getTime() - 10 * DAY);
-    const recent = recordSend(store, { to: ['new@example.com'], transport: 'api', emailId: '1uRecent-01', sentAt: recentAt });
-    post(store, fromFixture('delivered.live.json', { email_id: '1uRecent-01', rcpt: 'new@example.com', time: new Date(recentAt.getTime() + 5000).toISOString(), id: 'a'.repeat(32) }));
+    const recent = recordSend(store, {
+      to: ['new@example.com'],
+      transport: 'api',
+      emailId: '1uRecent-01',
+      sentAt: recentAt,
+    });
+    post(
+      store,
+      fromFixture('delivered.live.json', {
+        email_id: '1uRecent-01',
+        rcpt: 'new@example.com',
+        time: new Date(recentAt.getTime() + 5000).toISOString(),
+        id: 'a'.repeat(32),
+      }),
+    );
     // Just inside the window: kept. Without a time of its own: its receipt time decides (old here).
-    post(store, fromFixture('open.docs.json', { email_id: '1uRecent-01', rcpt: 'new@example.com', time: new Date(NOW.getTime() - 399 * DAY).toISOString(), id: 'b'.repeat(32) }));
-    const { time: _time, ...timeless } = fromFixture('open.docs.json', { email_id: '1uStray-01', rcpt: 'x@example.com', id: 'c'.repeat(32) }) as Record<string, unknown>;
+    post(
+      store,
+      fromFixture('open.docs.json', {
+        email_id: '1uRecent-01',
+        rcpt: 'new@example.com',
+        time: new Date(NOW.getTime() - 399 * DAY).toISOString(),
+        id: 'b'.repeat(32),
+      }),
+    );
+    const { time: _time, ...timeless } = fromFixture('open.docs.json', {
+      email_id: '1uStray-01',
+      rcpt: 'x@example.com',
+      id: 'c'.repeat(32),
+    }) as Record<string, unknown>;
     post(store, timeless, new Date(NOW.getTime() - 401 * DAY));
     return { store, old, bounced, recent };
   }
 
   it('deletes events older than the window by event time (else receipt time), keeps newer ones and every reply summary', async () => {
     const { store, old, bounced, recent } = scenario();
-    const before = { old: runReplyStats({ replyId: old }, { store }).document, bounced: runReplyStats({ replyId: bounced }, { store }).document };
+    const before = {
+      old: runReplyStats({ replyId: old }, { store }).document,
+      bounced: runReplyStats({ replyId: bounced }, { store }).document,
+    };
     const total = count(store);
-    const result = await runPrune({ olderThanMs: 400 * DAY, dryRun: false }, { store, now: () => NOW, pause: noPause });
-    expect(result).toMatchObject({ window: '400d', cutoff: new Date(NOW.getTime() - 400 * DAY).toISOString(), dryRun: false, events: 9, interrupted: false });
+    const result = await runPrune(
+      { olderThanMs: 400 * DAY, dryRun: false },
+      { store, now: () => NOW, pause: noPause },
+    );
+    expect(result).toMatchObject({
+      window: '400d',
+      cutoff: new Date(NOW.getTime() - 400 * DAY).toISOString(),
+      dryRun: false,
+      events: 9,
+      interrupted: false,
+    });
     expect(result.byType).toEqual({ processed: 2, delivered: 3, open: 3, bounce: 1 });
     expect(result.oldest).toBe(new Date(SENT.getTime() + 1000).toISOString());
     expect(count(store)).toBe(total - 9);
     expect(count(store, `notification_id IN ('${'a'.repeat(32)}', '${'b'.repeat(32)}')`)).toBe(2);
     expect(count(store, `occurred_at < '${result.cutoff}'`)).toBe(0);
-    for (const [id, was] of [[old, before.old], [bounced, before.bounced]] as const) {
+    for (const [id, was] of [
+      [old, before.old],
+      [bounced, before.bounced],
+    ] as const) {
       const after = runReplyStats({ replyId: id }, { store }).document;
       expect(after.events).toEqual([]);
       // The summary a help-desk agent reads is unchanged: status, first times, counts, per recipient too.
       expect({ ...after, events: [], clicks: [] }).toEqual({ ...was, events: [], clicks: [] });
       expect(after.has_tracking).toBe(true);
     }
-    expect(runReplyStats({ replyId: recent }, { store }).document.events.map((e) => e.type)).toEqual(['open', 'delivered']);
+    expect(runReplyStats({ replyId: recent }, { store }).document.events.map((e) => e.type)).toEqual([
+      'open',
+      'delivered',
+    ]);
     store.close();
   });
 
   it('--dry-run counts exactly what a real run deletes and deletes nothing', async () => {
     const { store } = scenario();
     const total = count(store);
-    const dry = await runPrune({ olderThanMs: 400 * DAY, dryRun: true }, { store, now: () => NOW, pause: noPause });
+    const dry = await runPrune(
+      { olderThanMs: 400 * DAY, dryRun: true },
+      { store, now: () => NOW, pause: noPause },
+    );
     expect(count(store)).toBe(total);
-    const real = await runPrune({ olderThanMs: 400 * DAY, dryRun: false }, { store, now: () => NOW, pause: noPause });
-    expect({ ...dry, dryRun: false, batches: 0, longestBatchMs: 0, ms: 0 }).toEqual({ ...real, batches: 0, longestBatchMs: 0, ms: 0 });
+    const real = await runPrune(
+      { olderThanMs: 400 * DAY, dryRun: false },
+      { store, now: () => NOW, pause: noPause },
+    );
+    expect({ ...dry, dryRun: false, batches: 0, longestBatchMs: 0, ms: 0 }).toEqual({
+      ...real,
+      batches: 0,
+      longestBatchMs: 0,
+      ms: 0,
+    });
     expect(dry.batches).toBe(0);
     store.close();
   });
 
   it('sizes batches by their measured lock time: an over-budget batch halves, then they settle near the target', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
-    const body = (i: number) => ({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: `1uMany-${i % 50}`, rcpt: `u${i}@example.com`, time: new Date(SENT.getTime() + i * 1000).toISOString() });
-    store.transaction(() => { for (let i = 0; i < 1_500; i++) post(store, body(i)); })();
+    const body = (i: number) => ({
+      id: i.toString(16).padStart(32, '0'),
+      event: 'delivered',
+      email_id: `1uMany-${i % 50}`,
+      rcpt: `u${i}@example.com`,
+      time: new Date(SENT.getTime() + i * 1000).toISOString(),
+    });
+    store.transaction(() => {
+      for (let i = 0; i < 1_500; i++) post(store, body(i));
+    })();
     // A clock that charges 0.6 ms per row deleted so far: deterministic lock times (100 rows = 60 ms).
     const clock = () => (1_500 - count(store)) * 0.6;
     const pauses: number[] = [];
     const sizes: number[] = [];
     const result = await runPrune(
       { olderThanMs: 400 * DAY, dryRun: false },
-      { store, now: () => NOW, clock, pause: async (ms) => void pauses.push(ms), onProgress: (p) => void sizes.push(p.batchRows) },
+      {
+        store,
+        now: () => NOW,
+        clock,
+        pause: async (ms) => void pauses.push(ms),
+        onProgress: (p) => void sizes.push(p.batchRows),
+      },
     );
     expect(result.events).toBe(1_500);
     expect(count(store)).toBe(0);
@@ -83,7 +152,12 @@ describe('issue 14: prune --older-than', () => {
     expect(result.longestBatchMs).toBeCloseTo(60);
     expect(result.batches).toBe(2 + Math.ceil((1_500 - 150) / 16));
     // Between batches the listener gets the lock for at least 30 ms, and as long as the batch held it.
-    expect(pauses.filter((ms) => ms > 0).slice(0, 3).map(Math.round)).toEqual([60, 30, 30]);
+    expect(
+      pauses
+        .filter((ms) => ms > 0)
+        .slice(0, 3)
+        .map(Math.round),
+    ).toEqual([60, 30, 30]);
     store.close();
   });
 
@@ -108,9 +182,27 @@ describe('issue 14: prune --older-than', () => {
 
   it('stops between batches when the listener shuts down', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
-    store.transaction(() => { for (let i = 0; i < 600; i++) post(store, { id: i.toString(16).padStart(32, '0'), event: 'open', email_id: '1uStop', rcpt: 'a@example.com', time: SENT.toISOString() }); })();
+    store.transaction(() => {
+      for (let i = 0; i < 600; i++)
+        post(store, {
+          id: i.toString(16).padStart(32, '0'),
+          event: 'open',
+          email_id: '1uStop',
+          rcpt: 'a@example.com',
+          time: SENT.toISOString(),
+        });
+    })();
     let batches = 0;
-    const result = await runPrune({ olderThanMs: 400 * DAY, dryRun: false }, { store, now: () => NOW, pause: noPause, onProgress: () => void (batches += 1), stopped: () => batches >= 1 });
+    const result = await runPrune(
+      { olderThanMs: 400 * DAY, dryRun: false },
+      {
+        store,
+        now: () => NOW,
+        pause: noPause,
+        onProgress: () => void (batches += 1),
+        stopped: () => batches >= 1,
+      },
+    );
     expect(result).toMatchObject({ interrupted: true, events: 100, batches: 1 });
     expect(count(store)).toBe(500);
     store.close();

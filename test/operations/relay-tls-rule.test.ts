@@ -25,7 +25,8 @@ const harness = useSendHarness();
 
 const USER = 'relay-user';
 const outsideAddress = (() => {
-  for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  for (const addresses of Object.values(networkInterfaces()))
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return null;
 })();
 
@@ -35,7 +36,11 @@ async function relay(options: FakeRelayOptions): Promise<FakeRelay> {
   return server;
 }
 
-async function doctorRelayCheck(server: { host: string; port: number }, env: Record<string, string>, isLoopback?: (host: string) => boolean): Promise<DoctorCheck> {
+async function doctorRelayCheck(
+  server: { host: string; port: number },
+  env: Record<string, string>,
+  isLoopback?: (host: string) => boolean,
+): Promise<DoctorCheck> {
   const listener = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   cleanup.push(() => new Promise<void>((resolve) => listener.close(() => resolve())));
@@ -47,8 +52,11 @@ async function doctorRelayCheck(server: { host: string; port: number }, env: Rec
   const result = await runDoctor(
     { listenerUrl: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/healthz`, timeoutMs: 2_000 },
     {
-      env: { SMTP_HOST: server.host, SMTP_PORT: String(server.port), ...env }, dbPath, openStore: async () => (store = openStore(dbPath)),
-      relayTls: { rejectUnauthorized: false }, ...(isLoopback === undefined ? {} : { relayIsLoopback: isLoopback }),
+      env: { SMTP_HOST: server.host, SMTP_PORT: String(server.port), ...env },
+      dbPath,
+      openStore: async () => (store = openStore(dbPath)),
+      relayTls: { rejectUnauthorized: false },
+      ...(isLoopback === undefined ? {} : { relayIsLoopback: isLoopback }),
     },
   );
   return result.checks.find((check) => check.name === 'smtp-relay') as DoctorCheck;
@@ -59,22 +67,33 @@ const offLoopback = () => false;
 
 describe('round two #19: one relay TLS rule for send-test and doctor', () => {
   it('round two #19: the rule, decided from the host unless a test gives it', () => {
-    const mode = (host: string, user: string | null, secure = false, loopback?: boolean) => relayTlsRule({ host, user, secure, ...(loopback === undefined ? {} : { loopback }) }).mode;
+    const mode = (host: string, user: string | null, secure = false, loopback?: boolean) =>
+      relayTlsRule({ host, user, secure, ...(loopback === undefined ? {} : { loopback }) }).mode;
     expect(mode('mail.smtp2go.com', 'u')).toBe('starttls-required');
     expect(mode('mail.smtp2go.com', 'u', true)).toBe('implicit');
     expect(mode('mail.smtp2go.com', null)).toBe('starttls-if-offered');
-    for (const host of ['127.0.0.1', '127.3.2.1', 'localhost', 'LOCALHOST.', '::1', '[::1]']) expect(mode(host, 'u'), host).toBe('starttls-if-offered');
-    for (const host of ['128.0.0.1', '127.0.0.1.example.com', 'localhost.example.com', '::2', '10.0.0.1']) expect(mode(host, 'u'), host).toBe('starttls-required');
+    for (const host of ['127.0.0.1', '127.3.2.1', 'localhost', 'LOCALHOST.', '::1', '[::1]'])
+      expect(mode(host, 'u'), host).toBe('starttls-if-offered');
+    for (const host of ['128.0.0.1', '127.0.0.1.example.com', 'localhost.example.com', '::2', '10.0.0.1'])
+      expect(mode(host, 'u'), host).toBe('starttls-required');
     expect(mode('127.0.0.1', 'u', false, false)).toBe('starttls-required');
   });
 
   it('round two #19: credentials for a relay off loopback that offers no STARTTLS are never sent, by send-test or by doctor', async () => {
-    const h = await harness({ api: null, relay: { auth: { user: USER, pass: SMTP_PASSWORD }, starttls: false }, settings: { enabled: false, smtpUser: USER, smtpPassword: SMTP_PASSWORD } });
+    const h = await harness({
+      api: null,
+      relay: { auth: { user: USER, pass: SMTP_PASSWORD }, starttls: false },
+      settings: { enabled: false, smtpUser: USER, smtpPassword: SMTP_PASSWORD },
+    });
     const { result, error } = await h.send({ transport: 'smtp' }, { relayIsLoopback: offLoopback });
     expect(error).not.toBeNull();
     expect(result.attempts).toMatchObject([{ transport: 'smtp', ok: false, error_class: 'smtp_tls' }]);
     const check = await doctorRelayCheck(h.relay as FakeRelay, credentials, offLoopback);
-    expect(check).toMatchObject({ status: 'fail', message: expect.stringMatching(/STARTTLS required.*TLS failed/), fix: expect.stringMatching(/--smtp-secure|STARTTLS/) });
+    expect(check).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/STARTTLS required.*TLS failed/),
+      fix: expect.stringMatching(/--smtp-secure|STARTTLS/),
+    });
     expect(h.relay?.authAttempts).toEqual([]);
     expect(h.relay?.mails).toEqual([]);
   });
@@ -85,33 +104,66 @@ describe('round two #19: one relay TLS rule for send-test and doctor', () => {
     expect(error).toBeNull();
     expect(h.relay?.mails).toHaveLength(1);
     const check = await doctorRelayCheck(h.relay as FakeRelay, {});
-    expect(check).toMatchObject({ status: 'ok', message: expect.stringMatching(/no credentials, so plain SMTP is allowed/) });
+    expect(check).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(/no credentials, so plain SMTP is allowed/),
+    });
   });
 
   it('round two #19: credentials on loopback may go without TLS, and doctor says that is why', async () => {
     const server = await relay({ auth: { user: USER, pass: SMTP_PASSWORD }, starttls: false });
     const check = await doctorRelayCheck(server, credentials);
-    expect(check).toMatchObject({ status: 'ok', message: expect.stringMatching(/loopback.*credentials accepted/) });
+    expect(check).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(/loopback.*credentials accepted/),
+    });
     expect(server.authAttempts).toEqual([{ user: USER, ok: true }]);
   });
 
   it('round two #19: off loopback with STARTTLS offered, the credentials go over TLS and doctor names the rule', async () => {
-    const h = await harness({ api: null, relay: { auth: { user: USER, pass: SMTP_PASSWORD }, starttls: true }, settings: { enabled: false, smtpUser: USER, smtpPassword: SMTP_PASSWORD } });
+    const h = await harness({
+      api: null,
+      relay: { auth: { user: USER, pass: SMTP_PASSWORD }, starttls: true },
+      settings: { enabled: false, smtpUser: USER, smtpPassword: SMTP_PASSWORD },
+    });
     const { error } = await h.send({ transport: 'smtp' }, { relayIsLoopback: offLoopback });
     expect(error).toBeNull();
     expect(h.relay?.mails[0]).toMatchObject({ secure: true, user: USER });
     const check = await doctorRelayCheck(h.relay as FakeRelay, credentials, offLoopback);
-    expect(check).toMatchObject({ status: 'ok', message: expect.stringMatching(/STARTTLS required.*credentials accepted/) });
+    expect(check).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(/STARTTLS required.*credentials accepted/),
+    });
   });
 
-  it.skipIf(outsideAddress === null)('round two #19: through a real non-loopback address of this machine, no STARTTLS means no credentials', async () => {
-    const server = await relay({ auth: { user: USER, pass: SMTP_PASSWORD }, starttls: false, listenHost: '0.0.0.0' });
-    const h = await harness({ api: null, relay: null, settings: { enabled: false, smtpHost: outsideAddress as string, smtpPort: server.port, smtpUser: USER, smtpPassword: SMTP_PASSWORD } });
-    const { result } = await h.send({ transport: 'smtp' });
-    expect(result.attempts).toMatchObject([{ transport: 'smtp', ok: false, error_class: 'smtp_tls' }]);
-    const check = await doctorRelayCheck({ host: outsideAddress as string, port: server.port }, credentials);
-    expect(check.status).toBe('fail');
-    expect(server.authAttempts).toEqual([]);
-    expect(server.mails).toEqual([]);
-  });
+  it.skipIf(outsideAddress === null)(
+    'round two #19: through a real non-loopback address of this machine, no STARTTLS means no credentials',
+    async () => {
+      const server = await relay({
+        auth: { user: USER, pass: SMTP_PASSWORD },
+        starttls: false,
+        listenHost: '0.0.0.0',
+      });
+      const h = await harness({
+        api: null,
+        relay: null,
+        settings: {
+          enabled: false,
+          smtpHost: outsideAddress as string,
+          smtpPort: server.port,
+          smtpUser: USER,
+          smtpPassword: SMTP_PASSWORD,
+        },
+      });
+      const { result } = await h.send({ transport: 'smtp' });
+      expect(result.attempts).toMatchObject([{ transport: 'smtp', ok: false, error_class: 'smtp_tls' }]);
+      const check = await doctorRelayCheck(
+        { host: outsideAddress as string, port: server.port },
+        credentials,
+      );
+      expect(check.status).toBe('fail');
+      expect(server.authAttempts).toEqual([]);
+      expect(server.mails).toEqual([]);
+    },
+  );
 });

@@ -10,7 +10,14 @@ import { createReply, getReply } from '../../src/store/replies.js';
 import { finishReplySend } from '../../src/store/reply-sends.js';
 import { selectRecipients } from '../../src/store/stats-queries.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { deliveredAndOpened, duplicatesOutOfOrder, HOUR, multiWithBounce, recordSend, SENT } from './stats-stores.js';
+import {
+  deliveredAndOpened,
+  duplicatesOutOfOrder,
+  HOUR,
+  multiWithBounce,
+  recordSend,
+  SENT,
+} from './stats-stores.js';
 
 const tempDir = useTempDir();
 const stores: Store[] = [];
@@ -24,16 +31,34 @@ function store(): Store {
   return db;
 }
 
-const list = (db: Store, options: Partial<RepliesOptions> = {}) => runReplies({ limit: 20, cursor: null, ...options }, { store: db });
-const ids = (db: Store, options: Partial<RepliesOptions> = {}) => list(db, { limit: 1000, ...options }).replies.map((r) => r.reply_id);
+const list = (db: Store, options: Partial<RepliesOptions> = {}) =>
+  runReplies({ limit: 20, cursor: null, ...options }, { store: db });
+const ids = (db: Store, options: Partial<RepliesOptions> = {}) =>
+  list(db, { limit: 1000, ...options }).replies.map((r) => r.reply_id);
 let serial = 0;
-function send(db: Store, minutes: number, to = ['someone@example.com'], extra: Partial<Parameters<typeof recordSend>[1]> = {}): number {
+function send(
+  db: Store,
+  minutes: number,
+  to = ['someone@example.com'],
+  extra: Partial<Parameters<typeof recordSend>[1]> = {},
+): number {
   serial += 1;
-  return recordSend(db, { to, transport: 'api', emailId: `1uOp-${serial}`, trackingId: `trk-op-${serial}`, sentAt: new Date(SENT.getTime() + minutes * 60_000), ...extra });
+  return recordSend(db, {
+    to,
+    transport: 'api',
+    emailId: `1uOp-${serial}`,
+    trackingId: `trk-op-${serial}`,
+    sentAt: new Date(SENT.getTime() + minutes * 60_000),
+    ...extra,
+  });
 }
 
 /** Every page, following next_cursor until it is null. */
-function allPages(db: Store, options: Partial<RepliesOptions>, start: string | null = null): { pages: number[][]; cursors: Array<string | null> } {
+function allPages(
+  db: Store,
+  options: Partial<RepliesOptions>,
+  start: string | null = null,
+): { pages: number[][]; cursors: Array<string | null> } {
   const pages: number[][] = [];
   const cursors: Array<string | null> = [];
   let cursor = start;
@@ -53,7 +78,11 @@ describe('runReplies', () => {
     expect(next_cursor).toBeNull();
     expect(replies.map((r) => r.reply_id).sort()).toEqual([...ids].sort());
     for (const item of replies) {
-      const { events, clicks: _clicks, ...document } = runReplyStats({ replyId: item.reply_id }, { store: db }).document;
+      const {
+        events,
+        clicks: _clicks,
+        ...document
+      } = runReplyStats({ replyId: item.reply_id }, { store: db }).document;
       expect(events.length).toBeGreaterThan(0);
       const { listed_at, ...fields } = item;
       expect(fields).toEqual(document);
@@ -94,7 +123,10 @@ describe('runReplies', () => {
     for (let i = 0; i < 260; i += 1) {
       const id = send(db, i);
       if (i % 50 === 7) {
-        db.prepare("UPDATE reply_recipients SET bounced_at = ?, bounce_type = 'hard' WHERE reply_id = ?").run(new Date(SENT.getTime() + HOUR).toISOString(), id);
+        db.prepare("UPDATE reply_recipients SET bounced_at = ?, bounce_type = 'hard' WHERE reply_id = ?").run(
+          new Date(SENT.getTime() + HOUR).toISOString(),
+          id,
+        );
         bounced.unshift(id);
       }
     }
@@ -107,19 +139,60 @@ describe('runReplies', () => {
   it('--status ambiguous: pending after an ambiguous send; once SMTP2Go reports it, its real status', () => {
     const db = store();
     const ambiguous = (minutes: number) => {
-      const id = createReply(db, { ticketId: 9, subject: 's', sender: 'h@example.com', trackingId: `trk-amb-${minutes}`, messageId: `<trk-amb-${minutes}@h>`, recipients: [{ email: 'amb@example.com', displayName: null, role: 'to' }] }, SENT).id;
-      finishReplySend(db, id, { transport: 'api', outcome: 'ambiguous', fallbackReason: null, lastError: 'api: no answer within 20000 ms after the request was sent', sentAt: null }, SENT);
+      const id = createReply(
+        db,
+        {
+          ticketId: 9,
+          subject: 's',
+          sender: 'h@example.com',
+          trackingId: `trk-amb-${minutes}`,
+          messageId: `<trk-amb-${minutes}@h>`,
+          recipients: [{ email: 'amb@example.com', displayName: null, role: 'to' }],
+        },
+        SENT,
+      ).id;
+      finishReplySend(
+        db,
+        id,
+        {
+          transport: 'api',
+          outcome: 'ambiguous',
+          fallbackReason: null,
+          lastError: 'api: no answer within 20000 ms after the request was sent',
+          sentAt: null,
+        },
+        SENT,
+      );
       return id;
     };
     const stillUnknown = ambiguous(1);
     const laterDelivered = ambiguous(2);
-    db.prepare('UPDATE reply_recipients SET delivered_at = ? WHERE reply_id = ?').run(new Date(SENT.getTime() + HOUR).toISOString(), laterDelivered);
-    const plainPending = createReply(db, { ticketId: 9, subject: 's', sender: 'h@example.com', trackingId: 'trk-pend', messageId: '<trk-pend@h>', recipients: [{ email: 'p@example.com', displayName: null, role: 'to' }] }, SENT).id;
+    db.prepare('UPDATE reply_recipients SET delivered_at = ? WHERE reply_id = ?').run(
+      new Date(SENT.getTime() + HOUR).toISOString(),
+      laterDelivered,
+    );
+    const plainPending = createReply(
+      db,
+      {
+        ticketId: 9,
+        subject: 's',
+        sender: 'h@example.com',
+        trackingId: 'trk-pend',
+        messageId: '<trk-pend@h>',
+        recipients: [{ email: 'p@example.com', displayName: null, role: 'to' }],
+      },
+      SENT,
+    ).id;
     expect(ids(db, { status: 'ambiguous' })).toEqual([stillUnknown]);
     expect(ids(db, { status: 'pending' }).sort()).toEqual([stillUnknown, plainPending].sort());
     expect(ids(db, { status: 'delivered' })).toEqual([laterDelivered]);
     const item = list(db, { status: 'ambiguous' }).replies[0];
-    expect(item).toMatchObject({ status: 'pending', send_outcome: 'ambiguous', transport: 'api', last_error: 'api: no answer within 20000 ms after the request was sent' });
+    expect(item).toMatchObject({
+      status: 'pending',
+      send_outcome: 'ambiguous',
+      transport: 'api',
+      last_error: 'api: no answer within 20000 ms after the request was sent',
+    });
   });
 
   it('--message-id with or without angle brackets; an id filter names one reply', () => {
@@ -138,29 +211,65 @@ describe('runReplies', () => {
     const second = send(db, 5);
     send(db, 10);
     const page = list(db, { limit: 2 });
-    expect(page.next_cursor).toBe(formatReplyCursor({ at: new Date(SENT.getTime() + 5 * 60_000).toISOString(), id: second }));
+    expect(page.next_cursor).toBe(
+      formatReplyCursor({ at: new Date(SENT.getTime() + 5 * 60_000).toISOString(), id: second }),
+    );
   });
 });
 
 // Any mix of recipient marks (or of the reply's own, when it has no recipients): a reply is listed under
 // exactly the status `stats` gives it, so the store's cheap pre-filter never hides a match.
 describe('--status agrees with core/reply-status.ts', () => {
-  const COLUMNS = ['sent_at', 'processed_at', 'delivered_at', 'opened_at', 'clicked_at', 'bounced_at', 'spam_at', 'rejected_at', 'unsubscribed_at', 'resubscribed_at'] as const;
+  const COLUMNS = [
+    'sent_at',
+    'processed_at',
+    'delivered_at',
+    'opened_at',
+    'clicked_at',
+    'bounced_at',
+    'spam_at',
+    'rejected_at',
+    'unsubscribed_at',
+    'resubscribed_at',
+  ] as const;
   // A few marks at a time, so the rare combinations (only an unsubscribe undone by a resubscribe, say) come up.
   const marks = fc
-    .tuple(fc.subarray([...COLUMNS], { maxLength: 2 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: COLUMNS.length, maxLength: COLUMNS.length }), fc.constantFrom(null, 'hard', 'soft'))
+    .tuple(
+      fc.subarray([...COLUMNS], { maxLength: 2 }),
+      fc.array(fc.integer({ min: 0, max: 5 }), { minLength: COLUMNS.length, maxLength: COLUMNS.length }),
+      fc.constantFrom(null, 'hard', 'soft'),
+    )
     .map(([set, hours, bounceType]) => ({
-      ...Object.fromEntries(COLUMNS.map((column, i) => [column, set.includes(column) ? new Date(SENT.getTime() + (hours[i] ?? 0) * HOUR).toISOString() : null])),
+      ...Object.fromEntries(
+        COLUMNS.map((column, i) => [
+          column,
+          set.includes(column) ? new Date(SENT.getTime() + (hours[i] ?? 0) * HOUR).toISOString() : null,
+        ]),
+      ),
       bounce_type: bounceType,
     }));
   const h = (hours: number) => new Date(SENT.getTime() + hours * HOUR).toISOString();
-  const only = (set: Partial<Record<(typeof COLUMNS)[number] | 'bounce_type', string>>) => ({ ...Object.fromEntries(COLUMNS.map((c) => [c, null])), bounce_type: null, ...set });
+  const only = (set: Partial<Record<(typeof COLUMNS)[number] | 'bounce_type', string>>) => ({
+    ...Object.fromEntries(COLUMNS.map((c) => [c, null])),
+    bounce_type: null,
+    ...set,
+  });
   // Edge cases every run checks, whatever the random draw: an unsubscribe undone by a resubscribe (on the reply
   // itself and on a recipient), a soft bounce followed by a delivery, a failed send with no recipient rows.
   const EDGES = [
     { recipients: [], own: only({ unsubscribed_at: h(1), resubscribed_at: h(2) }), transport: 'pending' },
-    { recipients: [{ marks: only({ unsubscribed_at: h(1), resubscribed_at: h(2) }), send_status: null }], own: only({}), transport: 'pending' },
-    { recipients: [{ marks: only({ bounced_at: h(1), bounce_type: 'soft', delivered_at: h(2) }), send_status: 'sent' }], own: only({}), transport: 'api' },
+    {
+      recipients: [{ marks: only({ unsubscribed_at: h(1), resubscribed_at: h(2) }), send_status: null }],
+      own: only({}),
+      transport: 'pending',
+    },
+    {
+      recipients: [
+        { marks: only({ bounced_at: h(1), bounce_type: 'soft', delivered_at: h(2) }), send_status: 'sent' },
+      ],
+      own: only({}),
+      transport: 'api',
+    },
     { recipients: [], own: only({}), transport: 'failed' },
   ];
   const recipient = fc.record({ marks, send_status: fc.constantFrom(null, 'sent', 'failed', 'ambiguous') });
@@ -174,7 +283,9 @@ describe('--status agrees with core/reply-status.ts', () => {
     const db = store();
     const set = (table: string, where: string, values: Record<string, unknown>, key: unknown) => {
       const columns = Object.keys(values);
-      db.prepare(`UPDATE ${table} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE ${where} = @key`).run({ ...values, key });
+      db.prepare(
+        `UPDATE ${table} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE ${where} = @key`,
+      ).run({ ...values, key });
     };
     fc.assert(
       fc.property(fc.array(reply, { minLength: 1, maxLength: 25 }), (replies) => {
@@ -183,16 +294,38 @@ describe('--status agrees with core/reply-status.ts', () => {
         try {
           replies.forEach((r, i) => {
             const emails = r.recipients.map((_, j) => `r${j}@example.com`);
-            const id = createReply(db, { ticketId: null, subject: 's', sender: 'h@example.com', trackingId: `trk-p-${i}`, messageId: `<trk-p-${i}@h>`, recipients: emails.map((email) => ({ email, displayName: null, role: 'to' as const })) }, SENT).id;
+            const id = createReply(
+              db,
+              {
+                ticketId: null,
+                subject: 's',
+                sender: 'h@example.com',
+                trackingId: `trk-p-${i}`,
+                messageId: `<trk-p-${i}@h>`,
+                recipients: emails.map((email) => ({ email, displayName: null, role: 'to' as const })),
+              },
+              SENT,
+            ).id;
             set('ticket_replies', 'id', { ...r.own, transport: r.transport }, id);
-            r.recipients.forEach((rr, j) => set('reply_recipients', `reply_id = ${id} AND email`, { ...rr.marks, send_status: rr.send_status }, emails[j]));
+            r.recipients.forEach((rr, j) =>
+              set(
+                'reply_recipients',
+                `reply_id = ${id} AND email`,
+                { ...rr.marks, send_status: rr.send_status },
+                emails[j],
+              ),
+            );
           });
           const expected = new Map<string, number[]>();
-          for (const row of db.prepare('SELECT id FROM ticket_replies ORDER BY id DESC').pluck().all() as number[]) {
+          for (const row of db
+            .prepare('SELECT id FROM ticket_replies ORDER BY id DESC')
+            .pluck()
+            .all() as number[]) {
             const status = summarizeReplyStatus(getReply(db, row)!, selectRecipients(db, row)).status;
             expected.set(status, [...(expected.get(status) ?? []), row]);
           }
-          for (const status of REPLY_STATUSES) expect(ids(db, { status }).sort(), status).toEqual((expected.get(status) ?? []).sort());
+          for (const status of REPLY_STATUSES)
+            expect(ids(db, { status }).sort(), status).toEqual((expected.get(status) ?? []).sort());
         } finally {
           db.exec('ROLLBACK');
         }

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
-import { runSendTest, SendFailedError, type SendTestDeps, type SendTestOptions, type SendTestResult } from '../../src/operations/send-test.js';
+import {
+  runSendTest,
+  SendFailedError,
+  type SendTestDeps,
+  type SendTestOptions,
+  type SendTestResult,
+} from '../../src/operations/send-test.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { getReply, type ReplyRow } from '../../src/store/replies.js';
 import { listRecipientStatuses } from '../../src/store/reply-sends.js';
@@ -9,7 +15,13 @@ import { listSendAttempts, type SendAttemptRow } from '../../src/store/send-atte
 import { API_KEY } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { startFakeRelay, type FakeRelay, type FakeRelayOptions } from '../mail/fake-relay.js';
-import { fakeClock, startFakeSmtp2go, type FakeSmtp2go, type ReceivedRequest, type Reply } from '../smtp2go/fake-smtp2go.js';
+import {
+  fakeClock,
+  startFakeSmtp2go,
+  type FakeSmtp2go,
+  type ReceivedRequest,
+  type Reply,
+} from '../smtp2go/fake-smtp2go.js';
 
 export const TRACKING_ID = 'trk_TEST-0123456789abcdef';
 export const NOW = new Date('2026-11-24T10:00:00.000Z');
@@ -20,7 +32,10 @@ export interface Harness {
   relay: FakeRelay | null;
   clock: ReturnType<typeof fakeClock>;
   settings: Settings;
-  send(options: Partial<SendTestOptions>, extraDeps?: Partial<SendTestDeps>): Promise<{ result: SendTestResult; error: SendFailedError | null }>;
+  send(
+    options: Partial<SendTestOptions>,
+    extraDeps?: Partial<SendTestDeps>,
+  ): Promise<{ result: SendTestResult; error: SendFailedError | null }>;
   reply(id: number): ReplyRow;
   attempts(id: number): SendAttemptRow[];
   recipients(id: number): ReturnType<typeof listRecipientStatuses>;
@@ -45,7 +60,10 @@ export function useSendHarness() {
     open.push(() => {
       db.close();
     });
-    const api = setup.api === null || setup.api === undefined ? null : await startFakeSmtp2go(setup.api, (request) => setup.onRequest?.(request, db));
+    const api =
+      setup.api === null || setup.api === undefined
+        ? null
+        : await startFakeSmtp2go(setup.api, (request) => setup.onRequest?.(request, db));
     if (api !== null) open.push(() => api.close());
     const relay = setup.relay === null ? null : await startFakeRelay(setup.relay ?? {});
     if (relay !== null) open.push(() => relay.close());
@@ -66,11 +84,26 @@ export function useSendHarness() {
     let sends = 0;
     const newTrackingId = () => (sends++ === 0 ? TRACKING_ID : `${TRACKING_ID}-${sends}`);
     return {
-      db, api, relay, clock, settings,
+      db,
+      api,
+      relay,
+      clock,
+      settings,
       async send(options, extraDeps = {}) {
-        const deps = { store: db, settings, now: () => NOW, clock, newTrackingId, relayTls: { rejectUnauthorized: false }, ...extraDeps };
+        const deps = {
+          store: db,
+          settings,
+          now: () => NOW,
+          clock,
+          newTrackingId,
+          relayTls: { rejectUnauthorized: false },
+          ...extraDeps,
+        };
         try {
-          return { result: await runSendTest({ to: ['john@example.com'], timeoutMs: 2_000, ...options }, deps), error: null };
+          return {
+            result: await runSendTest({ to: ['john@example.com'], timeoutMs: 2_000, ...options }, deps),
+            error: null,
+          };
         } catch (error) {
           if (error instanceof SendFailedError) return { result: error.result, error };
           throw error;

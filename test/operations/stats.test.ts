@@ -8,7 +8,17 @@ import { API_KEY } from '../helpers/constants.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { useSendHarness } from './send-test-harness.js';
 import {
-  after, deliveredAndOpened, duplicatesOutOfOrder, fromFixture, HOUR, multiWithBounce, post, recordSend, relaySent, SEC, SENT,
+  after,
+  deliveredAndOpened,
+  duplicatesOutOfOrder,
+  fromFixture,
+  HOUR,
+  multiWithBounce,
+  post,
+  recordSend,
+  relaySent,
+  SEC,
+  SENT,
 } from './stats-stores.js';
 
 const tempDir = useTempDir();
@@ -31,12 +41,33 @@ describe('runReplyStats', () => {
     const stats = runReplyStats({ replyId: id }, { store: db });
     expect(stats.statusText).toBe('opened');
     expect(stats.document).toMatchObject({
-      reply_id: id, ticket_id: 1001, smtp2go_email_id: '1uOpen-0001', transport: 'api', status: 'opened',
-      sent_at: SENT.toISOString(), processed_at: after(2 * SEC), delivered_at: after(5 * SEC), opened_at: after(2 * HOUR),
-      open_count: 2, clicked_at: null, click_count: 0, clicks: [], bounced_at: null, has_tracking: true,
+      reply_id: id,
+      ticket_id: 1001,
+      smtp2go_email_id: '1uOpen-0001',
+      transport: 'api',
+      status: 'opened',
+      sent_at: SENT.toISOString(),
+      processed_at: after(2 * SEC),
+      delivered_at: after(5 * SEC),
+      opened_at: after(2 * HOUR),
+      open_count: 2,
+      clicked_at: null,
+      click_count: 0,
+      clicks: [],
+      bounced_at: null,
+      has_tracking: true,
     });
     expect(stats.document.recipients).toEqual([
-      expect.objectContaining({ email: 'john@example.com', role: 'to', status: 'opened', delivered_at: after(5 * SEC), opened_at: after(2 * HOUR), open_count: 2, last_event_type: 'open', last_event_at: after(3 * HOUR) }),
+      expect.objectContaining({
+        email: 'john@example.com',
+        role: 'to',
+        status: 'opened',
+        delivered_at: after(5 * SEC),
+        opened_at: after(2 * HOUR),
+        open_count: 2,
+        last_event_type: 'open',
+        last_event_at: after(3 * HOUR),
+      }),
     ]);
     expect(stats.document.events.map((e) => [e.type, e.at, e.recipient])).toEqual([
       ['processed', after(2 * SEC), null],
@@ -52,7 +83,12 @@ describe('runReplyStats', () => {
     const id = multiWithBounce(db);
     const stats = runReplyStats({ replyId: id }, { store: db });
     expect(stats.statusText).toBe('delivered to 2 of 3, bounced 1');
-    expect(stats.document).toMatchObject({ status: 'bounced', delivered_at: after(4 * SEC), bounced_at: after(7 * SEC), bounce_type: 'hard' });
+    expect(stats.document).toMatchObject({
+      status: 'bounced',
+      delivered_at: after(4 * SEC),
+      bounced_at: after(7 * SEC),
+      bounce_type: 'hard',
+    });
     expect(stats.document.bounce_reason).toBe('RCPT TO:<nobody@nonexistent.test>: 550 5.1.1 no such user');
     expect(stats.document.recipients.map((r) => [r.email, r.role, r.status, r.bounce_type])).toEqual([
       ['ann@example.org', 'to', 'delivered', null],
@@ -67,26 +103,59 @@ describe('runReplyStats', () => {
     const { id, results } = duplicatesOutOfOrder(db);
     expect(results.map((r) => r.duplicates)).toEqual([0, 0, 1, 0, 1, 0, 1, 0, 1]);
     const d = runReplyStats({ replyId: id }, { store: db }).document;
-    expect(d).toMatchObject({ status: 'clicked', delivered_at: after(6 * SEC), opened_at: after(2 * HOUR), open_count: 2, clicked_at: after(3 * HOUR), click_count: 1 });
-    expect(d.clicks).toEqual([{ url: 'https://help.example.com/kb/42', clicked_at: after(3 * HOUR), recipient: 'kim@example.com' }]);
+    expect(d).toMatchObject({
+      status: 'clicked',
+      delivered_at: after(6 * SEC),
+      opened_at: after(2 * HOUR),
+      open_count: 2,
+      clicked_at: after(3 * HOUR),
+      click_count: 1,
+    });
+    expect(d.clicks).toEqual([
+      { url: 'https://help.example.com/kb/42', clicked_at: after(3 * HOUR), recipient: 'kim@example.com' },
+    ]);
     expect(d.events.map((e) => e.type)).toEqual(['processed', 'delivered', 'open', 'click', 'open']);
-    expect(d.recipients[0]).toMatchObject({ open_count: 2, click_count: 1, last_event_type: 'open', last_event_at: after(26 * HOUR) });
+    expect(d.recipients[0]).toMatchObject({
+      open_count: 2,
+      click_count: 1,
+      last_event_type: 'open',
+      last_event_at: after(26 * HOUR),
+    });
   });
 
   it('a relay-sent reply: transport smtp with the reason, matched by the tracking header', () => {
     const db = store();
     const id = relaySent(db);
     const stats = runReplyStats({ replyId: id }, { store: db });
-    expect(stats.document).toMatchObject({ transport: 'smtp', smtp2go_email_id: null, status: 'delivered', delivered_at: after(8 * SEC) });
+    expect(stats.document).toMatchObject({
+      transport: 'smtp',
+      smtp2go_email_id: null,
+      status: 'delivered',
+      delivered_at: after(8 * SEC),
+    });
     expect(stats.send.fallbackReason).toMatch(/^rejected: /);
   });
 
   it('a soft bounce followed by a delivery is delivered, not bounced', () => {
     const db = store();
     const id = recordSend(db, { to: ['sam@example.com'], transport: 'api', emailId: '1uSoft-0005' });
-    post(db, fromFixture('bounce-soft.constructed.json', { email_id: '1uSoft-0005', rcpt: 'sam@example.com', time: after(10 * SEC) }));
+    post(
+      db,
+      fromFixture('bounce-soft.constructed.json', {
+        email_id: '1uSoft-0005',
+        rcpt: 'sam@example.com',
+        time: after(10 * SEC),
+      }),
+    );
     expect(runReplyStats({ replyId: id }, { store: db }).document.status).toBe('bounced');
-    post(db, fromFixture('delivered.live.json', { email_id: '1uSoft-0005', rcpt: 'sam@example.com', time: after(HOUR) }));
+    post(
+      db,
+      fromFixture('delivered.live.json', {
+        email_id: '1uSoft-0005',
+        rcpt: 'sam@example.com',
+        time: after(HOUR),
+      }),
+    );
     const d = runReplyStats({ replyId: id }, { store: db }).document;
     expect(d).toMatchObject({ status: 'delivered', bounced_at: after(10 * SEC), bounce_type: 'soft' });
     expect(summary(db).total).toMatchObject({ bounced: 0, bounced_soft: 0, delivered: 1 });
@@ -94,9 +163,18 @@ describe('runReplyStats', () => {
 
   it('a reply that was never sent: failed, no events', () => {
     const db = store();
-    const id = recordSend(db, { to: ['x@example.com'], transport: 'failed', lastError: 'api: refused | smtp: refused' });
+    const id = recordSend(db, {
+      to: ['x@example.com'],
+      transport: 'failed',
+      lastError: 'api: refused | smtp: refused',
+    });
     const stats = runReplyStats({ replyId: id }, { store: db });
-    expect(stats.document).toMatchObject({ status: 'failed', sent_at: null, has_tracking: false, events: [] });
+    expect(stats.document).toMatchObject({
+      status: 'failed',
+      sent_at: null,
+      has_tracking: false,
+      events: [],
+    });
     expect(stats.send.lastError).toBe('api: refused | smtp: refused');
   });
 
@@ -114,10 +192,22 @@ describe('runReplyStats through the real send path', () => {
     let during: ReturnType<typeof post> | null = null;
     let unlinkedDuring = -1;
     const h = await setup({
-      api: [{ status: 200, json: { request_id: 'r', data: { succeeded: 1, failed: 0, failures: [], email_id: '1uRace-0006' } } }],
+      api: [
+        {
+          status: 200,
+          json: { request_id: 'r', data: { succeeded: 1, failed: 0, failures: [], email_id: '1uRace-0006' } },
+        },
+      ],
       // SMTP2Go's processed webhook arrives while our API call is still waiting for its answer.
       onRequest: (_request, db) => {
-        during = post(db, fromFixture('processed.live.json', { email_id: '1uRace-0006', recipients: ['john@example.com'], time: after(1 * SEC) }));
+        during = post(
+          db,
+          fromFixture('processed.live.json', {
+            email_id: '1uRace-0006',
+            recipients: ['john@example.com'],
+            time: after(1 * SEC),
+          }),
+        );
         unlinkedDuring = summary(db).unlinked.total;
       },
     });
@@ -126,7 +216,12 @@ describe('runReplyStats through the real send path', () => {
     expect(during).toMatchObject({ stored: 1, unlinked: 1 });
     expect(unlinkedDuring).toBe(1);
     const d = runReplyStats({ replyId: result.reply_id }, { store: h.db }).document;
-    expect(d).toMatchObject({ smtp2go_email_id: '1uRace-0006', status: 'processed', processed_at: after(1 * SEC), has_tracking: true });
+    expect(d).toMatchObject({
+      smtp2go_email_id: '1uRace-0006',
+      status: 'processed',
+      processed_at: after(1 * SEC),
+      has_tracking: true,
+    });
     expect(d.events.map((e) => e.type)).toEqual(['processed']);
     expect(summary(h.db).unlinked).toEqual({ total: 0, by_type: {} });
     expect(JSON.stringify(d)).not.toContain(API_KEY);
@@ -136,9 +231,22 @@ describe('runReplyStats through the real send path', () => {
     const h = await setup({ api: [{ status: 200, fixture: 'send-failed-200.json' }] });
     const { result, error } = await h.send({ to: ['john@example.com'] });
     expect(error).toBeNull();
-    post(h.db, fromFixture('delivered.live.json', { email_id: '1uRelay-7777', 'X-Portal-Tracking-Id': result.tracking_id, rcpt: 'john@example.com', time: after(30 * SEC) }));
+    post(
+      h.db,
+      fromFixture('delivered.live.json', {
+        email_id: '1uRelay-7777',
+        'X-Portal-Tracking-Id': result.tracking_id,
+        rcpt: 'john@example.com',
+        time: after(30 * SEC),
+      }),
+    );
     const d = runReplyStats({ replyId: result.reply_id }, { store: h.db }).document;
-    expect(d).toMatchObject({ transport: 'smtp', status: 'delivered', smtp2go_email_id: null, tracking_id: result.tracking_id });
+    expect(d).toMatchObject({
+      transport: 'smtp',
+      status: 'delivered',
+      smtp2go_email_id: null,
+      tracking_id: result.tracking_id,
+    });
     expect(summary(h.db).total.rates.fallback_to_relay).toEqual({ count: 1, of: 1, rate: 1 });
   });
 });
@@ -163,8 +271,21 @@ describe('runStatsSummary', () => {
     post(db, fromFixture('delivered.live.json', { email_id: '1uNobody-0000', time: after(HOUR) }));
     const t = summary(db).total;
     expect(t).toMatchObject({
-      replies: 5, replies_sent: 4, replies_relayed: 1, recipients: 7, sent: 6, delivered: 5, opened: 2, clicked: 1,
-      bounced: 1, bounced_hard: 1, bounced_soft: 0, spam: 0, rejected: 0, unsubscribed: 0, failed: 1,
+      replies: 5,
+      replies_sent: 4,
+      replies_relayed: 1,
+      recipients: 7,
+      sent: 6,
+      delivered: 5,
+      opened: 2,
+      clicked: 1,
+      bounced: 1,
+      bounced_hard: 1,
+      bounced_soft: 0,
+      spam: 0,
+      rejected: 0,
+      unsubscribed: 0,
+      failed: 1,
     });
     expect(t.rates.delivered).toEqual({ count: 5, of: 6, rate: 5 / 6 });
     expect(t.rates.opened).toEqual({ count: 2, of: 5, rate: 0.4 });
@@ -178,27 +299,73 @@ describe('runStatsSummary', () => {
 
   it('--by transport, domain and day (in the operator zone, across a DST change)', () => {
     const db = store();
-    recordSend(db, { to: ['a@one.test'], transport: 'api', emailId: 'E-a', sentAt: new Date('2026-03-28T22:30:00Z') });
-    recordSend(db, { to: ['b@two.test', 'c@one.test'], transport: 'smtp', fallbackReason: 'api: HTTP 503', sentAt: new Date('2026-03-29T22:30:00Z') });
-    post(db, fromFixture('delivered.live.json', { email_id: 'E-a', rcpt: 'a@one.test', time: '2026-03-28T22:30:05Z' }));
-    const byTransport = summary(db, { by: 'transport' }).groups.map((g) => [g.key, g.replies, g.recipients, g.delivered, g.replies_relayed]);
-    expect(byTransport).toEqual([['api', 1, 1, 1, 0], ['smtp', 1, 2, 0, 1]]);
+    recordSend(db, {
+      to: ['a@one.test'],
+      transport: 'api',
+      emailId: 'E-a',
+      sentAt: new Date('2026-03-28T22:30:00Z'),
+    });
+    recordSend(db, {
+      to: ['b@two.test', 'c@one.test'],
+      transport: 'smtp',
+      fallbackReason: 'api: HTTP 503',
+      sentAt: new Date('2026-03-29T22:30:00Z'),
+    });
+    post(
+      db,
+      fromFixture('delivered.live.json', {
+        email_id: 'E-a',
+        rcpt: 'a@one.test',
+        time: '2026-03-28T22:30:05Z',
+      }),
+    );
+    const byTransport = summary(db, { by: 'transport' }).groups.map((g) => [
+      g.key,
+      g.replies,
+      g.recipients,
+      g.delivered,
+      g.replies_relayed,
+    ]);
+    expect(byTransport).toEqual([
+      ['api', 1, 1, 1, 0],
+      ['smtp', 1, 2, 0, 1],
+    ]);
     const byDomain = summary(db, { by: 'domain' });
-    expect(byDomain.groups.map((g) => [g.key, g.replies, g.recipients])).toEqual([['one.test', 2, 2], ['two.test', 1, 1]]);
+    expect(byDomain.groups.map((g) => [g.key, g.replies, g.recipients])).toEqual([
+      ['one.test', 2, 2],
+      ['two.test', 1, 1],
+    ]);
     expect(byDomain.total.replies).toBe(2);
     // Paris is UTC+1 before 2026-03-29 01:00 UTC and UTC+2 after: 22:30 UTC is 23:30 on the 28th, then 00:30 on the 30th.
-    expect(summary(db, { by: 'day', timeZone: 'Europe/Paris' }).groups.map((g) => [g.key, g.replies])).toEqual([['2026-03-28', 1], ['2026-03-30', 1]]);
-    expect(summary(db, { by: 'day', timeZone: 'UTC' }).groups.map((g) => [g.key, g.replies])).toEqual([['2026-03-28', 1], ['2026-03-29', 1]]);
-    expect(summary(db, { by: 'day', timeZone: 'Asia/Kolkata' }).groups.map((g) => g.key)).toEqual(['2026-03-29', '2026-03-30']);
+    expect(
+      summary(db, { by: 'day', timeZone: 'Europe/Paris' }).groups.map((g) => [g.key, g.replies]),
+    ).toEqual([
+      ['2026-03-28', 1],
+      ['2026-03-30', 1],
+    ]);
+    expect(summary(db, { by: 'day', timeZone: 'UTC' }).groups.map((g) => [g.key, g.replies])).toEqual([
+      ['2026-03-28', 1],
+      ['2026-03-29', 1],
+    ]);
+    expect(summary(db, { by: 'day', timeZone: 'Asia/Kolkata' }).groups.map((g) => g.key)).toEqual([
+      '2026-03-29',
+      '2026-03-30',
+    ]);
   });
 
   it('--since/--until select replies by send time; unlinked events by event time', () => {
     const db = store();
     deliveredAndOpened(db);
-    recordSend(db, { to: ['late@example.com'], transport: 'api', sentAt: new Date(SENT.getTime() + 48 * HOUR) });
+    recordSend(db, {
+      to: ['late@example.com'],
+      transport: 'api',
+      sentAt: new Date(SENT.getTime() + 48 * HOUR),
+    });
     const window = { since: new Date(SENT.getTime() + HOUR), until: new Date(SENT.getTime() + 72 * HOUR) };
     expect(summary(db, window).total.replies).toBe(1);
     expect(summary(db, { since: SENT, until: new Date(SENT.getTime() + 1) }).total.replies).toBe(1);
-    expect(() => summary(db, { since: window.until, until: window.since })).toThrowError(/is not before --until/);
+    expect(() => summary(db, { since: window.until, until: window.since })).toThrowError(
+      /is not before --until/,
+    );
   });
 });

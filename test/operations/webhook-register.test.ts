@@ -1,12 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PortalError } from '../../src/core/errors.js';
 
-const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Error('expected a failure'); }, (error: unknown) => error as PortalError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error as PortalError,
+  );
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import { runWebhookRegister } from '../../src/operations/webhook-register.js';
 import { runWebhookUnregister } from '../../src/operations/webhook-unregister.js';
 import { API_KEY, WEBHOOK_SECRET } from '../helpers/constants.js';
-import { startFakeManagementApi, webhookRoutes, type FakeManagementApi, type StoredWebhook } from '../smtp2go/fake-management-api.js';
+import {
+  startFakeManagementApi,
+  webhookRoutes,
+  type FakeManagementApi,
+  type StoredWebhook,
+} from '../smtp2go/fake-management-api.js';
 
 const LISTENER = 'https://portal.example.com/api/webhooks/smtp2go/events';
 let api: FakeManagementApi | undefined;
@@ -16,22 +27,56 @@ afterEach(async () => {
 });
 
 function settingsFor(url: string, overrides: Partial<Settings> = {}): Settings {
-  return { ...DEFAULT_SETTINGS, apiUrl: url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, portalUrl: 'https://portal.example.com', ...overrides };
+  return {
+    ...DEFAULT_SETTINGS,
+    apiUrl: url,
+    apiKey: API_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    portalUrl: 'https://portal.example.com',
+    ...overrides,
+  };
 }
 
 function stored(overrides: Partial<StoredWebhook> = {}): StoredWebhook {
-  return { id: 4320, url: LISTENER, events: ['delivered'], headers: [], usernames: [], output_format: 'form', auth_header_type: '', auth_header_value: '', ...overrides };
+  return {
+    id: 4320,
+    url: LISTENER,
+    events: ['delivered'],
+    headers: [],
+    usernames: [],
+    output_format: 'form',
+    auth_header_type: '',
+    auth_header_value: '',
+    ...overrides,
+  };
 }
 
 describe('runWebhookRegister', () => {
   it('creates the webhook when none exists: json, bearer secret, tracking header, implied events; reads it back', async () => {
     const webhooks: StoredWebhook[] = [];
     api = await startFakeManagementApi(webhookRoutes(webhooks));
-    const result = await runWebhookRegister({ dryRun: false }, { settings: settingsFor(api.url, { trackClicks: false }) });
+    const result = await runWebhookRegister(
+      { dryRun: false },
+      { settings: settingsFor(api.url, { trackClicks: false }) },
+    );
     expect(result.action).toBe('created');
     expect(webhooks).toHaveLength(1);
-    expect(webhooks[0]).toMatchObject({ url: LISTENER, output_format: 'json', auth_header_type: 'bearer', auth_header_value: WEBHOOK_SECRET, headers: ['X-Portal-Tracking-Id'] });
-    expect(webhooks[0]?.events).toEqual(['processed', 'delivered', 'bounce', 'reject', 'spam', 'unsubscribe', 'open']);
+    expect(webhooks[0]).toMatchObject({
+      url: LISTENER,
+      output_format: 'json',
+      auth_header_type: 'bearer',
+      auth_header_value: WEBHOOK_SECRET,
+      headers: ['X-Portal-Tracking-Id'],
+    });
+    expect(webhooks[0]?.events).toEqual([
+      'processed',
+      'delivered',
+      'bounce',
+      'reject',
+      'spam',
+      'unsubscribe',
+      'open',
+    ]);
     expect(result.after).toMatchObject({ id: '4320', output_format: 'json' });
     expect(result.problems).toEqual([]);
     expect(api.calls('/webhook/view')).toHaveLength(2);
@@ -75,7 +120,10 @@ describe('runWebhookRegister', () => {
   it('--dry-run reports the plan and writes nothing', async () => {
     const webhooks = [stored()];
     api = await startFakeManagementApi(webhookRoutes(webhooks));
-    const result = await runWebhookRegister({ dryRun: true, events: ['opened,clicked', 'bounce'] }, { settings: settingsFor(api.url) });
+    const result = await runWebhookRegister(
+      { dryRun: true, events: ['opened,clicked', 'bounce'] },
+      { settings: settingsFor(api.url) },
+    );
     expect(result.action).toBe('would-update');
     expect(result.events).toEqual(['open', 'click', 'bounce']);
     expect(api.requests.map((r) => r.path)).toEqual(['/webhook/view']);
@@ -99,14 +147,21 @@ describe('runWebhookRegister', () => {
     [{ apiKey: null }, /no SMTP2Go API key/],
   ])('missing configuration %j is a config error before any request', async (overrides, message) => {
     api = await startFakeManagementApi(webhookRoutes([]));
-    const error = await failure(runWebhookRegister({ dryRun: false }, { settings: settingsFor(api.url, overrides) }));
+    const error = await failure(
+      runWebhookRegister({ dryRun: false }, { settings: settingsFor(api.url, overrides) }),
+    );
     expect(error.message).toMatch(message);
     expect(error.exitCode).toBe(2);
     expect(api.requests).toHaveLength(0);
   });
 
   it('rejects an unknown --events name instead of letting SMTP2Go ignore it silently', async () => {
-    await expect(runWebhookRegister({ dryRun: true, events: ['opne'] }, { settings: settingsFor('http://127.0.0.1:1/v3') })).rejects.toThrow(/unknown event "opne"/);
+    await expect(
+      runWebhookRegister(
+        { dryRun: true, events: ['opne'] },
+        { settings: settingsFor('http://127.0.0.1:1/v3') },
+      ),
+    ).rejects.toThrow(/unknown event "opne"/);
   });
 });
 
@@ -114,17 +169,25 @@ describe('runWebhookUnregister', () => {
   it('removes the portal webhook only after confirmation', async () => {
     const webhooks = [stored(), stored({ id: 9, url: 'https://crm.example.com/x' })];
     api = await startFakeManagementApi(webhookRoutes(webhooks, 5));
-    const declined = await runWebhookUnregister({}, { settings: settingsFor(api.url), confirm: async () => false });
+    const declined = await runWebhookUnregister(
+      {},
+      { settings: settingsFor(api.url), confirm: async () => false },
+    );
     expect(declined.removed).toBe(false);
     expect(webhooks).toHaveLength(2);
-    const removed = await runWebhookUnregister({}, { settings: settingsFor(api.url), confirm: async (w) => w.id === '4320' });
+    const removed = await runWebhookUnregister(
+      {},
+      { settings: settingsFor(api.url), confirm: async (w) => w.id === '4320' },
+    );
     expect(removed.removed).toBe(true);
     expect(webhooks.map((w) => w.id)).toEqual([9]);
   });
 
   it('an unknown portal webhook is not found, listing what exists', async () => {
     api = await startFakeManagementApi(webhookRoutes([stored({ id: 9, url: 'https://crm.example.com/x' })]));
-    const error = await failure(runWebhookUnregister({}, { settings: settingsFor(api.url), confirm: async () => true }));
+    const error = await failure(
+      runWebhookUnregister({}, { settings: settingsFor(api.url), confirm: async () => true }),
+    );
     expect(error.message).toMatch(/no webhook for https:\/\/portal\.example\.com/);
     expect(error.hint).toMatch(/#9 https:\/\/crm\.example\.com\/x/);
   });

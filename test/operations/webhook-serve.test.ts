@@ -13,7 +13,11 @@ const now = () => new Date('2026-09-10T09:00:00Z');
 const options = { host: '127.0.0.1', port: 0, path: '/api/webhooks/smtp2go/events', insecure: false };
 
 async function postWith(url: string, token: string): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"event":"open","rcpt":"a@b.org"}' });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"event":"open","rcpt":"a@b.org"}',
+  });
   return response.status;
 }
 
@@ -24,7 +28,11 @@ describe('runWebhookServe', () => {
     const served = await runWebhookServe(options, { store, env: {}, now, ...COMMIT_THREAD });
     try {
       expect(served.generatedSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(loadModuleSettings(store)).toMatchObject({ enabled: true, sender: 'desk@example.com', webhookSecret: served.generatedSecret });
+      expect(loadModuleSettings(store)).toMatchObject({
+        enabled: true,
+        sender: 'desk@example.com',
+        webhookSecret: served.generatedSecret,
+      });
       expect(await postWith(served.url, served.generatedSecret!)).toBe(200);
     } finally {
       await served.close();
@@ -34,7 +42,10 @@ describe('runWebhookServe', () => {
 
   it('uses the configured secret from the environment and the previous one, storing nothing', async () => {
     const store = openStore(join(tempDir(), 'portal.db'));
-    const env = { SMTP2GO_WEBHOOK_SECRET: 'env-secret-0123456789abcdef', SMTP2GO_WEBHOOK_SECRET_PREVIOUS: 'old-secret-0123456789abcdef' };
+    const env = {
+      SMTP2GO_WEBHOOK_SECRET: 'env-secret-0123456789abcdef',
+      SMTP2GO_WEBHOOK_SECRET_PREVIOUS: 'old-secret-0123456789abcdef',
+    };
     const served = await runWebhookServe(options, { store, env, now, ...COMMIT_THREAD });
     try {
       expect(served).toMatchObject({ generatedSecret: null, acceptsPreviousSecret: true });
@@ -54,7 +65,13 @@ describe('runWebhookServe', () => {
     const port = (blocker.address() as AddressInfo).port;
     const store = openStore(join(tempDir(), 'portal.db'));
     try {
-      await expect(runWebhookServe({ ...options, port }, { store, env: {}, now, ...COMMIT_THREAD })).rejects.toMatchObject({ code: 'runtime', message: expect.stringMatching(/port is in use/), exitCode: 1 });
+      await expect(
+        runWebhookServe({ ...options, port }, { store, env: {}, now, ...COMMIT_THREAD }),
+      ).rejects.toMatchObject({
+        code: 'runtime',
+        message: expect.stringMatching(/port is in use/),
+        exitCode: 1,
+      });
       expect(loadModuleSettings(store).webhookSecret).toBeUndefined();
     } finally {
       store.close();

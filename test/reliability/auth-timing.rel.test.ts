@@ -14,7 +14,8 @@ function medians(candidates: string[], rounds: number, perRound: number): number
     candidates.forEach((token, i) => {
       const headers = { authorization: `Bearer ${token}` };
       const start = process.hrtime.bigint();
-      for (let k = 0; k < perRound; k++) verifyWebhookRequest(headers, BODY, { secrets: [WEBHOOK_SECRET], nowSeconds });
+      for (let k = 0; k < perRound; k++)
+        verifyWebhookRequest(headers, BODY, { secrets: [WEBHOOK_SECRET], nowSeconds });
       samples[i]!.push(Number(process.hrtime.bigint() - start) / perRound);
     });
   }
@@ -30,7 +31,13 @@ describe.skipIf(!SLOW)('timing-safe comparison', () => {
     medians([first, last, short, long], 20, 2_000);
     const [a, b, c, d] = medians([first, last, short, long], 200, 2_000);
     const spread = Math.max(a!, b!) / Math.min(a!, b!);
-    report('auth-timing', { firstCharWrongNs: a!.toFixed(0), lastCharWrongNs: b!.toFixed(0), shortNs: c!.toFixed(0), longNs: d!.toFixed(0), firstVsLastRatio: spread.toFixed(3) });
+    report('auth-timing', {
+      firstCharWrongNs: a!.toFixed(0),
+      lastCharWrongNs: b!.toFixed(0),
+      shortNs: c!.toFixed(0),
+      longNs: d!.toFixed(0),
+      firstVsLastRatio: spread.toFixed(3),
+    });
     // This bounds gross leaks only (an early exit, a compare that skips work for one kind of token): a
     // memcmp over ~50 bytes is tens of nanoseconds, below this measurement's noise. The constant-time
     // property itself rests on crypto.timingSafeEqual in src/webhook/auth.

@@ -23,9 +23,15 @@ const hash = (path: string) => createHash('sha256').update(readFileSync(path)).d
 function expectOneClearLine(run: CliRun, json = false): void {
   expect(run.stderr + run.stdout).not.toMatch(STACK);
   if (json) {
-    expect(JSON.parse(run.stdout)).toMatchObject({ version: 1, error: { code: expect.any(String), message: expect.any(String) } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      version: 1,
+      error: { code: expect.any(String), message: expect.any(String) },
+    });
   } else {
-    const lines = run.stderr.trim().split('\n').filter((line) => !line.startsWith('warning:'));
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('warning:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^error: .{10,}/);
   }
@@ -48,24 +54,33 @@ const COMMANDS: string[][] = [
 
 describe('CLI: every command against a store it cannot use exits 1 with one clear line and leaves the file alone', () => {
   const broken: Array<[string, (dir: string) => string]> = [
-    ['a corrupt database file', (dir) => {
-      const path = join(dir, 'corrupt.db');
-      writeFileSync(path, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)));
-      return path;
-    }],
-    ['a database from a newer version (user_version 999)', (dir) => {
-      const path = join(dir, 'newer.db');
-      openStore(path).close();
-      const db = new Database(path);
-      db.pragma('user_version = 999');
-      db.close();
-      return path;
-    }],
-    ['a --db path that is a folder', (dir) => {
-      const path = join(dir, 'a-folder.db');
-      mkdirSync(path);
-      return path;
-    }],
+    [
+      'a corrupt database file',
+      (dir) => {
+        const path = join(dir, 'corrupt.db');
+        writeFileSync(path, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)));
+        return path;
+      },
+    ],
+    [
+      'a database from a newer version (user_version 999)',
+      (dir) => {
+        const path = join(dir, 'newer.db');
+        openStore(path).close();
+        const db = new Database(path);
+        db.pragma('user_version = 999');
+        db.close();
+        return path;
+      },
+    ],
+    [
+      'a --db path that is a folder',
+      (dir) => {
+        const path = join(dir, 'a-folder.db');
+        mkdirSync(path);
+        return path;
+      },
+    ],
     ['a --db folder that cannot be created (read-only /sys)', () => '/sys/smtp2go-portal-no/portal.db'],
   ];
 
@@ -87,9 +102,14 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
   it('doctor reports the broken store as failed checks (exit 1) instead of crashing', async () => {
     const dir = tempDir();
     const path = join(dir, 'corrupt.db');
-    writeFileSync(path, 'this is not a database, just text that is long enough to have a header...'.repeat(20));
+    writeFileSync(
+      path,
+      'this is not a database, just text that is long enough to have a header...'.repeat(20),
+    );
     const before = hash(path);
-    const run = await runCliInProcess(['--db', path, '--json', 'doctor', '--timeout', '300'], { env: { CI: '1' } });
+    const run = await runCliInProcess(['--db', path, '--json', 'doctor', '--timeout', '300'], {
+      env: { CI: '1' },
+    });
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
     expect(doc.ok).toBe(false);
@@ -99,8 +119,12 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
   it('round two #20: doctor on a damaged store (pages overwritten) reports database: fail with the path and the fix, not a bare SQLite error', async () => {
     const path = join(tempDir(), 'damaged.db');
     const env = { CI: '1', SMTP2GO_PORTAL_DB: path };
-    expect((await runCliInProcess(['configure', '--api-key', API_KEY, '--sender', 'help@example.com'], { env })).code).toBe(0);
-    for (let i = 0; i < 3; i += 1) expect((await runCliInProcess(['webhook', 'trigger', 'open', '--demo'], { env })).code).toBe(0);
+    expect(
+      (await runCliInProcess(['configure', '--api-key', API_KEY, '--sender', 'help@example.com'], { env }))
+        .code,
+    ).toBe(0);
+    for (let i = 0; i < 3; i += 1)
+      expect((await runCliInProcess(['webhook', 'trigger', 'open', '--demo'], { env })).code).toBe(0);
     // Three pages in the middle of the file: the header still says SQLite, the b-trees behind it do not.
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(3 * 4096, 0xa5), 0, 3 * 4096, 2 * 4096);
@@ -108,12 +132,21 @@ describe('CLI: every command against a store it cannot use exits 1 with one clea
     const before = hash(path);
     const json = await runCliInProcess(['--json', 'doctor', '--timeout', '300'], { env });
     expect(json.code).toBe(1);
-    const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; message: string; fix: string | null }> };
-    expect(doc.checks.find((check) => check.name === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining(path), fix: expect.stringMatching(/restore a backup/) });
+    const doc = JSON.parse(json.stdout) as {
+      ok: boolean;
+      checks: Array<{ name: string; status: string; message: string; fix: string | null }>;
+    };
+    expect(doc.checks.find((check) => check.name === 'database')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(path),
+      fix: expect.stringMatching(/restore a backup/),
+    });
     const human = await runCliInProcess(['doctor', '--timeout', '300'], { env });
     expect(human.code).toBe(1);
     // The message may wrap under itself; the fix is on its own line below it (issue 14 layout).
-    expect(human.stdout).toMatch(/^FAIL database +\S*damaged\.db is damaged.*\n(?: {18}(?!→).*\n)* {18}→ restore a backup/m);
+    expect(human.stdout).toMatch(
+      /^FAIL database +\S*damaged\.db is damaged.*\n(?: {18}(?!→).*\n)* {18}→ restore a backup/m,
+    );
     expect(human.stderr).not.toMatch(/^error:/m);
     expect(human.stdout + human.stderr).not.toMatch(STACK);
     expect(hash(path)).toBe(before);
@@ -141,7 +174,23 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     closers.push(api.close);
     const dbPath = join(tempDir(), 'portal.db');
     const env = { CI: '1', SMTP2GO_PORTAL_DB: dbPath };
-    const setup = await runCliInProcess(['configure', '--api-key', API_KEY, '--enable', '--api-url', api.url, '--sender', 'help@example.com', '--webhook-secret', 'hostile-secret-0123456789', '--portal-url', 'https://portal.example.com'], { env });
+    const setup = await runCliInProcess(
+      [
+        'configure',
+        '--api-key',
+        API_KEY,
+        '--enable',
+        '--api-url',
+        api.url,
+        '--sender',
+        'help@example.com',
+        '--webhook-secret',
+        'hostile-secret-0123456789',
+        '--portal-url',
+        'https://portal.example.com',
+      ],
+      { env },
+    );
     expect(setup.code).toBe(0);
     return { env, dbPath, api };
   }
@@ -214,7 +263,12 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
     ['no-such-command'],
   ];
 
-  const label = (argv: string[]) => argv.join(' ').replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 90);
+  const label = (argv: string[]) =>
+    argv
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .slice(0, 90);
   it.each(HOSTILE.map((argv) => [label(argv), argv] as const))('%s', async (_label, argv) => {
     const { env, dbPath, api } = await configured();
     const before = snapshot(dbPath);
@@ -238,7 +292,9 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
       expect(run.stderr).toMatch(/--db .* ends in "\/", so it names a folder.*portal\.db/);
     }
     expect(existsSync(join(dir, 'newdir'))).toBe(false);
-    const env = await runCliInProcess(['stats'], { env: { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'newdir') + '/' } });
+    const env = await runCliInProcess(['stats'], {
+      env: { CI: '1', SMTP2GO_PORTAL_DB: join(dir, 'newdir') + '/' },
+    });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/SMTP2GO_PORTAL_DB .* ends in "\/"/);
     expect(existsSync(join(dir, 'newdir'))).toBe(false);
@@ -247,12 +303,17 @@ describe('CLI: hostile values exit 2 with one clear line, and nothing is stored 
   it('a 100,000-character subject is not an error: it reaches SMTP2Go whole and the reply is stored once', async () => {
     const { env, dbPath, api } = await configured();
     const subject = 'S'.repeat(100_000);
-    const run = await runCliInProcess(['send-test', '--to', 'a@example.com', '--subject', subject, '--json'], { env });
+    const run = await runCliInProcess(
+      ['send-test', '--to', 'a@example.com', '--subject', subject, '--json'],
+      { env },
+    );
     expect(run.code).toBe(0);
     expect((api.requests[0]?.body as { subject?: string }).subject).toBe(subject);
     expect(run.stdout + run.stderr).not.toContain(subject.slice(0, 1000));
     const db = new Database(dbPath, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) AS n, MAX(LENGTH(subject)) AS len FROM ticket_replies').get()).toEqual({ n: 1, len: 100_000 });
+    expect(db.prepare('SELECT COUNT(*) AS n, MAX(LENGTH(subject)) AS len FROM ticket_replies').get()).toEqual(
+      { n: 1, len: 100_000 },
+    );
     db.close();
   });
 

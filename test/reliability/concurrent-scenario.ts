@@ -24,7 +24,10 @@ export interface ConcurrentFigures {
 }
 
 async function runStats(dbPath: string, args: string[]): Promise<{ code: number; out: string }> {
-  const run = await runBinary(['--db', dbPath, '--json', 'stats', ...args], { env: binaryEnv('/tmp'), timeoutMs: 30_000 });
+  const run = await runBinary(['--db', dbPath, '--json', 'stats', ...args], {
+    env: binaryEnv('/tmp'),
+    timeoutMs: 30_000,
+  });
   return { code: run.code, out: `${run.stdout}${run.stderr}` };
 }
 
@@ -32,7 +35,10 @@ async function runStats(dbPath: string, args: string[]): Promise<{ code: number;
  * Two built listeners on one store file (two ports behind a balancer) share a retry storm, each delivery
  * going to either one, while `stats` (summary and per reply) runs in a loop against the same file.
  */
-export async function runConcurrentWriters(dir: string, options: { count: number; seed: number; concurrency: number }): Promise<ConcurrentFigures> {
+export async function runConcurrentWriters(
+  dir: string,
+  options: { count: number; seed: number; concurrency: number },
+): Promise<ConcurrentFigures> {
   const dbPath = join(dir, 'portal.db');
   const plan = planRetryStorm(options.count, options.seed);
   const setup = openStore(dbPath);
@@ -51,7 +57,10 @@ export async function runConcurrentWriters(dir: string, options: { count: number
   let lockedMessages = 0;
   const statsLoop = (async () => {
     while (sending) {
-      const run = await runStats(dbPath, statsRuns % 2 === 0 ? [] : ['--reply', String(1 + (statsRuns % 50))]);
+      const run = await runStats(
+        dbPath,
+        statsRuns % 2 === 0 ? [] : ['--reply', String(1 + (statsRuns % 50))],
+      );
       statsRuns += 1;
       if (run.code !== 0) statsFailures += 1;
       if (/locked|busy/i.test(run.out)) lockedMessages += 1;
@@ -69,12 +78,18 @@ export async function runConcurrentWriters(dir: string, options: { count: number
     await statsLoop;
     await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
   }
-  lockedMessages += [a, b].filter((listener) => /locked|busy/i.test(listener.stdout() + listener.stderr())).length;
+  lockedMessages += [a, b].filter((listener) =>
+    /locked|busy/i.test(listener.stdout() + listener.stderr()),
+  ).length;
 
   const clean = openStore(':memory:');
   prepareReplies(clean, plan);
   const receivedAt = new Date('2026-09-10T09:00:00Z');
-  for (const event of plan.inOrder) ingestEvents(clean, parseWebhookBody(event.body, 'application/json', receivedAt).events, { receivedAt, source: 'webhook' });
+  for (const event of plan.inOrder)
+    ingestEvents(clean, parseWebhookBody(event.body, 'application/json', receivedAt).events, {
+      receivedAt,
+      source: 'webhook',
+    });
   const expected = trackingSnapshot(clean);
   clean.close();
   const store = openStore(dbPath);

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
-import { generateEvents, seededRandom, sendEvents, statusSummary, type GeneratedEvent } from './load-generator.js';
+import {
+  generateEvents,
+  seededRandom,
+  sendEvents,
+  statusSummary,
+  type GeneratedEvent,
+} from './load-generator.js';
 import { spawnListener } from './listener-process.js';
 import { readStoredIds } from './store-probe.js';
 
@@ -31,7 +37,10 @@ export interface CrashFigures {
  * acknowledged; then, before any restart, every acknowledged event must already be on disk. A restarted
  * listener gets everything not acknowledged, and the final store must equal the sent set, once each.
  */
-export async function runCrashScenario(dir: string, options: { count: number; seed: number; concurrency?: number }): Promise<CrashFigures> {
+export async function runCrashScenario(
+  dir: string,
+  options: { count: number; seed: number; concurrency?: number },
+): Promise<CrashFigures> {
   const dbPath = join(dir, 'portal.db');
   const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const random = seededRandom(options.seed);
@@ -54,7 +63,8 @@ export async function runCrashScenario(dir: string, options: { count: number; se
     },
   });
   const exit = await first.kill('SIGKILL');
-  if (exit.signal !== 'SIGKILL') throw new Error(`the listener was not killed by SIGKILL: ${JSON.stringify(exit)}`);
+  if (exit.signal !== 'SIGKILL')
+    throw new Error(`the listener was not killed by SIGKILL: ${JSON.stringify(exit)}`);
 
   const afterKill = readStoredIds(dbPath);
   const lostAcked = [...run.acked].filter((id) => afterKill.counts.get(id) !== 1).length;
@@ -69,7 +79,10 @@ export async function runCrashScenario(dir: string, options: { count: number; se
       const todo: GeneratedEvent[] = events.filter((event) => !acked.has(event.id));
       if (todo.length === 0) break;
       resent += todo.length;
-      const retry = await sendEvents(second.url, todo, { secret: WEBHOOK_SECRET, concurrency: options.concurrency ?? 64 });
+      const retry = await sendEvents(second.url, todo, {
+        secret: WEBHOOK_SECRET,
+        concurrency: options.concurrency ?? 64,
+      });
       for (const id of retry.acked) acked.add(id);
     }
   } finally {

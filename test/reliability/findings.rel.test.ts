@@ -29,8 +29,22 @@ describe.skipIf(!SLOW)('findings', () => {
   });
 
   it('repeated Authorization headers are refused (node keeps only the first, so the verifier never sees the second)', async () => {
-    const body = JSON.stringify({ event: 'open', id: 'd'.repeat(32), email_id: 'dup-1', rcpt: 'a@example.com', time: '2026-09-10T08:00:00Z' });
-    const status = await rawRequest(server.url, ['Content-Type: application/json', `Authorization: Bearer ${WEBHOOK_SECRET}`, 'Authorization: Bearer somebody-else'], body);
+    const body = JSON.stringify({
+      event: 'open',
+      id: 'd'.repeat(32),
+      email_id: 'dup-1',
+      rcpt: 'a@example.com',
+      time: '2026-09-10T08:00:00Z',
+    });
+    const status = await rawRequest(
+      server.url,
+      [
+        'Content-Type: application/json',
+        `Authorization: Bearer ${WEBHOOK_SECRET}`,
+        'Authorization: Bearer somebody-else',
+      ],
+      body,
+    );
     report('finding-duplicate-authorization', { status, expected: 401 });
     expect(status).toBe(401);
   });
@@ -45,7 +59,11 @@ describe.skipIf(!SLOW)('findings', () => {
     const storedAfter = (order: string[]) => {
       const db = openStore(':memory:');
       let stored = 0;
-      for (const body of order) stored += ingestEvents(db, parseWebhookBody(body, 'application/json', RECEIVED).events, { receivedAt: RECEIVED, source: 'webhook' }).stored;
+      for (const body of order)
+        stored += ingestEvents(db, parseWebhookBody(body, 'application/json', RECEIVED).events, {
+          receivedAt: RECEIVED,
+          source: 'webhook',
+        }).stored;
       db.close();
       return stored;
     };
@@ -59,7 +77,10 @@ describe.skipIf(!SLOW)('findings', () => {
     const { runCliInProcess } = await import('../helpers/run-cli.js');
     const env = { CI: '1', SMTP2GO_PORTAL_DB: join(tempDir(), 'portal.db') };
     const multiLine: string[] = [];
-    for (const argv of [['webhook', 'serve', '--path', '/a\r\nInjected: b'], ['webhook', 'trigger', 'open', '--demo', '--recipient', 'a@b.com\r\nInjected: y']]) {
+    for (const argv of [
+      ['webhook', 'serve', '--path', '/a\r\nInjected: b'],
+      ['webhook', 'trigger', 'open', '--demo', '--recipient', 'a@b.com\r\nInjected: y'],
+    ]) {
       const run = await runCliInProcess(argv, { env });
       expect(run.code).toBe(2);
       if (run.stderr.trim().split('\n').length > 1) multiLine.push(argv.slice(0, 2).join(' '));
@@ -70,8 +91,14 @@ describe.skipIf(!SLOW)('findings', () => {
 
   it('--db in a folder that cannot be created under /proc exits 1 with a message instead of spinning forever', async () => {
     const started = performance.now();
-    const result = await runBinary(['--db', '/proc/no-such-dir/portal.db', 'webhook', 'trigger', 'processed', '--demo'], { env: binaryEnv('/tmp'), timeoutMs: 10_000 });
-    report('finding-proc-mkdir', { code: result.signal ?? result.code, ms: Math.round(performance.now() - started) });
+    const result = await runBinary(
+      ['--db', '/proc/no-such-dir/portal.db', 'webhook', 'trigger', 'processed', '--demo'],
+      { env: binaryEnv('/tmp'), timeoutMs: 10_000 },
+    );
+    report('finding-proc-mkdir', {
+      code: result.signal ?? result.code,
+      ms: Math.round(performance.now() - started),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot create the database/);
   }, 20_000);

@@ -30,7 +30,18 @@ export async function startFlood(url: string, options: FloodOptions): Promise<Fl
   const firstStatus = new Map<Socket, number | null>();
   let closed = 0;
   const piece = Buffer.alloc(64 * 1024, 0x20);
-  const head = Buffer.from([`POST ${pathname} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${options.declaredBytes}`, ...options.headerLines, '', ''].join('\r\n'), 'latin1');
+  const head = Buffer.from(
+    [
+      `POST ${pathname} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${options.declaredBytes}`,
+      ...options.headerLines,
+      '',
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
   const open = () =>
     new Promise<void>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1');
@@ -60,7 +71,8 @@ export async function startFlood(url: string, options: FloodOptions): Promise<Fl
       });
       socket.once('error', () => resolve());
     });
-  for (let i = 0; i < options.connections; i += 100) await Promise.all(Array.from({ length: Math.min(100, options.connections - i) }, open));
+  for (let i = 0; i < options.connections; i += 100)
+    await Promise.all(Array.from({ length: Math.min(100, options.connections - i) }, open));
   return {
     statuses: () => {
       const counts = new Map<number | null, number>();
@@ -93,5 +105,10 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): number } {
 }
 
 export function summary(counts: Map<number | null, number>): string {
-  return [...counts.entries()].sort(([a], [b]) => (a ?? 0) - (b ?? 0)).map(([status, n]) => `${status ?? 'none'}×${n}`).join(' ') || 'none';
+  return (
+    [...counts.entries()]
+      .sort(([a], [b]) => (a ?? 0) - (b ?? 0))
+      .map(([status, n]) => `${status ?? 'none'}×${n}`)
+      .join(' ') || 'none'
+  );
 }

@@ -27,7 +27,10 @@ afterEach(async () => {
 async function quickListener(): Promise<WebhookServer> {
   const store = openStore(join(tempDir(), 'portal.db'));
   const server = await startWebhookServer({
-    store, secrets: [WEBHOOK_SECRET], port: 0, commitThread: false,
+    store,
+    secrets: [WEBHOOK_SECRET],
+    port: 0,
+    commitThread: false,
     timeouts: { headersMs: 400, bodyIdleMs: 400, requestMs: 1_200, keepAliveMs: 400, closeGraceMs: 200 },
   });
   open.push({ server, store });
@@ -42,7 +45,14 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
       slowBody(server.url, 10_000, 100, 5_000, AUTH),
       slowBody(server.url, 10_000, 60_000, 5_000, AUTH),
     ]);
-    report('slow-clients-fast', { headersCutMs: headers.closedAfterMs, headersStatus: headers.status, dripCutMs: drip.closedAfterMs, dripStatus: drip.status, stalledCutMs: stalled.closedAfterMs, stalledStatus: stalled.status });
+    report('slow-clients-fast', {
+      headersCutMs: headers.closedAfterMs,
+      headersStatus: headers.status,
+      dripCutMs: drip.closedAfterMs,
+      dripStatus: drip.status,
+      stalledCutMs: stalled.closedAfterMs,
+      stalledStatus: stalled.status,
+    });
     // The node:http checker runs every headersMs/2, so a cut may come up to that much late; a busy CI
     // machine gets another second. Without the timeouts these clients would hold on until giving up at 5 s.
     expect(headers.closedAfterMs).toBeLessThan(400 + 200 + 1_000);
@@ -52,16 +62,24 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
   });
 
   it('the built listener refuses a 50 MiB body (declared or chunked) with 413 after at most a few MiB, memory flat', async () => {
-    const listener = await spawnListener({ dbPath: join(tempDir(), 'portal.db'), env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    const listener = await spawnListener({
+      dbPath: join(tempDir(), 'portal.db'),
+      env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
     try {
       const rssBefore = rssMiB(listener.child.pid!);
       const declared = await bigBody(listener.url, 50 * MiB, true, 10_000, AUTH);
       const chunked = await bigBody(listener.url, 50 * MiB, false, 10_000, AUTH);
       const rssAfter = rssMiB(listener.child.pid!);
       report('body-50MiB', {
-        declaredStatus: declared.status, declaredSentBeforeAnswerKiB: Math.round(declared.sentBeforeAnswer / 1024), declaredMs: declared.closedAfterMs,
-        chunkedStatus: chunked.status, chunkedSentBeforeAnswerKiB: Math.round(chunked.sentBeforeAnswer / 1024), chunkedMs: chunked.closedAfterMs,
-        rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter,
+        declaredStatus: declared.status,
+        declaredSentBeforeAnswerKiB: Math.round(declared.sentBeforeAnswer / 1024),
+        declaredMs: declared.closedAfterMs,
+        chunkedStatus: chunked.status,
+        chunkedSentBeforeAnswerKiB: Math.round(chunked.sentBeforeAnswer / 1024),
+        chunkedMs: chunked.closedAfterMs,
+        rssBeforeMiB: rssBefore,
+        rssAfterMiB: rssAfter,
       });
       // A 413, or a reset that swallowed it (the listener closes with the client's bytes unread: see RELIABILITY.md).
       expect([413, null]).toContain(declared.status);
@@ -81,9 +99,18 @@ describe('slow and hostile clients (fast: short timeouts in-process; built liste
     const sockets = await openIdle(listener.url, 500);
     try {
       const rssBefore = rssMiB(listener.child.pid!);
-      const served = await sendEvents(listener.url, generateEvents(200, { seed: 31 }), { secret: WEBHOOK_SECRET, concurrency: 8 });
+      const served = await sendEvents(listener.url, generateEvents(200, { seed: 31 }), {
+        secret: WEBHOOK_SECRET,
+        concurrency: 8,
+      });
       const rssIdle = rssMiB(listener.child.pid!);
-      report('idle-connections-fast', { idle: sockets.length, rssWithIdleMiB: rssIdle, rssBeforeEventsMiB: rssBefore, eventsAcked: served.acked.size, rows: eventRowCount(dbPath) });
+      report('idle-connections-fast', {
+        idle: sockets.length,
+        rssWithIdleMiB: rssIdle,
+        rssBeforeEventsMiB: rssBefore,
+        eventsAcked: served.acked.size,
+        rows: eventRowCount(dbPath),
+      });
       expect(served.acked.size).toBe(200);
       expect(rssIdle).toBeLessThan(200);
     } finally {

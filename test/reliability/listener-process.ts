@@ -31,19 +31,34 @@ export interface SpawnListenerOptions {
 
 /** Starts the built `webhook serve --port 0 --json` and resolves on its `ready` line. */
 export function spawnListener(options: SpawnListenerOptions): Promise<ListenerProcess> {
-  const argv = [BIN, '--db', options.dbPath, '--json', 'webhook', 'serve', '--port', '0', ...(options.args ?? [])];
+  const argv = [
+    BIN,
+    '--db',
+    options.dbPath,
+    '--json',
+    'webhook',
+    'serve',
+    '--port',
+    '0',
+    ...(options.args ?? []),
+  ];
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI: '1', ...options.env };
   const child =
     options.shellPrefix === undefined
       ? spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn('bash', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, ...argv], {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let out = '';
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -78,7 +93,12 @@ export function spawnListener(options: SpawnListenerOptions): Promise<ListenerPr
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      if (!ready) reject(new Error(`the listener exited (code ${code}, signal ${signal}) before it was ready; stderr: ${err}`));
+      if (!ready)
+        reject(
+          new Error(
+            `the listener exited (code ${code}, signal ${signal}) before it was ready; stderr: ${err}`,
+          ),
+        );
     });
   });
 }

@@ -39,7 +39,10 @@ const STORY = ['processed', 'delivered', 'open', 'click', 'open', 'bounce'] as c
  * processed, then per recipient delivered, opens, clicks, now and then a bounce. Every event has its own
  * 32-hex notification id (SMTP2Go repeats it on retries, so it is what the listener dedupes on).
  */
-export function generateEvents(count: number, options: { seed?: number; runId?: string; base?: Date } = {}): GeneratedEvent[] {
+export function generateEvents(
+  count: number,
+  options: { seed?: number; runId?: string; base?: Date } = {},
+): GeneratedEvent[] {
   const random = seededRandom(options.seed ?? 1);
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const base = (options.base ?? new Date('2026-09-10T08:00:00Z')).getTime();
@@ -52,12 +55,24 @@ export function generateEvents(count: number, options: { seed?: number; runId?: 
       const type = k === 0 ? 'processed' : STORY[1 + Math.floor(random() * (STORY.length - 1))]!;
       const recipient = type === 'processed' ? null : recipients[Math.floor(random() * recipients.length)]!;
       const id = randomBytes(16).toString('hex');
-      const time = new Date(base + email * 60_000 + k * 1_000 + Math.floor(random() * 500)).toISOString().replace('.000', '');
-      const fields: Record<string, unknown> = { id, email_id: emailId, event: type, time, sender: 'help@example.com' };
+      const time = new Date(base + email * 60_000 + k * 1_000 + Math.floor(random() * 500))
+        .toISOString()
+        .replace('.000', '');
+      const fields: Record<string, unknown> = {
+        id,
+        email_id: emailId,
+        event: type,
+        time,
+        sender: 'help@example.com',
+      };
       if (recipient === null) fields.recipients = recipients;
       else fields.rcpt = recipient;
       if (type === 'click') fields.url = `https://example.com/kb/${k}`;
-      if (type === 'bounce') Object.assign(fields, { bounce: random() < 0.5 ? 'hard' : 'soft', context: 'RCPT TO: 550 no such user' });
+      if (type === 'bounce')
+        Object.assign(fields, {
+          bounce: random() < 0.5 ? 'hard' : 'soft',
+          context: 'RCPT TO: 550 no such user',
+        });
       if (type === 'open') fields['user-agent'] = 'Mozilla/5.0';
       events.push({ id, emailId, type, recipient, body: JSON.stringify(fields) });
     }
@@ -88,10 +103,21 @@ export interface SendOptions {
  * Sends each event once over a keep-alive undici Pool, `concurrency` requests in flight, each signed
  * `t=…,v1=…`. Never retries: the caller decides what to resend from the outcome.
  */
-export async function sendEvents(url: string, events: GeneratedEvent[], options: SendOptions): Promise<SendOutcome> {
+export async function sendEvents(
+  url: string,
+  events: GeneratedEvent[],
+  options: SendOptions,
+): Promise<SendOutcome> {
   const target = new URL(url);
   const concurrency = options.concurrency ?? 32;
-  const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 4_000, connectTimeout: 2_000, headersTimeout: 20_000, bodyTimeout: 20_000 });
+  const pool = new Pool(target.origin, {
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    connectTimeout: 2_000,
+    headersTimeout: 20_000,
+    bodyTimeout: 20_000,
+  });
   const outcome: SendOutcome = { acked: new Set(), statuses: new Map(), errors: 0, elapsedMs: 0 };
   const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
   const started = performance.now();
@@ -104,7 +130,10 @@ export async function sendEvents(url: string, events: GeneratedEvent[], options:
         const response = await pool.request({
           method: 'POST',
           path: target.pathname,
-          headers: { 'content-type': 'application/json', 'x-smtp2go-signature': signWebhookBody(event.body, options.secret, nowSeconds()) },
+          headers: {
+            'content-type': 'application/json',
+            'x-smtp2go-signature': signWebhookBody(event.body, options.secret, nowSeconds()),
+          },
           body: event.body,
         });
         await response.body.text();
@@ -126,5 +155,10 @@ export async function sendEvents(url: string, events: GeneratedEvent[], options:
 }
 
 export function statusSummary(statuses: Map<number, number>): string {
-  return [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ') || 'none';
+  return (
+    [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(' ') || 'none'
+  );
 }

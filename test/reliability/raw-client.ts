@@ -21,7 +21,11 @@ function track(socket: Socket, started: number, sent: () => number, giveUpMs: nu
     const done = () => {
       clearTimeout(timer);
       const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      resolve({ status: match ? Number(match[1]) : null, closedAfterMs: Math.round(performance.now() - started), bytesSent: sent() });
+      resolve({
+        status: match ? Number(match[1]) : null,
+        closedAfterMs: Math.round(performance.now() - started),
+        bytesSent: sent(),
+      });
     };
     // A server that never cuts the client is the failure this guards against: give up and report it.
     const timer = setTimeout(() => {
@@ -54,12 +58,22 @@ export function slowHeaders(url: string, intervalMs: number, giveUpMs: number): 
  * Complete headers declaring `declared` bytes, then one body byte every `intervalMs`. `headerLines` carry
  * credentials: without them the listener refuses on the headers and never waits for the body.
  */
-export function slowBody(url: string, declared: number, intervalMs: number, giveUpMs: number, headerLines: string[] = []): Promise<RawOutcome> {
+export function slowBody(
+  url: string,
+  declared: number,
+  intervalMs: number,
+  giveUpMs: number,
+  headerLines: string[] = [],
+): Promise<RawOutcome> {
   const { port, path } = target(url);
   const socket = connect(port, '127.0.0.1');
   const started = performance.now();
   let sent = 0;
-  socket.once('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`));
+  socket.once('connect', () =>
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`,
+    ),
+  );
   const drip = setInterval(() => {
     if (!socket.destroyed && socket.writable && sent < declared) {
       socket.write(' ');
@@ -74,7 +88,13 @@ export function slowBody(url: string, declared: number, intervalMs: number, give
  * Pushes a `total`-byte body as fast as the socket takes it (declared, or chunked when `declared` is
  * false) and counts how much went out before the server answered or cut the connection.
  */
-export function bigBody(url: string, total: number, declared: boolean, giveUpMs: number, headerLines: string[] = []): Promise<RawOutcome & { sentBeforeAnswer: number }> {
+export function bigBody(
+  url: string,
+  total: number,
+  declared: boolean,
+  giveUpMs: number,
+  headerLines: string[] = [],
+): Promise<RawOutcome & { sentBeforeAnswer: number }> {
   const { port, path } = target(url);
   const socket = connect(port, '127.0.0.1');
   const started = performance.now();
@@ -84,10 +104,14 @@ export function bigBody(url: string, total: number, declared: boolean, giveUpMs:
   socket.once('data', () => (sentBeforeAnswer = sent));
   socket.once('connect', () => {
     const length = declared ? `Content-Length: ${total}` : 'Transfer-Encoding: chunked';
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`);
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${length}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\n`,
+    );
     const pump = () => {
       while (sent < total && !socket.destroyed) {
-        const piece = declared ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+        const piece = declared
+          ? chunk
+          : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
         sent += chunk.length;
         if (!socket.write(piece)) return void socket.once('drain', pump);
       }
@@ -95,7 +119,10 @@ export function bigBody(url: string, total: number, declared: boolean, giveUpMs:
     };
     pump();
   });
-  return track(socket, started, () => sent, giveUpMs).then((outcome) => ({ ...outcome, sentBeforeAnswer: sentBeforeAnswer < 0 ? sent : sentBeforeAnswer }));
+  return track(socket, started, () => sent, giveUpMs).then((outcome) => ({
+    ...outcome,
+    sentBeforeAnswer: sentBeforeAnswer < 0 ? sent : sentBeforeAnswer,
+  }));
 }
 
 /** Opens `count` TCP connections that never send a byte. */
@@ -103,12 +130,14 @@ export async function openIdle(url: string, count: number): Promise<Socket[]> {
   const { port } = target(url);
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 200) {
-    const batch = Array.from({ length: Math.min(200, count - i) }, () =>
-      new Promise<Socket>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1');
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', reject);
-      }),
+    const batch = Array.from(
+      { length: Math.min(200, count - i) },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1');
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+        }),
     );
     sockets.push(...(await Promise.all(batch)));
   }
@@ -124,11 +153,23 @@ export function rssMiB(pid: number): number {
 }
 
 /** One request written byte for byte (header lines as given, latin1), answered status or null. */
-export function rawRequest(url: string, headerLines: string[], body: Buffer | string): Promise<number | null> {
+export function rawRequest(
+  url: string,
+  headerLines: string[],
+  body: Buffer | string,
+): Promise<number | null> {
   const { port, path } = target(url);
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const socket = connect(port, '127.0.0.1');
-  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${bytes.length}`, ...headerLines, '', ''].join('\r\n');
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Connection: close',
+    `Content-Length: ${bytes.length}`,
+    ...headerLines,
+    '',
+    '',
+  ].join('\r\n');
   // Written, not ended: node's http server drops the answer to a client that half-closes first.
   socket.once('connect', () => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), bytes])));
   return track(socket, performance.now(), () => bytes.length, 10_000).then((outcome) => outcome.status);

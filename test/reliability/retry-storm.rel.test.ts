@@ -35,7 +35,11 @@ describe.skipIf(!SLOW)('retry storm over HTTP: the built listener under 64 concu
 
     const clean = openStore(':memory:');
     prepareReplies(clean, plan);
-    for (const event of plan.inOrder) ingestEvents(clean, parseWebhookBody(event.body, 'application/json', RECEIVED).events, { receivedAt: RECEIVED, source: 'webhook' });
+    for (const event of plan.inOrder)
+      ingestEvents(clean, parseWebhookBody(event.body, 'application/json', RECEIVED).events, {
+        receivedAt: RECEIVED,
+        source: 'webhook',
+      });
     const expected = trackingSnapshot(clean);
     clean.close();
     const stormy = openStore(dbPath);
@@ -44,8 +48,14 @@ describe.skipIf(!SLOW)('retry storm over HTTP: the built listener under 64 concu
 
     const storedDuplicates = outcome.statuses.get(200) ?? 0;
     report('retry-storm-http', {
-      seed, distinct: plan.inOrder.length, deliveries: plan.storm.length, repeated: plan.repeated, statuses: statusSummary(outcome.statuses),
-      noAnswer: outcome.errors, storedRows: actual.events.length, expectedRows: expected.events.length,
+      seed,
+      distinct: plan.inOrder.length,
+      deliveries: plan.storm.length,
+      repeated: plan.repeated,
+      statuses: statusSummary(outcome.statuses),
+      noAnswer: outcome.errors,
+      storedRows: actual.events.length,
+      expectedRows: expected.events.length,
       eventsPerSecond: Math.round(storedDuplicates / (outcome.elapsedMs / 1000)),
     });
     expect(outcome.errors).toBe(0);

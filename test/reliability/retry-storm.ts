@@ -4,7 +4,17 @@ import { createReply } from '../../src/store/replies.js';
 import { recordSmtp2goEmailId } from '../../src/store/reply-sends.js';
 import { seededRandom, shuffle, type GeneratedEvent } from './load-generator.js';
 
-const TYPES = ['delivered', 'open', 'open', 'click', 'bounce', 'spam', 'unsubscribe', 'reject', 'x-unknown-event'] as const;
+const TYPES = [
+  'delivered',
+  'open',
+  'open',
+  'click',
+  'bounce',
+  'spam',
+  'unsubscribe',
+  'reject',
+  'x-unknown-event',
+] as const;
 
 export interface StormEmail {
   emailId: string;
@@ -35,26 +45,53 @@ export function planRetryStorm(count: number, seed: number): StormPlan {
   const inOrder: Array<GeneratedEvent & { at: number }> = [];
   for (let e = 0; inOrder.length < count; e++) {
     // A tenth of the emails go to one recipient, who also owns the events that name nobody (round two #11).
-    const recipients = random() < 0.1 ? [`a${e}@example.com`] : [`a${e}@example.com`, `b${e}@example.org`, `c${e}@example.net`];
+    const recipients =
+      random() < 0.1
+        ? [`a${e}@example.com`]
+        : [`a${e}@example.com`, `b${e}@example.org`, `c${e}@example.net`];
     const email: StormEmail = { emailId: `storm${run}-${e}-XY`, recipients, orphan: random() < 0.05 };
     emails.push(email);
     const start = base + e * 120_000;
-    const drafts: Array<{ fields: Record<string, unknown>; type: string; recipient: string | null; at: number; content: string }> = [];
+    const drafts: Array<{
+      fields: Record<string, unknown>;
+      type: string;
+      recipient: string | null;
+      at: number;
+      content: string;
+    }> = [];
     const n = 3 + Math.floor(random() * 10);
     for (let k = 0; k <= n && inOrder.length + drafts.length < count; k++) {
       const type = k === 0 ? 'processed' : TYPES[Math.floor(random() * TYPES.length)]!;
-      const recipient = type === 'processed' ? null : random() < 0.05 ? null : email.recipients[Math.floor(random() * email.recipients.length)]!;
+      const recipient =
+        type === 'processed'
+          ? null
+          : random() < 0.05
+            ? null
+            : email.recipients[Math.floor(random() * email.recipients.length)]!;
       const at = start + (k === 0 ? 0 : 1_000 * (1 + Math.floor(random() * 8)));
-      const fields: Record<string, unknown> = { email_id: email.emailId, event: type, time: new Date(at).toISOString().replace('.000', '') };
+      const fields: Record<string, unknown> = {
+        email_id: email.emailId,
+        event: type,
+        time: new Date(at).toISOString().replace('.000', ''),
+      };
       if (type === 'processed') fields.recipients = email.recipients;
       else if (recipient !== null) fields.rcpt = recipient;
       if (type === 'click') fields.url = `https://example.com/kb/${Math.floor(random() * 3)}`;
       if (type === 'bounce') {
         const hard = random() < 0.5;
         // The SMTP code agrees with the stated kind, so a copy that leaves the kind out classifies alike.
-        Object.assign(fields, { bounce: hard ? 'hard' : 'soft', context: hard ? `RCPT TO: 5${Math.floor(random() * 10)}0` : `DATA: 45${Math.floor(random() * 3)}` });
+        Object.assign(fields, {
+          bounce: hard ? 'hard' : 'soft',
+          context: hard ? `RCPT TO: 5${Math.floor(random() * 10)}0` : `DATA: 45${Math.floor(random() * 3)}`,
+        });
       }
-      drafts.push({ fields, type, recipient, at, content: JSON.stringify([type, recipient, fields.time, fields.url]) });
+      drafts.push({
+        fields,
+        type,
+        recipient,
+        at,
+        content: JSON.stringify([type, recipient, fields.time, fields.url]),
+      });
     }
     // An id-less event is recognised by its content, so it must be the only event with that content
     // (otherwise the outcome depends on arrival order: see the content-dedupe finding in RELIABILITY.md).
@@ -63,7 +100,14 @@ export function planRetryStorm(count: number, seed: number): StormPlan {
     for (const { fields, type, recipient, at, content } of drafts) {
       const id = seen.get(content) === 1 && random() < 0.2 ? null : randomBytes(16).toString('hex');
       if (id !== null) fields.id = id;
-      inOrder.push({ id: id ?? `content:${JSON.stringify(fields)}`, emailId: email.emailId, type, recipient, body: JSON.stringify(fields), at });
+      inOrder.push({
+        id: id ?? `content:${JSON.stringify(fields)}`,
+        emailId: email.emailId,
+        type,
+        recipient,
+        body: JSON.stringify(fields),
+        at,
+      });
     }
   }
   inOrder.sort((a, b) => a.at - b.at);
@@ -72,7 +116,8 @@ export function planRetryStorm(count: number, seed: number): StormPlan {
   for (const event of inOrder) {
     const copies = random() < 0.3 ? 2 + Math.floor(random() * 4) : 1;
     if (copies > 1) repeated += 1;
-    for (let c = 0; c < copies; c++) storm.push(random() < 0.4 ? { ...event, body: respell(event.body, random) } : event);
+    for (let c = 0; c < copies; c++)
+      storm.push(random() < 0.4 ? { ...event, body: respell(event.body, random) } : event);
   }
   return { emails, inOrder, storm: shuffle(storm, random), repeated };
 }
@@ -94,7 +139,9 @@ function respell(body: string, random: () => number): string {
     else fields.rcpt = `"Storm, ${address.split('@')[0]}" <${address.toUpperCase()}>`;
   }
   if (Array.isArray(fields.recipients)) {
-    fields.recipients = (fields.recipients as string[]).map((address, i) => (i === 0 ? `Storm <${address}>` : address)).join('; ');
+    fields.recipients = (fields.recipients as string[])
+      .map((address, i) => (i === 0 ? `Storm <${address}>` : address))
+      .join('; ');
   }
   if (fields.event === 'bounce') {
     if (pick % 2 === 0) {
@@ -112,10 +159,22 @@ export function prepareReplies(db: Store, plan: StormPlan): void {
   db.transaction(() => {
     for (const email of plan.emails) {
       if (email.orphan) continue;
-      const reply = createReply(db, {
-        ticketId: null, subject: 'storm', sender: 'help@example.com', trackingId: `t-${email.emailId}`, messageId: `<t-${email.emailId}@portal.example.com>`,
-        recipients: email.recipients.map((address, i) => ({ email: address, displayName: null, role: i === 2 ? 'cc' : 'to' })),
-      }, now);
+      const reply = createReply(
+        db,
+        {
+          ticketId: null,
+          subject: 'storm',
+          sender: 'help@example.com',
+          trackingId: `t-${email.emailId}`,
+          messageId: `<t-${email.emailId}@portal.example.com>`,
+          recipients: email.recipients.map((address, i) => ({
+            email: address,
+            displayName: null,
+            role: i === 2 ? 'cc' : 'to',
+          })),
+        },
+        now,
+      );
       recordSmtp2goEmailId(db, reply.id, email.emailId, now);
     }
   })();
@@ -125,11 +184,25 @@ const TRACKING = `sent_at, processed_at, delivered_at, opened_at, open_count, cl
   bounce_reason, spam_at, rejected_at, unsubscribed_at, resubscribed_at, last_event_at, last_event_type`;
 
 /** Everything the per-reply and per-recipient stories are made of, in a form two stores can be compared by. */
-export function trackingSnapshot(db: Store): { replies: unknown[]; recipients: unknown[]; events: unknown[] } {
+export function trackingSnapshot(db: Store): {
+  replies: unknown[];
+  recipients: unknown[];
+  events: unknown[];
+} {
   return {
-    replies: db.prepare(`SELECT smtp2go_email_id, ${TRACKING} FROM ticket_replies ORDER BY smtp2go_email_id`).all(),
-    recipients: db.prepare(`SELECT r.smtp2go_email_id, rr.email, ${TRACKING.replace(/(\w+)/g, 'rr.$1')} FROM reply_recipients rr JOIN ticket_replies r ON r.id = rr.reply_id ORDER BY r.smtp2go_email_id, rr.email`).all(),
-    events: db.prepare(`SELECT e.dedupe_key, e.event_type, e.recipient, e.occurred_at, e.bounce_type, r.smtp2go_email_id AS linked_to
-      FROM email_tracking_events e LEFT JOIN ticket_replies r ON r.id = e.reply_id ORDER BY e.dedupe_key`).all(),
+    replies: db
+      .prepare(`SELECT smtp2go_email_id, ${TRACKING} FROM ticket_replies ORDER BY smtp2go_email_id`)
+      .all(),
+    recipients: db
+      .prepare(
+        `SELECT r.smtp2go_email_id, rr.email, ${TRACKING.replace(/(\w+)/g, 'rr.$1')} FROM reply_recipients rr JOIN ticket_replies r ON r.id = rr.reply_id ORDER BY r.smtp2go_email_id, rr.email`,
+      )
+      .all(),
+    events: db
+      .prepare(
+        `SELECT e.dedupe_key, e.event_type, e.recipient, e.occurred_at, e.bounce_type, r.smtp2go_email_id AS linked_to
+      FROM email_tracking_events e LEFT JOIN ticket_replies r ON r.id = e.reply_id ORDER BY e.dedupe_key`,
+      )
+      .all(),
   };
 }

@@ -29,10 +29,18 @@ afterEach(() => {
 /** Sends, then checks the rule that matters: every 200 is on disk and nothing answered 503 is. */
 async function sendAndCheck(listener: ListenerProcess, dbPath: string, events: GeneratedEvent[]) {
   const answers = new Map<string, number | null>();
-  const run = await sendEvents(listener.url, events, { secret: WEBHOOK_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
+  const run = await sendEvents(listener.url, events, {
+    secret: WEBHOOK_SECRET,
+    concurrency: 8,
+    onAnswer: (event, status) => answers.set(event.id, status),
+  });
   const onDisk = readStoredIds(dbPath);
   const ids = (status: number) => [...answers].filter(([, s]) => s === status).map(([id]) => id);
-  return { run, ackedMissing: ids(200).filter((id) => onDisk.counts.get(id) !== 1).length, refusedStored: ids(503).filter((id) => onDisk.counts.has(id)).length };
+  return {
+    run,
+    ackedMissing: ids(200).filter((id) => onDisk.counts.get(id) !== 1).length,
+    refusedStored: ids(503).filter((id) => onDisk.counts.has(id)).length,
+  };
 }
 
 // These need root: a tmpfs of our own size, and the immutable flag (the only read-only a root process respects).
@@ -70,7 +78,15 @@ describe.skipIf(!SLOW || !isRoot)('store trouble on the disk itself (root only: 
     const after = await sendAndCheck(listener, dbPath, unacked);
     const final = readStoredIds(dbPath);
     await listener.kill('SIGTERM');
-    report('store-disk-full', { sent: events.length, whileFull: statusSummary(full.run.statuses), ackedButMissing: full.ackedMissing, refusedButStored: full.refusedStored, afterFreeing: statusSummary(after.run.statuses), finalRows: final.rows, lost: events.length - final.rows });
+    report('store-disk-full', {
+      sent: events.length,
+      whileFull: statusSummary(full.run.statuses),
+      ackedButMissing: full.ackedMissing,
+      refusedButStored: full.refusedStored,
+      afterFreeing: statusSummary(after.run.statuses),
+      finalRows: final.rows,
+      lost: events.length - final.rows,
+    });
     expect(after.run.acked.size).toBe(unacked.length);
     expect(final.rows).toBe(events.length);
   });
@@ -100,7 +116,15 @@ describe.skipIf(!SLOW || !isRoot)('store trouble on the disk itself (root only: 
     const after = await sendAndCheck(listener, dbPath, events.slice(100));
     const final = readStoredIds(dbPath);
     await listener.kill('SIGTERM');
-    report('store-read-only', { sent: events.length, whileReadOnly: statusSummary(readOnly.run.statuses), ackedButMissing: readOnly.ackedMissing, refusedButStored: readOnly.refusedStored, afterwards: statusSummary(after.run.statuses), finalRows: final.rows, lost: events.length - final.rows });
+    report('store-read-only', {
+      sent: events.length,
+      whileReadOnly: statusSummary(readOnly.run.statuses),
+      ackedButMissing: readOnly.ackedMissing,
+      refusedButStored: readOnly.refusedStored,
+      afterwards: statusSummary(after.run.statuses),
+      finalRows: final.rows,
+      lost: events.length - final.rows,
+    });
     expect(after.run.acked.size).toBe(200);
     expect(final.rows).toBe(events.length);
   });

@@ -20,7 +20,10 @@ process.stdin.once('data', () => { db.exec('COMMIT'); db.close(); process.exit(0
 
 /** Holds the store's write lock from another process until release() is called. */
 export function holdWriteLock(dbPath: string): Promise<HeldLock> {
-  const child = spawn(process.execPath, ['-e', LOCKER, dbPath], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', LOCKER, dbPath], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the locking process exited early (${code})`)));

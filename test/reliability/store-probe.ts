@@ -15,7 +15,11 @@ export function readStoredIds(dbPath: string): StoredIds {
   try {
     db.pragma('busy_timeout = 5000');
     const counts = new Map<string, number>();
-    for (const row of db.prepare('SELECT notification_id AS id, COUNT(*) AS n FROM email_tracking_events GROUP BY notification_id').iterate() as Iterable<{ id: string | null; n: number }>) {
+    for (const row of db
+      .prepare(
+        'SELECT notification_id AS id, COUNT(*) AS n FROM email_tracking_events GROUP BY notification_id',
+      )
+      .iterate() as Iterable<{ id: string | null; n: number }>) {
       counts.set(row.id ?? '(none)', row.n);
     }
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM email_tracking_events').get() as { n: number }).n;
@@ -37,6 +41,11 @@ export function eventRowCount(dbPath: string): number {
 
 /** Prints one figure line the reliability run collects into RELIABILITY.md. */
 export function report(scenario: string, figures: object): void {
-  const text = Object.entries(figures).map(([key, value]) => `${key}=${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`).join(' ');
+  const text = Object.entries(figures)
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`,
+    )
+    .join(' ');
   process.stdout.write(`[reliability] ${scenario}: ${text}\n`);
 }

@@ -27,7 +27,10 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
     const events = generateEvents(22, { seed: 11 });
     const listener = await spawnListener({ dbPath, env });
     try {
-      const before = await sendEvents(listener.url, events.slice(0, 20), { secret: WEBHOOK_SECRET, concurrency: 4 });
+      const before = await sendEvents(listener.url, events.slice(0, 20), {
+        secret: WEBHOOK_SECRET,
+        concurrency: 4,
+      });
       expect(before.acked.size).toBe(20);
 
       const lock = await holdWriteLock(dbPath);
@@ -48,13 +51,24 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
       expect(locked.statuses.get(503)).toBe(2);
       expect(health).toBe(200);
 
-      const after = await sendEvents(listener.url, events.slice(20), { secret: WEBHOOK_SECRET, concurrency: 2 });
+      const after = await sendEvents(listener.url, events.slice(20), {
+        secret: WEBHOOK_SECRET,
+        concurrency: 2,
+      });
       expect(after.acked.size).toBe(2);
       expect(listener.child.exitCode).toBeNull();
       const stored = readStoredIds(dbPath);
       expect(stored.rows).toBe(22);
       expect([...stored.counts.values()].every((n) => n === 1)).toBe(true);
-      report('store-locked', { sent: 22, whileLocked: statusSummary(locked.statuses), lockedPhaseMs: lockedMs, storedWhileLocked: 0, afterRelease: statusSummary(after.statuses), finalRows: stored.rows, lost: 22 - stored.rows });
+      report('store-locked', {
+        sent: 22,
+        whileLocked: statusSummary(locked.statuses),
+        lockedPhaseMs: lockedMs,
+        storedWhileLocked: 0,
+        afterRelease: statusSummary(after.statuses),
+        finalRows: stored.rows,
+        lost: 22 - stored.rows,
+      });
     } finally {
       await listener.kill('SIGTERM');
     }
@@ -69,7 +83,11 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
     const events = generateEvents(300, { seed: 12 });
     try {
       const answers = new Map<string, number | null>();
-      const run = await sendEvents(listener.url, events, { secret: WEBHOOK_SECRET, concurrency: 8, onAnswer: (event, status) => answers.set(event.id, status) });
+      const run = await sendEvents(listener.url, events, {
+        secret: WEBHOOK_SECRET,
+        concurrency: 8,
+        onAnswer: (event, status) => answers.set(event.id, status),
+      });
       const onDisk = readStoredIds(dbPath);
       const acked = [...answers].filter(([, status]) => status === 200).map(([id]) => id);
       const refused = [...answers].filter(([, status]) => status === 503).map(([id]) => id);
@@ -81,9 +99,22 @@ describe('store trouble: 503 (never 200) for an unstored event, keep serving, st
       expect(listener.child.exitCode).toBeNull();
 
       execFileSync('prlimit', ['--pid', String(listener.child.pid), '--fsize=unlimited:']);
-      const retry = await sendEvents(listener.url, events.filter((event) => answers.get(event.id) !== 200), { secret: WEBHOOK_SECRET, concurrency: 8 });
+      const retry = await sendEvents(
+        listener.url,
+        events.filter((event) => answers.get(event.id) !== 200),
+        { secret: WEBHOOK_SECRET, concurrency: 8 },
+      );
       const final = readStoredIds(dbPath);
-      report('store-file-size-limit', { sent: events.length, limitKiB, firstRun: statusSummary(run.statuses), ackedButMissing: 0, refusedButStored: 0, afterLift: statusSummary(retry.statuses), finalRows: final.rows, lost: events.length - final.rows });
+      report('store-file-size-limit', {
+        sent: events.length,
+        limitKiB,
+        firstRun: statusSummary(run.statuses),
+        ackedButMissing: 0,
+        refusedButStored: 0,
+        afterLift: statusSummary(retry.statuses),
+        finalRows: final.rows,
+        lost: events.length - final.rows,
+      });
       expect(retry.acked.size).toBe(events.length - acked.length);
       expect(final.rows).toBe(events.length);
     } finally {

@@ -18,7 +18,12 @@ afterEach(async () => {
 describe('smtp2goRequest', () => {
   it('POSTs JSON with the key only in the X-Smtp2go-Api-Key header', async () => {
     fake = await startFakeSmtp2go([{ status: 200, fixture: 'send-ok.json', headers: { 'x-extra': 'yes' } }]);
-    const response = await smtp2goRequest({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: { subject: 'hi' } });
+    const response = await smtp2goRequest({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: { subject: 'hi' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers['x-extra']).toBe('yes');
     expect((response.json as { data: { email_id: string } }).data.email_id).toBe('1u0SwL-B9zBpi9ffUq-JAB2');
@@ -33,9 +38,19 @@ describe('smtp2goRequest', () => {
 
   it('returns error answers as data; smtp2goCall throws them classified, without the key', async () => {
     fake = await startFakeSmtp2go([{ status: 403, fixture: 'error-permission.json' }]);
-    const response = await smtp2goRequest({ apiUrl: fake.url, apiKey: API_KEY, path: '/webhook/view', body: {} });
+    const response = await smtp2goRequest({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/webhook/view',
+      body: {},
+    });
     expect(response.status).toBe(403);
-    const error = await smtp2goCall({ apiUrl: fake.url, apiKey: API_KEY, path: '/webhook/view', body: {} }).catch((e: unknown) => e);
+    const error = await smtp2goCall({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/webhook/view',
+      body: {},
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goHttpError);
     expect((error as Smtp2goHttpError).errorClass).toBe('auth');
     expect((error as Smtp2goHttpError).errorCode).toBe('E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED');
@@ -44,16 +59,29 @@ describe('smtp2goRequest', () => {
   });
 
   it('a refused connection is certainly not sent', async () => {
-    const error = await smtp2goRequest({ apiUrl: await closedPortUrl(), apiKey: API_KEY, path: '/email/send', body: {} }).catch((e: unknown) => e);
+    const error = await smtp2goRequest({
+      apiUrl: await closedPortUrl(),
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goNotSentError);
     expect((error as Smtp2goNotSentError).errorClass).toBe('connection_refused');
-    expect(JSON.stringify({ m: (error as Error).message, h: (error as Smtp2goNotSentError).hint })).not.toContain(API_KEY);
+    expect(
+      JSON.stringify({ m: (error as Error).message, h: (error as Smtp2goNotSentError).hint }),
+    ).not.toContain(API_KEY);
   });
 
   it('a body accepted and never answered is ambiguous after the timeout', async () => {
     fake = await startFakeSmtp2go(['hang']);
     const started = Date.now();
-    const error = await smtp2goRequest({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: { a: 1 }, timeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await smtp2goRequest({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: { a: 1 },
+      timeoutMs: 500,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goAmbiguousError);
     expect((error as Smtp2goAmbiguousError).errorClass).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -66,7 +94,14 @@ describe('smtp2goRequest', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const error = await smtp2goRequest({ apiUrl: `https://127.0.0.1:${port}/v3`, apiKey: API_KEY, path: '/email/send', body: {}, timeoutMs: 150, connectTimeoutMs: 5_000 }).catch((e: unknown) => e);
+      const error = await smtp2goRequest({
+        apiUrl: `https://127.0.0.1:${port}/v3`,
+        apiKey: API_KEY,
+        path: '/email/send',
+        body: {},
+        timeoutMs: 150,
+        connectTimeoutMs: 5_000,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Smtp2goNotSentError);
       expect((error as Smtp2goNotSentError).errorClass).toBe('connect_timeout');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -79,14 +114,22 @@ describe('smtp2goRequest', () => {
   it('an untrusted certificate is a TLS failure: certain, and the request never arrives', async () => {
     const tls = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
     let requests = 0;
-    const server = createHttpsServer({ key: tls('test-key.pem'), cert: tls('test-cert.pem') }, (_req, res) => {
-      requests += 1;
-      res.end('{}');
-    });
+    const server = createHttpsServer(
+      { key: tls('test-key.pem'), cert: tls('test-cert.pem') },
+      (_req, res) => {
+        requests += 1;
+        res.end('{}');
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const error = await smtp2goRequest({ apiUrl: `https://127.0.0.1:${port}/v3`, apiKey: API_KEY, path: '/email/send', body: {} }).catch((e: unknown) => e);
+      const error = await smtp2goRequest({
+        apiUrl: `https://127.0.0.1:${port}/v3`,
+        apiKey: API_KEY,
+        path: '/email/send',
+        body: {},
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Smtp2goNotSentError);
       expect((error as Smtp2goNotSentError).errorClass).toBe('tls');
       expect(requests).toBe(0);
@@ -97,7 +140,12 @@ describe('smtp2goRequest', () => {
 
   it('a connection cut after the request was sent is ambiguous (reset)', async () => {
     fake = await startFakeSmtp2go(['destroy']);
-    const error = await smtp2goRequest({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: {} }).catch((e: unknown) => e);
+    const error = await smtp2goRequest({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Smtp2goAmbiguousError);
     expect((error as Smtp2goAmbiguousError).errorClass).toBe('reset');
   });
@@ -121,7 +169,13 @@ describe('apiErrorOf', () => {
   });
 
   it('validation errors name the field', () => {
-    const json = { data: { error_code: 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', error: 'bad', field_validation_errors: { fieldname: 'to', message: 'nope' } } };
+    const json = {
+      data: {
+        error_code: 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD',
+        error: 'bad',
+        field_validation_errors: { fieldname: 'to', message: 'nope' },
+      },
+    };
     expect(apiErrorOf({ status: 400, json, text: null })?.message).toContain('to: nope');
   });
 
@@ -138,9 +192,19 @@ describe('apiErrorOf', () => {
 
 describe('smtp2goRequestWithRetry', () => {
   it('retries 429 honouring Retry-After, then succeeds', async () => {
-    fake = await startFakeSmtp2go([{ status: 429, fixture: 'error-rate-limit.json', headers: { 'retry-after': '2' } }, { status: 200, fixture: 'send-ok.json' }]);
+    fake = await startFakeSmtp2go([
+      { status: 429, fixture: 'error-rate-limit.json', headers: { 'retry-after': '2' } },
+      { status: 200, fixture: 'send-ok.json' },
+    ]);
     const clock = fakeClock();
-    const response = await smtp2goRequestWithRetry({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: {}, timeoutMs: 10_000, clock });
+    const response = await smtp2goRequestWithRetry({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+      timeoutMs: 10_000,
+      clock,
+    });
     expect(response.status).toBe(200);
     expect(clock.sleeps).toEqual([2_000]);
     expect(fake.requests).toHaveLength(2);
@@ -151,8 +215,20 @@ describe('smtp2goRequestWithRetry', () => {
     const clock = fakeClock();
     const reports: unknown[] = [];
     const response = await smtp2goRequestWithRetry({
-      apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: {}, timeoutMs: 60_000, clock, policy: { maxAttempts: 3 },
-      onAttempt: (report) => reports.push({ attempt: report.attempt, status: report.response?.status, retryInMs: report.retryInMs, gaveUp: report.gaveUp }),
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+      timeoutMs: 60_000,
+      clock,
+      policy: { maxAttempts: 3 },
+      onAttempt: (report) =>
+        reports.push({
+          attempt: report.attempt,
+          status: report.response?.status,
+          retryInMs: report.retryInMs,
+          gaveUp: report.gaveUp,
+        }),
     });
     expect(response.status).toBe(500);
     expect(clock.sleeps).toEqual([375, 750]);
@@ -164,17 +240,35 @@ describe('smtp2goRequestWithRetry', () => {
   });
 
   it('does not wait past the overall timeout for a long Retry-After', async () => {
-    fake = await startFakeSmtp2go([{ status: 429, fixture: 'error-rate-limit.json', headers: { 'retry-after': '60' } }]);
+    fake = await startFakeSmtp2go([
+      { status: 429, fixture: 'error-rate-limit.json', headers: { 'retry-after': '60' } },
+    ]);
     const clock = fakeClock();
-    const response = await smtp2goRequestWithRetry({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: {}, timeoutMs: 5_000, clock });
+    const response = await smtp2goRequestWithRetry({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+      timeoutMs: 5_000,
+      clock,
+    });
     expect(response.status).toBe(429);
     expect(clock.sleeps).toEqual([]);
     expect(fake.requests).toHaveLength(1);
   });
 
   it('never retries other 4xx', async () => {
-    fake = await startFakeSmtp2go([{ status: 400, fixture: 'error-validation.json' }, { status: 200, fixture: 'send-ok.json' }]);
-    const response = await smtp2goRequestWithRetry({ apiUrl: fake.url, apiKey: API_KEY, path: '/email/send', body: {}, clock: fakeClock() });
+    fake = await startFakeSmtp2go([
+      { status: 400, fixture: 'error-validation.json' },
+      { status: 200, fixture: 'send-ok.json' },
+    ]);
+    const response = await smtp2goRequestWithRetry({
+      apiUrl: fake.url,
+      apiKey: API_KEY,
+      path: '/email/send',
+      body: {},
+      clock: fakeClock(),
+    });
     expect(response.status).toBe(400);
     expect(fake.requests).toHaveLength(1);
   });

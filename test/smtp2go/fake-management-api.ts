@@ -31,14 +31,21 @@ export function apiError(status: number, errorCode: string, error: string): Rout
  * A stand-in for SMTP2Go's management endpoints, routed by path (under /v3), recording every request.
  * Unknown paths answer 404 the way SMTP2Go does, so a typo in an endpoint fails the test.
  */
-export async function startFakeManagementApi(routes: Record<string, RouteHandler>): Promise<FakeManagementApi> {
+export async function startFakeManagementApi(
+  routes: Record<string, RouteHandler>,
+): Promise<FakeManagementApi> {
   const requests: ReceivedRequest[] = [];
   const server = await startRecordingServer((incoming, res) => {
     const path = incoming.path.replace(/^\/v3/, '');
     const received = { ...incoming, path };
     requests.push(received);
     const handler = routes[path];
-    send(res, handler === undefined ? apiError(404, 'E_ApiResponseCodes.ENDPOINT_NOT_FOUND', `no such endpoint ${path}`) : handler(received));
+    send(
+      res,
+      handler === undefined
+        ? apiError(404, 'E_ApiResponseCodes.ENDPOINT_NOT_FOUND', `no such endpoint ${path}`)
+        : handler(received),
+    );
   });
   return {
     url: `${server.origin}/v3`,
@@ -82,7 +89,11 @@ export function webhookRoutes(webhooks: StoredWebhook[], maxWebhooks = 1): Recor
     '/webhook/view': () => ok(webhooks),
     '/webhook/add': ({ body }) => {
       if (webhooks.length >= maxWebhooks) {
-        return apiError(400, 'E_ApiResponseCodes.WEBHOOK_LIMIT_REACHED', 'You have reached the maximum number of webhooks allowed on your plan');
+        return apiError(
+          400,
+          'E_ApiResponseCodes.WEBHOOK_LIMIT_REACHED',
+          'You have reached the maximum number of webhooks allowed on your plan',
+        );
       }
       const webhook = { id: nextId++, usernames: [], ...fields(body) };
       webhooks.push(webhook);
@@ -90,14 +101,16 @@ export function webhookRoutes(webhooks: StoredWebhook[], maxWebhooks = 1): Recor
     },
     '/webhook/edit': ({ body }) => {
       const index = webhooks.findIndex((webhook) => webhook.id === body.id);
-      if (index < 0) return apiError(400, 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', 'webhook not found');
+      if (index < 0)
+        return apiError(400, 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', 'webhook not found');
       const existing = webhooks[index] as StoredWebhook;
       webhooks[index] = { ...existing, ...fields({ ...existing, ...body }) };
       return ok(webhooks[index]);
     },
     '/webhook/remove': ({ body }) => {
       const index = webhooks.findIndex((webhook) => webhook.id === body.id);
-      if (index < 0) return apiError(400, 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', 'webhook not found');
+      if (index < 0)
+        return apiError(400, 'E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD', 'webhook not found');
       webhooks.splice(index, 1);
       return ok({ id: body.id });
     },

@@ -25,7 +25,10 @@ export interface FakeSmtp2go {
  * A local stand-in for SMTP2Go's API that speaks its wire format: it records every request and answers
  * from a script (the last entry repeats). `hang` reads the whole body and then never answers.
  */
-export async function startFakeSmtp2go(script: Reply[], onRequest?: (request: ReceivedRequest) => void): Promise<FakeSmtp2go> {
+export async function startFakeSmtp2go(
+  script: Reply[],
+  onRequest?: (request: ReceivedRequest) => void,
+): Promise<FakeSmtp2go> {
   const requests: ReceivedRequest[] = [];
   const server = await startRecordingServer((received, res) => {
     requests.push(received);
@@ -41,7 +44,8 @@ function answer(res: ServerResponse, reply: Reply): void {
     res.socket?.destroy();
     return;
   }
-  const body = reply.text ?? JSON.stringify(reply.fixture === undefined ? (reply.json ?? {}) : fixture(reply.fixture));
+  const body =
+    reply.text ?? JSON.stringify(reply.fixture === undefined ? (reply.json ?? {}) : fixture(reply.fixture));
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(body);
 }

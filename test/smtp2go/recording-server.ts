@@ -14,7 +14,9 @@ export interface ReceivedRequest {
  * A local HTTP server on 127.0.0.1:0 that reads each request whole and hands it over parsed; `close`
  * cuts keep-alive sockets so a test never waits on a pooled connection. The SMTP2Go stand-ins build on it.
  */
-export async function startRecordingServer(handle: (request: ReceivedRequest, res: ServerResponse) => void): Promise<{ origin: string; close: () => Promise<void> }> {
+export async function startRecordingServer(
+  handle: (request: ReceivedRequest, res: ServerResponse) => void,
+): Promise<{ origin: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTransportError } from '../../src/smtp2go/transport-error.js';
 
-const coded = (code: string, cause?: unknown) => Object.assign(new Error(`failed ${code}`, cause === undefined ? undefined : { cause }), { code });
+const coded = (code: string, cause?: unknown) =>
+  Object.assign(new Error(`failed ${code}`, cause === undefined ? undefined : { cause }), { code });
 
 describe('classifyTransportError', () => {
   it.each([
@@ -25,7 +26,9 @@ describe('classifyTransportError', () => {
   });
 
   it('finds the code in the cause chain (undici wraps socket errors)', () => {
-    const wrapped = Object.assign(new Error('fetch failed', { cause: coded('ECONNREFUSED') }), { code: 'UND_ERR' });
+    const wrapped = Object.assign(new Error('fetch failed', { cause: coded('ECONNREFUSED') }), {
+      code: 'UND_ERR',
+    });
     expect(classifyTransportError(wrapped, false, 'POST x').errorClass).toBe('connection_refused');
   });
 });

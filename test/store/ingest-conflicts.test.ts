@@ -14,23 +14,58 @@ afterEach(() => {
   for (const db of stores.splice(0)) db.close();
 });
 
-function storeWithReply(recipients = ['alice@example.com', 'bob@example.com']): { db: Store; replyId: number } {
+function storeWithReply(recipients = ['alice@example.com', 'bob@example.com']): {
+  db: Store;
+  replyId: number;
+} {
   const db = openStore(join(tempDir(), 'portal.db'));
   stores.push(db);
-  const reply = createReply(db, {
-    ticketId: 7, subject: 'Re: help', sender: 'desk@example.net', trackingId: 't-E1', messageId: '<t-E1@desk.example.net>',
-    recipients: recipients.map((email) => ({ email, displayName: null, role: 'to' as const })),
-  }, RECEIVED);
+  const reply = createReply(
+    db,
+    {
+      ticketId: 7,
+      subject: 'Re: help',
+      sender: 'desk@example.net',
+      trackingId: 't-E1',
+      messageId: '<t-E1@desk.example.net>',
+      recipients: recipients.map((email) => ({ email, displayName: null, role: 'to' as const })),
+    },
+    RECEIVED,
+  );
   recordSmtp2goEmailId(db, reply.id, 'E1', RECEIVED);
   return { db, replyId: reply.id };
 }
 
 const ingest = (db: Store, ...events: WebhookFields[]) =>
-  ingestEvents(db, events.map((fields) => ({ event: normalizeEvent(fields, RECEIVED), rawBody: JSON.stringify(fields), contentType: 'application/json' })), { receivedAt: RECEIVED, source: 'webhook' });
-const rows = (db: Store) => db.prepare('SELECT event_type, recipient, notification_id FROM email_tracking_events ORDER BY id').all();
+  ingestEvents(
+    db,
+    events.map((fields) => ({
+      event: normalizeEvent(fields, RECEIVED),
+      rawBody: JSON.stringify(fields),
+      contentType: 'application/json',
+    })),
+    { receivedAt: RECEIVED, source: 'webhook' },
+  );
+const rows = (db: Store) =>
+  db.prepare('SELECT event_type, recipient, notification_id FROM email_tracking_events ORDER BY id').all();
 
-const click = { event: 'click', id: 'same-1', email_id: 'E1', rcpt: 'alice@example.com', time: '2026-11-30T10:00:00Z', url: 'https://kb.example/1' };
-const bounce = { event: 'bounce', id: 'same-1', email_id: 'E1', rcpt: 'alice@example.com', time: '2026-11-30T10:05:00Z', bounce: 'hard', message: '550 5.1.1 no such user' };
+const click = {
+  event: 'click',
+  id: 'same-1',
+  email_id: 'E1',
+  rcpt: 'alice@example.com',
+  time: '2026-11-30T10:00:00Z',
+  url: 'https://kb.example/1',
+};
+const bounce = {
+  event: 'bounce',
+  id: 'same-1',
+  email_id: 'E1',
+  rcpt: 'alice@example.com',
+  time: '2026-11-30T10:05:00Z',
+  bounce: 'hard',
+  message: '550 5.1.1 no such user',
+};
 
 describe('ingestEvents: a notification id reused by a different event', () => {
   it('round two #9: a reused notification id with different content is stored as its own event, and counted as a conflict', () => {
@@ -43,7 +78,11 @@ describe('ingestEvents: a notification id reused by a different event', () => {
       { event_type: 'click', recipient: 'alice@example.com', notification_id: 'same-1' },
       { event_type: 'bounce', recipient: 'alice@example.com', notification_id: 'same-1' },
     ]);
-    expect(getReply(db, replyId)).toMatchObject({ click_count: 1, bounced_at: '2026-11-30T10:05:00.000Z', bounce_type: 'hard' });
+    expect(getReply(db, replyId)).toMatchObject({
+      click_count: 1,
+      bounced_at: '2026-11-30T10:05:00.000Z',
+      bounce_type: 'hard',
+    });
   });
 
   it('round two #9: a retry of the conflicting event is a duplicate of the conflict row, never a third row', () => {
@@ -68,12 +107,27 @@ describe('ingestEvents: a notification id reused by a different event', () => {
 
   it('round two #9: the same id for another recipient is its own event; the same event at another time is a retry', () => {
     const { db, replyId } = storeWithReply();
-    const open = { event: 'open', id: 'same-2', email_id: 'E1', rcpt: 'alice@example.com', time: '2026-11-30T10:00:00Z' };
+    const open = {
+      event: 'open',
+      id: 'same-2',
+      email_id: 'E1',
+      rcpt: 'alice@example.com',
+      time: '2026-11-30T10:00:00Z',
+    };
     ingest(db, open);
     expect(ingest(db, { ...open, rcpt: 'bob@example.com' })).toMatchObject({ stored: 1, conflicts: 1 });
-    expect(ingest(db, { ...open, time: '2026-11-30T10:00:09Z' })).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });
-    expect(db.prepare('SELECT email, open_count FROM reply_recipients WHERE reply_id = ? ORDER BY email').all(replyId)).toEqual([
-      { email: 'alice@example.com', open_count: 1 }, { email: 'bob@example.com', open_count: 1 },
+    expect(ingest(db, { ...open, time: '2026-11-30T10:00:09Z' })).toMatchObject({
+      stored: 0,
+      duplicates: 1,
+      conflicts: 0,
+    });
+    expect(
+      db
+        .prepare('SELECT email, open_count FROM reply_recipients WHERE reply_id = ? ORDER BY email')
+        .all(replyId),
+    ).toEqual([
+      { email: 'alice@example.com', open_count: 1 },
+      { email: 'bob@example.com', open_count: 1 },
     ]);
   });
 

@@ -25,13 +25,27 @@ function store(): Store {
 let sequence = 0;
 /** The same open (same email, recipient and time) under a fresh notification id each time, as a relay that re-ids might send. */
 function copy(emailId: string): IncomingEvent {
-  const fields = { event: 'open', id: `n-${(sequence += 1)}`, email_id: emailId, rcpt: 'alice@example.com', time: '2026-11-30T10:00:00Z' };
-  return { event: normalizeEvent(fields, RECEIVED), rawBody: JSON.stringify(fields), contentType: 'application/json' };
+  const fields = {
+    event: 'open',
+    id: `n-${(sequence += 1)}`,
+    email_id: emailId,
+    rcpt: 'alice@example.com',
+    time: '2026-11-30T10:00:00Z',
+  };
+  return {
+    event: normalizeEvent(fields, RECEIVED),
+    rawBody: JSON.stringify(fields),
+    contentType: 'application/json',
+  };
 }
 
 function fill(db: Store, emailId: string, copies: number): void {
   for (let done = 0; done < copies; done += 500) {
-    ingestEvents(db, Array.from({ length: Math.min(500, copies - done) }, () => copy(emailId)), { receivedAt: RECEIVED, source: 'webhook' });
+    ingestEvents(
+      db,
+      Array.from({ length: Math.min(500, copies - done) }, () => copy(emailId)),
+      { receivedAt: RECEIVED, source: 'webhook' },
+    );
   }
 }
 
@@ -51,8 +65,14 @@ describe('ingestEvents: many events with the same content and distinct notificat
   it('round two #10: the probe for an id-less copy is an index lookup, not a walk over every same-content event', () => {
     const db = store();
     fill(db, 'E1', 200);
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${IDLESS_COPY_PROBE}`).all('c:whatever') as Array<{ detail: string }>;
-    expect(plan.map((step) => step.detail)).toEqual([expect.stringMatching(/^SEARCH email_tracking_events USING INDEX events_idless_content \(content_key=\?\)$/)]);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${IDLESS_COPY_PROBE}`).all('c:whatever') as Array<{
+      detail: string;
+    }>;
+    expect(plan.map((step) => step.detail)).toEqual([
+      expect.stringMatching(
+        /^SEARCH email_tracking_events USING INDEX events_idless_content \(content_key=\?\)$/,
+      ),
+    ]);
   });
 
   it('round two #10: ingest at 10,000 same-content copies costs about what it costs at 100 (a ratio, not a time)', () => {
@@ -71,8 +91,12 @@ describe('ingestEvents: many events with the same content and distinct notificat
     }
     const perEvent = (times: number[]) => (median(times) * 1000) / 20;
     const ratio = perEvent(many) / perEvent(few);
-    process.stdout.write(`[round-two #10] ingest µs/event: ${perEvent(few).toFixed(1)} at ~100 copies, ${perEvent(many).toFixed(1)} at ~10,000 copies (ratio ${ratio.toFixed(2)})\n`);
+    process.stdout.write(
+      `[round-two #10] ingest µs/event: ${perEvent(few).toFixed(1)} at ~100 copies, ${perEvent(many).toFixed(1)} at ~10,000 copies (ratio ${ratio.toFixed(2)})\n`,
+    );
     expect(ratio).toBeLessThan(3);
-    expect(db.prepare("SELECT COUNT(*) FROM email_tracking_events WHERE smtp2go_email_id = 'MANY'").pluck().get()).toBe(10_350);
+    expect(
+      db.prepare("SELECT COUNT(*) FROM email_tracking_events WHERE smtp2go_email_id = 'MANY'").pluck().get(),
+    ).toBe(10_350);
   });
 });

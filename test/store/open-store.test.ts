@@ -38,7 +38,9 @@ describe('openStore', () => {
   it('re-running migrations is a no-op and keeps data', () => {
     const path = join(tempDir(), 'portal.db');
     const db = openStore(path);
-    db.prepare("INSERT INTO integration_modules (slug, created_at, updated_at) VALUES ('smtp2go', 'a', 'b')").run();
+    db.prepare(
+      "INSERT INTO integration_modules (slug, created_at, updated_at) VALUES ('smtp2go', 'a', 'b')",
+    ).run();
     migrate(db);
     db.close();
     const again = openStore(path);
@@ -49,7 +51,13 @@ describe('openStore', () => {
   it('applies a migration in one transaction: a failing one leaves the version unchanged', () => {
     const path = join(tempDir(), 'portal.db');
     const db = openStore(path);
-    const broken = { version: LATEST_SCHEMA_VERSION + 1, up: (d: typeof db) => { d.exec('CREATE TABLE half (x)'); d.exec('SELECT * FROM missing_table'); } };
+    const broken = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      up: (d: typeof db) => {
+        d.exec('CREATE TABLE half (x)');
+        d.exec('SELECT * FROM missing_table');
+      },
+    };
     expect(() => migrate(db, [{ version: 1, up: () => undefined }, broken])).toThrow();
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();

@@ -21,11 +21,24 @@ function store(): Store {
 const at = (minutes: number) => new Date(SENT.getTime() + minutes * 60_000);
 let serial = 0;
 /** A finished send at SENT + `minutes`, through the send path's store functions. */
-function send(db: Store, minutes: number, to: string[], extra: Partial<Parameters<typeof recordSend>[1]> = {}): number {
+function send(
+  db: Store,
+  minutes: number,
+  to: string[],
+  extra: Partial<Parameters<typeof recordSend>[1]> = {},
+): number {
   serial += 1;
-  return recordSend(db, { to, transport: 'api', emailId: `1uSearch-${serial}`, trackingId: `trk-search-${serial}`, sentAt: at(minutes), ...extra });
+  return recordSend(db, {
+    to,
+    transport: 'api',
+    emailId: `1uSearch-${serial}`,
+    trackingId: `trk-search-${serial}`,
+    sentAt: at(minutes),
+    ...extra,
+  });
 }
-const ids = (db: Store, filter: ReplySearchFilter = {}, count = 100) => selectReplyPage(db, filter, null, count).map((row) => row.id);
+const ids = (db: Store, filter: ReplySearchFilter = {}, count = 100) =>
+  selectReplyPage(db, filter, null, count).map((row) => row.id);
 
 describe('selectReplyPage', () => {
   it('lists newest first by send time, ties by id (newest id first), a never-sent reply by its creation time', () => {
@@ -33,15 +46,34 @@ describe('selectReplyPage', () => {
     const a = send(db, 0, ['a@example.com']);
     const b = send(db, 10, ['b@example.com']);
     const c = send(db, 10, ['c@example.com']);
-    const unsent = createReply(db, { ticketId: 7, subject: 's', sender: 'x@example.com', trackingId: 'trk-unsent', messageId: '<trk-unsent@h>', recipients: [{ email: 'd@example.com', displayName: null, role: 'to' }] }, at(5)).id;
+    const unsent = createReply(
+      db,
+      {
+        ticketId: 7,
+        subject: 's',
+        sender: 'x@example.com',
+        trackingId: 'trk-unsent',
+        messageId: '<trk-unsent@h>',
+        recipients: [{ email: 'd@example.com', displayName: null, role: 'to' }],
+      },
+      at(5),
+    ).id;
     expect(ids(db)).toEqual([c, b, unsent, a]);
     const rows = selectReplyPage(db, {}, null, 10);
-    expect(rows.map((row) => row.listed_at)).toEqual([at(10), at(10), at(5), at(0)].map((d) => d.toISOString()));
+    expect(rows.map((row) => row.listed_at)).toEqual(
+      [at(10), at(10), at(5), at(0)].map((d) => d.toISOString()),
+    );
   });
 
   it('pages strictly after a (time, id) position, through ties in time, without repeats or gaps', () => {
     const db = store();
-    const made = [send(db, 0, ['a@x.test']), send(db, 5, ['b@x.test']), send(db, 5, ['c@x.test']), send(db, 5, ['d@x.test']), send(db, 9, ['e@x.test'])];
+    const made = [
+      send(db, 0, ['a@x.test']),
+      send(db, 5, ['b@x.test']),
+      send(db, 5, ['c@x.test']),
+      send(db, 5, ['d@x.test']),
+      send(db, 9, ['e@x.test']),
+    ];
     const all = ids(db);
     expect(all).toEqual([made[4], made[3], made[2], made[1], made[0]]);
     const seen: number[] = [];
@@ -111,9 +143,15 @@ describe('selectReplyPage', () => {
       const sql = sqls.find((text) => text.includes('FROM ticket_replies r'))!;
       const params = { count: 20, after_at: after?.at, after_id: after?.id, recipient: '%x%' };
       const used = Object.fromEntries(Object.entries(params).filter(([key]) => sql.includes(`@${key}`)));
-      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(used) as Array<{ detail: string }>).map((row) => row.detail).join('\n');
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(used) as Array<{ detail: string }>)
+        .map((row) => row.detail)
+        .join('\n');
     };
-    for (const detail of [plan({}, null), plan({}, { at: SENT.toISOString(), id: 9 }), plan({ recipient: 'x' }, null)]) {
+    for (const detail of [
+      plan({}, null),
+      plan({}, { at: SENT.toISOString(), id: 9 }),
+      plan({ recipient: 'x' }, null),
+    ]) {
       expect(detail).toMatch(/USING INDEX ticket_replies_listed/);
       expect(detail).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
     }

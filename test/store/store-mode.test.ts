@@ -12,18 +12,25 @@ describe('round two #18: the store is made private before secrets go in', () => 
     const dbPath = join(tempDir(), 'pre.db');
     closeSync(openSync(dbPath, 'w'));
     chmodSync(dbPath, 0o644);
-    const run = await runCliInProcess(['--db', dbPath, 'configure', '--generate-webhook-secret'], { env: { CI: '1' } });
+    const run = await runCliInProcess(['--db', dbPath, 'configure', '--generate-webhook-secret'], {
+      env: { CI: '1' },
+    });
     expect(run.code).toBe(0);
     // SQLite removes -wal and -shm when the last connection closes; those still there are private too.
     expect(mode(dbPath)).toBe('600');
-    for (const file of [`${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(file)) expect(mode(file), file).toBe('600');
+    for (const file of [`${dbPath}-wal`, `${dbPath}-shm`])
+      if (existsSync(file)) expect(mode(file), file).toBe('600');
     const warnings = run.stderr.split('\n').filter((line) => line.includes('readable by other users'));
-    expect(warnings).toEqual([`warning: ${dbPath}, ${dbPath}-wal, ${dbPath}-shm were readable by other users (mode 644) and hold secrets: now 0600`]);
+    expect(warnings).toEqual([
+      `warning: ${dbPath}, ${dbPath}-wal, ${dbPath}-shm were readable by other users (mode 644) and hold secrets: now 0600`,
+    ]);
   });
 
   it('round two #18: a store that is already private is left alone and nothing is said', async () => {
     const dbPath = join(tempDir(), 'portal.db');
-    const run = await runCliInProcess(['--db', dbPath, 'configure', '--generate-webhook-secret'], { env: { CI: '1' } });
+    const run = await runCliInProcess(['--db', dbPath, 'configure', '--generate-webhook-secret'], {
+      env: { CI: '1' },
+    });
     expect(run.code).toBe(0);
     expect(mode(dbPath)).toBe('600');
     expect(run.stderr).not.toMatch(/readable/);

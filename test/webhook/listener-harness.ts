@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { startWebhookServer, type LogEntry, type RequestRecord, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.js';
+import {
+  startWebhookServer,
+  type LogEntry,
+  type RequestRecord,
+  type WebhookServer,
+  type WebhookServerOptions,
+} from '../../src/webhook/server.js';
 import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 
 export const NOW = new Date('2026-09-10T09:00:00Z');
@@ -18,7 +24,8 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
 export const COMMIT_THREAD_URL = new URL('../../dist/webhook/commit/commit-thread-main.js', import.meta.url);
 export const COMMIT_THREAD = { commitThread: { workerUrl: COMMIT_THREAD_URL } } as const;
 
-export const fixture = (name: string) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
+export const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
 
 export interface Listener {
   store: Store;
@@ -47,7 +54,10 @@ export interface Answer {
  * Starts a listener on 127.0.0.1:0 over a fresh store in `dir`; closed (server, then store) after the test.
  * It commits on its thread, as `webhook serve` does, unless the overrides inject `ingest` or say otherwise.
  */
-export function useListeners(): (dir: string, overrides?: Partial<WebhookServerOptions>) => Promise<Listener> {
+export function useListeners(): (
+  dir: string,
+  overrides?: Partial<WebhookServerOptions>,
+) => Promise<Listener> {
   const open: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of open.splice(0).reverse()) await close();
@@ -82,7 +92,10 @@ export function useListeners(): (dir: string, overrides?: Partial<WebhookServerO
       records,
       logs,
       post: (body, options = {}) => {
-        const headers: OutgoingHttpHeaders = { 'content-type': options.contentType ?? JSON_TYPE, ...options.headers };
+        const headers: OutgoingHttpHeaders = {
+          'content-type': options.contentType ?? JSON_TYPE,
+          ...options.headers,
+        };
         if ((options.auth ?? 'bearer') === 'bearer') headers.authorization = `Bearer ${WEBHOOK_SECRET}`;
         const url = new URL(server.url);
         if (options.path !== undefined) url.pathname = options.path;
@@ -93,14 +106,23 @@ export function useListeners(): (dir: string, overrides?: Partial<WebhookServerO
 }
 
 /** One request on its own connection (no agent), so closing the server never waits on a pooled socket. */
-export function send(url: URL, method: string, headers: OutgoingHttpHeaders, body?: string | Buffer): Promise<Answer> {
+export function send(
+  url: URL,
+  method: string,
+  headers: OutgoingHttpHeaders,
+  body?: string | Buffer,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(url, { method, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) });
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+        });
       });
     });
     request.on('error', reject);

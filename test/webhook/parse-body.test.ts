@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { WebhookHttpError } from '../../src/webhook/errors.js';
 import { parseFormFields, parseWebhookBody } from '../../src/webhook/parse-body.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/smtp2go/${name}`, import.meta.url), 'utf8');
 const receivedAt = new Date('2026-09-10T09:00:00Z');
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -25,7 +26,11 @@ describe('parseWebhookBody', () => {
     expect(errors).toEqual([]);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ rawBody: body, contentType: JSON_TYPE });
-    expect(events[0]?.event).toMatchObject({ type: 'delivered', emailId: '1vomg2-abc123', recipient: 'user@example.com' });
+    expect(events[0]?.event).toMatchObject({
+      type: 'delivered',
+      emailId: '1vomg2-abc123',
+      recipient: 'user@example.com',
+    });
   });
 
   it('parses a JSON array and {"events": [...]}, each event carrying its own JSON', () => {
@@ -54,24 +59,48 @@ describe('parseWebhookBody', () => {
   });
 
   it('turns repeated form keys into arrays (recipients once or several times)', () => {
-    expect(parseFormFields('event=processed&recipients=a%40x.org')).toEqual({ event: 'processed', recipients: 'a@x.org' });
-    expect(parseFormFields('recipients=a%40x.org&event=processed&recipients=b%40x.org&recipients=c%40x.org')).toEqual({
+    expect(parseFormFields('event=processed&recipients=a%40x.org')).toEqual({
+      event: 'processed',
+      recipients: 'a@x.org',
+    });
+    expect(
+      parseFormFields('recipients=a%40x.org&event=processed&recipients=b%40x.org&recipients=c%40x.org'),
+    ).toEqual({
       event: 'processed',
       recipients: ['a@x.org', 'b@x.org', 'c@x.org'],
     });
-    const { events } = parseWebhookBody('event=processed&recipients=A%40x.org&recipients=b%40x.org', FORM_TYPE, receivedAt);
+    const { events } = parseWebhookBody(
+      'event=processed&recipients=A%40x.org&recipients=b%40x.org',
+      FORM_TYPE,
+      receivedAt,
+    );
     expect(events[0]?.event.recipients).toEqual(['a@x.org', 'b@x.org']);
   });
 
   it('flattens JSON numbers and nested values to strings and drops nulls', () => {
-    const body = JSON.stringify({ event: 'open', time: 1789027500, rcpt: null, 'read-secs': 15, extra: { a: 1 } });
+    const body = JSON.stringify({
+      event: 'open',
+      time: 1789027500,
+      rcpt: null,
+      'read-secs': 15,
+      extra: { a: 1 },
+    });
     const { events } = parseWebhookBody(body, JSON_TYPE, receivedAt);
-    expect(events[0]?.event.fields).toEqual({ event: 'open', time: '1789027500', 'read-secs': '15', extra: '{"a":1}' });
+    expect(events[0]?.event.fields).toEqual({
+      event: 'open',
+      time: '1789027500',
+      'read-secs': '15',
+      extra: '{"a":1}',
+    });
     expect(events[0]?.event.recipient).toBeNull();
   });
 
   it('reports an event without a type as an error, not an event', () => {
-    const { events, errors } = parseWebhookBody(JSON.stringify([{ event: 'open' }, { rcpt: 'x@y.org' }]), JSON_TYPE, receivedAt);
+    const { events, errors } = parseWebhookBody(
+      JSON.stringify([{ event: 'open' }, { rcpt: 'x@y.org' }]),
+      JSON_TYPE,
+      receivedAt,
+    );
     expect(events).toHaveLength(1);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^event 2: /);

@@ -37,9 +37,15 @@ export function rawRequest(url: string, headerLines: string[], body: Buffer | st
       const end = text.indexOf('\r\n\r\n');
       if (end < 0) return;
       const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((line) => [
+          line.slice(0, line.indexOf(':')).toLowerCase(),
+          line.slice(line.indexOf(':') + 1).trim(),
+        ]),
+      );
       const length = Number(headers['content-length'] ?? 0);
-      if (text.length - end - 4 >= length) done(Number(statusLine.slice(9, 12)), headers, text.slice(end + 4, end + 4 + length));
+      if (text.length - end - 4 >= length)
+        done(Number(statusLine.slice(9, 12)), headers, text.slice(end + 4, end + 4 + length));
     });
     socket.once('close', () => done(null));
   });

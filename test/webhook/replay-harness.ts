@@ -31,12 +31,15 @@ export function makeEvent(spec: EventSpec = {}): Record<string, string | string[
     sender: 'help@desk.example',
     ...spec,
   };
-  return Object.fromEntries(Object.entries(base).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(base).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined),
+  );
 }
 
 export function formBody(event: Record<string, string | string[]>): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(event)) for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
+  for (const [key, value] of Object.entries(event))
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
   return params.toString();
 }
 
@@ -47,9 +50,24 @@ export function writeFile(dir: string, name: string, text: string): string {
 }
 
 /** A store with one sent reply whose SMTP2Go email id is `emailId`. */
-export function storeWithReply(dir: string, emailId = '1vomg2-abc123', name = 'portal.db'): { store: Store; replyId: number } {
+export function storeWithReply(
+  dir: string,
+  emailId = '1vomg2-abc123',
+  name = 'portal.db',
+): { store: Store; replyId: number } {
   const store = openStore(join(dir, name));
-  const reply = createReply(store, { ticketId: 7, subject: 'Re: printer', sender: 'help@desk.example', trackingId: `trk-${emailId}`, messageId: `<trk-${emailId}@desk.example>`, recipients: [{ email: 'jo@example.com', displayName: null, role: 'to' }] }, new Date('2026-09-01T09:59:00Z'));
+  const reply = createReply(
+    store,
+    {
+      ticketId: 7,
+      subject: 'Re: printer',
+      sender: 'help@desk.example',
+      trackingId: `trk-${emailId}`,
+      messageId: `<trk-${emailId}@desk.example>`,
+      recipients: [{ email: 'jo@example.com', displayName: null, role: 'to' }],
+    },
+    new Date('2026-09-01T09:59:00Z'),
+  );
   recordSmtp2goEmailId(store, reply.id, emailId, new Date('2026-09-01T09:59:01Z'));
   return { store, replyId: reply.id };
 }
@@ -76,7 +94,12 @@ export interface ScriptedServer {
 }
 
 /** A plain node:http target whose answers the test scripts (status per request number). */
-export function useScriptedServers(): (answer: (index: number, request: { headers: IncomingMessage['headers']; body: string }) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> }) => Promise<ScriptedServer> {
+export function useScriptedServers(): (
+  answer: (
+    index: number,
+    request: { headers: IncomingMessage['headers']; body: string },
+  ) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> },
+) => Promise<ScriptedServer> {
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
@@ -95,16 +118,24 @@ export function useScriptedServers(): (answer: (index: number, request: { header
         const reply = answer(index, request);
         setTimeout(() => {
           inFlight -= 1;
-          res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? JSON.stringify({ status: reply.status < 300 ? 'ok' : 'error', stored: 1, duplicates: 0 }));
+          res
+            .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+            .end(
+              reply.body ??
+                JSON.stringify({ status: reply.status < 300 ? 'ok' : 'error', stored: 1, duplicates: 0 }),
+            );
         }, reply.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    closers.push(() => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }));
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     return state;
   };
 }

@@ -22,7 +22,11 @@ describe('webhook listener: graceful close', () => {
   it('cuts connections that outlive the grace period', async () => {
     const { server } = await listen(tempDir(), { timeouts: { closeGraceMs: 100, bodyIdleMs: 60_000 } });
     const { request } = await import('node:http');
-    const stuck = request(server.url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': 50 } });
+    const stuck = request(server.url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': 50 },
+    });
     const ended = new Promise((resolve) => stuck.on('error', resolve).on('close', resolve));
     stuck.write('{');
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -13,7 +13,13 @@ const WORKER_URL = COMMIT_THREAD_URL;
 const tempDir = useTempDir();
 const listen = useListeners();
 const thread = COMMIT_THREAD;
-const event = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com` });
+const event = (i: number) =>
+  JSON.stringify({
+    id: i.toString(16).padStart(32, '0'),
+    event: 'delivered',
+    email_id: 'em-1',
+    rcpt: `u${i}@example.com`,
+  });
 
 describe('webhook listener committing on its own thread', () => {
   beforeAll(() => {
@@ -25,14 +31,29 @@ describe('webhook listener committing on its own thread', () => {
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => post(event(i))));
     expect(answers.every((answer) => answer.status === 200 && answer.body.stored === 1)).toBe(true);
     expect(count(store)).toBe(60);
-    expect((await post(event(0))).body).toEqual({ status: 'ok', stored: 0, duplicates: 1, unlinked: 0, conflicts: 0 });
-    expect((await post(fixture('delivered.live.form'), { contentType: 'application/x-www-form-urlencoded' })).body).toMatchObject({ stored: 1 });
+    expect((await post(event(0))).body).toEqual({
+      status: 'ok',
+      stored: 0,
+      duplicates: 1,
+      unlinked: 0,
+      conflicts: 0,
+    });
+    expect(
+      (await post(fixture('delivered.live.form'), { contentType: 'application/x-www-form-urlencoded' })).body,
+    ).toMatchObject({ stored: 1 });
   });
 
-  it('checkpoints the WAL after every few dozen events, so it never grows to SQLite\'s 1,000-page default', async () => {
+  it("checkpoints the WAL after every few dozen events, so it never grows to SQLite's 1,000-page default", async () => {
     const dir = tempDir();
     const { store, post } = await listen(dir, thread);
-    const padded = (i: number) => JSON.stringify({ id: i.toString(16).padStart(32, '0'), event: 'delivered', email_id: 'em-1', rcpt: `u${i}@example.com`, message: 'x'.repeat(3000) });
+    const padded = (i: number) =>
+      JSON.stringify({
+        id: i.toString(16).padStart(32, '0'),
+        event: 'delivered',
+        email_id: 'em-1',
+        rcpt: `u${i}@example.com`,
+        message: 'x'.repeat(3000),
+      });
     let largestWal = 0;
     // 400 events of about 3 KiB in waves of 10: some 1,600 pages of WAL, well past SQLite's default
     // threshold of 1,000 pages, over which the WAL would grow to 4 MiB before its first checkpoint.
@@ -89,7 +110,13 @@ describe('webhook listener committing on its own thread', () => {
       const good = parseWebhookBody(event(1), 'application/json', new Date()).events;
       const [poisoned] = parseWebhookBody(event(2), 'application/json', new Date()).events;
       // What parse-body once produced for `toString=x`: Object.prototype.toString inside the fields.
-      const unsendable = { ...poisoned!, event: { ...poisoned!.event, fields: { toString: [Object.prototype.toString, 'x'] as unknown as string[] } } };
+      const unsendable = {
+        ...poisoned!,
+        event: {
+          ...poisoned!.event,
+          fields: { toString: [Object.prototype.toString, 'x'] as unknown as string[] },
+        },
+      };
       await expect(committer.submit([unsendable], new Date())).rejects.toThrow(/could not be cloned/);
       await expect(committer.submit(good, new Date())).resolves.toMatchObject({ stored: 1 });
     } finally {
@@ -99,6 +126,10 @@ describe('webhook listener committing on its own thread', () => {
   });
 
   it('refuses to start when the worker is missing', async () => {
-    await expect(listen(tempDir(), { commitThread: { workerUrl: new URL('file:///nonexistent/commit-thread-main.js') } })).rejects.toThrow(/missing/);
+    await expect(
+      listen(tempDir(), {
+        commitThread: { workerUrl: new URL('file:///nonexistent/commit-thread-main.js') },
+      }),
+    ).rejects.toThrow(/missing/);
   });
 });

@@ -19,8 +19,12 @@ const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 let nextId = 1;
 const id = () => (nextId++).toString(16).padStart(32, '0');
 
-function storedRows(store: Store): Array<{ event_type: string; raw_type: string; payload: Record<string, unknown>; raw_body: string }> {
-  const rows = store.prepare('SELECT event_type, raw_type, payload, raw_body FROM email_tracking_events ORDER BY id').all() as Array<{ event_type: string; raw_type: string; payload: string; raw_body: string }>;
+function storedRows(
+  store: Store,
+): Array<{ event_type: string; raw_type: string; payload: Record<string, unknown>; raw_body: string }> {
+  const rows = store
+    .prepare('SELECT event_type, raw_type, payload, raw_body FROM email_tracking_events ORDER BY id')
+    .all() as Array<{ event_type: string; raw_type: string; payload: string; raw_body: string }>;
   return rows.map((row) => ({ ...row, payload: JSON.parse(row.payload) as Record<string, unknown> }));
 }
 
@@ -30,13 +34,34 @@ describe('webhook listener: hostile input, round two', () => {
   });
 
   it('round two #1: form fields named after Object.prototype members are stored as fields, on the commit thread, and the listener keeps serving', async () => {
-    expect(PROTOTYPE_NAMES).toEqual(expect.arrayContaining(['toString', 'valueOf', 'constructor', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', '__proto__']));
+    expect(PROTOTYPE_NAMES).toEqual(
+      expect.arrayContaining([
+        'toString',
+        'valueOf',
+        'constructor',
+        'hasOwnProperty',
+        'isPrototypeOf',
+        '__defineGetter__',
+        '__proto__',
+      ]),
+    );
     const { store, post, server } = await listen(tempDir(), thread);
     for (const name of PROTOTYPE_NAMES) {
-      const form = await post(`event=open&id=${id()}&rcpt=a%40b.org&${encodeURIComponent(name)}=x&${encodeURIComponent(name)}=y`, { contentType: FORM_TYPE });
-      expect({ name, status: form.status, body: form.body }).toMatchObject({ name, status: 200, body: { stored: 1 } });
+      const form = await post(
+        `event=open&id=${id()}&rcpt=a%40b.org&${encodeURIComponent(name)}=x&${encodeURIComponent(name)}=y`,
+        { contentType: FORM_TYPE },
+      );
+      expect({ name, status: form.status, body: form.body }).toMatchObject({
+        name,
+        status: 200,
+        body: { stored: 1 },
+      });
       const json = await post(`{"event":"open","id":"${id()}","rcpt":"a@b.org",${JSON.stringify(name)}:"x"}`);
-      expect({ name, status: json.status, body: json.body }).toMatchObject({ name, status: 200, body: { stored: 1 } });
+      expect({ name, status: json.status, body: json.body }).toMatchObject({
+        name,
+        status: 200,
+        body: { stored: 1 },
+      });
     }
     const rows = storedRows(store);
     expect(rows).toHaveLength(PROTOTYPE_NAMES.length * 2);
@@ -50,16 +75,30 @@ describe('webhook listener: hostile input, round two', () => {
   it.each([
     ['the commit thread', thread],
     ['the event loop', {}],
-  ])('round two #1: an event type named after an Object.prototype member is stored as an unknown type (%s)', async (_, overrides) => {
-    const { store, post } = await listen(tempDir(), overrides);
-    const names = [...PROTOTYPE_NAMES, 'Constructor', '__PROTO__', 'TOSTRING'];
-    for (const name of names) {
-      expect((await post(JSON.stringify({ event: name, id: id(), rcpt: 'a@b.org' }))).status).toBe(200);
-      expect((await post(`event=${encodeURIComponent(name)}&id=${id()}&rcpt=a%40b.org`, { contentType: FORM_TYPE })).status).toBe(200);
-    }
-    const types = storedRows(store).map((row) => [row.event_type, row.raw_type]);
-    expect(types).toEqual(names.flatMap((name) => [[name.toLowerCase(), name], [name.toLowerCase(), name]]));
-  });
+  ])(
+    'round two #1: an event type named after an Object.prototype member is stored as an unknown type (%s)',
+    async (_, overrides) => {
+      const { store, post } = await listen(tempDir(), overrides);
+      const names = [...PROTOTYPE_NAMES, 'Constructor', '__PROTO__', 'TOSTRING'];
+      for (const name of names) {
+        expect((await post(JSON.stringify({ event: name, id: id(), rcpt: 'a@b.org' }))).status).toBe(200);
+        expect(
+          (
+            await post(`event=${encodeURIComponent(name)}&id=${id()}&rcpt=a%40b.org`, {
+              contentType: FORM_TYPE,
+            })
+          ).status,
+        ).toBe(200);
+      }
+      const types = storedRows(store).map((row) => [row.event_type, row.raw_type]);
+      expect(types).toEqual(
+        names.flatMap((name) => [
+          [name.toLowerCase(), name],
+          [name.toLowerCase(), name],
+        ]),
+      );
+    },
+  );
 
   it('round two #3: deeply nested JSON is refused 400 (never 500), and the listener keeps serving', async () => {
     const { store, post, server } = await listen(tempDir(), thread);
@@ -73,7 +112,10 @@ describe('webhook listener: hostile input, round two', () => {
     ];
     for (const body of bodies) {
       const answer = await post(body);
-      expect(answer).toMatchObject({ status: 400, body: { error: expect.stringMatching(new RegExp(`nested deeper than ${MAX_JSON_DEPTH} levels`)) } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(new RegExp(`nested deeper than ${MAX_JSON_DEPTH} levels`)) },
+      });
     }
     // The deepest a real event needs is far below the limit: the limit itself is accepted.
     expect((await post(`{"event":"open","id":"${id()}","x":${deep(MAX_JSON_DEPTH - 1)}}`)).status).toBe(200);
@@ -119,7 +161,10 @@ describe('webhook listener: hostile input, round two', () => {
       const started = performance.now();
       const answer = await post(body, { contentType });
       const ms = performance.now() - started;
-      expect({ head: body.slice(0, 60), status: answer.status }).toEqual({ head: body.slice(0, 60), status: 200 });
+      expect({ head: body.slice(0, 60), status: answer.status }).toEqual({
+        head: body.slice(0, 60),
+        status: 200,
+      });
       expect(ms).toBeLessThan(5_000);
     }
   });
@@ -127,7 +172,11 @@ describe('webhook listener: hostile input, round two', () => {
   it.each([
     ['latin1', Buffer.from('event=open&rcpt=a%40b.org&subject=caf\xe9+%E9t\xe9', 'latin1'), FORM_TYPE],
     ['ISO-8859-1', Buffer.from('event=open&rcpt=a%40b.org&subject=caf%E9+%E9t%E9', 'latin1'), FORM_TYPE],
-    ['"windows-1252"', Buffer.from('{"event":"open","rcpt":"a@b.org","subject":"café été"}', 'latin1'), JSON_TYPE],
+    [
+      '"windows-1252"',
+      Buffer.from('{"event":"open","rcpt":"a@b.org","subject":"café été"}', 'latin1'),
+      JSON_TYPE,
+    ],
     ['UTF-8', Buffer.from('{"event":"open","rcpt":"a@b.org","subject":"café été"}', 'utf8'), JSON_TYPE],
   ])('round two #21: a body in charset=%s is decoded as declared and stored', async (charset, body, type) => {
     const { store, post } = await listen(tempDir(), thread);
@@ -136,12 +185,17 @@ describe('webhook listener: hostile input, round two', () => {
     const [row] = storedRows(store);
     expect(row!.payload.subject).toBe('café été');
     // The stored body is one `webhook replay --from-store` can send as UTF-8 and get the same fields from.
-    expect(row!.raw_body).toContain(type === FORM_TYPE ? 'subject=caf%C3%A9+%C3%A9t%C3%A9' : '"subject":"café été"');
+    expect(row!.raw_body).toContain(
+      type === FORM_TYPE ? 'subject=caf%C3%A9+%C3%A9t%C3%A9' : '"subject":"café été"',
+    );
   });
 
   it('round two #21: windows-1252 maps 0x80-0x9f as Windows does', async () => {
     const { store, post } = await listen(tempDir());
-    const answer = await post(Buffer.from([...Buffer.from('event=open&subject='), 0x80, 0x20, 0x93, 0x61, 0x94]), { contentType: `${FORM_TYPE}; charset=windows-1252` });
+    const answer = await post(
+      Buffer.from([...Buffer.from('event=open&subject='), 0x80, 0x20, 0x93, 0x61, 0x94]),
+      { contentType: `${FORM_TYPE}; charset=windows-1252` },
+    );
     expect(answer.status).toBe(200);
     expect(storedRows(store)[0]!.payload.subject).toBe('€ “a”');
   });
@@ -149,8 +203,15 @@ describe('webhook listener: hostile input, round two', () => {
   it('round two #21: an unknown charset is 415 naming it; bytes that are not what UTF-8 declares stay 400', async () => {
     const { store, post } = await listen(tempDir());
     const unknown = await post('{"event":"open"}', { contentType: `${JSON_TYPE}; charset=klingon` });
-    expect(unknown).toMatchObject({ status: 415, body: { error: 'unsupported charset "klingon": send UTF-8 (or declare latin1, iso-8859-1 or windows-1252)' } });
-    const bad = await post(Buffer.from([...Buffer.from('{"event":"open","s":"'), 0xe9, 0x22, 0x7d]), { contentType: `${JSON_TYPE}; charset=utf-8` });
+    expect(unknown).toMatchObject({
+      status: 415,
+      body: {
+        error: 'unsupported charset "klingon": send UTF-8 (or declare latin1, iso-8859-1 or windows-1252)',
+      },
+    });
+    const bad = await post(Buffer.from([...Buffer.from('{"event":"open","s":"'), 0xe9, 0x22, 0x7d]), {
+      contentType: `${JSON_TYPE}; charset=utf-8`,
+    });
     expect(bad).toMatchObject({ status: 400, body: { error: 'the body is not valid UTF-8' } });
     expect(count(store)).toBe(0);
   });
@@ -165,8 +226,16 @@ describe('webhook listener: hostile input, round two', () => {
   ])('round two #21: an event type that is %s is refused 400', async (_, fields) => {
     const { store, post } = await listen(tempDir());
     const answer = await post(JSON.stringify({ ...fields, rcpt: 'a@b.org' }));
-    expect(answer).toMatchObject({ status: 400, body: { error: expect.stringMatching(/must be a non-empty string|has no "event" field/) } });
-    const inList = await post(JSON.stringify([{ event: 'open', rcpt: 'a@b.org' }, { ...fields, rcpt: 'a@b.org' }]));
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/must be a non-empty string|has no "event" field/) },
+    });
+    const inList = await post(
+      JSON.stringify([
+        { event: 'open', rcpt: 'a@b.org' },
+        { ...fields, rcpt: 'a@b.org' },
+      ]),
+    );
     expect(inList).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^event 2: /) } });
     expect(count(store)).toBe(0);
   });

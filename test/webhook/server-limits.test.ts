@@ -10,17 +10,33 @@ const listen = useListeners();
 const MiB = 1024 * 1024;
 
 /** Declares (or streams) a large body but writes only what the server lets through. */
-function postLarge(url: string, options: { declared?: number; chunks: number; chunkBytes: number }): Promise<Answer> {
+function postLarge(
+  url: string,
+  options: { declared?: number; chunks: number; chunkBytes: number },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_SECRET}` };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${WEBHOOK_SECRET}`,
+    };
     if (options.declared !== undefined) headers['content-length'] = options.declared;
     const request = httpRequest(url, { method: 'POST', headers, agent: false }, (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) as Record<string, unknown> }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: JSON.parse(text) as Record<string, unknown>,
+        }),
+      );
     });
     // The server cuts the connection after answering; the writes that were still in flight fail, which is the point.
-    request.on('error', (error) => (request.destroyed && (error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' ? undefined : reject(error)));
+    request.on('error', (error) =>
+      request.destroyed && (error as NodeJS.ErrnoException).code !== 'ECONNREFUSED'
+        ? undefined
+        : reject(error),
+    );
     let written = 0;
     const chunk = Buffer.alloc(options.chunkBytes, 0x20);
     const pump = () => {
@@ -38,13 +54,19 @@ function postLarge(url: string, options: { declared?: number; chunks: number; ch
  * A client that writes a whole declared body in a tight loop and only then reads: what it finds is what
  * the listener left in its receive buffer (the status line, or nothing if a reset wiped it).
  */
-function pushThenRead(url: string, total: number, contentType = 'application/json'): Promise<{ status: number | null; error: string | null }> {
+function pushThenRead(
+  url: string,
+  total: number,
+  contentType = 'application/json',
+): Promise<{ status: number | null; error: string | null }> {
   const { port, pathname } = new URL(url);
   return new Promise((resolve) => {
     let text = '';
     let error: string | null = null;
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${total}\r\n\r\n`);
+      socket.write(
+        `POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${total}\r\n\r\n`,
+      );
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
       const pump = () => {
@@ -58,7 +80,9 @@ function pushThenRead(url: string, total: number, contentType = 'application/jso
       pump();
     });
     socket.on('error', (failure: NodeJS.ErrnoException) => (error ??= failure.code ?? failure.message));
-    socket.on('close', () => resolve({ status: /^HTTP\/1\.1 (\d{3})/.test(text) ? Number(text.slice(9, 12)) : null, error }));
+    socket.on('close', () =>
+      resolve({ status: /^HTTP\/1\.1 (\d{3})/.test(text) ? Number(text.slice(9, 12)) : null, error }),
+    );
   });
 }
 
@@ -70,12 +94,18 @@ describe('webhook listener: refusals and limits', () => {
     expect(get).toMatchObject({ status: 405, headers: { allow: 'POST' } });
     expect((await post('event=open', { contentType: 'text/plain' })).status).toBe(415);
     expect((await post('event=open', { contentType: 'multipart/form-data; boundary=x' })).status).toBe(415);
-    expect((await post('{"event":', {})).body).toEqual({ status: 'error', error: 'the body is not valid JSON' });
+    expect((await post('{"event":', {})).body).toEqual({
+      status: 'error',
+      error: 'the body is not valid JSON',
+    });
     expect((await post('[]')).status).toBe(400);
     const noType = await post('rcpt=a%40b.org&time=2026-09-10T08%3A00%3A00Z', { contentType: FORM_TYPE });
     expect(noType.status).toBe(400);
     expect(noType.body.error).toMatch(/event/);
-    expect((await post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).body).toEqual({ status: 'error', error: 'the body is not valid UTF-8' });
+    expect((await post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).body).toEqual({
+      status: 'error',
+      error: 'the body is not valid UTF-8',
+    });
     expect(count(store)).toBe(0);
     expect(records.map((record) => record.status)).toEqual([404, 405, 415, 415, 400, 400, 400, 400]);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/webhooks\/smtp2go\/events$/);
@@ -97,7 +127,9 @@ describe('webhook listener: refusals and limits', () => {
   });
 
   it('a client that writes a whole 20 MiB body before reading still gets its 413 (lingering close), 10 of 10', async () => {
-    const { server, records } = await listen(tempDir(), { timeouts: { lingerMs: 1_000, lingerBytes: 32 * MiB } });
+    const { server, records } = await listen(tempDir(), {
+      timeouts: { lingerMs: 1_000, lingerBytes: 32 * MiB },
+    });
     const outcomes = [];
     for (let i = 0; i < 10; i++) outcomes.push(await pushThenRead(server.url, 20 * MiB));
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => ({ status: 413, error: null })));
@@ -113,7 +145,11 @@ describe('webhook listener: refusals and limits', () => {
     const trickle = await new Promise<{ text: string; lingeredMs: number }>((resolve) => {
       let text = '';
       let answeredAt = 0;
-      const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true }, () => socket.write(`POST ${pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * MiB}\r\n\r\n`));
+      const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true }, () =>
+        socket.write(
+          `POST ${pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * MiB}\r\n\r\n`,
+        ),
+      );
       const drip = setInterval(() => socket.write(Buffer.alloc(1024, 0x20)), 10);
       socket.on('data', (data: Buffer) => {
         answeredAt ||= Date.now();
@@ -136,7 +172,9 @@ describe('webhook listener: refusals and limits', () => {
   });
 
   it('does not serve a request pipelined behind a refused body: the lingering connection is cut instead', async () => {
-    const { server, store, records } = await listen(tempDir(), { timeouts: { lingerMs: 300, lingerBytes: MiB } });
+    const { server, store, records } = await listen(tempDir(), {
+      timeouts: { lingerMs: 300, lingerBytes: MiB },
+    });
     const { port } = new URL(server.url);
     const event = fixture('open.docs.json');
     const refused = `POST /api/webhooks/other HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n{}{}`;
@@ -165,10 +203,22 @@ describe('webhook listener: refusals and limits', () => {
   it('answers 408 when the body stops arriving', async () => {
     const { server, records } = await listen(tempDir(), { timeouts: { bodyIdleMs: 100 } });
     const answer = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(server.url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': 100, authorization: `Bearer ${WEBHOOK_SECRET}` } }, (response) => {
-        resolve(response.statusCode ?? 0);
-        response.resume();
-      });
+      const request = httpRequest(
+        server.url,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': 100,
+            authorization: `Bearer ${WEBHOOK_SECRET}`,
+          },
+        },
+        (response) => {
+          resolve(response.statusCode ?? 0);
+          response.resume();
+        },
+      );
       request.on('error', reject);
       request.write('{"event":');
     });
@@ -181,7 +231,9 @@ describe('webhook listener: refusals and limits', () => {
     const { port } = new URL(server.url);
     const started = Date.now();
     const reply = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /api/webhooks/smtp2go/events HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('POST /api/webhooks/smtp2go/events HTTP/1.1\r\nHost: x\r\nX-Slow: '),
+      );
       let text = '';
       socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
       socket.on('close', () => resolve(text));
@@ -193,7 +245,12 @@ describe('webhook listener: refusals and limits', () => {
   it('serves /healthz without authentication or data', async () => {
     const { server, records } = await listen(tempDir());
     const answer = await send(new URL(server.healthUrl), 'GET', {});
-    expect(answer).toEqual(expect.objectContaining({ status: 200, body: { status: 'ok', store: 'ok', schema_version: expect.any(Number) } }));
+    expect(answer).toEqual(
+      expect.objectContaining({
+        status: 200,
+        body: { status: 'ok', store: 'ok', schema_version: expect.any(Number) },
+      }),
+    );
     expect((await send(new URL(server.healthUrl), 'POST', {}, '{}')).status).toBe(405);
     expect(records).toEqual([]);
   });

@@ -18,7 +18,10 @@ describe('webhook listener: store failures answer 503 and the listener keeps ser
     try {
       other.exec('BEGIN EXCLUSIVE');
       const refused = await post(body);
-      expect(refused).toMatchObject({ status: 503, body: { status: 'error', error: 'storage unavailable, retry later' } });
+      expect(refused).toMatchObject({
+        status: 503,
+        body: { status: 'error', error: 'storage unavailable, retry later' },
+      });
       expect(logs.at(-1)).toMatchObject({ level: 'error' });
       expect(logs.at(-1)?.message).toMatch(/SQLITE_BUSY|locked/);
       other.exec('COMMIT');
@@ -59,7 +62,10 @@ describe('webhook listener: store failures answer 503 and the listener keeps ser
     const { store, post, server } = await listen(tempDir(), { commitThread: false });
     store.close();
     expect((await post(body)).status).toBe(503);
-    expect((await send(new URL(server.healthUrl), 'GET', {})).body).toEqual({ status: 'unavailable', store: 'unavailable' });
+    expect((await send(new URL(server.healthUrl), 'GET', {})).body).toEqual({
+      status: 'unavailable',
+      store: 'unavailable',
+    });
     expect((await post(body)).status).toBe(503);
   });
 });

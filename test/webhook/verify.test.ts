@@ -2,7 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, signWebhookBody } from '../../src/webhook/sign.js';
-import { verifyWebhookRequest, type VerifyOptions, type VerifyResult, verifyWebhookHeaders } from '../../src/webhook/verify.js';
+import {
+  verifyWebhookRequest,
+  type VerifyOptions,
+  type VerifyResult,
+  verifyWebhookHeaders,
+} from '../../src/webhook/verify.js';
 import { PREVIOUS_WEBHOOK_SECRET, WEBHOOK_SECRET } from '../helpers/constants.js';
 
 const NOW = 1_790_000_000;
@@ -18,7 +23,11 @@ const hex = (secret: string, body: Buffer = BODY) => hmacHex(body, secret);
 const b64 = (secret: string, body: Buffer = BODY) => Buffer.from(hex(secret, body), 'hex').toString('base64');
 
 const reasons: string[] = [];
-function verify(headers: IncomingHttpHeaders, body: Buffer = BODY, opts: Partial<VerifyOptions> = {}): VerifyResult {
+function verify(
+  headers: IncomingHttpHeaders,
+  body: Buffer = BODY,
+  opts: Partial<VerifyOptions> = {},
+): VerifyResult {
   const result = verifyWebhookRequest(headers, body, { ...options, ...opts });
   if (!result.ok) reasons.push(result.reason);
   return result;
@@ -76,19 +85,28 @@ describe('verifyWebhookRequest: accepted methods', () => {
   });
 
   it('one method passing is enough even when another carries a wrong credential', () => {
-    expect(verify({ authorization: 'Bearer wrong-token', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) })).toEqual({
+    expect(
+      verify({ authorization: 'Bearer wrong-token', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }),
+    ).toEqual({
       ok: true,
       method: 'hmac',
     });
-    expect(verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': hex('wrong') })).toEqual({
+    expect(
+      verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': hex('wrong') }),
+    ).toEqual({
       ok: true,
       method: 'bearer',
     });
   });
 
   it('empty strings in the secret list are ignored, not matched', () => {
-    expect(verify({ authorization: `Bearer ${WEBHOOK_SECRET}` }, BODY, { secrets: ['', WEBHOOK_SECRET] }).ok).toBe(true);
-    expectRejected(verify({ authorization: basic('u', '') }, BODY, { secrets: ['', WEBHOOK_SECRET] }), /did not match/);
+    expect(
+      verify({ authorization: `Bearer ${WEBHOOK_SECRET}` }, BODY, { secrets: ['', WEBHOOK_SECRET] }).ok,
+    ).toBe(true);
+    expectRejected(
+      verify({ authorization: basic('u', '') }, BODY, { secrets: ['', WEBHOOK_SECRET] }),
+      /did not match/,
+    );
   });
 
   it('insecure passes anything, even with no secret and no header', () => {
@@ -125,7 +143,12 @@ describe('verifyWebhookRequest: rejections', () => {
 
   it('tampered body fails every signature form', () => {
     const tampered = Buffer.from(BODY.toString('utf8').replace('delivered', 'bounce'), 'utf8');
-    for (const header of [hex(WEBHOOK_SECRET), b64(WEBHOOK_SECRET), `sha256=${hex(WEBHOOK_SECRET)}`, signWebhookBody(BODY, WEBHOOK_SECRET, NOW)]) {
+    for (const header of [
+      hex(WEBHOOK_SECRET),
+      b64(WEBHOOK_SECRET),
+      `sha256=${hex(WEBHOOK_SECRET)}`,
+      signWebhookBody(BODY, WEBHOOK_SECRET, NOW),
+    ]) {
       expectRejected(verify({ 'x-smtp2go-signature': header }, tampered), /did not match/);
     }
   });
@@ -205,13 +228,22 @@ describe('verifyWebhookRequest: rejections', () => {
   });
 
   it('a malformed Authorization rejects the request even with a valid signature (no guessing on doubt)', () => {
-    expectRejected(verify({ authorization: 'Digest x', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }), /malformed/);
-    expectRejected(verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': 'junk' }), /malformed/);
+    expectRejected(
+      verify({ authorization: 'Digest x', 'x-smtp2go-signature': hex(WEBHOOK_SECRET) }),
+      /malformed/,
+    );
+    expectRejected(
+      verify({ authorization: `Bearer ${WEBHOOK_SECRET}`, 'x-smtp2go-signature': 'junk' }),
+      /malformed/,
+    );
   });
 
   it.each<[string, IncomingHttpHeaders]>([
     ['non-ASCII Bearer', { authorization: `Bearer ${WEBHOOK_SECRET}é` }],
-    ['latin1 bytes as Node hands them over', { authorization: `Bearer ${Buffer.from(`${WEBHOOK_SECRET}é`).toString('latin1')}` }],
+    [
+      'latin1 bytes as Node hands them over',
+      { authorization: `Bearer ${Buffer.from(`${WEBHOOK_SECRET}é`).toString('latin1')}` },
+    ],
     ['control character', { authorization: `Bearer ${WEBHOOK_SECRET}\u0000` }],
     ['non-ASCII signature', { 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)}\u00a0` }],
     ['tab inside a signature', { 'x-smtp2go-signature': `t=${NOW},\tv1=${hex(WEBHOOK_SECRET)}` }],
@@ -220,7 +252,10 @@ describe('verifyWebhookRequest: rejections', () => {
   });
 
   it('oversized headers are refused before any parsing', () => {
-    expectRejected(verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)},${'v0=x,'.repeat(1000)}` }), /signature header too large/);
+    expectRejected(
+      verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)},${'v0=x,'.repeat(1000)}` }),
+      /signature header too large/,
+    );
     expectRejected(verify({ authorization: `Bearer ${'a'.repeat(5000)}` }), /authorization header too large/);
     const manyV1 = `t=${NOW},${`v1=${'0'.repeat(64)},`.repeat(50)}${signWebhookBody(BODY, WEBHOOK_SECRET, NOW).split(',')[1]}`;
     expect(manyV1.length).toBeLessThanOrEqual(4096);
@@ -228,10 +263,21 @@ describe('verifyWebhookRequest: rejections', () => {
   });
 
   it.each<[string, IncomingHttpHeaders]>([
-    ['Authorization array', { authorization: [`Bearer ${WEBHOOK_SECRET}`, `Bearer ${WEBHOOK_SECRET}`] } as unknown as IncomingHttpHeaders],
-    ['single-element array', { authorization: [`Bearer ${WEBHOOK_SECRET}`] } as unknown as IncomingHttpHeaders],
+    [
+      'Authorization array',
+      {
+        authorization: [`Bearer ${WEBHOOK_SECRET}`, `Bearer ${WEBHOOK_SECRET}`],
+      } as unknown as IncomingHttpHeaders,
+    ],
+    [
+      'single-element array',
+      { authorization: [`Bearer ${WEBHOOK_SECRET}`] } as unknown as IncomingHttpHeaders,
+    ],
     ['signature array', { 'x-smtp2go-signature': [hex(WEBHOOK_SECRET), hex(WEBHOOK_SECRET)] }],
-    ['two spellings of one name', { authorization: `Bearer ${WEBHOOK_SECRET}`, Authorization: `Bearer ${WEBHOOK_SECRET}` }],
+    [
+      'two spellings of one name',
+      { authorization: `Bearer ${WEBHOOK_SECRET}`, Authorization: `Bearer ${WEBHOOK_SECRET}` },
+    ],
   ])('duplicate headers: %s', (_, headers) => {
     expectRejected(verify(headers), /repeated/);
   });
@@ -239,7 +285,10 @@ describe('verifyWebhookRequest: rejections', () => {
   it('two signature headers joined by Node with ", " never pass', () => {
     const joined = `${signWebhookBody(BODY, WEBHOOK_SECRET, NOW)}, ${signWebhookBody(BODY, 'attacker', NOW)}`;
     expectRejected(verify({ 'x-smtp2go-signature': joined }), /malformed|unparseable/);
-    expectRejected(verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)}, ${hex('attacker')}` }), /malformed/);
+    expectRejected(
+      verify({ 'x-smtp2go-signature': `${hex(WEBHOOK_SECRET)}, ${hex('attacker')}` }),
+      /malformed/,
+    );
   });
 
   it('empty header values are refused', () => {
@@ -255,7 +304,10 @@ describe('verifyWebhookRequest: rejections', () => {
       },
     }) as IncomingHttpHeaders;
     expect(verify(throwing)).toEqual({ ok: false, reason: 'verification error' });
-    expect(verify(null as unknown as IncomingHttpHeaders)).toEqual({ ok: false, reason: 'verification error' });
+    expect(verify(null as unknown as IncomingHttpHeaders)).toEqual({
+      ok: false,
+      reason: 'verification error',
+    });
     const badSecrets = { ...options, secrets: null as unknown as string[] };
     expectRejected(verifyWebhookRequest({ authorization: `Bearer ${WEBHOOK_SECRET}` }, BODY, badSecrets));
   });
@@ -317,14 +369,28 @@ describe('verifyWebhookRequest: properties', () => {
     const credential = fc.oneof(
       fc.constant(undefined),
       fc.string({ maxLength: 60 }),
-      fc.constantFrom(`Bearer ${WEBHOOK_SECRET}`, `Bearer ${PREVIOUS_WEBHOOK_SECRET}`, 'Bearer nope', basic('smtp2go', WEBHOOK_SECRET), basic('u', 'nope'), 'Basic', 'Token x'),
+      fc.constantFrom(
+        `Bearer ${WEBHOOK_SECRET}`,
+        `Bearer ${PREVIOUS_WEBHOOK_SECRET}`,
+        'Bearer nope',
+        basic('smtp2go', WEBHOOK_SECRET),
+        basic('u', 'nope'),
+        'Basic',
+        'Token x',
+      ),
       fc.constant([`Bearer ${WEBHOOK_SECRET}`, 'Bearer other']),
     );
     const signature = fc.oneof(
       fc.constant(undefined),
       fc.string({ maxLength: 80 }),
       fc.integer({ min: -400, max: 400 }).map((skew) => signWebhookBody(BODY, WEBHOOK_SECRET, NOW + skew)),
-      fc.constantFrom(hex(WEBHOOK_SECRET), hex('wrong-secret-000000000'), `sha256=${hex(PREVIOUS_WEBHOOK_SECRET)}`, b64(WEBHOOK_SECRET), 'sha256=zz'),
+      fc.constantFrom(
+        hex(WEBHOOK_SECRET),
+        hex('wrong-secret-000000000'),
+        `sha256=${hex(PREVIOUS_WEBHOOK_SECRET)}`,
+        b64(WEBHOOK_SECRET),
+        'sha256=zz',
+      ),
     );
     fc.assert(
       fc.property(credential, signature, fc.boolean(), (authorization, sig, mutate) => {
@@ -343,14 +409,20 @@ describe('verifyWebhookRequest: properties', () => {
   });
 
   it('rejection reasons never contain the secret, whatever the headers', () => {
-    const headerValue = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('Bearer ', 'Basic ', 't=1,v1=', 'sha256='));
+    const headerValue = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom('Bearer ', 'Basic ', 't=1,v1=', 'sha256='),
+    );
     fc.assert(
       fc.property(secretArb, headerValue, headerValue, fc.boolean(), (secret, auth, sig, embed) => {
         const headers: IncomingHttpHeaders = {
           authorization: embed ? `${auth}${secret}` : auth,
           'x-smtp2go-signature': embed ? `${sig}${secret}` : sig,
         };
-        const result = verifyWebhookRequest(headers, BODY, { secrets: [`${secret}!`, secret], nowSeconds: NOW });
+        const result = verifyWebhookRequest(headers, BODY, {
+          secrets: [`${secret}!`, secret],
+          nowSeconds: NOW,
+        });
         if (!result.ok) expect(result.reason).not.toContain(secret);
       }),
       { numRuns: 500 },

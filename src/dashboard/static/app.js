@@ -23,7 +23,11 @@ async function start() {
   try {
     await module.render(main, path.match(view.pattern), new URLSearchParams(location.search));
   } catch (error) {
-    fill(main, h('h1', {}, 'Could not load this view'), h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+    fill(
+      main,
+      h('h1', {}, 'Could not load this view'),
+      h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)),
+    );
   }
 }
 

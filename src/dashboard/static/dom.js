@@ -61,7 +61,15 @@ export function fill(element, ...children) {
   append(element, children);
 }
 
-const TIME = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const TIME = new Intl.DateTimeFormat('en-US', {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** An ISO time in the browser's zone as `2026-11-24 13:00:00`, or a dash. */
 export function time(iso) {
@@ -98,13 +106,32 @@ export function table(caption, head, rows, options = {}) {
     'table',
     { class: options.class },
     h('caption', { class: options.hideCaption ? 'visually-hidden' : undefined }, caption),
-    h('thead', {}, h('tr', {}, head.map((name) => h('th', { scope: 'col' }, name)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((name) => h('th', { scope: 'col' }, name)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        h(
+          'tr',
+          {},
+          cells.map((cell) => h('td', {}, cell)),
+        ),
+      ),
+    ),
   );
 }
 
 export function percent(rate) {
-  if (rate === null || rate === undefined || rate.rate === null) return `n/a (${rate?.count ?? 0} of ${rate?.of ?? 0})`;
+  if (rate === null || rate === undefined || rate.rate === null)
+    return `n/a (${rate?.count ?? 0} of ${rate?.of ?? 0})`;
   return `${(rate.rate * 100).toFixed(1)}% (${rate.count} of ${rate.of})`;
 }
 

@@ -11,22 +11,50 @@ export async function render(main) {
   const pause = h('button', { type: 'button', 'aria-pressed': 'false', id: 'pause' }, 'Pause');
   const status = h('p', { class: 'status', role: 'status', id: 'stream-status' }, 'Connecting…');
   const body = h('tbody', { id: 'live-rows' });
-  const empty = h('p', { class: 'note', id: 'live-empty' }, 'No events yet. They appear here as the listener stores them.');
-  fill(main, 
+  const empty = h(
+    'p',
+    { class: 'note', id: 'live-empty' },
+    'No events yet. They appear here as the listener stores them.',
+  );
+  fill(
+    main,
     h('h1', {}, 'Live events'),
     h('div', { class: 'controls' }, h('label', { for: 'type-filter' }, 'Type '), typeSelect, pause, status),
-    h('table', { class: 'events' },
+    h(
+      'table',
+      { class: 'events' },
       h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
-      h('thead', {}, h('tr', {}, ['Received', 'Type', 'Reply', 'Recipient', 'Event time', 'Source', 'Duplicate'].map((name) => h('th', { scope: 'col' }, name)))),
-      body),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Received', 'Type', 'Reply', 'Recipient', 'Event time', 'Source', 'Duplicate'].map((name) =>
+            h('th', { scope: 'col' }, name),
+          ),
+        ),
+      ),
+      body,
+    ),
     empty,
   );
 
   function row(event) {
-    const reply = Number.isSafeInteger(event.reply_id) ? h('a', { href: `/replies/${event.reply_id}` }, `reply ${event.reply_id}`) : h('span', { class: 'muted' }, 'unlinked');
-    const tr = h('tr', { 'data-type': event.event, class: event.duplicate ? 'duplicate' : undefined },
-      h('td', {}, time(event.received_at)), h('td', {}, badge(event.event)), h('td', {}, reply), h('td', {}, event.recipient ?? '—'),
-      h('td', {}, time(event.occurred_at)), h('td', {}, event.source), h('td', {}, event.duplicate ? 'duplicate' : ''));
+    const reply = Number.isSafeInteger(event.reply_id)
+      ? h('a', { href: `/replies/${event.reply_id}` }, `reply ${event.reply_id}`)
+      : h('span', { class: 'muted' }, 'unlinked');
+    const tr = h(
+      'tr',
+      { 'data-type': event.event, class: event.duplicate ? 'duplicate' : undefined },
+      h('td', {}, time(event.received_at)),
+      h('td', {}, badge(event.event)),
+      h('td', {}, reply),
+      h('td', {}, event.recipient ?? '—'),
+      h('td', {}, time(event.occurred_at)),
+      h('td', {}, event.source),
+      h('td', {}, event.duplicate ? 'duplicate' : ''),
+    );
     if (Number.isSafeInteger(event.id)) tr.dataset.id = String(event.id);
     tr.hidden = state.filter !== '' && state.filter !== event.event;
     return tr;
@@ -86,6 +114,7 @@ export async function render(main) {
     if (!state.paused) status.textContent = 'Live';
   });
   source.addEventListener('error', () => {
-    status.textContent = source.readyState === EventSource.CLOSED ? 'Disconnected: reload the page' : 'Reconnecting…';
+    status.textContent =
+      source.readyState === EventSource.CLOSED ? 'Disconnected: reload the page' : 'Reconnecting…';
   });
 }

@@ -10,7 +10,21 @@ const FIELDS = [
   ['message-id', 'Message-ID'],
   ['reply', 'Reply id'],
 ];
-const STATUSES = ['', 'bounced', 'spam', 'rejected', 'unsubscribed', 'clicked', 'opened', 'delivered', 'processed', 'sent', 'failed', 'pending', 'ambiguous'];
+const STATUSES = [
+  '',
+  'bounced',
+  'spam',
+  'rejected',
+  'unsubscribed',
+  'clicked',
+  'opened',
+  'delivered',
+  'processed',
+  'sent',
+  'failed',
+  'pending',
+  'ambiguous',
+];
 
 export async function render(main, _match, query) {
   document.title = 'Replies · smtp2go-portal';
@@ -24,12 +38,36 @@ export async function render(main, _match, query) {
   for (const [name, value] of query) if (value.trim() !== '' && name !== 'reply') api.set(name, value.trim());
   if (!api.has('limit')) api.set('limit', '25');
 
-  const fieldSelect = h('select', { id: 'search-field', 'aria-label': 'Search by' }, FIELDS.map(([name, label]) => h('option', { value: name, selected: name === field }, label)));
-  const input = h('input', { id: 'search-text', type: 'search', name: field, value: query.get(field) ?? '', 'aria-label': 'Search text', autocomplete: 'off' });
+  const fieldSelect = h(
+    'select',
+    { id: 'search-field', 'aria-label': 'Search by' },
+    FIELDS.map(([name, label]) => h('option', { value: name, selected: name === field }, label)),
+  );
+  const input = h('input', {
+    id: 'search-text',
+    type: 'search',
+    name: field,
+    value: query.get(field) ?? '',
+    'aria-label': 'Search text',
+    autocomplete: 'off',
+  });
   fieldSelect.addEventListener('change', () => input.setAttribute('name', fieldSelect.value));
-  const statusSelect = h('select', { id: 'search-status', name: 'status' }, STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') ?? '') }, s === '' ? 'any status' : s)));
-  const form = h('form', { method: 'get', action: '/replies', role: 'search', class: 'controls' },
-    fieldSelect, input, h('label', { for: 'search-status' }, 'Status '), statusSelect, h('button', { type: 'submit' }, 'Search'));
+  const statusSelect = h(
+    'select',
+    { id: 'search-status', name: 'status' },
+    STATUSES.map((s) =>
+      h('option', { value: s, selected: s === (query.get('status') ?? '') }, s === '' ? 'any status' : s),
+    ),
+  );
+  const form = h(
+    'form',
+    { method: 'get', action: '/replies', role: 'search', class: 'controls' },
+    fieldSelect,
+    input,
+    h('label', { for: 'search-status' }, 'Status '),
+    statusSelect,
+    h('button', { type: 'submit' }, 'Search'),
+  );
   const results = h('div', { id: 'reply-results' }, h('p', { class: 'note' }, 'Loading…'));
   fill(main, h('h1', {}, 'Replies'), form, results);
 
@@ -44,11 +82,24 @@ export async function render(main, _match, query) {
     h('code', {}, r.tracking_id ?? '—'),
     h('code', {}, r.smtp2go_email_id ?? '—'),
   ]);
-  const pages = h('p', { class: 'pages' },
+  const pages = h(
+    'p',
+    { class: 'pages' },
     query.has('cursor') ? h('a', { href: `/replies?${without(query, 'cursor')}` }, 'Newest') : null,
-    document_.next_cursor === null ? null : h('a', { href: `/replies?${withCursor(query, document_.next_cursor)}`, rel: 'next' }, 'Older'));
-  fill(results, 
-    rows.length === 0 ? h('p', { class: 'note' }, 'No reply matches.') : table('Replies, newest first', ['Reply', 'Ticket', 'Status', 'Transport', 'Recipients', 'Sent', 'Tracking id', 'SMTP2Go email id'], rows, { class: 'replies', hideCaption: true }),
+    document_.next_cursor === null
+      ? null
+      : h('a', { href: `/replies?${withCursor(query, document_.next_cursor)}`, rel: 'next' }, 'Older'),
+  );
+  fill(
+    results,
+    rows.length === 0
+      ? h('p', { class: 'note' }, 'No reply matches.')
+      : table(
+          'Replies, newest first',
+          ['Reply', 'Ticket', 'Status', 'Transport', 'Recipients', 'Sent', 'Tracking id', 'SMTP2Go email id'],
+          rows,
+          { class: 'replies', hideCaption: true },
+        ),
     pages,
   );
 }

@@ -41,20 +41,32 @@ async function readHead(path: string): Promise<string> {
 }
 
 /** A file source that streams: memory holds one record (and one read chunk) at a time. */
-export async function openFileSource(path: string, options: { maxRecordChars?: number } = {}): Promise<ReplaySource & { format: FileFormat | null }> {
+export async function openFileSource(
+  path: string,
+  options: { maxRecordChars?: number } = {},
+): Promise<ReplaySource & { format: FileFormat | null }> {
   const size = (await stat(path)).size;
   const format = sniffFormat(await readHead(path));
   // Opened only when reading starts, so a source that is never read holds no file descriptor.
   let stream: ReturnType<typeof createReadStream> | null = null;
-  const open = (): Readable => (stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 }));
-  return { positionName: 'line', format, items: itemsOf(format, open, options), progress: () => ({ done: format === null ? size : (stream?.bytesRead ?? 0), total: size, unit: 'bytes' }) };
+  const open = (): Readable =>
+    (stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 }));
+  return {
+    positionName: 'line',
+    format,
+    items: itemsOf(format, open, options),
+    progress: () => ({ done: format === null ? size : (stream?.bytesRead ?? 0), total: size, unit: 'bytes' }),
+  };
 }
 
 /**
  * The same, from a stream read once (`--file -`, standard input): the first 64 KiB are read ahead to sniff
  * the format, then handed on ahead of the rest. The total is unknown, so progress reports bytes read only.
  */
-export async function openStreamSource(input: AsyncIterable<Buffer | string>, options: { maxRecordChars?: number } = {}): Promise<ReplaySource & { format: FileFormat | null }> {
+export async function openStreamSource(
+  input: AsyncIterable<Buffer | string>,
+  options: { maxRecordChars?: number } = {},
+): Promise<ReplaySource & { format: FileFormat | null }> {
   const chunks = input[Symbol.asyncIterator]();
   // A decoder, not chunk.toString(): a UTF-8 character split across two chunks must not become two U+FFFDs.
   const decoder = new StringDecoder('utf8');
@@ -84,12 +96,23 @@ export async function openStreamSource(input: AsyncIterable<Buffer | string>, op
     const tail = decoder.end();
     if (tail !== '') yield tail;
   }
-  return { positionName: 'line', format, items: itemsOf(format, () => Readable.from(rest()), options), progress: () => ({ done: bytesRead, total: null, unit: 'bytes' }) };
+  return {
+    positionName: 'line',
+    format,
+    items: itemsOf(format, () => Readable.from(rest()), options),
+    progress: () => ({ done: bytesRead, total: null, unit: 'bytes' }),
+  };
 }
 
-function itemsOf(format: FileFormat | null, open: () => Readable, options: { maxRecordChars?: number }): AsyncGenerator<SourceItem> {
+function itemsOf(
+  format: FileFormat | null,
+  open: () => Readable,
+  options: { maxRecordChars?: number },
+): AsyncGenerator<SourceItem> {
   if (format === null) return emptyItems();
-  return format === 'json' ? jsonItems(open, options.maxRecordChars) : lineItems(open, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
+  return format === 'json'
+    ? jsonItems(open, options.maxRecordChars)
+    : lineItems(open, format === 'ndjson' ? JSON_TYPE : FORM_TYPE);
 }
 
 async function* emptyItems(): AsyncGenerator<SourceItem> {}
@@ -111,7 +134,10 @@ async function* lineItems(open: () => Readable, contentType: string): AsyncGener
   }
 }
 
-async function* jsonItems(open: () => Readable, maxRecordChars = DEFAULT_MAX_VALUE_CHARS): AsyncGenerator<SourceItem> {
+async function* jsonItems(
+  open: () => Readable,
+  maxRecordChars = DEFAULT_MAX_VALUE_CHARS,
+): AsyncGenerator<SourceItem> {
   const stream = open();
   const splitter = new JsonValueSplitter(maxRecordChars);
   try {

@@ -1,5 +1,7 @@
 /** One top-level JSON value (or one element of a top-level array) as text, or why the stream broke. */
-export type SplitPiece = { kind: 'value'; line: number; text: string } | { kind: 'error'; line: number; message: string; fatal: boolean };
+export type SplitPiece =
+  | { kind: 'value'; line: number; text: string }
+  | { kind: 'error'; line: number; message: string; fatal: boolean };
 
 export const DEFAULT_MAX_VALUE_CHARS = 32 * 1024 * 1024;
 
@@ -17,7 +19,16 @@ export class JsonValueSplitter {
   private inArray = false;
   private expectComma = false;
   private dead = false;
-  private value: { kind: ValueKind; line: number; parts: string[]; chars: number; depth: number; inString: boolean; escape: boolean; oversize: boolean } | null = null;
+  private value: {
+    kind: ValueKind;
+    line: number;
+    parts: string[];
+    chars: number;
+    depth: number;
+    inString: boolean;
+    escape: boolean;
+    oversize: boolean;
+  } | null = null;
 
   constructor(private readonly maxValueChars = DEFAULT_MAX_VALUE_CHARS) {}
 
@@ -56,7 +67,16 @@ export class JsonValueSplitter {
         continue;
       }
       segment = i;
-      this.value = { kind: c === '{' || c === '[' ? 'bracket' : c === '"' ? 'string' : 'scalar', line: this.line, parts: [], chars: 0, depth: c === '{' || c === '[' ? 1 : 0, inString: c === '"', escape: false, oversize: false };
+      this.value = {
+        kind: c === '{' || c === '[' ? 'bracket' : c === '"' ? 'string' : 'scalar',
+        line: this.line,
+        parts: [],
+        chars: 0,
+        depth: c === '{' || c === '[' ? 1 : 0,
+        inString: c === '"',
+        escape: false,
+        oversize: false,
+      };
     }
     if (this.value !== null && !this.dead) this.keep(chunk.slice(segment));
     return out;
@@ -67,7 +87,12 @@ export class JsonValueSplitter {
     if (this.dead) return out;
     if (this.value !== null) {
       if (this.value.kind === 'scalar') this.finish(out, '');
-      else this.fail(out, `the value that starts on line ${this.value.line} is not closed before the end of the file`, this.value.line);
+      else
+        this.fail(
+          out,
+          `the value that starts on line ${this.value.line} is not closed before the end of the file`,
+          this.value.line,
+        );
     } else if (this.inArray) {
       this.fail(out, 'the array is not closed before the end of the file');
     }
@@ -85,7 +110,8 @@ export class JsonValueSplitter {
       }
       return null;
     }
-    if (value.kind === 'scalar') return c === ',' || c === ']' || c === ' ' || c === '\t' || c === '\r' || c === '\n' ? 'before' : null;
+    if (value.kind === 'scalar')
+      return c === ',' || c === ']' || c === ' ' || c === '\t' || c === '\r' || c === '\n' ? 'before' : null;
     if (c === '"') value.inString = true;
     else if (c === '{' || c === '[') value.depth += 1;
     else if (c === '}' || c === ']') {
@@ -114,7 +140,13 @@ export class JsonValueSplitter {
     this.keep(tail);
     this.value = null;
     if (this.inArray) this.expectComma = true;
-    if (value.oversize) out.push({ kind: 'error', line: value.line, message: `record larger than ${this.maxValueChars} characters`, fatal: false });
+    if (value.oversize)
+      out.push({
+        kind: 'error',
+        line: value.line,
+        message: `record larger than ${this.maxValueChars} characters`,
+        fatal: false,
+      });
     else out.push({ kind: 'value', line: value.line, text: value.parts.join('') });
   }
 

@@ -33,11 +33,23 @@ export interface PrepareContext {
  * (what it would refuse is malformed here too) and are filtered per event; stored rows were filtered in
  * SQL and are parsed only when needed (local replay, or `--recipient` on a row without a single recipient).
  */
-export function prepareRecord(record: Extract<SourceItem, { kind: 'record' }>, ctx: PrepareContext): Prepared {
+export function prepareRecord(
+  record: Extract<SourceItem, { kind: 'record' }>,
+  ctx: PrepareContext,
+): Prepared {
   const stored = record.stored;
   const recipientUnknown = stored !== null && stored.recipient === null && ctx.filter.recipient !== undefined;
   if (stored !== null && !ctx.needParsed && !recipientUnknown) {
-    const event: PreparedEvent = { position: record.position, type: stored.eventType, recipient: stored.recipient, emailId: stored.emailId, occurredAt: stored.occurredAt, rawBody: record.rawBody, contentType: record.contentType, incoming: null };
+    const event: PreparedEvent = {
+      position: record.position,
+      type: stored.eventType,
+      recipient: stored.recipient,
+      emailId: stored.emailId,
+      occurredAt: stored.occurredAt,
+      rawBody: record.rawBody,
+      contentType: record.contentType,
+      incoming: null,
+    };
     return { kind: 'events', events: [event] };
   }
   let incoming: IncomingEvent[];
@@ -52,12 +64,15 @@ export function prepareRecord(record: Extract<SourceItem, { kind: 'record' }>, c
   }
   const keep =
     stored !== null
-      ? (item: IncomingEvent) => ctx.filter.recipient === undefined || recipientMatches(ctx.filter.recipient, item.event.recipient, item.event.recipients)
+      ? (item: IncomingEvent) =>
+          ctx.filter.recipient === undefined ||
+          recipientMatches(ctx.filter.recipient, item.event.recipient, item.event.recipients)
       : (item: IncomingEvent) => eventMatches(item.event, ctx.filter, ctx.replyOf);
   const events = incoming.filter(keep).map((item): PreparedEvent => ({
     position: record.position,
     type: item.event.type,
-    recipient: item.event.recipient ?? (item.event.recipients.length > 0 ? item.event.recipients.join(',') : null),
+    recipient:
+      item.event.recipient ?? (item.event.recipients.length > 0 ? item.event.recipients.join(',') : null),
     emailId: eventEmailId(item.event),
     occurredAt: item.event.occurredAt,
     // A stored row goes out byte for byte; a file record as the listener would have stored it.

@@ -37,19 +37,32 @@ export interface ResolveReplayDeps {
  * them, the target URL, and the secret (flag, else environment, else stored). The store is opened only
  * when something needs it, so a file replayed to a listener with `--secret` touches no database.
  */
-export async function resolveReplayOptions(request: ReplayRequest, deps: ResolveReplayDeps): Promise<{ options: WebhookReplayOptions; store: Store | null }> {
+export async function resolveReplayOptions(
+  request: ReplayRequest,
+  deps: ResolveReplayDeps,
+): Promise<{ options: WebhookReplayOptions; store: Store | null }> {
   const filter = replayFilter(request, deps.now);
   const local = request.to === undefined;
   const signs = !local && request.sign !== 'none';
   const secretFromEnv = deps.env[SETTING_ENV_VARS.webhookSecret]?.trim() || undefined;
-  const needsStore = request.source.kind === 'store' || local || filter.replyId !== undefined || (signs && request.secret === undefined && secretFromEnv === undefined);
+  const needsStore =
+    request.source.kind === 'store' ||
+    local ||
+    filter.replyId !== undefined ||
+    (signs && request.secret === undefined && secretFromEnv === undefined);
   const store = needsStore ? await deps.openStore() : null;
   let secret: string | null = null;
-  if (signs) secret = request.secret ?? resolveSettings({ env: deps.env, stored: store === null ? {} : loadModuleSettings(store) }).settings.webhookSecret;
+  if (signs)
+    secret =
+      request.secret ??
+      resolveSettings({ env: deps.env, stored: store === null ? {} : loadModuleSettings(store) }).settings
+        .webhookSecret;
   const options: WebhookReplayOptions = {
     source: request.source,
     filter,
-    target: local ? { kind: 'local' } : { kind: 'http', url: parseListenerTarget(request.to as string), sign: request.sign, secret },
+    target: local
+      ? { kind: 'local' }
+      : { kind: 'http', url: parseListenerTarget(request.to as string), sign: request.sign, secret },
     ratePerSecond: request.ratePerSecond,
     concurrency: request.concurrency,
     dryRun: request.dryRun,
@@ -66,7 +79,8 @@ function replayFilter(request: ReplayRequest, now: Date): ReplayFilter {
   if (request.until !== undefined) filter.until = parseSince(request.until, now, '--until');
   if (request.recipient !== undefined) filter.recipient = parseRecipientFilter(request.recipient);
   if (request.emailId !== undefined) {
-    if (!/^[\w.-]{1,100}$/.test(request.emailId)) throw new UsageError(`--email-id "${request.emailId}" is not an SMTP2Go email id`);
+    if (!/^[\w.-]{1,100}$/.test(request.emailId))
+      throw new UsageError(`--email-id "${request.emailId}" is not an SMTP2Go email id`);
     filter.emailId = request.emailId;
   }
   return filter;

@@ -13,7 +13,13 @@ export interface StoredEventColumns {
  * line number in a file (where the record starts) or the stored event's id.
  */
 export type SourceItem =
-  | { kind: 'record'; position: number; rawBody: string; contentType: string; stored: StoredEventColumns | null }
+  | {
+      kind: 'record';
+      position: number;
+      rawBody: string;
+      contentType: string;
+      stored: StoredEventColumns | null;
+    }
   | { kind: 'malformed'; position: number; message: string };
 
 export interface SourceProgress {

@@ -24,16 +24,23 @@ function whereClause(query: ReplayFilter): { sql: string; params: Record<string,
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   if (query.replyId !== undefined) (parts.push('reply_id = @reply_id'), (params.reply_id = query.replyId));
-  if (query.emailId !== undefined) (parts.push('smtp2go_email_id = @email_id'), (params.email_id = query.emailId));
-  if (query.since !== undefined) (parts.push('occurred_at >= @since'), (params.since = query.since.toISOString()));
-  if (query.until !== undefined) (parts.push('occurred_at < @until'), (params.until = query.until.toISOString()));
+  if (query.emailId !== undefined)
+    (parts.push('smtp2go_email_id = @email_id'), (params.email_id = query.emailId));
+  if (query.since !== undefined)
+    (parts.push('occurred_at >= @since'), (params.since = query.since.toISOString()));
+  if (query.until !== undefined)
+    (parts.push('occurred_at < @until'), (params.until = query.until.toISOString()));
   if (query.types !== undefined && query.types.length > 0) {
     const names = query.types.map((type, index) => ((params[`type${index}`] = type), `@type${index}`));
     parts.push(`event_type IN (${names.join(', ')})`);
   }
   if (query.recipient !== undefined) {
     params.recipient = query.recipient;
-    parts.push(query.recipient.startsWith('@') ? "(recipient IS NULL OR substr(lower(recipient), -length(@recipient)) = @recipient)" : '(recipient IS NULL OR lower(recipient) = @recipient)');
+    parts.push(
+      query.recipient.startsWith('@')
+        ? '(recipient IS NULL OR substr(lower(recipient), -length(@recipient)) = @recipient)'
+        : '(recipient IS NULL OR lower(recipient) = @recipient)',
+    );
   }
   return { sql: parts.length === 0 ? '' : `AND ${parts.join(' AND ')}`, params };
 }
@@ -47,7 +54,11 @@ export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE
   const { sql, params } = whereClause(query);
   // Counted only if someone asks (the progress bar), not for every replay.
   let total: number | undefined;
-  const count = () => (db.prepare(`SELECT count(*) FROM email_tracking_events WHERE 1 = 1 ${sql}`).pluck().get(params) as number) ?? 0;
+  const count = () =>
+    (db
+      .prepare(`SELECT count(*) FROM email_tracking_events WHERE 1 = 1 ${sql}`)
+      .pluck()
+      .get(params) as number) ?? 0;
   const page = db.prepare(
     `SELECT id, raw_body, content_type, event_type, recipient, occurred_at, reply_id, smtp2go_email_id
      FROM email_tracking_events WHERE id > @after ${sql} ORDER BY id LIMIT @limit`,
@@ -57,20 +68,38 @@ export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE
     let after = 0;
     for (;;) {
       const rows: Row[] = [];
-      for (const row of page.iterate({ ...params, after, limit: pageSize }) as IterableIterator<Row>) rows.push(row);
+      for (const row of page.iterate({ ...params, after, limit: pageSize }) as IterableIterator<Row>)
+        rows.push(row);
       if (rows.length === 0) return;
       for (const row of rows) {
         done += 1;
         after = row.id;
-        yield { kind: 'record', position: row.id, rawBody: row.raw_body, contentType: row.content_type ?? guessContentType(row.raw_body), stored: columns(row) };
+        yield {
+          kind: 'record',
+          position: row.id,
+          rawBody: row.raw_body,
+          contentType: row.content_type ?? guessContentType(row.raw_body),
+          stored: columns(row),
+        };
       }
     }
   }
-  return { positionName: 'event', items: items(), progress: () => ({ done, total: (total ??= count()), unit: 'events' }) };
+  return {
+    positionName: 'event',
+    items: items(),
+    progress: () => ({ done, total: (total ??= count()), unit: 'events' }),
+  };
 }
 
 function columns(row: Row): StoredEventColumns {
-  return { id: row.id, eventType: row.event_type, recipient: row.recipient, occurredAt: row.occurred_at, replyId: row.reply_id, emailId: row.smtp2go_email_id };
+  return {
+    id: row.id,
+    eventType: row.event_type,
+    recipient: row.recipient,
+    occurredAt: row.occurred_at,
+    replyId: row.reply_id,
+    emailId: row.smtp2go_email_id,
+  };
 }
 
 function guessContentType(rawBody: string): string {

@@ -55,7 +55,16 @@ const MALFORMED_KEPT = 1_000;
 
 /** Counts as events finish; keeps per-event results only when asked, so a long run stays flat. */
 export class ReplayTally {
-  private readonly tallies = { read: 0, matched: 0, sent: 0, ok: 0, duplicate: 0, failed: 0, retried: 0, malformed: 0 };
+  private readonly tallies = {
+    read: 0,
+    matched: 0,
+    sent: 0,
+    ok: 0,
+    duplicate: 0,
+    failed: 0,
+    retried: 0,
+    malformed: 0,
+  };
   private readonly latency = new LatencyHistogram();
   private readonly kept: ReplayEventResult[] = [];
   private readonly problems: ReplayMalformed[] = [];
@@ -63,7 +72,10 @@ export class ReplayTally {
   constructor(
     private readonly collect: boolean,
     private readonly positionName: 'line' | 'event',
-    private readonly listeners: { onEvent?: (result: ReplayEventResult) => void; onMalformed?: (problem: ReplayMalformed) => void },
+    private readonly listeners: {
+      onEvent?: (result: ReplayEventResult) => void;
+      onMalformed?: (problem: ReplayMalformed) => void;
+    },
   ) {}
 
   read(): void {
@@ -77,7 +89,12 @@ export class ReplayTally {
     this.listeners.onMalformed?.(problem);
   }
 
-  event(event: PreparedEvent, outcome: Pick<ReplayEventResult, 'outcome' | 'status' | 'ms' | 'attempts' | 'error' | 'body'> & { unlinked?: boolean }): void {
+  event(
+    event: PreparedEvent,
+    outcome: Pick<ReplayEventResult, 'outcome' | 'status' | 'ms' | 'attempts' | 'error' | 'body'> & {
+      unlinked?: boolean;
+    },
+  ): void {
     const result: ReplayEventResult = {
       position: event.position,
       positionName: this.positionName,

@@ -37,7 +37,8 @@ export interface BuildEventOptions {
 const READER_IP = '192.0.2.44';
 const SMTP2GO_HOST = '203.0.113.30';
 const MX_IP = '198.51.100.25';
-const USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
+const USER_AGENT =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
 
 /**
  * One webhook event as SMTP2Go sends it: its key spellings (`rcpt`, `time`, `sendtime`, `message-id`,
@@ -54,7 +55,14 @@ export function buildEvent(options: BuildEventOptions): EventFields {
     email_id: target.emailId,
     id: notificationId(random),
     'message-id': target.messageId,
-    ...(from === null ? {} : { sender: from.address, from: target.sender ?? from.address, from_address: from.address, from_name: from.name }),
+    ...(from === null
+      ? {}
+      : {
+          sender: from.address,
+          from: target.sender ?? from.address,
+          from_address: from.address,
+          from_name: from.name,
+        }),
     ...(target.subject === null ? {} : { subject: target.subject }),
     ...typeFields(options),
   };
@@ -69,21 +77,45 @@ function typeFields({ type, target, random, url, bounce }: BuildEventOptions): E
     case 'processed':
       return { recipients: target.recipients, srchost: SMTP2GO_HOST };
     case 'delivered':
-      return { rcpt, host: mxHost, context: 'Unavailable', message: `250 2.0.0 Ok: queued as ${queueId(random)}`, srchost: SMTP2GO_HOST };
+      return {
+        rcpt,
+        host: mxHost,
+        context: 'Unavailable',
+        message: `250 2.0.0 Ok: queued as ${queueId(random)}`,
+        srchost: SMTP2GO_HOST,
+      };
     case 'open':
       return {
-        rcpt, 'user-agent': USER_AGENT, 'read-secs': String(2 + ((random(1)[0] ?? 0) % 28)), client: 'Apple Mail', 'client-device': 'Desktop',
-        'client-os': 'macOS', ...readerPlace(),
+        rcpt,
+        'user-agent': USER_AGENT,
+        'read-secs': String(2 + ((random(1)[0] ?? 0) % 28)),
+        client: 'Apple Mail',
+        'client-device': 'Desktop',
+        'client-os': 'macOS',
+        ...readerPlace(),
       };
     case 'click':
-      return { rcpt, url: url ?? 'https://example.com/', 'user-agent': USER_AGENT, client: 'Safari', 'client-device': 'Desktop', 'client-os': 'macOS', ...readerPlace() };
+      return {
+        rcpt,
+        url: url ?? 'https://example.com/',
+        'user-agent': USER_AGENT,
+        client: 'Safari',
+        'client-device': 'Desktop',
+        'client-os': 'macOS',
+        ...readerPlace(),
+      };
     case 'bounce':
       return bounceFields(rcpt, bounce ?? 'hard', mxHost);
     case 'spam':
       return { rcpt, host: mxHost, srchost: SMTP2GO_HOST };
     case 'reject':
       // Constructed: SMTP2Go rejects before sending (suppression list, a sender it will not relay for).
-      return { rcpt, context: 'Unavailable', message: 'Recipient address is on the suppression list', srchost: SMTP2GO_HOST };
+      return {
+        rcpt,
+        context: 'Unavailable',
+        message: 'Recipient address is on the suppression list',
+        srchost: SMTP2GO_HOST,
+      };
     case 'unsubscribe':
     case 'resubscribe':
       return { rcpt, 'user-agent': USER_AGENT, ...readerPlace() };
@@ -92,9 +124,21 @@ function typeFields({ type, target, random, url, bounce }: BuildEventOptions): E
 
 function bounceFields(rcpt: string, bounce: BounceType, host: string): EventFields {
   if (bounce === 'hard') {
-    return { rcpt, bounce, host, context: `RCPT TO:<${rcpt}>`, message: '550 5.1.1 The email account that you tried to reach does not exist' };
+    return {
+      rcpt,
+      bounce,
+      host,
+      context: `RCPT TO:<${rcpt}>`,
+      message: '550 5.1.1 The email account that you tried to reach does not exist',
+    };
   }
-  return { rcpt, bounce, host, context: 'DATA: 452 Mailbox full', message: '452 4.2.2 The email account that you tried to reach is over quota' };
+  return {
+    rcpt,
+    bounce,
+    host,
+    context: 'DATA: 452 Mailbox full',
+    message: '452 4.2.2 The email account that you tried to reach is over quota',
+  };
 }
 
 function readerPlace(): EventFields {

@@ -3,12 +3,19 @@ import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings.js';
 import { isValidAddress } from '../../mail/mailbox.js';
 import type { Store } from '../../store/open-store.js';
-import { createReply, findReplyByEmailId, findReplyByEventEmailId, getReply, type ReplyRow } from '../../store/replies.js';
+import {
+  createReply,
+  findReplyByEmailId,
+  findReplyByEventEmailId,
+  getReply,
+  type ReplyRow,
+} from '../../store/replies.js';
 import { recordSmtp2goEmailId } from '../../store/reply-sends.js';
 import type { TriggerTarget } from './build-event.js';
 import { derivedEmailId, smtpcorpMessageId, type RandomBytes } from './smtp2go-ids.js';
 
-export type TargetChoice = { kind: 'reply'; replyId: number } | { kind: 'email'; emailId: string } | { kind: 'demo' };
+export type TargetChoice =
+  { kind: 'reply'; replyId: number } | { kind: 'email'; emailId: string } | { kind: 'demo' };
 
 export interface ResolvedTarget {
   target: TriggerTarget;
@@ -40,30 +47,61 @@ export function resolveTarget(choice: TargetChoice, context: TargetContext): Res
   }
   if (choice.kind === 'reply') {
     const reply = getReply(context.store, choice.replyId);
-    if (reply === undefined) throw new NotFoundError(`reply ${choice.replyId} not found`, 'list replies with `replies`, or create a demo one with --demo');
+    if (reply === undefined)
+      throw new NotFoundError(
+        `reply ${choice.replyId} not found`,
+        'list replies with `replies`, or create a demo one with --demo',
+      );
     return { target: fromReply(reply, recipient, null, context.force), replyId: reply.id, created: false };
   }
   // A reply SMTP2Go gave no email id (relay-only, a send in doubt) is known by the one its events carry.
-  const reply = findReplyByEmailId(context.store, choice.emailId) ?? findReplyByEventEmailId(context.store, choice.emailId);
-  if (reply !== undefined) return { target: fromReply(reply, recipient, choice.emailId, context.force), replyId: reply.id, created: false };
+  const reply =
+    findReplyByEmailId(context.store, choice.emailId) ??
+    findReplyByEventEmailId(context.store, choice.emailId);
+  if (reply !== undefined)
+    return {
+      target: fromReply(reply, recipient, choice.emailId, context.force),
+      replyId: reply.id,
+      created: false,
+    };
   // No reply has this email id: the event is built anyway and stays unlinked, as a real early webhook would.
-  if (recipient === undefined) throw new UsageError(`no reply has email id ${choice.emailId}, so --recipient is needed`, 'e.g. --recipient customer@example.com');
+  if (recipient === undefined)
+    throw new UsageError(
+      `no reply has email id ${choice.emailId}, so --recipient is needed`,
+      'e.g. --recipient customer@example.com',
+    );
   const target: TriggerTarget = {
-    emailId: choice.emailId, messageId: smtpcorpMessageId(choice.emailId), trackingId: null, sender: context.settings.sender,
-    subject: null, recipients: [recipient], recipient, sentAt: context.now,
+    emailId: choice.emailId,
+    messageId: smtpcorpMessageId(choice.emailId),
+    trackingId: null,
+    sender: context.settings.sender,
+    subject: null,
+    recipients: [recipient],
+    recipient,
+    sentAt: context.now,
   };
   return { target, replyId: null, created: false };
 }
 
-function fromReply(reply: ReplyRow, recipient: string | undefined, emailId: string | null, force = false): TriggerTarget {
+function fromReply(
+  reply: ReplyRow,
+  recipient: string | undefined,
+  emailId: string | null,
+  force = false,
+): TriggerTarget {
   const recipients = replyRecipients(reply);
   const chosen = recipient ?? recipients[0];
-  if (chosen === undefined) throw new UsageError(`reply ${reply.id} has no recipients`, 'pass --recipient <addr>');
+  if (chosen === undefined)
+    throw new UsageError(`reply ${reply.id} has no recipients`, 'pass --recipient <addr>');
   // An event for someone the reply never went to would enter its timeline as if they had received it.
   if (recipient !== undefined && !force && !recipients.includes(recipient)) {
-    throw new UsageError(`${recipient} is not a recipient of reply ${reply.id}`, `its recipients: ${recipients.join(', ') || 'none'}; pass --force to store the event anyway`);
+    throw new UsageError(
+      `${recipient} is not a recipient of reply ${reply.id}`,
+      `its recipients: ${recipients.join(', ') || 'none'}; pass --force to store the event anyway`,
+    );
   }
-  const id = emailId ?? reply.smtp2go_email_id ?? derivedEmailId(reply.email_tracking_id ?? `reply-${reply.id}`);
+  const id =
+    emailId ?? reply.smtp2go_email_id ?? derivedEmailId(reply.email_tracking_id ?? `reply-${reply.id}`);
   return {
     emailId: id,
     messageId: reply.rfc_message_id ?? smtpcorpMessageId(id),
@@ -79,7 +117,9 @@ function fromReply(reply: ReplyRow, recipient: string | undefined, emailId: stri
 function replyRecipients(reply: ReplyRow): string[] {
   try {
     const parsed: unknown = JSON.parse(reply.recipients);
-    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string').map((item) => item.toLowerCase()) : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((item): item is string => typeof item === 'string').map((item) => item.toLowerCase())
+      : [];
   } catch {
     return [];
   }
@@ -87,7 +127,11 @@ function replyRecipients(reply: ReplyRow): string[] {
 
 function checkedRecipient(value: string): string {
   const address = value.trim().toLowerCase();
-  if (!isValidAddress(address)) throw new UsageError(`--recipient "${value}" is not an email address`, 'e.g. --recipient customer@example.com');
+  if (!isValidAddress(address))
+    throw new UsageError(
+      `--recipient "${value}" is not an email address`,
+      'e.g. --recipient customer@example.com',
+    );
   return address;
 }
 
@@ -100,8 +144,12 @@ function createDemoReply(context: TargetContext, recipient: string): ReplyRow {
   const reply = createReply(
     context.store,
     {
-      ticketId: null, subject: DEMO_SUBJECT, sender: context.settings.sender ?? DEMO_SENDER, trackingId,
-      messageId: `<${trackingId}@${messageIdHost(context.settings.portalUrl)}>`, recipients: [{ email: recipient, displayName: null, role: 'to' }],
+      ticketId: null,
+      subject: DEMO_SUBJECT,
+      sender: context.settings.sender ?? DEMO_SENDER,
+      trackingId,
+      messageId: `<${trackingId}@${messageIdHost(context.settings.portalUrl)}>`,
+      recipients: [{ email: recipient, displayName: null, role: 'to' }],
     },
     context.now,
   );

@@ -21,7 +21,10 @@ export function parseAuthorization(value: string): AuthorizationCredential | nul
   return { method: 'basic', secret: decoded.subarray(colon + 1) };
 }
 
-export function authorizationMatches(credential: AuthorizationCredential, secrets: readonly string[]): boolean {
+export function authorizationMatches(
+  credential: AuthorizationCredential,
+  secrets: readonly string[],
+): boolean {
   let matched = false;
   // Every secret is compared (no early exit) so timing does not reveal whether the current or the previous one matched.
   for (const secret of secrets) {

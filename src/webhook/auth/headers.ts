@@ -1,9 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 export type HeaderRead =
-  | { kind: 'absent' }
-  | { kind: 'value'; value: string }
-  | { kind: 'invalid'; reason: string };
+  { kind: 'absent' } | { kind: 'value'; value: string } | { kind: 'invalid'; reason: string };
 
 /**
  * One header value that is safe to parse, or why not. Node lower-cases names, but callers and tests may

@@ -2,8 +2,7 @@ import { hmacDigest, timestampedMac } from '../sign.js';
 import { decodeBase64Strict, digestEqual } from './safe-equal.js';
 
 export type SignatureHeader =
-  | { kind: 'digest'; digest: Buffer }
-  | { kind: 'timestamped'; t: string; v1: Buffer[] };
+  { kind: 'digest'; digest: Buffer } | { kind: 'timestamped'; t: string; v1: Buffer[] };
 
 export type SignatureParse = SignatureHeader | { kind: 'malformed'; reason: string };
 
@@ -55,7 +54,11 @@ function parseTimestamped(value: string): SignatureParse {
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 /** The part of the check that needs no body: a `t=` too far from now fails whatever it signs. */
-export function checkSignatureTime(signature: SignatureHeader, nowSeconds: number, toleranceSeconds: number): SignatureCheck {
+export function checkSignatureTime(
+  signature: SignatureHeader,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): SignatureCheck {
   if (signature.kind === 'timestamped' && Math.abs(nowSeconds - Number(signature.t)) > toleranceSeconds) {
     return { ok: false, reason: 'signature timestamp outside tolerance' };
   }

@@ -2,7 +2,11 @@ import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
 import type { Store } from '../../store/open-store.js';
 
-export type IngestEventsFn = (db: Store, incoming: IncomingEvent[], options: { receivedAt: Date; source: EventSource }) => IngestResult;
+export type IngestEventsFn = (
+  db: Store,
+  incoming: IncomingEvent[],
+  options: { receivedAt: Date; source: EventSource },
+) => IngestResult;
 
 export interface BatchJob {
   incoming: IncomingEvent[];
@@ -63,7 +67,12 @@ const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|C
  * fails is that attempt rolled back whole and the batch run again the careful way, so the outcome is
  * the same as if it had been careful from the start.
  */
-export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: EventSource, inTransaction?: IngestEventsFn): (jobs: BatchJob[]) => JobOutcome[] {
+export function createBatchCommit(
+  store: Store,
+  ingest: IngestEventsFn,
+  source: EventSource,
+  inTransaction?: IngestEventsFn,
+): (jobs: BatchJob[]) => JobOutcome[] {
   function runJob(job: BatchJob): JobOutcome {
     try {
       return { ok: true, result: ingest(store, job.incoming, { receivedAt: job.receivedAt, source }) };
@@ -81,7 +90,10 @@ export function createBatchCommit(store: Store, ingest: IngestEventsFn, source: 
   const quick = store.transaction((jobs: BatchJob[]): JobOutcome[] =>
     jobs.map((job): JobOutcome => {
       try {
-        return { ok: true, result: inTransaction(store, job.incoming, { receivedAt: job.receivedAt, source }) };
+        return {
+          ok: true,
+          result: inTransaction(store, job.incoming, { receivedAt: job.receivedAt, source }),
+        };
       } catch (error) {
         if (!isStoreFailure(error) && store.inTransaction) requestError = error;
         throw error;

@@ -8,7 +8,8 @@ import { storeFileMoved, type StoreFileIdentity } from '../store-health.js';
 
 /** Messages between the listener and its commit thread. */
 export type ToCommitThread = { type: 'batch'; id: number; jobs: BatchJob[] } | { type: 'close' };
-export type WireOutcome = { ok: true; result: ReturnType<typeof ingestEvents> } | { ok: false; message: string };
+export type WireOutcome =
+  { ok: true; result: ReturnType<typeof ingestEvents> } | { ok: false; message: string };
 export type FromCommitThread =
   | { type: 'ready' }
   | { type: 'done'; id: number; outcomes: WireOutcome[] }

@@ -1,7 +1,19 @@
 import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
 import type { Store } from '../../store/open-store.js';
-import { answerJobs, COMMIT_DEFAULTS, createBatchCommit, failJobs, StoreUnavailableError, type GroupCommitter, type IngestEventsFn, type JobOutcome, type QueuedJob, describeError, isStoreBusy } from './commit-batch.js';
+import {
+  answerJobs,
+  COMMIT_DEFAULTS,
+  createBatchCommit,
+  failJobs,
+  StoreUnavailableError,
+  type GroupCommitter,
+  type IngestEventsFn,
+  type JobOutcome,
+  type QueuedJob,
+  describeError,
+  isStoreBusy,
+} from './commit-batch.js';
 
 export interface InProcessCommitterOptions {
   ingest: IngestEventsFn;
@@ -23,7 +35,11 @@ export interface InProcessCommitterOptions {
  * in-memory store, or an `ingest` injected by a test.
  */
 export function createInProcessCommitter(store: Store, options: InProcessCommitterOptions): GroupCommitter {
-  const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch, source = 'webhook' } = options;
+  const {
+    windowMs = COMMIT_DEFAULTS.windowMs,
+    maxBatch = COMMIT_DEFAULTS.maxBatch,
+    source = 'webhook',
+  } = options;
   const commit = createBatchCommit(store, options.ingest, source, options.inTransaction);
   let pending: QueuedJob[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -60,7 +76,8 @@ export function createInProcessCommitter(store: Store, options: InProcessCommitt
       return new Promise<IngestResult>((resolve, reject) => {
         pending.push({ incoming, receivedAt, resolve, reject });
         if (pending.length >= maxBatch) flush();
-        else if (timer === undefined) timer = windowMs > 0 ? setTimeout(flush, windowMs) : setImmediate(flush);
+        else if (timer === undefined)
+          timer = windowMs > 0 ? setTimeout(flush, windowMs) : setImmediate(flush);
       });
     },
     close() {

@@ -3,7 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventSource } from '../../core/tracking-event.js';
 import type { IngestResult } from '../../store/ingest-events.js';
-import { answerJobs, COMMIT_DEFAULTS, describeError, failJobs, StoreUnavailableError, type GroupCommitter, type QueuedJob } from './commit-batch.js';
+import {
+  answerJobs,
+  COMMIT_DEFAULTS,
+  describeError,
+  failJobs,
+  StoreUnavailableError,
+  type GroupCommitter,
+  type QueuedJob,
+} from './commit-batch.js';
 import type { CommitThreadData, FromCommitThread, ToCommitThread } from './commit-thread-main.js';
 import type { StoreFileIdentity } from '../store-health.js';
 
@@ -38,9 +46,15 @@ const MAX_HITS_PER_BATCH = 16;
  */
 export async function startThreadCommitter(options: ThreadCommitterOptions): Promise<GroupCommitter> {
   const { windowMs = COMMIT_DEFAULTS.windowMs, maxBatch = COMMIT_DEFAULTS.maxBatch } = options;
-  const data: CommitThreadData = { dbPath: options.dbPath, busyTimeoutMs: options.busyTimeoutMs, source: options.source ?? 'webhook', opened: options.opened ?? null };
+  const data: CommitThreadData = {
+    dbPath: options.dbPath,
+    busyTimeoutMs: options.busyTimeoutMs,
+    source: options.source ?? 'webhook',
+    opened: options.opened ?? null,
+  };
   const url = options.workerUrl ?? COMMIT_THREAD_URL;
-  if (!existsSync(fileURLToPath(url))) throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(`the commit thread's entry ${fileURLToPath(url)} is missing (build with npm run build)`);
   const pending: QueuedJob[] = [];
   const hits: QueuedJob[] = [];
   let inFlight: { id: number; jobs: QueuedJob[]; thread?: Worker } | undefined;
@@ -79,7 +93,12 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
       failJobs(jobs, new StoreUnavailableError(message.message));
     } else {
       failure = null;
-      answerJobs(jobs, message.outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) })));
+      answerJobs(
+        jobs,
+        message.outcomes.map((outcome) =>
+          outcome.ok ? outcome : { ok: false, error: new Error(outcome.message) },
+        ),
+      );
     }
     // Whatever arrived during that commit has already waited a whole commit: send it at once.
     void dispatch();
@@ -114,7 +133,11 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
     }
     if (inFlight?.id !== id) return;
     inFlight.thread = worker;
-    const message: ToCommitThread = { type: 'batch', id, jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })) };
+    const message: ToCommitThread = {
+      type: 'batch',
+      id,
+      jobs: jobs.map(({ incoming, receivedAt }) => ({ incoming, receivedAt })),
+    };
     try {
       worker.postMessage(message);
     } catch (error) {

@@ -30,7 +30,7 @@ describe('checkpoint after answering', () => {
     expect(pragmas).toEqual(['wal_checkpoint(PASSIVE)', 'wal_checkpoint(PASSIVE)']);
   });
 
-  it('a failing checkpoint is not the answered batch\'s failure: it does not throw, and the count starts again', () => {
+  it("a failing checkpoint is not the answered batch's failure: it does not throw, and the count starts again", () => {
     const { store, pragmas } = fakeStore(true);
     const committed = createCheckpointer(store, 10);
     expect(() => committed(10)).not.toThrow();

@@ -12,7 +12,13 @@ const tempDir = useTempDir();
 const at = new Date('2026-09-10T09:00:00Z');
 
 /** A stand-in ingest that writes one row per request into its own table, so commits can be observed. */
-function setup(behaviour: (label: string) => void = () => undefined): { store: Store; ingest: IngestEventsFn; inTransaction: IngestEventsFn; calls: { ingest: number; inTransaction: number }; rows: () => string[] } {
+function setup(behaviour: (label: string) => void = () => undefined): {
+  store: Store;
+  ingest: IngestEventsFn;
+  inTransaction: IngestEventsFn;
+  calls: { ingest: number; inTransaction: number };
+  rows: () => string[];
+} {
   const store = openStore(join(tempDir(), 'portal.db'));
   store.exec('CREATE TABLE probe (label TEXT)');
   const calls = { ingest: 0, inTransaction: 0 };
@@ -30,16 +36,29 @@ function setup(behaviour: (label: string) => void = () => undefined): { store: S
     calls.inTransaction += 1;
     return body(db, incoming);
   };
-  return { store, ingest, inTransaction, calls, rows: () => (store.prepare('SELECT label FROM probe ORDER BY rowid').all() as Array<{ label: string }>).map((row) => row.label) };
+  return {
+    store,
+    ingest,
+    inTransaction,
+    calls,
+    rows: () =>
+      (store.prepare('SELECT label FROM probe ORDER BY rowid').all() as Array<{ label: string }>).map(
+        (row) => row.label,
+      ),
+  };
 }
 
-const job = (label: string): IncomingEvent[] => [{ rawBody: label, contentType: 'application/json', event: {} as IncomingEvent['event'] }];
+const job = (label: string): IncomingEvent[] => [
+  { rawBody: label, contentType: 'application/json', event: {} as IncomingEvent['event'] },
+];
 
 describe('group commit', () => {
   it('commits requests that arrive together in one transaction, and answers none before it', async () => {
     const seenCommitted: number[] = [];
     let reader: Database.Database | undefined;
-    const { store, ingest, rows } = setup(() => seenCommitted.push((reader!.prepare('SELECT COUNT(*) AS n FROM probe').get() as { n: number }).n));
+    const { store, ingest, rows } = setup(() =>
+      seenCommitted.push((reader!.prepare('SELECT COUNT(*) AS n FROM probe').get() as { n: number }).n),
+    );
     reader = new Database(store.name, { readonly: true });
     const committer = createInProcessCommitter(store, { ingest, windowMs: 5 });
     let answered = 0;
@@ -69,7 +88,9 @@ describe('group commit', () => {
       if (label === 'bad') throw new Error('bad event');
     });
     const committer = createInProcessCommitter(store, { ingest, windowMs: 0 });
-    const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
+    const results = await Promise.allSettled(
+      ['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)),
+    );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
     expect(rows()).toEqual(['a', 'c']);
@@ -90,7 +111,9 @@ describe('group commit', () => {
       if (label === 'bad') throw new Error('bad event');
     });
     const committer = createInProcessCommitter(store, { ingest, inTransaction, windowMs: 5 });
-    const results = await Promise.allSettled(['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)));
+    const results = await Promise.allSettled(
+      ['a', 'bad', 'c'].map((label) => committer.submit(job(label), at)),
+    );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'bad event' });
     expect(rows()).toEqual(['a', 'c']);
@@ -104,22 +127,30 @@ describe('group commit', () => {
 
   it('without savepoints first: a store failure still fails the whole batch, committing nothing', async () => {
     const { store, ingest, inTransaction, rows } = setup((label) => {
-      if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      if (label === 'full')
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     });
     const committer = createInProcessCommitter(store, { ingest, inTransaction, windowMs: 5 });
-    const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
-    for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    const results = await Promise.allSettled(
+      ['a', 'full', 'c'].map((label) => committer.submit(job(label), at)),
+    );
+    for (const result of results)
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
     expect(rows()).toEqual([]);
     store.close();
   });
 
   it('fails the whole batch as StoreUnavailableError when the store fails, committing nothing', async () => {
     const { store, ingest, rows } = setup((label) => {
-      if (label === 'full') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      if (label === 'full')
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     });
     const committer = createInProcessCommitter(store, { ingest, windowMs: 0 });
-    const results = await Promise.allSettled(['a', 'full', 'c'].map((label) => committer.submit(job(label), at)));
-    for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    const results = await Promise.allSettled(
+      ['a', 'full', 'c'].map((label) => committer.submit(job(label), at)),
+    );
+    for (const result of results)
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
     expect(rows()).toEqual([]);
     await committer.submit(job('after'), at);
     expect(rows()).toEqual(['after']);

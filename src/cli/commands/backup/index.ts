@@ -14,7 +14,9 @@ function toBackupOptions(file: string, o: BackupCliOptions): BackupOptions {
 export function registerBackup(program: Command, io: CliIo): void {
   program
     .command('backup')
-    .description('copy the store to a file while the listener keeps running: consistent, 0600, integrity-checked')
+    .description(
+      'copy the store to a file while the listener keeps running: consistent, 0600, integrity-checked',
+    )
     .argument('<file>', 'the backup file (its folder must exist)')
     .option('--force', 'replace the file if it exists')
     .action(async (file: string, opts: BackupCliOptions, command: Command) => {
@@ -23,8 +25,14 @@ export function registerBackup(program: Command, io: CliIo): void {
 }
 
 async function backup(ctx: CliContext, options: BackupOptions): Promise<void> {
-  const [{ runBackup }, { backupDocument, renderBackup }] = await Promise.all([import('../../../operations/backup.js'), import('./render.js')]);
-  const result = await runBackup(options, { dbPath: ctx.dbPath, openStore: () => ctx.store({ mustExist: true }) });
+  const [{ runBackup }, { backupDocument, renderBackup }] = await Promise.all([
+    import('../../../operations/backup.js'),
+    import('./render.js'),
+  ]);
+  const result = await runBackup(options, {
+    dbPath: ctx.dbPath,
+    openStore: () => ctx.store({ mustExist: true }),
+  });
   if (ctx.json) ctx.output.data(backupDocument(result));
   else renderBackup(ctx.output, result);
 }

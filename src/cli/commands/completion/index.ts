@@ -16,5 +16,9 @@ export function registerCompletion(program: Command, io: CliIo): void {
       // Written straight to stdout: a script, not a data document, so --json does not wrap it.
       io.stdout.write(renderCompletion(shell, completionModel(root), root.name()));
     });
-  withExamples(command, ['completion bash > smtp2go-portal.bash', 'completion zsh > "${fpath[1]}/_smtp2go-portal"', 'completion fish > smtp2go-portal.fish']);
+  withExamples(command, [
+    'completion bash > smtp2go-portal.bash',
+    'completion zsh > "${fpath[1]}/_smtp2go-portal"',
+    'completion fish > smtp2go-portal.fish',
+  ]);
 }

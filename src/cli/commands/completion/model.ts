@@ -20,7 +20,12 @@ export interface CompletionCommand {
   argumentChoices: string[];
 }
 
-const HELP: CompletionOption = { names: ['--help', '-h'], description: 'display help', takesValue: false, choices: [] };
+const HELP: CompletionOption = {
+  names: ['--help', '-h'],
+  description: 'display help',
+  takesValue: false,
+  choices: [],
+};
 
 function optionOf(option: Option): CompletionOption {
   return {
@@ -39,11 +44,14 @@ const visible = (command: Command) => (command as unknown as { _hidden?: boolean
  */
 export function completionModel(program: Command): CompletionCommand[] {
   // --version only means something before a subcommand; --db and --json are accepted anywhere.
-  const globals = program.options.filter((option) => !option.hidden && option.long !== '--version').map(optionOf);
+  const globals = program.options
+    .filter((option) => !option.hidden && option.long !== '--version')
+    .map(optionOf);
   const version = program.options.filter((option) => option.long === '--version').map(optionOf);
   const walk = (command: Command, path: string): CompletionCommand[] => {
     const children = command.commands.filter(visible);
-    const own = command === program ? version : command.options.filter((option) => !option.hidden).map(optionOf);
+    const own =
+      command === program ? version : command.options.filter((option) => !option.hidden).map(optionOf);
     const node: CompletionCommand = {
       path,
       name: command.name(),
@@ -52,7 +60,10 @@ export function completionModel(program: Command): CompletionCommand[] {
       options: [...own, ...globals, HELP],
       argumentChoices: command.registeredArguments.flatMap((argument) => argument.argChoices ?? []),
     };
-    return [node, ...children.flatMap((child) => walk(child, path === '' ? child.name() : `${path} ${child.name()}`))];
+    return [
+      node,
+      ...children.flatMap((child) => walk(child, path === '' ? child.name() : `${path} ${child.name()}`)),
+    ];
   };
   return walk(program, '');
 }

@@ -10,7 +10,10 @@ import { renderSettingsTable } from './render-settings.js';
 import { viewSettings } from '../../../core/settings-view.js';
 
 /** Prompts for every setting, shows the masked summary and asks before saving; null when declined. */
-export async function interactiveConfigure(ctx: CliContext, deps: { store: Store; env: NodeJS.ProcessEnv }): Promise<ConfigurePlan | null> {
+export async function interactiveConfigure(
+  ctx: CliContext,
+  deps: { store: Store; env: NodeJS.ProcessEnv },
+): Promise<ConfigurePlan | null> {
   const current = resolveSettings({ env: deps.env, stored: loadModuleSettings(deps.store) });
   const answers = await askSettings(ctx.prompter, current.settings);
   const plan = planFromAnswers(answers, deps);
@@ -20,19 +23,27 @@ export async function interactiveConfigure(ctx: CliContext, deps: { store: Store
   // Typed here, the values are the prompt's; an emptied field says what it falls back to.
   for (const key of Object.keys(answers.flags) as Array<keyof typeof answers.flags>) sources[key] = 'prompt';
   const cleared = new Set(answers.cleared);
-  renderSettingsTable(ctx.output, viewSettings(plan.next, sources), (view) => (cleared.has(view.key) ? `${view.source} (cleared)` : view.source));
+  renderSettingsTable(ctx.output, viewSettings(plan.next, sources), (view) =>
+    cleared.has(view.key) ? `${view.source} (cleared)` : view.source,
+  );
   const save = await ctx.prompter.confirm({ message: 'Save these settings?', default: true });
   return save ? plan : null;
 }
 
 /** The plan, with any problem told in the wizard's words: the question to answer, not a flag to pass. */
-function planFromAnswers(answers: WizardAnswers, deps: { store: Store; env: NodeJS.ProcessEnv }): ConfigurePlan {
+function planFromAnswers(
+  answers: WizardAnswers,
+  deps: { store: Store; env: NodeJS.ProcessEnv },
+): ConfigurePlan {
   try {
     return planConfigure({ flags: answers.flags, clear: answers.cleared }, deps);
   } catch (error) {
     if (!isPortalError(error) || error.code !== 'config') throw error;
     if (error.message.startsWith(`${SETTING_FLAGS.apiKey} is required`)) {
-      throw new ConfigError(`the module cannot be enabled without an answer to "${questionFor('apiKey') ?? 'API key'}"`, 'run configure again and give the key, or answer no to enabling the module');
+      throw new ConfigError(
+        `the module cannot be enabled without an answer to "${questionFor('apiKey') ?? 'API key'}"`,
+        'run configure again and give the key, or answer no to enabling the module',
+      );
     }
     let message = error.message;
     for (const key of SETTING_KEYS) {

@@ -12,7 +12,11 @@ const WRAP_TO = 40;
  * The settings with where each value comes from, at the terminal's width: the flag and environment columns
  * only where they fit (`configure --help` names both for every setting), long values wrapped.
  */
-export function renderSettingsTable(output: Output, unsafe: SettingView[], sourceLabel: (view: SettingView) => string = (view) => view.source): void {
+export function renderSettingsTable(
+  output: Output,
+  unsafe: SettingView[],
+  sourceLabel: (view: SettingView) => string = (view) => view.source,
+): void {
   // Stored values may predate validation, or have been edited by hand.
   const settings = escapeControlsDeep(unsafe);
   const rows = settings.map((view) => ({
@@ -23,12 +27,23 @@ export function renderSettingsTable(output: Output, unsafe: SettingView[], sourc
     env: view.env,
   }));
   // Each column's natural width, padding included; a table of n columns adds n + 1 borders.
-  const natural = (column: (typeof ALL)[number]) => Math.max(displayWidth(column), ...rows.map((row) => displayWidth(row[column]))) + 2;
+  const natural = (column: (typeof ALL)[number]) =>
+    Math.max(displayWidth(column), ...rows.map((row) => displayWidth(row[column]))) + 2;
   const columns: Array<(typeof ALL)[number]> = [...ALL];
   // A long value (a URL, an address) may wrap down to WRAP_TO before the flag or env column gives way.
-  const total = () => columns.reduce((sum, column) => sum + (column === 'value' ? Math.min(natural(column), WRAP_TO) : natural(column)), 0) + columns.length + 1;
-  for (const optional of ['flag', 'env'] as const) if (total() > output.width) columns.splice(columns.indexOf(optional), 1);
-  const others = columns.filter((column) => column !== 'value').reduce((sum, column) => sum + natural(column), 0) + columns.length + 1;
+  const total = () =>
+    columns.reduce(
+      (sum, column) => sum + (column === 'value' ? Math.min(natural(column), WRAP_TO) : natural(column)),
+      0,
+    ) +
+    columns.length +
+    1;
+  for (const optional of ['flag', 'env'] as const)
+    if (total() > output.width) columns.splice(columns.indexOf(optional), 1);
+  const others =
+    columns.filter((column) => column !== 'value').reduce((sum, column) => sum + natural(column), 0) +
+    columns.length +
+    1;
   const valueWidth = Math.max(MIN_VALUE, Math.min(natural('value'), output.width - others));
   const table = new Table({
     head: [...columns],
@@ -39,7 +54,15 @@ export function renderSettingsTable(output: Output, unsafe: SettingView[], sourc
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: { head: output.color.level > 0 ? ['cyan'] : [], border: output.color.level > 0 ? ['grey'] : [] },
   });
-  for (const row of rows) table.push(columns.map((column) => (column === 'value' && row.value === '(unset)' ? output.color.dim(row.value) : row[column])));
+  for (const row of rows)
+    table.push(
+      columns.map((column) =>
+        column === 'value' && row.value === '(unset)' ? output.color.dim(row.value) : row[column],
+      ),
+    );
   output.line(table.toString());
-  if (!columns.includes('flag')) output.line(output.color.dim('configure --help names the flag and environment variable of each setting.'));
+  if (!columns.includes('flag'))
+    output.line(
+      output.color.dim('configure --help names the flag and environment variable of each setting.'),
+    );
 }

@@ -23,34 +23,86 @@ interface Question {
 const REGIONS = Object.keys(REGION_API_URLS);
 
 const QUESTIONS: Question[] = [
-  { key: 'apiKey', message: 'SMTP2Go API key', kind: 'secret', hint: 'SMTP2Go keys look like api- followed by 32 letters or digits (Settings > API Keys)' },
+  {
+    key: 'apiKey',
+    message: 'SMTP2Go API key',
+    kind: 'secret',
+    hint: 'SMTP2Go keys look like api- followed by 32 letters or digits (Settings > API Keys)',
+  },
   { key: 'enabled', message: 'Enable the SMTP2Go module?', kind: 'yesno' },
   {
-    key: 'apiUrl', message: `API region (${REGIONS.slice(0, -1).join(', ')} or ${REGIONS.at(-1) ?? ''}; or a full API URL)`, kind: 'text',
+    key: 'apiUrl',
+    message: `API region (${REGIONS.slice(0, -1).join(', ')} or ${REGIONS.at(-1) ?? ''}; or a full API URL)`,
+    kind: 'text',
     hint: `give ${REGIONS.join(', ')}, or a URL such as https://api.smtp2go.com/v3`,
     toValue: (answer) => REGION_API_URLS[answer.trim().toLowerCase()] ?? answer,
-    toAnswer: (value) => Object.entries(REGION_API_URLS).find(([, url]) => url === value)?.[0] ?? String(value),
+    toAnswer: (value) =>
+      Object.entries(REGION_API_URLS).find(([, url]) => url === value)?.[0] ?? String(value),
   },
   { key: 'trackingEnabled', message: 'Enable tracking?', kind: 'yesno' },
   { key: 'trackOpens', message: 'Track opens?', kind: 'yesno', when: (a) => a.trackingEnabled },
   { key: 'trackClicks', message: 'Track clicks?', kind: 'yesno', when: (a) => a.trackingEnabled },
-  { key: 'webhookSecret', message: 'Webhook secret', kind: 'secret', whenEmpty: 'empty: `webhook serve` generates one', hint: 'use 16 characters or more, or leave it empty and `webhook serve` generates one' },
+  {
+    key: 'webhookSecret',
+    message: 'Webhook secret',
+    kind: 'secret',
+    whenEmpty: 'empty: `webhook serve` generates one',
+    hint: 'use 16 characters or more, or leave it empty and `webhook serve` generates one',
+  },
   { key: 'sender', message: 'Default sender (a verified SMTP2Go sender)', kind: 'text' },
-  { key: 'smtpHost', message: 'SMTP relay host (fallback), e.g. mail.smtp2go.com', kind: 'text', hint: 'give a host only, e.g. mail.smtp2go.com (the port is the next question)' },
+  {
+    key: 'smtpHost',
+    message: 'SMTP relay host (fallback), e.g. mail.smtp2go.com',
+    kind: 'text',
+    hint: 'give a host only, e.g. mail.smtp2go.com (the port is the next question)',
+  },
   { key: 'smtpPort', message: 'SMTP relay port', kind: 'text', when: (a) => a.smtpHost !== null },
-  { key: 'smtpSecure', message: 'Implicit TLS (port 465/8465/443)?', kind: 'yesno', when: (a) => a.smtpHost !== null },
+  {
+    key: 'smtpSecure',
+    message: 'Implicit TLS (port 465/8465/443)?',
+    kind: 'yesno',
+    when: (a) => a.smtpHost !== null,
+  },
   { key: 'smtpUser', message: 'SMTP user', kind: 'text', when: (a) => a.smtpHost !== null },
   { key: 'smtpPassword', message: 'SMTP password', kind: 'secret', when: (a) => a.smtpHost !== null },
-  { key: 'smtpFrom', message: 'Relay From address (empty uses the sender)', kind: 'text', when: (a) => a.smtpHost !== null },
   {
-    key: 'fallbackOnTimeout', message: 'Relay even when an API timeout leaves it unknown whether SMTP2Go took the mail (it may arrive twice)?',
-    kind: 'yesno', when: (a) => a.smtpHost !== null,
+    key: 'smtpFrom',
+    message: 'Relay From address (empty uses the sender)',
+    kind: 'text',
+    when: (a) => a.smtpHost !== null,
+  },
+  {
+    key: 'fallbackOnTimeout',
+    message:
+      'Relay even when an API timeout leaves it unknown whether SMTP2Go took the mail (it may arrive twice)?',
+    kind: 'yesno',
+    when: (a) => a.smtpHost !== null,
   },
   { key: 'portalUrl', message: 'Portal URL (public base URL of the listener)', kind: 'text' },
-  { key: 'firstPartyTracking', message: 'First-party tracking of relay mail (relay, always, off)', kind: 'text', when: (a) => a.smtpHost !== null },
-  { key: 'firstPartyTrackingDays', message: 'Days a tracking link records events', kind: 'text', when: (a) => a.smtpHost !== null && a.firstPartyTracking !== 'off' },
-  { key: 'plausibleUrl', message: 'Plausible URL to forward first-party opens and clicks to (empty: none)', kind: 'text', when: (a) => a.firstPartyTracking !== 'off' },
-  { key: 'plausibleDomain', message: 'Plausible site domain', kind: 'text', when: (a) => a.plausibleUrl !== null },
+  {
+    key: 'firstPartyTracking',
+    message: 'First-party tracking of relay mail (relay, always, off)',
+    kind: 'text',
+    when: (a) => a.smtpHost !== null,
+  },
+  {
+    key: 'firstPartyTrackingDays',
+    message: 'Days a tracking link records events',
+    kind: 'text',
+    when: (a) => a.smtpHost !== null && a.firstPartyTracking !== 'off',
+  },
+  {
+    key: 'plausibleUrl',
+    message: 'Plausible URL to forward first-party opens and clicks to (empty: none)',
+    kind: 'text',
+    when: (a) => a.firstPartyTracking !== 'off',
+  },
+  {
+    key: 'plausibleDomain',
+    message: 'Plausible site domain',
+    kind: 'text',
+    when: (a) => a.plausibleUrl !== null,
+  },
 ];
 
 /** The question that asks for a setting, as the wizard's errors name it. */
@@ -106,15 +158,27 @@ export async function askSettings(prompter: Prompter, current: Settings): Promis
   return result;
 }
 
-async function ask(prompter: Prompter, question: Question, current: Settings): Promise<string | boolean | undefined> {
+async function ask(
+  prompter: Prompter,
+  question: Question,
+  current: Settings,
+): Promise<string | boolean | undefined> {
   const existing = current[question.key];
   if (question.kind === 'yesno') {
     return prompter.confirm({ message: question.message, default: existing === true });
   }
   const validate = validator(question);
   if (question.kind === 'secret') {
-    const keep = existing !== null ? ' (Enter keeps the current one)' : question.whenEmpty === undefined ? '' : ` (${question.whenEmpty})`;
-    const answer = await prompter.password({ message: `${question.message}${keep}`, validate: (value) => (value === '' ? true : validate(value)) });
+    const keep =
+      existing !== null
+        ? ' (Enter keeps the current one)'
+        : question.whenEmpty === undefined
+          ? ''
+          : ` (${question.whenEmpty})`;
+    const answer = await prompter.password({
+      message: `${question.message}${keep}`,
+      validate: (value) => (value === '' ? true : validate(value)),
+    });
     return answer === '' ? undefined : answer;
   }
   const answer = await prompter.input({

@@ -18,8 +18,17 @@ export function listenerDashboard(ctx: CliContext, listen: DashboardListenOption
       for (const event of record.events) {
         if (!event.duplicate) continue;
         server.stream.publishTransient({
-          id: null, event: event.type, reply_id: event.replyId, recipient: event.recipient, occurred_at: at, received_at: at,
-          source: 'webhook', duplicate: true, url: null, bounce_type: null, detail: null,
+          id: null,
+          event: event.type,
+          reply_id: event.replyId,
+          recipient: event.recipient,
+          occurred_at: at,
+          received_at: at,
+          source: 'webhook',
+          duplicate: true,
+          url: null,
+          bounce_type: null,
+          detail: null,
         });
       }
     },

@@ -18,9 +18,16 @@ export interface DataThread {
  * small queries stay on the caller's connection. Running from sources (no compiled worker), everything
  * stays on `local`.
  */
-export function startDataThread(local: DashboardData, workerData: DataWorkerData, url: URL = DATA_WORKER_URL): DataThread {
+export function startDataThread(
+  local: DashboardData,
+  workerData: DataWorkerData,
+  url: URL = DATA_WORKER_URL,
+): DataThread {
   if (!existsSync(fileURLToPath(url))) return { data: local, close: async () => undefined };
-  const pending = new Map<number, { resolve: (document: Record<string, unknown>) => void; reject: (error: unknown) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (document: Record<string, unknown>) => void; reject: (error: unknown) => void }
+  >();
   let worker: Worker | undefined;
   let nextId = 1;
 
@@ -31,7 +38,16 @@ export function startDataThread(local: DashboardData, workerData: DataWorkerData
       const waiter = pending.get(answer.id);
       pending.delete(answer.id);
       if (answer.ok) waiter?.resolve(answer.document);
-      else waiter?.reject(answer.error.portal ? new PortalError(answer.error.code as ErrorCode, answer.error.message, answer.error.hint === null ? {} : { hint: answer.error.hint }) : new Error(answer.error.message));
+      else
+        waiter?.reject(
+          answer.error.portal
+            ? new PortalError(
+                answer.error.code as ErrorCode,
+                answer.error.message,
+                answer.error.hint === null ? {} : { hint: answer.error.hint },
+              )
+            : new Error(answer.error.message),
+        );
     });
     // A thread that dies fails what it held; the next request starts another.
     const fail = (error: unknown) => {

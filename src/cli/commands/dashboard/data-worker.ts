@@ -9,7 +9,8 @@ export interface DataWorkerData {
 }
 
 /** The page's heavier reads, asked of the thread; the query travels as its text. */
-export type DataQuestion = { method: 'replies' | 'summary' | 'activity'; query: string } | { method: 'reply'; replyId: number };
+export type DataQuestion =
+  { method: 'replies' | 'summary' | 'activity'; query: string } | { method: 'reply'; replyId: number };
 
 export type DataRequest = DataQuestion & { id: number };
 
@@ -28,11 +29,23 @@ port.on('message', (request: DataRequest) => void answer(request));
 
 async function answer(request: DataRequest): Promise<void> {
   try {
-    const document = request.method === 'reply' ? await data.reply(request.replyId) : await data[request.method](new URLSearchParams(request.query));
+    const document =
+      request.method === 'reply'
+        ? await data.reply(request.replyId)
+        : await data[request.method](new URLSearchParams(request.query));
     port.postMessage({ id: request.id, ok: true, document } satisfies DataAnswer);
   } catch (error) {
     const portal = isPortalError(error);
     const message = error instanceof Error ? error.message : String(error);
-    port.postMessage({ id: request.id, ok: false, error: { code: portal ? error.code : 'runtime', message, hint: portal ? (error.hint ?? null) : null, portal } } satisfies DataAnswer);
+    port.postMessage({
+      id: request.id,
+      ok: false,
+      error: {
+        code: portal ? error.code : 'runtime',
+        message,
+        hint: portal ? (error.hint ?? null) : null,
+        portal,
+      },
+    } satisfies DataAnswer);
   }
 }

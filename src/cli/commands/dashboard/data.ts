@@ -30,20 +30,48 @@ export function createDashboardData(deps: DashboardDataDeps): DashboardData {
     const since = query.get('since');
     const until = query.get('until');
     const now = deps.now();
-    return { since: since === null ? null : parseSince(since, now), until: until === null ? null : parseSince(until, now, '--until') };
+    return {
+      since: since === null ? null : parseSince(since, now),
+      until: until === null ? null : parseSince(until, now, '--until'),
+    };
   };
   return {
     ...liveEvents(store),
     replies(query) {
-      const flags = flagsOf(query, ['recipient', 'ticket', 'status', 'transport', 'tracking-id', 'email-id', 'message-id', 'since', 'until', 'limit', 'cursor']);
-      if (flags.status !== undefined && !STATUSES.has(flags.status)) throw new UsageError(`--status must be one of ${[...STATUSES].join(', ')}, not "${flags.status}"`);
-      if (flags.transport !== undefined && flags.transport !== 'api' && flags.transport !== 'smtp') throw new UsageError(`--transport must be api or smtp, not "${flags.transport}"`);
+      const flags = flagsOf(query, [
+        'recipient',
+        'ticket',
+        'status',
+        'transport',
+        'tracking-id',
+        'email-id',
+        'message-id',
+        'since',
+        'until',
+        'limit',
+        'cursor',
+      ]);
+      if (flags.status !== undefined && !STATUSES.has(flags.status))
+        throw new UsageError(`--status must be one of ${[...STATUSES].join(', ')}, not "${flags.status}"`);
+      if (flags.transport !== undefined && flags.transport !== 'api' && flags.transport !== 'smtp')
+        throw new UsageError(`--transport must be api or smtp, not "${flags.transport}"`);
       const { since, until, ...rest } = toRepliesOptions({
-        ...flags, status: flags.status as RepliesStatus | undefined, transport: flags.transport,
-        trackingId: flags['tracking-id'], emailId: flags['email-id'], messageId: flags['message-id'],
+        ...flags,
+        status: flags.status as RepliesStatus | undefined,
+        transport: flags.transport,
+        trackingId: flags['tracking-id'],
+        emailId: flags['email-id'],
+        messageId: flags['message-id'],
       });
       const bounds = window(query);
-      const result = runReplies({ ...rest, ...(since === null ? {} : { since: bounds.since as Date }), ...(until === null ? {} : { until: bounds.until as Date }) }, { store });
+      const result = runReplies(
+        {
+          ...rest,
+          ...(since === null ? {} : { since: bounds.since as Date }),
+          ...(until === null ? {} : { until: bounds.until as Date }),
+        },
+        { store },
+      );
       return { replies: result.replies, next_cursor: result.next_cursor };
     },
     reply: (id) => ({ ...runReplyStory(id, { store }) }),
@@ -57,7 +85,10 @@ export function createDashboardData(deps: DashboardDataDeps): DashboardData {
     async activity(query) {
       flagsOf(query, ['since', 'until']);
       const { since, until } = window(query);
-      if (since !== null && until !== null && since >= until) throw new UsageError(`--since (${since.toISOString()}) is not before --until (${until.toISOString()})`);
+      if (since !== null && until !== null && since >= until)
+        throw new UsageError(
+          `--since (${since.toISOString()}) is not before --until (${until.toISOString()})`,
+        );
       return { ...(await runActivity({ since, until, timeZone: deps.timeZone }, { store, rollup })) };
     },
   };
@@ -68,7 +99,8 @@ function flagsOf(query: URLSearchParams, names: string[]): Record<string, string
   const flags: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
   for (const [name, value] of query) {
     if (name === 'token') continue;
-    if (!names.includes(name)) throw new UsageError(`unknown parameter "${name.slice(0, 40)}"`, `use ${names.join(', ')}`);
+    if (!names.includes(name))
+      throw new UsageError(`unknown parameter "${name.slice(0, 40)}"`, `use ${names.join(', ')}`);
     if (flags[name] !== undefined) throw new UsageError(`parameter "${name}" is given twice`);
     flags[name] = value;
   }

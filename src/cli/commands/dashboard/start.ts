@@ -9,11 +9,23 @@ export interface DashboardListenOptions {
 }
 
 /** `--port`/`--dashboard-port` and `--host`/`--dashboard-host`, named as the command spells them. */
-export function toDashboardListen(host: string | undefined, port: string | undefined, flags: { host: string; port: string }): DashboardListenOptions {
+export function toDashboardListen(
+  host: string | undefined,
+  port: string | undefined,
+  flags: { host: string; port: string },
+): DashboardListenOptions {
   const text = port ?? '8788';
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${flags.port} must be a port number from 0 to 65535, not "${text}"`, '0 picks a free port');
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(
+      `${flags.port} must be a port number from 0 to 65535, not "${text}"`,
+      '0 picks a free port',
+    );
   const name = host ?? '127.0.0.1';
-  if (name.trim() === '') throw new UsageError(`${flags.host} must not be empty`, 'use 127.0.0.1 (the default) to keep the dashboard on this machine');
+  if (name.trim() === '')
+    throw new UsageError(
+      `${flags.host} must not be empty`,
+      'use 127.0.0.1 (the default) to keep the dashboard on this machine',
+    );
   return { host: name, port: Number(text) };
 }
 
@@ -21,26 +33,51 @@ export function toDashboardListen(host: string | undefined, port: string | undef
  * Starts the page over the context's store, for `dashboard` and `webhook serve --dashboard` alike. A bind
  * beyond loopback is allowed but said out loud: the token is then all that guards every reply's story.
  */
-export async function startDashboard(ctx: CliContext, listen: DashboardListenOptions): Promise<DashboardServer> {
-  const [{ startDashboardServer }, { createDashboardData }, { startDataThread }, { operatorZone }] = await Promise.all([
-    import('../../../dashboard/server.js'), import('./data.js'), import('./data-thread.js'), import('../stats/render-format.js'),
-  ]);
+export async function startDashboard(
+  ctx: CliContext,
+  listen: DashboardListenOptions,
+): Promise<DashboardServer> {
+  const [{ startDashboardServer }, { createDashboardData }, { startDataThread }, { operatorZone }] =
+    await Promise.all([
+      import('../../../dashboard/server.js'),
+      import('./data.js'),
+      import('./data-thread.js'),
+      import('../stats/render-format.js'),
+    ]);
   const store = await ctx.store();
   const timeZone = (await operatorZone(ctx.env)).name;
   const local = createDashboardData({ store, now: ctx.now, timeZone });
-  const thread = store.memory ? { data: local, close: async () => undefined } : startDataThread(local, { dbPath: ctx.dbPath, timeZone });
+  const thread = store.memory
+    ? { data: local, close: async () => undefined }
+    : startDataThread(local, { dbPath: ctx.dbPath, timeZone });
   let server: DashboardServer;
   try {
-    server = await startDashboardServer({ data: thread.data, host: listen.host, port: listen.port, onLog: (entry) => ctx.output.warn(entry.message) });
+    server = await startDashboardServer({
+      data: thread.data,
+      host: listen.host,
+      port: listen.port,
+      onLog: (entry) => ctx.output.warn(entry.message),
+    });
   } catch (error) {
     await thread.close();
     const code = (error as { code?: unknown }).code;
     const where = `${listen.host}:${listen.port}`;
-    if (code === 'EADDRINUSE') throw new PortalError('runtime', `cannot serve the dashboard on ${where}: the port is in use`, { hint: 'pass another port (0 picks a free one)', cause: error });
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new PortalError('runtime', `cannot serve the dashboard on ${where}: ${code}`, { hint: 'use 127.0.0.1 and a port above 1023', cause: error });
+    if (code === 'EADDRINUSE')
+      throw new PortalError('runtime', `cannot serve the dashboard on ${where}: the port is in use`, {
+        hint: 'pass another port (0 picks a free one)',
+        cause: error,
+      });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES')
+      throw new PortalError('runtime', `cannot serve the dashboard on ${where}: ${code}`, {
+        hint: 'use 127.0.0.1 and a port above 1023',
+        cause: error,
+      });
     throw error;
   }
-  if (!isLoopback(listen.host)) ctx.output.warn(`the dashboard listens on ${listen.host}, beyond this machine: anyone who can reach it and learns the token can read every reply's story`);
+  if (!isLoopback(listen.host))
+    ctx.output.warn(
+      `the dashboard listens on ${listen.host}, beyond this machine: anyone who can reach it and learns the token can read every reply's story`,
+    );
   return { ...server, close: () => server.close().then(() => thread.close()) };
 }
 

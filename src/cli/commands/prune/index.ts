@@ -11,15 +11,21 @@ interface PruneCliOptions {
 }
 
 function toPruneOptions(o: PruneCliOptions): PruneOptions {
-  if (o.olderThan === undefined) throw new UsageError('prune needs --older-than <window>', 'e.g. prune --older-than 400d (at least 3d)');
+  if (o.olderThan === undefined)
+    throw new UsageError('prune needs --older-than <window>', 'e.g. prune --older-than 400d (at least 3d)');
   return { olderThanMs: parseRetentionWindow(o.olderThan, '--older-than'), dryRun: o.dryRun === true };
 }
 
 export function registerPrune(program: Command, io: CliIo): void {
   program
     .command('prune')
-    .description('delete stored events (and their raw bodies) older than a window, in short batches the listener hardly notices; reply summaries are kept')
-    .option('--older-than <window>', 'event time (else receipt time) older than this: 400d, 60w, 96h; at least 3d')
+    .description(
+      'delete stored events (and their raw bodies) older than a window, in short batches the listener hardly notices; reply summaries are kept',
+    )
+    .option(
+      '--older-than <window>',
+      'event time (else receipt time) older than this: 400d, 60w, 96h; at least 3d',
+    )
     .option('--dry-run', 'count what would be deleted, delete nothing')
     .action(async (opts: PruneCliOptions, command: Command) => {
       await runParsed(io, command, 'prune', toPruneOptions(opts), prune);
@@ -27,7 +33,10 @@ export function registerPrune(program: Command, io: CliIo): void {
 }
 
 async function prune(ctx: CliContext, options: PruneOptions): Promise<void> {
-  const [{ runPrune }, { pruneDocument, renderPrune }] = await Promise.all([import('../../../operations/prune.js'), import('./render.js')]);
+  const [{ runPrune }, { pruneDocument, renderPrune }] = await Promise.all([
+    import('../../../operations/prune.js'),
+    import('./render.js'),
+  ]);
   const result = await runPrune(options, { store: await ctx.store({ mustExist: true }), now: ctx.now });
   if (ctx.json) ctx.output.data(pruneDocument(result));
   else renderPrune(ctx.output, result);

@@ -3,8 +3,18 @@ import type { Output } from '../../output.js';
 
 export function pruneDocument(r: PruneResult): Record<string, unknown> {
   return {
-    window: r.window, cutoff: r.cutoff, dry_run: r.dryRun, events: r.events, by_type: { ...r.byType }, bytes: r.bytes, oldest: r.oldest, newest: r.newest,
-    batches: r.batches, longest_batch_ms: round(r.longestBatchMs), ms: Math.round(r.ms), interrupted: r.interrupted,
+    window: r.window,
+    cutoff: r.cutoff,
+    dry_run: r.dryRun,
+    events: r.events,
+    by_type: { ...r.byType },
+    bytes: r.bytes,
+    oldest: r.oldest,
+    newest: r.newest,
+    batches: r.batches,
+    longest_batch_ms: round(r.longestBatchMs),
+    ms: Math.round(r.ms),
+    interrupted: r.interrupted,
   };
 }
 
@@ -12,7 +22,10 @@ export function pruneDocument(r: PruneResult): Record<string, unknown> {
 export function pruneSummary(r: PruneResult): string {
   const verb = r.dryRun ? 'would prune' : 'pruned';
   if (r.events === 0) return `nothing to prune: no event older than ${r.window} (before ${r.cutoff})`;
-  const types = Object.entries(r.byType).sort(([, a], [, b]) => b - a).map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`).join(', ');
+  const types = Object.entries(r.byType)
+    .sort(([, a], [, b]) => b - a)
+    .map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`)
+    .join(', ');
   return `${verb} ${r.events.toLocaleString('en-US')} event${r.events === 1 ? '' : 's'} older than ${r.window} (before ${r.cutoff}): ${types}`;
 }
 
@@ -22,8 +35,12 @@ export function renderPrune(out: Output, r: PruneResult): void {
   if (r.events === 0) return;
   out.line(`  event times ${r.oldest} … ${r.newest}; ${formatBytes(r.bytes)} of raw bodies and payloads`);
   if (r.dryRun) return;
-  out.line(`  ${r.batches.toLocaleString('en-US')} batch${r.batches === 1 ? '' : 'es'}, the longest held the write lock ${round(r.longestBatchMs)} ms; ${(r.ms / 1000).toFixed(1)} s in all`);
-  out.line('  reply summaries (status, first times, counts) are kept; the file keeps its size and SQLite reuses the freed pages');
+  out.line(
+    `  ${r.batches.toLocaleString('en-US')} batch${r.batches === 1 ? '' : 'es'}, the longest held the write lock ${round(r.longestBatchMs)} ms; ${(r.ms / 1000).toFixed(1)} s in all`,
+  );
+  out.line(
+    '  reply summaries (status, first times, counts) are kept; the file keeps its size and SQLite reuses the freed pages',
+  );
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

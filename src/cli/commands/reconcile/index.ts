@@ -22,14 +22,23 @@ export interface ReconcileCliParsed {
 }
 
 function toReconcileOptions(o: ReconcileCliOptions): ReconcileCliParsed {
-  return { since: o.since ?? '7d', ...(o.reply === undefined ? {} : { replyId: parseReplyId(o.reply) }), dryRun: o.dryRun === true };
+  return {
+    since: o.since ?? '7d',
+    ...(o.reply === undefined ? {} : { replyId: parseReplyId(o.reply) }),
+    dryRun: o.dryRun === true,
+  };
 }
 
 export function registerReconcile(program: Command, io: CliIo): void {
   const command = program
     .command('reconcile')
-    .description("fill in events a listener outage lost: fetch incomplete replies' events from SMTP2Go's activity log and store the missing ones")
-    .option('--since <time>', 'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z)')
+    .description(
+      "fill in events a listener outage lost: fetch incomplete replies' events from SMTP2Go's activity log and store the missing ones",
+    )
+    .option(
+      '--since <time>',
+      'replies sent since: a duration (48h, 7d) or a date/time (2026-09-01, 2026-09-01T08:00:00Z)',
+    )
     .option('--reply <id>', 'reconcile this reply only, complete or not')
     .option('--dry-run', 'show what would be filled without storing anything')
     .action(async (opts: ReconcileCliOptions, command: Command) => {
@@ -49,31 +58,54 @@ async function reconcile(ctx: CliContext, options: ReconcileCliParsed): Promise<
   const result = await runReconcile(
     { since, ...(options.replyId === undefined ? {} : { replyId: options.replyId }), dryRun: options.dryRun },
     {
-      store, settings, now: ctx.now, normalize, ingest,
-      onProgress: ({ replyId, index, total }) => (ctx.json ? undefined : ctx.output.info(`[${index + 1}/${total}] reply ${replyId}…`)),
+      store,
+      settings,
+      now: ctx.now,
+      normalize,
+      ingest,
+      onProgress: ({ replyId, index, total }) =>
+        ctx.json ? undefined : ctx.output.info(`[${index + 1}/${total}] reply ${replyId}…`),
     },
   );
   if (ctx.json) ctx.output.data(reconcileDocument(result));
   else renderReconcile(ctx, result);
   const failed = result.replies.filter((reply) => reply.error !== null);
   if (failed.length > 0) {
-    const failure = new PortalError('network', `${failed.length} of ${result.replies.length} replies could not be reconciled`, { hint: 'run reconcile again later; what was stored is kept' });
+    const failure = new PortalError(
+      'network',
+      `${failed.length} of ${result.replies.length} replies could not be reconciled`,
+      { hint: 'run reconcile again later; what was stored is kept' },
+    );
     // With --json the document's per-reply errors are the report.
     throw ctx.json ? new ReportedFailure(failure) : failure;
   }
 }
 
 async function loadListenerCode(): Promise<{ normalize: NormalizeEvent; ingest: IngestEvents }> {
-  const [{ normalizeEvent }, { ingestEvents }] = await Promise.all([import('../../../core/normalize-event.js'), import('../../../store/ingest-events.js')]);
+  const [{ normalizeEvent }, { ingestEvents }] = await Promise.all([
+    import('../../../core/normalize-event.js'),
+    import('../../../store/ingest-events.js'),
+  ]);
   return { normalize: normalizeEvent, ingest: ingestEvents };
 }
 
 function reconcileDocument(result: ReconcileResult): Record<string, unknown> {
   return {
-    since: result.since, until: result.until, dry_run: result.dryRun, requests: result.requests, retries: result.retries,
+    since: result.since,
+    until: result.until,
+    dry_run: result.dryRun,
+    requests: result.requests,
+    retries: result.retries,
     replies: result.replies.map((reply) => ({
-      reply_id: reply.replyId, email_id: reply.emailId, fetched: reply.fetched, error: reply.error,
-      filled: reply.filled.map((event) => ({ type: event.event_type, recipient: event.recipient, occurred_at: event.occurred_at })),
+      reply_id: reply.replyId,
+      email_id: reply.emailId,
+      fetched: reply.fetched,
+      error: reply.error,
+      filled: reply.filled.map((event) => ({
+        type: event.event_type,
+        recipient: event.recipient,
+        occurred_at: event.occurred_at,
+      })),
     })),
   };
 }
@@ -87,13 +119,20 @@ function renderReconcile(ctx: CliContext, unsafe: ReconcileResult): void {
   for (const reply of result.replies) {
     const head = `reply ${reply.replyId} (${reply.emailId}):`;
     if (reply.error !== null) {
-      wrap(`${head} failed: ${reply.error}`, out.width, '  ').forEach((line, i) => out.line(i === 0 ? line.replace(`${head} failed`, `${head} ${out.color.red('failed')}`) : line));
+      wrap(`${head} failed: ${reply.error}`, out.width, '  ').forEach((line, i) =>
+        out.line(i === 0 ? line.replace(`${head} failed`, `${head} ${out.color.red('failed')}`) : line),
+      );
       continue;
     }
     const verb = result.dryRun ? 'would fill' : 'filled';
-    say(`${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`);
-    for (const event of reply.filled) out.line(`  ${event.occurred_at}  ${event.event_type.padEnd(11)} ${event.recipient ?? ''}`.trimEnd());
+    say(
+      `${head} ${reply.fetched} event(s) at SMTP2Go, ${reply.filled.length === 0 ? 'nothing missing' : `${verb} ${reply.filled.length}`}`,
+    );
+    for (const event of reply.filled)
+      out.line(`  ${event.occurred_at}  ${event.event_type.padEnd(11)} ${event.recipient ?? ''}`.trimEnd());
   }
   const filled = result.replies.reduce((sum, reply) => sum + reply.filled.length, 0);
-  out.info(`${result.replies.length} repl${result.replies.length === 1 ? 'y' : 'ies'} checked, ${filled} event(s) ${result.dryRun ? 'would be stored (dry run: nothing stored)' : 'stored'}; ${result.requests} API request(s), ${result.retries} retried`);
+  out.info(
+    `${result.replies.length} repl${result.replies.length === 1 ? 'y' : 'ies'} checked, ${filled} event(s) ${result.dryRun ? 'would be stored (dry run: nothing stored)' : 'stored'}; ${result.requests} API request(s), ${result.retries} retried`,
+  );
 }

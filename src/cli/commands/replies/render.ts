@@ -39,9 +39,14 @@ export function renderReplies(output: Output, result: RepliesResult, zone: Opera
     recipientCell(reply),
     reply.ticket_id === null ? NONE : String(reply.ticket_id),
   ]);
-  const widths = HEAD.map((head, i) => Math.max(visibleWidth(head), ...rows.map((row) => visibleWidth(row[i] ?? ''))));
+  const widths = HEAD.map((head, i) =>
+    Math.max(visibleWidth(head), ...rows.map((row) => visibleWidth(row[i] ?? ''))),
+  );
   const others = widths.reduce((total, width, i) => (i === RECIPIENT ? total : total + width), 0);
-  widths[RECIPIENT] = Math.max(MIN_RECIPIENT, Math.min(widths[RECIPIENT] ?? 0, WIDTH - INDENT.length - GAP.length * (HEAD.length - 1) - others));
+  widths[RECIPIENT] = Math.max(
+    MIN_RECIPIENT,
+    Math.min(widths[RECIPIENT] ?? 0, WIDTH - INDENT.length - GAP.length * (HEAD.length - 1) - others),
+  );
   const line = (cells: readonly string[], paint: (cell: string, i: number) => string) =>
     INDENT +
     cells
@@ -49,13 +54,21 @@ export function renderReplies(output: Output, result: RepliesResult, zone: Opera
         const shown = i === RECIPIENT ? fitRecipient(cell, widths[i] ?? 0) : cell;
         const padding = ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(shown)));
         // Reply ids line up on the right; the last column is not padded.
-        return i === 0 ? padding + paint(shown, i) : i === HEAD.length - 1 ? paint(shown, i) : paint(shown, i) + padding;
+        return i === 0
+          ? padding + paint(shown, i)
+          : i === HEAD.length - 1
+            ? paint(shown, i)
+            : paint(shown, i) + padding;
       })
       .join(GAP)
       .trimEnd();
   output.line(line(HEAD, (cell) => output.color.dim(cell)));
-  for (const row of rows) output.line(line(row, (cell, i) => (i === STATUS ? statusColor(output, cell, cell) : cell)));
-  const troubled = result.replies.filter((reply) => reply.last_error !== null || (reply.send_outcome !== 'sent' && reply.send_outcome !== 'pending'));
+  for (const row of rows)
+    output.line(line(row, (cell, i) => (i === STATUS ? statusColor(output, cell, cell) : cell)));
+  const troubled = result.replies.filter(
+    (reply) =>
+      reply.last_error !== null || (reply.send_outcome !== 'sent' && reply.send_outcome !== 'pending'),
+  );
   if (troubled.length > 0) {
     output.line('');
     output.line(output.color.bold('Send problems'));

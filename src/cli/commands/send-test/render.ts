@@ -5,7 +5,11 @@ import { wrap } from '../../text-width.js';
 /** One attempt: transport, outcome, status, class and time; the error, when there is one, wrapped under it. */
 function formatAttemptLines(attempt: AttemptSummary, output: Output): string[] {
   const paint = output.color;
-  const result = attempt.ok ? paint.green(attempt.outcome) : attempt.outcome === 'retry' ? paint.yellow('retry') : paint.red(attempt.outcome);
+  const result = attempt.ok
+    ? paint.green(attempt.outcome)
+    : attempt.outcome === 'retry'
+      ? paint.yellow('retry')
+      : paint.red(attempt.outcome);
   const status = attempt.status === null ? '' : ` HTTP ${attempt.status}`;
   const errorClass = attempt.error_class === null ? '' : ` ${attempt.error_class}`;
   const head = `${attempt.transport.padEnd(4)} ${result}${status}${errorClass} ${attempt.ms} ms`;
@@ -17,12 +21,17 @@ function formatAttemptLines(attempt: AttemptSummary, output: Output): string[] {
 export function renderSendTest(output: Output, unsafe: SendTestResult): void {
   // Errors quote SMTP2Go's and the relay's answers.
   const result = escapeControlsDeep(unsafe);
-  for (const attempt of result.attempts) for (const line of formatAttemptLines(attempt, output)) output.line(line);
+  for (const attempt of result.attempts)
+    for (const line of formatAttemptLines(attempt, output)) output.line(line);
   const say = (text: string) => wrap(text, output.width, '  ').forEach((line) => output.line(line));
-  if (result.delivered_to.length > 0) say(`delivered to ${result.delivered_to.join(', ')} via ${result.transport ?? 'smtp'}`);
+  if (result.delivered_to.length > 0)
+    say(`delivered to ${result.delivered_to.join(', ')} via ${result.transport ?? 'smtp'}`);
   if (result.fallback_reason !== null) say(`fallback: ${result.fallback_reason}`);
   const ids: Array<[string, string]> = [
-    ['reply id', String(result.reply_id)], ['tracking id', result.tracking_id], ['SMTP2Go email id', result.smtp2go_email_id ?? '-'], ['message id', result.message_id],
+    ['reply id', String(result.reply_id)],
+    ['tracking id', result.tracking_id],
+    ['SMTP2Go email id', result.smtp2go_email_id ?? '-'],
+    ['message id', result.message_id],
   ];
   // An id is never split: one too long for its column goes on the next line.
   for (const [label, value] of ids) {

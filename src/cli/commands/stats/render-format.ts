@@ -32,11 +32,17 @@ const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
  * Intl.DateTimeFormat costs about 30 ms, a third of `stats --reply`'s start-up budget). Null otherwise
  * (a TZ given to an in-process run, a zone missing from tzdata, a copied /etc/localtime).
  */
-export function nativeZone(env: NodeJS.ProcessEnv, processEnv: NodeJS.ProcessEnv = process.env): OperatorZone | null {
+export function nativeZone(
+  env: NodeJS.ProcessEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): OperatorZone | null {
   const wanted = env.TZ?.trim().replace(/^:/, '') ?? '';
   if ((env.TZ ?? '') !== (processEnv.TZ ?? '')) return null;
   const zoneinfo = processEnv.TZDIR || '/usr/share/zoneinfo';
-  if (wanted !== '') return IANA_NAME.test(wanted) && !wanted.includes('..') && existsSync(join(zoneinfo, wanted)) ? { name: wanted, native: true } : null;
+  if (wanted !== '')
+    return IANA_NAME.test(wanted) && !wanted.includes('..') && existsSync(join(zoneinfo, wanted))
+      ? { name: wanted, native: true }
+      : null;
   const system = systemZone();
   return system === null ? null : { name: system, native: true };
 }
@@ -92,13 +98,21 @@ function nativeLocal(d: Date): string {
 
 function intlLocal(timeZone: string): (d: Date) => string {
   const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    hourCycle: 'h23', timeZoneName: 'longOffset',
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
   });
   return (d) => {
     const p = Object.fromEntries(format.formatToParts(d).map((part) => [part.type, part.value]));
     const offset = /^GMT([+-])(\d{2}):?(\d{2})?/.exec(p.timeZoneName ?? '');
-    const minutes = offset === null ? 0 : (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] ?? 0));
+    const minutes =
+      offset === null ? 0 : (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] ?? 0));
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${formatOffset(minutes)}`;
   };
 }
@@ -112,7 +126,12 @@ export function relativeToSend(iso: string | null, sentIso: string | null): stri
   return `${formatDuration(Math.abs(ms))} ${ms > 0 ? 'after' : 'before'} sending`;
 }
 
-const UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+const UNITS: Array<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+];
 
 /** Two units at most, largest first: "3 d 4 h", "2 h", "5 min 10 s", "45 s", "350 ms". */
 export function formatDuration(ms: number): string {
@@ -151,7 +170,11 @@ export function renderTable(rows: readonly string[][], options: TableOptions = {
     return options.right?.has(i) === true ? room + cell : last ? cell : cell + room;
   };
   const line = (row: readonly string[], paint: (text: string) => string = (text) => text) =>
-    indent + row.map((cell, i) => paint(pad(cell, i, i === row.length - 1))).join('  ').trimEnd();
+    indent +
+    row
+      .map((cell, i) => paint(pad(cell, i, i === row.length - 1)))
+      .join('  ')
+      .trimEnd();
   const lines = rows.map((row) => line(row));
   if (options.head !== undefined) lines.unshift(line(options.head, options.paintHead));
   return lines.join('\n');
@@ -160,7 +183,8 @@ export function renderTable(rows: readonly string[][], options: TableOptions = {
 /** The columns renderTable would take (indent included). */
 export function tableWidth(rows: readonly string[][], head?: readonly string[], indent = 2): number {
   const widths: number[] = [];
-  for (const row of head === undefined ? rows : [head, ...rows]) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
+  for (const row of head === undefined ? rows : [head, ...rows])
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
   return indent + widths.reduce((sum, w) => sum + w, 0) + 2 * Math.max(0, widths.length - 1);
 }
 
@@ -168,11 +192,19 @@ export function tableWidth(rows: readonly string[][], head?: readonly string[], 
  * A table too wide for the terminal, stacked: each row's first cell on a line of its own (a long one cut in
  * the middle), then its other cells as "head value" pairs, wrapped under it.
  */
-export function renderStacked(rows: readonly string[][], head: readonly string[], width: number, paintFirst: (text: string) => string = (text) => text): string {
+export function renderStacked(
+  rows: readonly string[][],
+  head: readonly string[],
+  width: number,
+  paintFirst: (text: string) => string = (text) => text,
+): string {
   const lines: string[] = [];
   for (const row of rows) {
     lines.push(`  ${paintFirst(truncateMiddle(row[0] ?? '', width - 2))}`);
-    const pairs = row.slice(1).map((cell, i) => (head[i + 1] === '' ? cell : `${head[i + 1]} ${cell}`)).filter((pair) => pair !== '');
+    const pairs = row
+      .slice(1)
+      .map((cell, i) => (head[i + 1] === '' ? cell : `${head[i + 1]} ${cell}`))
+      .filter((pair) => pair !== '');
     lines.push(...wrap(pairs.join(' · '), width - 4, '  ').map((text) => `    ${text}`));
   }
   return lines.join('\n');

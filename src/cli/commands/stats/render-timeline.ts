@@ -4,11 +4,25 @@ import type { ReplyEvent } from '../../../operations/stats.js';
 // comes seconds after sending and a first open hours or days later.
 
 const LETTERS: Record<string, string> = {
-  processed: 'P', delivered: 'D', open: 'O', click: 'C', bounce: 'B', spam: 'S', reject: 'R', unsubscribe: 'U', resubscribe: 'E',
+  processed: 'P',
+  delivered: 'D',
+  open: 'O',
+  click: 'C',
+  bounce: 'B',
+  spam: 'S',
+  reject: 'R',
+  unsubscribe: 'U',
+  resubscribe: 'E',
 };
 /** When two events fall on one column, the one a reader most needs to see wins. */
 const PRIORITY = ['B', 'S', 'R', 'U', 'C', 'O', 'D', 'E', 'P', '*'];
-const TICKS: Array<[string, number]> = [['1 min', 60], ['1 h', 3600], ['1 d', 86_400], ['1 w', 604_800], ['30 d', 2_592_000]];
+const TICKS: Array<[string, number]> = [
+  ['1 min', 60],
+  ['1 h', 3600],
+  ['1 d', 86_400],
+  ['1 w', 604_800],
+  ['30 d', 2_592_000],
+];
 
 export interface TimeAxis {
   /** `sent ` and the axis, each event a letter where it happened. */
@@ -27,7 +41,12 @@ export interface AxisStyle {
 const letterOf = (type: string) => LETTERS[type] ?? '*';
 
 /** The axis for events after `origin` (ISO), `width` columns wide in all; null when there is nothing to draw. */
-export function renderTimeAxis(events: readonly ReplyEvent[], origin: string, width: number, style: AxisStyle): TimeAxis | null {
+export function renderTimeAxis(
+  events: readonly ReplyEvent[],
+  origin: string,
+  width: number,
+  style: AxisStyle,
+): TimeAxis | null {
   const start = Date.parse(origin);
   if (events.length === 0 || Number.isNaN(start)) return null;
   const prefix = '  sent ';
@@ -56,7 +75,9 @@ export function renderTimeAxis(events: readonly ReplyEvent[], origin: string, wi
     labels = labels.padEnd(at) + name;
   }
   const seen = new Map<string, string>();
-  for (const event of events) if (!seen.has(letterOf(event.type))) seen.set(letterOf(event.type), letterOf(event.type) === '*' ? 'other' : event.type);
+  for (const event of events)
+    if (!seen.has(letterOf(event.type)))
+      seen.set(letterOf(event.type), letterOf(event.type) === '*' ? 'other' : event.type);
   const legend = [...seen].map(([letter, type]) => `${letter} ${type}`).join(' · ');
   return { axis: prefix + cells.join(''), labels: labels.trimEnd(), legend };
 }

@@ -30,14 +30,18 @@ export function matchStatsReply(args: readonly string[]): StatsReplyArgs | null 
     const name = eq === -1 ? arg : arg.slice(0, eq);
     if (name === 'stats' && !command) command = true;
     else if (arg === '--json' && !json) json = true;
-    else if ((name === '--reply' && command && reply === undefined) || (name === '--db' && db === undefined)) {
+    else if (
+      (name === '--reply' && command && reply === undefined) ||
+      (name === '--db' && db === undefined)
+    ) {
       const value = eq === -1 ? args[(i += 1)] : arg.slice(eq + 1);
       if (value === undefined || value === '' || value.startsWith('-')) return null;
       if (name === '--reply') reply = value;
       else db = value;
     } else return null;
   }
-  if (!command || reply === undefined || !REPLY_ID.test(reply) || !Number.isSafeInteger(Number(reply))) return null;
+  if (!command || reply === undefined || !REPLY_ID.test(reply) || !Number.isSafeInteger(Number(reply)))
+    return null;
   return { replyId: Number(reply), db, json };
 }
 
@@ -55,18 +59,21 @@ export async function tryStatsReplyFast(args: readonly string[], io: CliIo): Pro
   if (io.onParsed?.(STATS_REPLY_FAST, match) === true) return true;
   // Every module is requested at once, the renderers too (Node 20's loader reads each file asynchronously;
   // a chain of imports waits for each read in turn). A rejected prefetch is handled where it is awaited.
-  const renderers = match.json ? null : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
+  const renderers = match.json
+    ? null
+    : Promise.all([import('./render-reply.js'), import('./render-format.js')]);
   renderers?.catch(() => undefined);
   // What the renderers import in turn, requested now too rather than after they are read.
   if (!match.json) import('./render-timeline.js').catch(() => undefined);
-  const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] = await Promise.all([
-    import('../../../store/db-path.js'),
-    import('../../../store/open-store.js'),
-    import('../../../operations/stats.js'),
-    import('../../output.js'),
-    // output.js imports it: requested now, it is read alongside rather than after.
-    import('../../text-width.js'),
-  ]);
+  const [{ resolveDbPath }, { openStore }, { runReplyStats }, { createOutput, loadPainters }] =
+    await Promise.all([
+      import('../../../store/db-path.js'),
+      import('../../../store/open-store.js'),
+      import('../../../operations/stats.js'),
+      import('../../output.js'),
+      // output.js imports it: requested now, it is read alongside rather than after.
+      import('../../text-width.js'),
+    ]);
   let stats;
   try {
     const store = openStore(resolveDbPath(match.db, io.env), { mustExist: true });
@@ -94,7 +101,8 @@ export async function printReplyStats(
     output.data({ ...stats.document });
     return;
   }
-  const [{ renderReplyStats }, { operatorZone }] = await (renderers ?? Promise.all([import('./render-reply.js'), import('./render-format.js')]));
+  const [{ renderReplyStats }, { operatorZone }] = await (renderers ??
+    Promise.all([import('./render-reply.js'), import('./render-format.js')]));
   const zone = await operatorZone(env);
   if (zone.warning !== undefined) output.warn(zone.warning);
   renderReplyStats(output, stats, zone);

@@ -5,6 +5,12 @@ import { withExamples } from '../../help.js';
 export function webhookCommand(program: Command): Command {
   const existing = program.commands.find((command) => command.name() === 'webhook');
   if (existing !== undefined) return existing;
-  const webhook = program.command('webhook').description('receive, replay, trigger and register SMTP2Go webhooks');
-  return withExamples(webhook, ['webhook serve', 'webhook register --dry-run', 'webhook trigger delivered --reply 1']);
+  const webhook = program
+    .command('webhook')
+    .description('receive, replay, trigger and register SMTP2Go webhooks');
+  return withExamples(webhook, [
+    'webhook serve',
+    'webhook register --dry-run',
+    'webhook trigger delivered --reply 1',
+  ]);
 }

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import type { WebhookRegisterOptions, WebhookRegisterResult } from '../../../../operations/webhook-register.js';
+import type {
+  WebhookRegisterOptions,
+  WebhookRegisterResult,
+} from '../../../../operations/webhook-register.js';
 import type { CliContext, CliIo } from '../../../context.js';
 import { escapeControlsDeep, type Output } from '../../../output.js';
 import { PUBLIC_URL, renamedOption, takeRenamedFlags } from '../../../renamed-flags.js';
@@ -15,22 +18,44 @@ interface RegisterCliOptions {
 }
 
 function toWebhookRegisterOptions(o: RegisterCliOptions): WebhookRegisterOptions {
-  return { ...(o.publicUrl === undefined ? {} : { url: o.publicUrl }), ...(o.events === undefined ? {} : { events: o.events }), dryRun: o.dryRun === true };
+  return {
+    ...(o.publicUrl === undefined ? {} : { url: o.publicUrl }),
+    ...(o.events === undefined ? {} : { events: o.events }),
+    dryRun: o.dryRun === true,
+  };
 }
 
 export function registerWebhookRegister(program: Command, io: CliIo): void {
   const command = webhookCommand(program)
     .command('register')
-    .description("create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference")
-    .option('--public-url <url>', 'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events')
+    .description(
+      "create or update this portal's SMTP2Go webhook (never a second one), then read it back and show the difference",
+    )
+    .option(
+      '--public-url <url>',
+      'the listener URL SMTP2Go posts to; a bare origin gets /api/webhooks/smtp2go/events',
+    )
     .addOption(renamedOption(PUBLIC_URL))
     .option('--events <list>', 'events to subscribe to, comma-separated or repeated', collect)
     .option('--dry-run', 'show what would change without changing anything')
     .action(async (opts: RegisterCliOptions, command: Command) => {
-      await runParsed(io, command, 'webhook register', toWebhookRegisterOptions(takeRenamedFlags(io, command, opts, [PUBLIC_URL])), register);
+      await runParsed(
+        io,
+        command,
+        'webhook register',
+        toWebhookRegisterOptions(takeRenamedFlags(io, command, opts, [PUBLIC_URL])),
+        register,
+      );
     });
-  documentOptions(command, { '--public-url': { default: 'the portal URL and that path' }, '--events': { default: 'what the tracking switches need' } });
-  withExamples(command, ['webhook register --dry-run', 'webhook register', 'webhook register --public-url https://portal.example.com']);
+  documentOptions(command, {
+    '--public-url': { default: 'the portal URL and that path' },
+    '--events': { default: 'what the tracking switches need' },
+  });
+  withExamples(command, [
+    'webhook register --dry-run',
+    'webhook register',
+    'webhook register --public-url https://portal.example.com',
+  ]);
 }
 
 async function register(ctx: CliContext, options: WebhookRegisterOptions): Promise<void> {
@@ -42,8 +67,16 @@ async function register(ctx: CliContext, options: WebhookRegisterOptions): Promi
 
 function registerDocument(r: WebhookRegisterResult): Record<string, unknown> {
   return {
-    action: r.action, dry_run: r.dryRun, webhook_id: r.webhookId, url: r.url, events: r.events, changes: r.changes,
-    before: r.before, after: r.after, problems: r.problems, others: r.others,
+    action: r.action,
+    dry_run: r.dryRun,
+    webhook_id: r.webhookId,
+    url: r.url,
+    events: r.events,
+    changes: r.changes,
+    before: r.before,
+    after: r.after,
+    problems: r.problems,
+    others: r.others,
   };
 }
 
@@ -59,8 +92,12 @@ function renderRegister(output: Output, unsafe: WebhookRegisterResult): void {
   // Webhook URLs and fields are as SMTP2Go lists them.
   const result = escapeControlsDeep(unsafe);
   const id = result.webhookId === null ? '' : ` #${result.webhookId}`;
-  const say = (text: string, indent: string) => wrap(text, output.width, indent).forEach((line) => output.line(line));
-  say(`${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`, '  ');
+  const say = (text: string, indent: string) =>
+    wrap(text, output.width, indent).forEach((line) => output.line(line));
+  say(
+    `${HEADLINES[result.action]}${id}: ${result.url}${result.dryRun && result.changes.length > 0 ? ' (dry run, nothing changed)' : ''}`,
+    '  ',
+  );
   for (const change of result.changes) {
     say(`  ${change.field}: ${change.before === '' ? '(none)' : change.before} → ${change.after}`, '    ');
   }

@@ -20,11 +20,16 @@ interface SourceState {
 
 const OTHERS = 'other addresses';
 
-export function createAuthFailureLog(options: { periodMs: number; now: () => number; maxSources?: number }): AuthFailureLog {
+export function createAuthFailureLog(options: {
+  periodMs: number;
+  now: () => number;
+  maxSources?: number;
+}): AuthFailureLog {
   const maxSources = options.maxSources ?? 1000;
   const sources = new Map<string, SourceState>();
   const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
-  const period = options.periodMs === 60_000 ? 'once a minute' : `every ${Math.round(options.periodMs / 1000)} s`;
+  const period =
+    options.periodMs === 60_000 ? 'once a minute' : `every ${Math.round(options.periodMs / 1000)} s`;
   return {
     refused(source, reason) {
       const now = options.now();
@@ -45,7 +50,9 @@ export function createAuthFailureLog(options: { periodMs: number; now: () => num
       const lines: string[] = [];
       for (const [source, state] of sources) {
         if (state.more > 0) {
-          lines.push(`401 from ${source}: ${state.more} more since ${clock(state.since)} (last: ${state.lastReason})`);
+          lines.push(
+            `401 from ${source}: ${state.more} more since ${clock(state.since)} (last: ${state.lastReason})`,
+          );
           state.more = 0;
           state.since = now;
         } else if (now - state.lastSeen >= options.periodMs) {

@@ -21,7 +21,11 @@ export function bufferedLines(out: Output): Output & { flush: () => void } {
       setImmediate(flush);
     }
   };
-  return Object.assign(Object.create(out) as Output, { line: (text = '') => push(text), record: (document: Record<string, unknown>) => push(jsonText(document)), flush });
+  return Object.assign(Object.create(out) as Output, {
+    line: (text = '') => push(text),
+    record: (document: Record<string, unknown>) => push(jsonText(document)),
+    flush,
+  });
 }
 
 /**
@@ -37,13 +41,22 @@ export function survivingOutput(out: Output, streams: OutputStreams): Output & {
   const onStdoutError = (error: NodeJS.ErrnoException) => {
     if (stdoutLost) return;
     stdoutLost = true;
-    if (!stderrLost) out.warn(`lost stdout (${error.code ?? error.message}): request log lines are no longer written; still serving`);
+    if (!stderrLost)
+      out.warn(
+        `lost stdout (${error.code ?? error.message}): request log lines are no longer written; still serving`,
+      );
   };
   const onStderrError = () => void (stderrLost = true);
   streams.stdout.on('error', onStdoutError);
   streams.stderr.on('error', onStderrError);
-  const toStdout = <A extends unknown[]>(write: (...args: A) => void) => (...args: A) => (stdoutLost ? undefined : write(...args));
-  const toStderr = <A extends unknown[]>(write: (...args: A) => void) => (...args: A) => (stderrLost ? undefined : write(...args));
+  const toStdout =
+    <A extends unknown[]>(write: (...args: A) => void) =>
+    (...args: A) =>
+      stdoutLost ? undefined : write(...args);
+  const toStderr =
+    <A extends unknown[]>(write: (...args: A) => void) =>
+    (...args: A) =>
+      stderrLost ? undefined : write(...args);
   return Object.assign(Object.create(out) as Output, {
     line: toStdout((text?: string) => out.line(text)),
     record: toStdout((document: Record<string, unknown>) => out.record(document)),
