@@ -6,20 +6,7 @@ import { loadModuleSettings } from '../store/module-settings.js';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations.js';
 import { schemaVersion, type Store } from '../store/open-store.js';
 import type { DoctorCheck } from './doctor.js';
-
-const ok = (name: string, message: string): DoctorCheck => ({ name, status: 'ok', message, fix: null });
-const warn = (name: string, message: string, fix: string): DoctorCheck => ({
-  name,
-  status: 'warn',
-  message,
-  fix,
-});
-const fail = (name: string, message: string, fix: string): DoctorCheck => ({
-  name,
-  status: 'fail',
-  message,
-  fix,
-});
+import { fail, ok, warn } from './doctor-check.js';
 
 /** The effective settings, or the check that explains why they could not be read. */
 export function loadSettingsCheck(

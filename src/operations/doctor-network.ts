@@ -8,20 +8,8 @@ import { fetchApiKeyPermissions } from '../smtp2go/permissions-api.js';
 import { findPortalWebhook, impliedEvents, portalListenerUrl } from '../smtp2go/portal-webhook.js';
 import { listWebhooks, type Smtp2goWebhook } from '../smtp2go/webhooks-api.js';
 import type { DoctorCheck } from './doctor.js';
+import { fail, ok, warn } from './doctor-check.js';
 
-const ok = (name: string, message: string): DoctorCheck => ({ name, status: 'ok', message, fix: null });
-const warn = (name: string, message: string, fix: string): DoctorCheck => ({
-  name,
-  status: 'warn',
-  message,
-  fix,
-});
-const fail = (name: string, message: string, fix: string): DoctorCheck => ({
-  name,
-  status: 'fail',
-  message,
-  fix,
-});
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function apiKeyCheck(connection: ApiConnection | null): Promise<DoctorCheck> {
