@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
+import { type Store } from '../../src/store/open-store.js';
 import { expectFits } from '../helpers/fits.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { useTempStores } from '../helpers/temp-store.js';
 import {
   DAY,
   deliveredAndOpened,
@@ -19,16 +20,10 @@ import {
 } from '../operations/stats-stores.js';
 
 const tempDir = useTempDir();
-const stores: Store[] = [];
-afterEach(() => {
-  for (const db of stores.splice(0)) db.close();
-});
-
+const openTempStore = useTempStores();
 function store(): { db: Store; path: string } {
-  const path = join(tempDir(), 'portal.db');
-  const db = openStore(path);
-  stores.push(db);
-  return { db, path };
+  const db = openTempStore();
+  return { db, path: db.name };
 }
 
 const NOW = new Date(SENT.getTime() + 30 * HOUR);

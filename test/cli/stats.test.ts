@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { matchStatsReply, tryStatsReplyFast } from '../../src/cli/commands/stats/reply-fast.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { type Store } from '../../src/store/open-store.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { useTempStores } from '../helpers/temp-store.js';
 import {
   after,
   deliveredAndOpened,
@@ -20,16 +21,10 @@ import {
 } from '../operations/stats-stores.js';
 
 const tempDir = useTempDir();
-const stores: Store[] = [];
-afterEach(() => {
-  for (const db of stores.splice(0)) db.close();
-});
-
+const openTempStore = useTempStores();
 function store(): { db: Store; path: string } {
-  const path = join(tempDir(), 'portal.db');
-  const db = openStore(path);
-  stores.push(db);
-  return { db, path };
+  const db = openTempStore();
+  return { db, path: db.name };
 }
 
 const NOW = new Date(SENT.getTime() + 30 * HOUR);

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatReplyCursor, parseReplyCursor } from '../../src/core/reply-cursor.js';
 import { REPLY_STATUSES, summarizeReplyStatus } from '../../src/core/reply-status.js';
 import { runReplies, type RepliesOptions } from '../../src/operations/replies.js';
 import { runReplyStats } from '../../src/operations/stats.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { type Store } from '../../src/store/open-store.js';
 import { createReply, getReply } from '../../src/store/replies.js';
 import { finishReplySend } from '../../src/store/reply-sends.js';
 import { selectRecipients } from '../../src/store/stats-queries.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { useTempStores } from '../helpers/temp-store.js';
 import {
   deliveredAndOpened,
   duplicatesOutOfOrder,
@@ -19,17 +18,7 @@ import {
   SENT,
 } from './stats-stores.js';
 
-const tempDir = useTempDir();
-const stores: Store[] = [];
-afterEach(() => {
-  for (const db of stores.splice(0)) db.close();
-});
-
-function store(): Store {
-  const db = openStore(join(tempDir(), 'portal.db'));
-  stores.push(db);
-  return db;
-}
+const store = useTempStores();
 
 const list = (db: Store, options: Partial<RepliesOptions> = {}) =>
   runReplies({ limit: 20, cursor: null, ...options }, { store: db });

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/core/errors.js';
 import { runReplyStats } from '../../src/operations/stats.js';
 import { runStatsSummary } from '../../src/operations/stats-summary.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { type Store } from '../../src/store/open-store.js';
 import { API_KEY } from '../helpers/constants.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { useTempStores } from '../helpers/temp-store.js';
 import { useSendHarness } from './send-test-harness.js';
 import {
   after,
@@ -21,16 +20,7 @@ import {
   SENT,
 } from './stats-stores.js';
 
-const tempDir = useTempDir();
-const stores: Store[] = [];
-afterEach(() => {
-  for (const db of stores.splice(0)) db.close();
-});
-function store(): Store {
-  const db = openStore(join(tempDir(), 'portal.db'));
-  stores.push(db);
-  return db;
-}
+const store = useTempStores();
 const summary = (db: Store, extra: Partial<Parameters<typeof runStatsSummary>[0]> = {}) =>
   runStatsSummary({ since: null, until: null, by: 'none', timeZone: 'UTC', ...extra }, { store: db });
 

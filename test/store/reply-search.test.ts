@@ -1,22 +1,11 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
+import { type Store } from '../../src/store/open-store.js';
 import { createReply } from '../../src/store/replies.js';
 import { likeContaining, selectReplyPage, type ReplySearchFilter } from '../../src/store/reply-search.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { useTempStores } from '../helpers/temp-store.js';
 import { recordSend, SENT } from '../operations/stats-stores.js';
 
-const tempDir = useTempDir();
-const stores: Store[] = [];
-afterEach(() => {
-  for (const db of stores.splice(0)) db.close();
-});
-
-function store(): Store {
-  const db = openStore(join(tempDir(), 'portal.db'));
-  stores.push(db);
-  return db;
-}
+const store = useTempStores();
 
 const at = (minutes: number) => new Date(SENT.getTime() + minutes * 60_000);
 let serial = 0;
