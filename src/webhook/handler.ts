@@ -5,7 +5,7 @@ import { decodeBody } from './body-charset.js';
 import { isWebhookHttpError } from './errors.js';
 import { StoreUnavailableError } from './commit/commit-batch.js';
 import { parseWebhookBody } from './parse-body.js';
-import { verifyWebhookHeaders, verifyWebhookRequest } from './verify.js';
+import { screenWebhookHeaders, verifySignedBody, type PendingSignature } from './verify.js';
 
 export interface WebhookRequest {
   headers: IncomingHttpHeaders;
@@ -41,14 +41,17 @@ export interface WebhookHandlerOptions {
   commit: (incoming: IncomingEvent[], receivedAt: Date) => Promise<IngestResult>;
 }
 
+/** A request its headers let through, or one whose signature over the body is still to check. */
+export type Screened = { method: string } | { pending: PendingSignature };
+
 export interface WebhookHandler {
   /**
    * What the headers alone decide, before any of the body is read: a 401 (answer it), the method that
-   * let the request in, or null when only the signature over the body can tell.
+   * let the request in, or the signature left to check over the body.
    */
-  screen(headers: IncomingHttpHeaders, receivedAt: Date): HandledWebhook | { method: string } | null;
-  /** The rest, once the body is read: authenticate if `screen` could not (fail closed), parse, commit, answer. */
-  handle(request: WebhookRequest, method: string | null): Promise<HandledWebhook>;
+  screen(headers: IncomingHttpHeaders, receivedAt: Date): HandledWebhook | Screened;
+  /** The rest, once the body is read: the signature if `screen` left one (fail closed), parse, commit, answer. */
+  handle(request: WebhookRequest, screened: Screened): Promise<HandledWebhook>;
 }
 
 /**
@@ -65,22 +68,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   return {
     // verifyWebhook* fail closed by themselves: an exception inside is a rejection, never a pass.
     screen(headers, receivedAt) {
-      const verdict = verifyWebhookHeaders(headers, verifyOptions(receivedAt));
-      if (verdict === null) return null;
+      const verdict = screenWebhookHeaders(headers, verifyOptions(receivedAt));
+      if (!('ok' in verdict)) return { pending: verdict };
       return verdict.ok ? { method: verdict.method } : refuse(401, verdict.reason, null);
     },
     async handle(request, screened) {
-      let method = screened;
-      if (method === null) {
-        const verdict = verifyWebhookRequest(
-          request.headers,
-          request.rawBody,
-          verifyOptions(request.receivedAt),
-        );
-        if (!verdict.ok) return refuse(401, verdict.reason, null);
-        method = verdict.method;
-      }
-      return parseAndCommit(request, method, options.commit);
+      if ('method' in screened) return parseAndCommit(request, screened.method, options.commit);
+      const verdict = verifySignedBody(screened.pending, request.rawBody);
+      if (!verdict.ok) return refuse(401, verdict.reason, null);
+      return parseAndCommit(request, verdict.method, options.commit);
     },
   };
 }

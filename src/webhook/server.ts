@@ -255,7 +255,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return refuse(413, `the body is larger than ${maxBodyBytes} bytes`, 'linger');
     // Refused on its headers when they decide, so no memory is spent on the body of a request that cannot pass.
     const screened = handler.screen(request.headers, receivedAt);
-    if (screened !== null && 'status' in screened)
+    if ('status' in screened)
       return answer(
         request,
         response,
@@ -282,10 +282,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         request,
         response,
         record,
-        await handler.handle(
-          { headers: request.headers, rawBody, contentType, receivedAt },
-          screened?.method ?? null,
-        ),
+        await handler.handle({ headers: request.headers, rawBody, contentType, receivedAt }, screened),
         'keep-alive',
       );
     } finally {

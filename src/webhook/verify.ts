@@ -60,18 +60,47 @@ export function verifyWebhookHeaders(
   headers: IncomingHttpHeaders,
   options: VerifyOptions,
 ): VerifyResult | null {
+  const verdict = screenWebhookHeaders(headers, options);
+  return 'ok' in verdict ? verdict : null;
+}
+
+/**
+ * The headers' verdict, or what is left to check once the body is read (verifySignedBody), so a signed
+ * request's headers are read and parsed once.
+ */
+export function screenWebhookHeaders(
+  headers: IncomingHttpHeaders,
+  options: VerifyOptions,
+): VerifyResult | PendingSignature {
   try {
     const verdict = verifyHeaders(headers, options);
-    return 'done' in verdict ? verdict.done : null;
+    return 'done' in verdict ? verdict.done : verdict;
+  } catch {
+    return reject('verification error');
+  }
+}
+
+/** The signature over the body, for a request screenWebhookHeaders left pending; fails closed. */
+export function verifySignedBody(pending: PendingSignature, rawBody: Buffer): VerifyResult {
+  if (!Buffer.isBuffer(rawBody)) return reject('body is not raw bytes');
+  try {
+    return verifyPending(pending, rawBody);
   } catch {
     return reject('verification error');
   }
 }
 
 /** Either the verdict, or what is left to check once the body is there: the signature over it. */
-type HeaderVerdict =
-  | { done: VerifyResult }
-  | { signature: SignatureHeader; secrets: string[]; failures: string[]; now: number; tolerance: number };
+/** A request whose headers left only the signature over its body to check. */
+export interface PendingSignature {
+  signature: SignatureHeader;
+  secrets: string[];
+  failures: string[];
+  now: number;
+  tolerance: number;
+}
+
+type HeaderVerdict = { done: VerifyResult } | PendingSignature;
 
 function verifyHeaders(headers: IncomingHttpHeaders, options: VerifyOptions): HeaderVerdict {
   const done = (result: VerifyResult) => ({ done: result });
@@ -111,7 +140,10 @@ function verifyHeaders(headers: IncomingHttpHeaders, options: VerifyOptions): He
 function verify(headers: IncomingHttpHeaders, rawBody: Buffer, options: VerifyOptions): VerifyResult {
   if (options.insecure !== true && !Buffer.isBuffer(rawBody)) return reject('body is not raw bytes');
   const verdict = verifyHeaders(headers, options);
-  if ('done' in verdict) return verdict.done;
+  return 'done' in verdict ? verdict.done : verifyPending(verdict, rawBody);
+}
+
+function verifyPending(verdict: PendingSignature, rawBody: Buffer): VerifyResult {
   const check = checkSignature(verdict.signature, rawBody, verdict.secrets, verdict.now, verdict.tolerance);
   if (check.ok)
     return { ok: true, method: verdict.signature.kind === 'digest' ? 'hmac' : 'hmac-timestamped' };
