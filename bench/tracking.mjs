@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseBenchArgs } from './args.mjs';
 import { runLoad } from './load.mjs';
+import { seedSentReplies } from './seed-replies.mjs';
 import { rssMb, startServer, stopServer } from './server-process.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,43 +70,19 @@ function childEnv(home) {
 /** A store with `replies` replies sent through the API (for webhook events) and an open token for each recipient. */
 async function prepareStore(workDir, replies, secret) {
   const { openStore } = await dist('store/open-store.js');
-  const { createReply } = await dist('store/replies.js');
-  const { recordSmtp2goEmailId } = await dist('store/reply-sends.js');
   const { createTrackingTokens } = await dist('store/tracking-tokens.js');
   const db = join(workDir, 'tracking.db');
   const store = openStore(db);
-  const salt = randomBytes(4).toString('hex');
-  const list = [];
   const tokens = [];
-  const now = new Date();
-  const expiresAt = new Date(now.getTime() + 180 * 86_400_000);
-  store.transaction(() => {
-    for (let i = 0; i < replies; i += 1) {
-      const tracking = `bench-${salt}-${i}`;
-      const rcpt = [`customer${i}@example.org`, `cc${i}@example.net`];
-      const reply = createReply(
-        store,
-        {
-          ticketId: 1000 + i,
-          subject: `Re: ticket ${1000 + i}`,
-          sender: 'help@example.com',
-          trackingId: tracking,
-          messageId: `<${tracking}@help.example.com>`,
-          recipients: rcpt.map((email, n) => ({ email, displayName: null, role: n === 0 ? 'to' : 'cc' })),
-        },
-        now,
+  const expiresAt = new Date(Date.now() + 180 * 86_400_000);
+  const list = await seedSentReplies(store, replies, (reply, rcpt, now) => {
+    for (const recipient of rcpt)
+      tokens.push(
+        ...createTrackingTokens(store, { replyId: reply.id, recipient, expiresAt, now }, [
+          { kind: 'open', url: null },
+        ]),
       );
-      const emailId = `1w${salt}-${String(i).padStart(6, '0')}-BENCH`;
-      recordSmtp2goEmailId(store, reply.id, emailId, now);
-      list.push({ emailId, rcpt });
-      for (const recipient of rcpt)
-        tokens.push(
-          ...createTrackingTokens(store, { replyId: reply.id, recipient, expiresAt, now }, [
-            { kind: 'open', url: null },
-          ]),
-        );
-    }
-  })();
+  });
   store.close();
   // As a configured install: the secret and PORTAL_URL (whose path the tracking routes live under) in the store.
   execFileSync(

@@ -34,6 +34,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseBenchArgs } from './args.mjs';
 import { writeBenchmarksSection } from './benchmarks-md.mjs';
 import { runLoad } from './load.mjs';
+import { seedSentReplies } from './seed-replies.mjs';
 import { cpuMs, rssMb, startServer, stopServer } from './server-process.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -160,34 +161,9 @@ function childEnv(home, secret) {
 /** A temp store with `replies` sent replies (email id, two recipients), as `send-test` leaves them. */
 async function prepareStore(workDir, storeDir, name, replies, secret, useCli) {
   const { openStore } = await dist('store/open-store.js');
-  const { createReply } = await dist('store/replies.js');
-  const { recordSmtp2goEmailId } = await dist('store/reply-sends.js');
   const db = join(storeDir, `${name}.db`);
   const store = openStore(db);
-  const salt = randomBytes(4).toString('hex');
-  const list = [];
-  const now = new Date();
-  store.transaction(() => {
-    for (let i = 0; i < replies; i += 1) {
-      const tracking = `bench-${salt}-${i}`;
-      const rcpt = [`customer${i}@example.org`, `cc${i}@example.net`];
-      const reply = createReply(
-        store,
-        {
-          ticketId: 1000 + i,
-          subject: `Re: ticket ${1000 + i}`,
-          sender: 'help@example.com',
-          trackingId: tracking,
-          messageId: `<${tracking}@help.example.com>`,
-          recipients: rcpt.map((email, n) => ({ email, displayName: null, role: n === 0 ? 'to' : 'cc' })),
-        },
-        now,
-      );
-      const emailId = `1w${salt}-${String(i).padStart(6, '0')}-BENCH`;
-      recordSmtp2goEmailId(store, reply.id, emailId, now);
-      list.push({ emailId, rcpt });
-    }
-  })();
+  const list = await seedSentReplies(store, replies);
   store.close();
   if (useCli) {
     // The command reads its secret from the store, as a configured install does (never from argv of the server).
