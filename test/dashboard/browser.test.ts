@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { BIN } from '../helpers/run-binary.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { launchChromium } from '../helpers/chromium.js';
@@ -32,7 +33,6 @@ declare const document: {
 };
 declare const location: { href: string };
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
 // `npm run screenshots` points this at docs/screenshots; otherwise they go to a temp folder.
 const SHOTS = resolve(process.env.DASHBOARD_SCREENSHOTS ?? join(tmpdir(), 'smtp2go-portal-screenshots'));
 // One store for the whole file: useTempDir would delete its folder after the first test, under the running

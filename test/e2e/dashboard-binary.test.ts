@@ -6,9 +6,9 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadModuleSettings } from '../../src/store/module-settings.js';
 import { openStore } from '../../src/store/open-store.js';
+import { BIN } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
 const tempDir = useTempDir();
 const running: ChildProcess[] = [];
 afterEach(() => {

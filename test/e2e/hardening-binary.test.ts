@@ -1,43 +1,24 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModuleSettings } from '../../src/store/module-settings.js';
 import { openStore } from '../../src/store/open-store.js';
+import { BIN, runBinary } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 // Round two findings whose behaviour belongs to the process (its own TZ, its own terminal detection,
 // a listener that runs until signalled): the built binary, in a temp HOME.
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'smtp2go-portal.js');
 const tempDir = useTempDir('smtp2go-hardening-');
 const children: Array<ReturnType<typeof spawn>> = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv, cwd = tempDir()): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, cwd, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+/** The built binary with only PATH and a HOME of its own besides `env`. */
+const run = (args: string[], env: NodeJS.ProcessEnv, cwd = tempDir()) =>
+  runBinary(args, { env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, cwd, timeoutMs: 15_000 });
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
