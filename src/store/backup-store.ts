@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'no
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../core/errors.js';
-import { openSqliteFile, schemaVersion, type Store } from './open-store.js';
+import { openSqliteFile, schemaVersion, storeDialect, type SqliteStore, type Store } from './open-store.js';
 
 export interface StoreCopy {
   bytes: number;
@@ -24,6 +24,14 @@ export interface StoreCopy {
  * `PRAGMA integrity_check`, so a failed or interrupted backup never leaves a file that looks like one.
  */
 export async function backupStoreTo(db: Store, destination: string): Promise<StoreCopy> {
+  if (storeDialect(db) === 'postgres') {
+    throw new StoreError(
+      `backup copies a SQLite store; ${db.name} is PostgreSQL, whose own pg_dump takes a consistent copy while the listeners keep writing`,
+      {
+        hint: `run pg_dump --format=custom --file=${destination} with the same URL (the password from PGPASSWORD or ~/.pgpass), and pg_restore to bring it back`,
+      },
+    );
+  }
   const partial = join(
     dirname(destination),
     `.${basename(destination)}.partial-${randomBytes(4).toString('hex')}`,
@@ -31,7 +39,7 @@ export async function backupStoreTo(db: Store, destination: string): Promise<Sto
   closeSync(openSync(partial, 'wx', 0o600));
   try {
     const started = performance.now();
-    const progress = await db.backup(partial, { progress: () => 0x7fffffff });
+    const progress = await (db as SqliteStore).backup(partial, { progress: () => 0x7fffffff });
     const copyMs = performance.now() - started;
     const verified = verifyCopy(partial);
     syncFile(partial);

@@ -4,8 +4,26 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { isPostgresLocation, redactPostgresUrl } from './postgres/location.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { migratePostgres, postgresSchemaVersion } from './postgres/schema.js';
+import type { Store } from './store-types.js';
 
-export type Store = Database.Database;
+export type { Store, StoreStatement } from './store-types.js';
+export type SqliteStore = Database.Database;
+
+/** Which engine a store runs on; the few places whose SQL or checks differ ask this. */
+export function storeDialect(store: Store): 'sqlite' | 'postgres' {
+  return store instanceof PostgresStore ? 'postgres' : 'sqlite';
+}
+
+/**
+ * What another thread opens to reach the same store (the commit thread, the dashboard's data thread):
+ * the SQLite path, or the PostgreSQL URL with its password. Never print it; print `store.name`.
+ */
+export function storeLocation(store: Store): string {
+  return store instanceof PostgresStore ? store.connectionString : store.name;
+}
 
 export interface OpenStoreOptions {
   /** How long a writer waits for another connection's lock before failing (ms). */
@@ -26,6 +44,7 @@ export interface OpenStoreOptions {
  * and SQLite gives the -wal and -shm files the same mode as the database file.
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  if (isPostgresLocation(path)) return openPostgresStore(path, options);
   const isMemory = path === ':memory:';
   const mustExist = !isMemory && (options.readonly === true || options.mustExist === true);
   if (mustExist && !existsSync(path)) {
@@ -35,7 +54,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   }
   const SqliteDatabase = loadDriver();
   const created = !isMemory && !mustExist && createPrivateFile(path);
-  let db: Store;
+  let db: SqliteStore;
   try {
     db = new SqliteDatabase(path, {
       readonly: options.readonly ?? false,
@@ -71,6 +90,42 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     });
   }
   return db;
+}
+
+/**
+ * A PostgreSQL store: connects (the password from the URL, PGPASSWORD or ~/.pgpass, as libpq does) and
+ * migrates under an advisory lock. A readonly store only checks that it knows the schema. Errors name the
+ * server without the password.
+ */
+function openPostgresStore(url: string, options: OpenStoreOptions): Store {
+  let store: PostgresStore;
+  const shown = redactPostgresUrl(url);
+  try {
+    store = new PostgresStore(url, {
+      ...(options.busyTimeoutMs === undefined
+        ? {}
+        : { statementTimeoutMs: Math.max(options.busyTimeoutMs, 1000) }),
+    });
+  } catch (error) {
+    throw new StoreError(`cannot connect to PostgreSQL at ${shown}: ${(error as Error).message}`, {
+      hint: 'check the URL given with --db or SMTP2GO_PORTAL_DB, that the server runs, and the password (URL, PGPASSWORD or ~/.pgpass)',
+      cause: error,
+    });
+  }
+  try {
+    const migrations = options.migrations ?? MIGRATIONS;
+    const refuse = (current: number) => refuseNewerSchema(current, migrations);
+    if (options.readonly === true) refuse(postgresSchemaVersion(store));
+    else migratePostgres(store, refuse);
+  } catch (error) {
+    store.close();
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`the PostgreSQL database ${shown} cannot be used: ${(error as Error).message}`, {
+      hint: 'the role needs CREATE on the schema the first time (see README, Scaling out); point --db at another database otherwise',
+      cause: error,
+    });
+  }
+  return store;
 }
 
 // Start-up matters (issue 6 gives `stats --reply` 1.5x a bare `node -e 0`), and better-sqlite3 is the
@@ -124,7 +179,7 @@ function driverError(error: unknown): StoreError {
 }
 
 /** A plain connection to an existing SQLite file, without the store's pragmas or migrations (a backup copy, say). */
-export function openSqliteFile(path: string): Store {
+export function openSqliteFile(path: string): SqliteStore {
   const SqliteDatabase = loadBetterSqlite();
   return new SqliteDatabase(path, { fileMustExist: true, nativeBinding: nativeBinding() });
 }
@@ -183,7 +238,7 @@ function makeDirectories(dir: string): void {
  * cannot be changed (another user's).
  */
 export function makeStorePrivate(db: Store): string | null {
-  if (db.memory) return null;
+  if (db.memory || storeDialect(db) === 'postgres') return null;
   const loosened: Array<{ file: string; mode: number }> = [];
   for (const file of [db.name, `${db.name}-wal`, `${db.name}-shm`]) {
     let mode: number;
@@ -213,12 +268,16 @@ export function makeStorePrivate(db: Store): string | null {
 }
 
 export function schemaVersion(db: Store): number {
+  if (storeDialect(db) === 'postgres') return postgresSchemaVersion(db);
   return db.pragma('user_version', { simple: true }) as number;
 }
 
 function assertSchemaKnown(db: Store, migrations: Migration[]): void {
+  refuseNewerSchema(schemaVersion(db), migrations);
+}
+
+function refuseNewerSchema(current: number, migrations: Migration[]): void {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const current = schemaVersion(db);
   if (current > latest) {
     throw new StoreError(
       `the database schema is version ${current}, newer than this smtp2go-portal knows (${latest})`,
@@ -230,7 +289,10 @@ function assertSchemaKnown(db: Store, migrations: Migration[]): void {
 }
 
 /** Applies each pending migration in its own transaction; re-running is a no-op. */
-export function migrate(db: Store, migrations: Migration[] = MIGRATIONS): void {
+export function migrate(store: Store, migrations: Migration[] = MIGRATIONS): void {
+  if (storeDialect(store) === 'postgres')
+    throw new Error('migrate() is for SQLite stores; PostgreSQL migrates in openStore');
+  const db = store as SqliteStore;
   assertSchemaKnown(db, migrations);
   for (const migration of migrations) {
     if (migration.version <= schemaVersion(db)) continue;

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from './bridge-protocol.js';
+
+/**
+ * The store's code is synchronous (better-sqlite3), and PostgreSQL clients are not. Rather than two copies
+ * of every query path, a PostgreSQL store sends each statement to a worker thread that owns the socket
+ * and waits for the answer on a shared counter (Atomics.wait, allowed on Node's main thread). The commit
+ * thread and the dashboard's data thread are their own threads, so the listener's event loop never waits
+ * on the network; one-shot commands (stats, replies) wait as they would for the disk.
+ */
+export class BridgeCallError extends Error {
+  readonly code: string | undefined;
+  readonly connectionLost: boolean;
+  constructor(error: BridgeError) {
+    super(error.message);
+    this.name = 'PostgresError';
+    this.code = error.code;
+    this.connectionLost = error.connectionLost;
+  }
+}
+
+type Answer = Extract<BridgeAnswer, { ok: true }>;
+
+// Built next to this file by tsc; tests that import the TypeScript sources use the built copy.
+function workerUrl(): URL {
+  const here = new URL('./bridge-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL(here.href.replace('/src/store/postgres/', '/dist/store/postgres/'));
+}
+
+let shared: { worker: Worker; port: MessagePort; counter: Int32Array } | undefined;
+let nextSeq = 1;
+let nextConnection = 1;
+
+function bridge(): NonNullable<typeof shared> {
+  if (shared !== undefined) return shared;
+  const signal = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  const data: BridgeWorkerData = { signal, port: port2 };
+  const worker = new Worker(workerUrl(), { workerData: data, transferList: [port2] });
+  // Neither the thread nor its port keeps a finished command alive: an unclosed store ends with the process.
+  worker.unref();
+  port1.unref();
+  worker.on('error', () => {
+    shared = undefined;
+  });
+  shared = { worker, port: port1, counter: new Int32Array(signal) };
+  return shared;
+}
+
+type RequestBody = BridgeRequest extends infer R ? (R extends unknown ? Omit<R, 'seq'> : never) : never;
+
+/** Sends one request and blocks until its answer, or throws after `timeoutMs` (the worker keeps going). */
+export function callBridge(body: RequestBody, timeoutMs: number): Answer {
+  const { worker, port, counter } = bridge();
+  const seq = nextSeq++;
+  const deadline = Date.now() + timeoutMs;
+  worker.postMessage({ ...body, seq });
+  for (;;) {
+    const seen = Atomics.load(counter, 0);
+    // Answers to requests that timed out earlier may come first: skip them.
+    for (
+      let message = receiveMessageOnPort(port);
+      message !== undefined;
+      message = receiveMessageOnPort(port)
+    ) {
+      const answer = message.message as BridgeAnswer;
+      if (answer.seq !== seq) continue;
+      if (!answer.ok) throw new BridgeCallError(answer.error);
+      return answer;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || Atomics.wait(counter, 0, seen, remaining) === 'timed-out') {
+      throw new BridgeCallError({
+        message: `PostgreSQL did not answer within ${timeoutMs} ms`,
+        code: 'TIMEOUT',
+        connectionLost: false,
+      });
+    }
+  }
+}
+
+export function newConnectionId(): number {
+  return nextConnection++;
+}
