@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 
 export type RecipientRole = 'to' | 'cc' | 'bcc';
 
@@ -74,7 +74,7 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
   const at = now.toISOString();
   const write = db.transaction(() => {
     const params = {
-      id: reply.id ?? null,
+      ...(reply.id === undefined ? {} : { id: reply.id }),
       ticket_id: reply.ticketId,
       subject: reply.subject,
       sender: reply.sender,
@@ -83,10 +83,13 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
       message_id: reply.messageId,
       at,
     };
+    // Without an id the column is left out rather than given NULL: SQLite takes NULL as "assign one",
+    // PostgreSQL's identity column refuses it.
+    const [idColumn, idValue] = reply.id === undefined ? ['', ''] : ['id, ', '@id, '];
     const row = db
       .prepare(
-        `INSERT INTO ticket_replies (id, ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at)
-         VALUES (@id, @ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at)
+        `INSERT INTO ticket_replies (${idColumn}ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at)
+         VALUES (${idValue}@ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at)
          ON CONFLICT (id) DO UPDATE SET
            ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
            sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
@@ -95,6 +98,7 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
          RETURNING id`,
       )
       .get(params) as { id: number };
+    if (reply.id !== undefined && storeDialect(db) === 'postgres') advanceReplyIds(db, row.id);
     const insertRecipient = db.prepare(
       `INSERT INTO reply_recipients (reply_id, email, display_name, role) VALUES (?, ?, ?, ?)
        ON CONFLICT (reply_id, email) DO UPDATE SET display_name = excluded.display_name, role = excluded.role`,
@@ -106,6 +110,18 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
   });
   const id = write.immediate();
   return getReply(db, id) as ReplyRow;
+}
+
+/**
+ * An id given by hand does not move PostgreSQL's identity sequence, so the next reply without one would be
+ * handed an id already taken; SQLite takes the highest id plus one. The sequence only ever moves forward
+ * here: a lower id leaves it alone, as does an id a concurrent send has already passed.
+ */
+function advanceReplyIds(db: Store, id: number): void {
+  db.prepare(
+    `SELECT setval(seq, ?) FROM (SELECT pg_get_serial_sequence('ticket_replies', 'id')::regclass AS seq) s
+      WHERE ? >= COALESCE(pg_sequence_last_value(seq), 1)`,
+  ).get(id, id);
 }
 
 export function getReply(db: Store, id: number): ReplyRow | undefined {
