@@ -4,8 +4,7 @@ import { resolveSettings } from '../core/resolve-settings.js';
 import type { Settings } from '../core/settings.js';
 import { loadModuleSettings } from '../store/module-settings.js';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations.js';
-import { integrityProblems } from '../store/integrity-check.js';
-import { schemaVersion, storeDialect, type Store } from '../store/open-store.js';
+import { schemaVersion, type Store } from '../store/open-store.js';
 import type { DoctorCheck } from './doctor.js';
 import { fail, ok, warn } from './doctor-check.js';
 
@@ -77,34 +76,29 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
       ),
     ];
   }
-  const postgres = storeDialect(store) === 'postgres';
-  // A PostgreSQL location is a URL that may hold the password: the store's name is the URL without it.
-  const shown = postgres ? `PostgreSQL ${store.name}` : dbPath;
-  const restore = postgres
-    ? "check the server's log and this role's privileges on the tables, or restore a backup (pg_dump) into a new database"
-    : `restore a backup, or \`sqlite3 ${dbPath} .recover\` into a new file`;
-  const permissions = () => (postgres ? postgresAccessCheck() : permissionsCheck(dbPath));
+  const restore = `restore a backup, or \`sqlite3 ${dbPath} .recover\` into a new file`;
   let problems: string[];
   let version: number;
   try {
-    problems = integrityProblems(store);
+    const result = store.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+    problems = result.map((row) => row.quick_check).filter((text) => text !== 'ok');
     version = schemaVersion(store);
   } catch (error) {
     // A header that opens but pages that do not read (SQLITE_CORRUPT): quick_check itself fails.
     return [
       fail(
         'database',
-        `${shown} is damaged: ${error instanceof Error ? error.message : String(error)}`,
+        `${dbPath} is damaged: ${error instanceof Error ? error.message : String(error)}`,
         restore,
       ),
-      permissions(),
+      permissionsCheck(dbPath),
     ];
   }
   const checks: DoctorCheck[] = [];
   checks.push(
     problems.length === 0
-      ? ok('database', postgres ? `every table reads (${shown})` : `integrity ok (${dbPath})`)
-      : fail('database', `${shown}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore),
+      ? ok('database', `integrity ok (${dbPath})`)
+      : fail('database', `${dbPath}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore),
   );
   checks.push(
     version === LATEST_SCHEMA_VERSION
@@ -117,13 +111,8 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
             : 'run any command with write access to migrate',
         ),
   );
-  checks.push(permissions());
+  checks.push(permissionsCheck(dbPath));
   return checks;
-}
-
-/** No file modes on PostgreSQL: who can read the secrets is the server's roles and pg_hba.conf. */
-function postgresAccessCheck(): DoctorCheck {
-  return ok('permissions', "PostgreSQL: access to the stored secrets is the server's roles (no files here)");
 }
 
 /** The database holds API keys and webhook secrets: it and its -wal/-shm files must be 0600. */
