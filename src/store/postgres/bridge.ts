@@ -39,7 +39,8 @@ function bridge(): NonNullable<typeof shared> {
   const signal = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   const data: BridgeWorkerData = { signal, port: port2 };
-  const worker = new Worker(workerUrl(), { workerData: data, transferList: [port2] });
+  // No inherited flags: under `node -e …` the thread would run the eval'd script instead of its own file.
+  const worker = new Worker(workerUrl(), { workerData: data, transferList: [port2], execArgv: [] });
   // Neither the thread nor its port keeps a finished command alive: an unclosed store ends with the process.
   worker.unref();
   port1.unref();
