@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Store } from '../store-types.js';
 import { callBridge, newConnectionId } from './bridge.js';
@@ -153,6 +152,16 @@ export class PostgresStore implements Store {
   }
 }
 
+// One name per SQL text for the whole process, so each connection prepares a text once, whichever
+// PostgresStatement object runs it.
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `s${statementNames.size + 1}`));
+  return name;
+}
+
 class PostgresStatement {
   #store: PostgresStore;
   #sql: TranslatedSql;
@@ -163,7 +172,7 @@ class PostgresStatement {
     this.#store = store;
     this.#sql = sql;
     // Prepared once per connection by name, like better-sqlite3's statements: repeated statements skip parsing.
-    this.#name = `s${createHash('sha1').update(sql.text).digest('hex').slice(0, 20)}`;
+    this.#name = statementName(sql.text);
   }
 
   pluck(toggle = true): this {
