@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { ConfigError, UsageError } from '../core/errors.js';
+import { isPostgresLocation } from './postgres/location.js';
 
 /**
  * `--db`, else SMTP2GO_PORTAL_DB, else $XDG_DATA_HOME/smtp2go-portal/portal.db (~/.local/share when unset).
@@ -15,6 +16,8 @@ export function resolveDbPath(
   home: string = homedir(),
 ): string {
   if (flag !== undefined) {
+    // A PostgreSQL URL is not a path (pg-cli refines its checks).
+    if (isPostgresLocation(flag)) return flag;
     if (flag.trim() === '')
       throw new UsageError(
         '--db is empty',
@@ -23,6 +26,7 @@ export function resolveDbPath(
     return resolve(fileOnly(flag, '--db', (message, hint) => new UsageError(message, hint)));
   }
   const fromEnv = env.SMTP2GO_PORTAL_DB;
+  if (fromEnv !== undefined && isPostgresLocation(fromEnv)) return fromEnv;
   if (fromEnv !== undefined && fromEnv !== '')
     return resolve(fileOnly(fromEnv, 'SMTP2GO_PORTAL_DB', (message, hint) => new ConfigError(message, hint)));
   const dataHome =
