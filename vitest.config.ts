@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Listener and SMTP tests bind real sockets; forks keep native better-sqlite3 handles per process.
     pool: 'forks',
+    // One throwaway PostgreSQL cluster per run for the PostgreSQL store tests (inject('postgresUrl')).
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
   },
 });

@@ -14,5 +14,7 @@ export default defineConfig({
     fileParallelism: false,
     // The default config's test/**/*.test.ts also matches *.rel.test.ts: the slow files run only when this is set.
     env: { SMTP2GO_RELIABILITY: '1' },
+    // One throwaway PostgreSQL cluster per run for the PostgreSQL store runs (inject('postgresUrl')).
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
   },
 });

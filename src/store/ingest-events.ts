@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { canonicalKey } from '../core/normalize-event.js';
 import type { EventSource, IncomingEvent, TrackingEvent } from '../core/tracking-event.js';
 import { bracketed, eventEmailId, findReplyByIds } from './correlate-event.js';
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 import { statementCache } from './statement-cache.js';
 import { applyTrackingEffects } from './tracking-effects.js';
 import { linkOrphanEvents } from './link-orphans.js';
@@ -50,35 +50,44 @@ interface KeyedRow extends StoredMatch {
   smtp2go_email_id: string | null;
 }
 
-const statements = statementCache((db) => ({
-  byKey: db.prepare(
-    'SELECT id, reply_id, event_type, recipient, smtp2go_email_id FROM email_tracking_events WHERE dedupe_key = ?',
-  ),
-  // Events without a notification id (reconcile, trigger, some relays) match any stored event by content.
-  // The content key hashes the email id, so the email id narrows nothing away and lets the probe use
-  // events_email_content (one index per event instead of two).
-  anyCopy: db.prepare(
-    'SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id IS ? AND content_key = ? LIMIT 1',
-  ),
-  idlessCopy: db.prepare(IDLESS_COPY_PROBE),
-  claim: db.prepare(
-    `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
-     WHERE id = @id AND notification_id IS NULL`,
-  ),
-  // Pinned: left to itself the planner takes events_email_content and walks every event of the email.
-  hasOrphans: db
-    .prepare(
-      'SELECT 1 FROM email_tracking_events INDEXED BY events_unlinked_email WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1',
-    )
-    .pluck(),
-  // Positional on the hot path: binding 22 values by name costs a few µs per event more than by position.
-  insert: db.prepare(
-    `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
+const INSERT_COLUMNS = `INSERT INTO email_tracking_events (dedupe_key, content_key, notification_id, reply_id, smtp2go_email_id, tracking_id,
        message_id, event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source,
        received_at, source, content_type, raw_body, payload, classification)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ),
-}));
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const statements = statementCache((db) => {
+  const postgres = storeDialect(db) === 'postgres';
+  return {
+    postgres,
+    byKey: db.prepare(
+      'SELECT id, reply_id, event_type, recipient, smtp2go_email_id FROM email_tracking_events WHERE dedupe_key = ?',
+    ),
+    // Events without a notification id (reconcile, trigger, some relays) match any stored event by content.
+    // The content key hashes the email id, so the email id narrows nothing away and lets the probe use
+    // events_email_content (one index per event instead of two).
+    anyCopy: db.prepare(
+      `SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id ${postgres ? 'IS NOT DISTINCT FROM' : 'IS'} ? AND content_key = ? LIMIT 1`,
+    ),
+    idlessCopy: db.prepare(IDLESS_COPY_PROBE),
+    claim: db.prepare(
+      `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
+       WHERE id = @id AND notification_id IS NULL`,
+    ),
+    // Pinned on SQLite: left to itself the planner takes events_email_content and walks every event of the email.
+    hasOrphans: db
+      .prepare(
+        `SELECT 1 FROM email_tracking_events ${postgres ? '' : 'INDEXED BY events_unlinked_email'} WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1`,
+      )
+      .pluck(),
+    // Positional on the hot path: binding 22 values by name costs a few µs per event more than by position.
+    // On PostgreSQL another listener may be inserting the same notification at this moment: the unique
+    // dedupe_key makes this insert wait for that one's commit and then do nothing (no row returned), and the
+    // event is a duplicate of the row that listener stored. SQLite has one writer at a time.
+    insert: db.prepare(
+      postgres ? `${INSERT_COLUMNS} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id` : INSERT_COLUMNS,
+    ),
+  };
+});
 
 /**
  * Stores events exactly once and updates each reply's tracking story, all in one transaction: either
@@ -98,10 +107,12 @@ export function ingestEventsInTransaction(
   incoming: IncomingEvent[],
   options: IngestOptions,
 ): IngestResult {
-  const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, conflicts: 0, results: [] };
-  for (const item of incoming) {
-    const outcome = ingestOne(db, item, options);
-    result.results.push(outcome);
+  return tally(incoming.map((item) => ingestOne(db, item, options)));
+}
+
+function tally(results: IngestedEvent[]): IngestResult {
+  const result: IngestResult = { stored: 0, duplicates: 0, unlinked: 0, conflicts: 0, results };
+  for (const outcome of results) {
     if (outcome.conflict) result.conflicts += 1;
     if (outcome.duplicate) result.duplicates += 1;
     else {
@@ -110,6 +121,51 @@ export function ingestEventsInTransaction(
     }
   }
   return result;
+}
+
+/** A stored event whose effects on its reply are still to be applied (PostgreSQL's second phase). */
+interface PendingEffects {
+  replyId: number;
+  event: TrackingEvent;
+  emailId: string | null;
+}
+
+/**
+ * A whole batch of requests in the caller's transaction, the PostgreSQL way: first every event, in
+ * dedupe-key order, then the replies' stories, in reply-id order. Two listeners' batches then take the
+ * locks they share (a unique key being inserted, a reply row being updated) in the same order, so one
+ * waits for the other instead of deadlocking. The outcome is what ingestEventsInTransaction would give
+ * request by request: same-key events keep their order, and every tracking rule is order-independent.
+ */
+export function ingestJobsInTransaction(
+  db: Store,
+  jobs: Array<{ incoming: IncomingEvent[]; receivedAt: Date }>,
+  source: EventSource,
+): IngestResult[] {
+  const items = jobs.flatMap((job, jobIndex) =>
+    job.incoming.map((item, index) => ({
+      item,
+      jobIndex,
+      index,
+      key: dedupeKeys(item.event).dedupeKey,
+    })),
+  );
+  items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const outcomes = jobs.map((job) => new Array<IngestedEvent>(job.incoming.length));
+  const pending: PendingEffects[] = [];
+  for (const { item, jobIndex, index } of items) {
+    const options = { receivedAt: jobs[jobIndex]!.receivedAt, source };
+    outcomes[jobIndex]![index] = ingestOne(db, item, options, pending);
+  }
+  pending.sort((a, b) => a.replyId - b.replyId);
+  for (const effects of pending) applyEffects(db, effects);
+  return outcomes.map(tally);
+}
+
+function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects): void {
+  applyTrackingEffects(db, replyId, event);
+  // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
+  if (emailId !== null && statements(db).hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
 }
 
 // Built once per connection: wrapping a fresh db.transaction() per request was ~7% of the listener's work.
@@ -123,6 +179,7 @@ function ingestOne(
   db: Store,
   { event, rawBody, contentType, source }: IncomingEvent,
   options: IngestOptions,
+  deferEffects?: PendingEffects[],
 ): IngestedEvent {
   const sql = statements(db);
   // Worked out once: the dedupe keys, the lookups and the row all use them.
@@ -163,7 +220,7 @@ function ingestOne(
   }
   const messageId = bracketed(event.messageId);
   const replyId = findReplyByIds(db, emailId, event.trackingId, messageId) ?? null;
-  const info = sql.insert.run(
+  const values = [
     dedupeKey,
     keys.contentKey,
     event.notificationId,
@@ -187,11 +244,29 @@ function ingestOne(
     rawBody,
     JSON.stringify(event.fields),
     event.classification ?? null,
-  );
+  ];
+  let eventId: number;
+  if (!sql.postgres) eventId = Number(sql.insert.run(...values).lastInsertRowid);
+  else {
+    const inserted = sql.insert.get(...values) as { id: number } | undefined;
+    if (inserted === undefined) {
+      // Another listener committed this notification first: the same answer as a retry finding it.
+      const held = sql.byKey.get(dedupeKey) as StoredMatch;
+      return {
+        type: event.type,
+        replyId: held.reply_id,
+        recipient: event.recipient,
+        duplicate: true,
+        conflict,
+        eventId: held.id,
+      };
+    }
+    eventId = inserted.id;
+  }
   if (replyId !== null) {
-    applyTrackingEffects(db, replyId, event);
-    // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
-    if (emailId !== null && sql.hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
+    const effects = { replyId, event, emailId };
+    if (deferEffects === undefined) applyEffects(db, effects);
+    else deferEffects.push(effects);
   }
   return {
     type: event.type,
@@ -199,7 +274,7 @@ function ingestOne(
     recipient: event.recipient,
     duplicate: false,
     conflict,
-    eventId: Number(info.lastInsertRowid),
+    eventId,
   };
 }
 

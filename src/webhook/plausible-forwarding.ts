@@ -1,5 +1,5 @@
 import { addPlausibleForwards, type PlausibleOutcome } from '../store/plausible-forwards.js';
-import type { Store } from '../store/open-store.js';
+import { storeDialect, type Store } from '../store/open-store.js';
 import {
   createPlausibleForwarder,
   type PlausibleForwarderOptions,
@@ -24,7 +24,11 @@ function createPlausibleCounter(store: Store, now: () => Date, flushMs = 1_000):
   function flush(wait: boolean): void {
     timer = null;
     if (counts.forwarded + counts.dropped + counts.failed === 0) return;
-    const previous = wait ? null : (store.pragma('busy_timeout', { simple: true }) as number);
+    // PostgreSQL locks rows, not the store: the commit thread's batch does not block this upsert for long.
+    const previous =
+      wait || storeDialect(store) === 'postgres'
+        ? null
+        : (store.pragma('busy_timeout', { simple: true }) as number);
     if (previous !== null) store.pragma('busy_timeout = 0');
     try {
       addPlausibleForwards(store, counts, now());

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Store } from '../store/open-store.js';
+import { storeDialect, type Store } from '../store/open-store.js';
 import { LISTENER_PATH } from '../smtp2go/portal-webhook.js';
 import { isWebhookHttpError } from './errors.js';
 import type { IngestEventsFn } from './commit/commit-batch.js';
@@ -133,7 +133,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const budget = createBodyBudget(options.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
   const { store } = options;
-  const opened = store.memory ? null : fileIdentity(store.name);
+  // Only a SQLite file can be replaced under the listener; a PostgreSQL server answers for itself.
+  const opened = store.memory || storeDialect(store) === 'postgres' ? null : fileIdentity(store.name);
   const committer = await startCommitter(store, options, opened);
   const storeHealth = createStoreHealth(store, committer, opened);
   const handler = createWebhookHandler({

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { schemaVersion, type Store } from '../store/open-store.js';
+import { schemaVersion, storeDialect, type Store } from '../store/open-store.js';
 import type { GroupCommitter } from './commit/commit-batch.js';
 
 /** Which file a path named when the store was opened: device and inode (bigint: inodes may pass 2^53). */
@@ -51,6 +51,8 @@ export function createStoreHealth(
     const failure = committer.failure();
     if (failure !== null) return { ok: false, reason: failure };
     try {
+      // PostgreSQL keeps its own pages; a round trip that reads the schema version shows it answers.
+      if (storeDialect(store) === 'postgres') return { ok: true, schemaVersion: schemaVersion(store) };
       const tables = store
         .prepare(
           "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE '%WITHOUT ROWID%'",

@@ -53,17 +53,17 @@ export interface Answer {
 /**
  * Starts a listener on 127.0.0.1:0 over a fresh store in `dir`; closed (server, then store) after the test.
  * It commits on its thread, as `webhook serve` does, unless the overrides inject `ingest` or say otherwise.
+ * `locate` puts the store elsewhere (a PostgreSQL database from storeBackends()).
  */
-export function useListeners(): (
-  dir: string,
-  overrides?: Partial<WebhookServerOptions>,
-) => Promise<Listener> {
+export function useListeners(
+  locate?: () => Promise<string>,
+): (dir: string, overrides?: Partial<WebhookServerOptions>) => Promise<Listener> {
   const open: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of open.splice(0).reverse()) await close();
   });
   return async (dir, overrides = {}) => {
-    const store = openStore(join(dir, 'portal.db'));
+    const store = openStore(locate === undefined ? join(dir, 'portal.db') : await locate());
     const records: RequestRecord[] = [];
     const logs: LogEntry[] = [];
     let server: WebhookServer;

@@ -3,11 +3,11 @@ import { createReply, getReply } from '../../src/store/replies.js';
 import { recordSmtp2goEmailId } from '../../src/store/reply-sends.js';
 import { linkOrphanEvents } from '../../src/store/ingest-events.js';
 import type { Store } from '../../src/store/open-store.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, fixture, FORM_TYPE, JSON_TYPE, NOW, useListeners } from './listener-harness.js';
 
 const tempDir = useTempDir();
-const listen = useListeners();
 
 const FIXTURES: Array<[string, string, string, string | null]> = [
   ['delivered.live.json', JSON_TYPE, 'delivered', 'user@example.com'],
@@ -39,7 +39,9 @@ function reply(store: Store, emailId: string | null, recipients = ['user@example
 
 const event = (fields: Record<string, unknown>) => JSON.stringify({ email_id: 'em-1', ...fields });
 
-describe('webhook listener: storing events', () => {
+describe.each(storeBackends())('webhook listener: storing events ($name)', (backend) => {
+  const listen = useListeners(backend.useLocations());
+
   it.each(FIXTURES)('stores %s (%s) exactly as received', async (name, contentType, type, recipient) => {
     const { store, post, records } = await listen(tempDir());
     const body = fixture(name);

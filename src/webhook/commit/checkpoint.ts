@@ -1,4 +1,4 @@
-import type { Store } from '../../store/open-store.js';
+import { storeDialect, type Store } from '../../store/open-store.js';
 
 /**
  * Counts the events committed through `store` and runs a passive checkpoint once `everyEvents` have
@@ -8,6 +8,8 @@ import type { Store } from '../../store/open-store.js';
  * and SQLite's automatic checkpoint is still there, so the error is not this function's to report.
  */
 export function createCheckpointer(store: Store, everyEvents: number): (committedEvents: number) => void {
+  // PostgreSQL checkpoints by itself; only SQLite's WAL is copied back here.
+  if (storeDialect(store) === 'postgres') return () => undefined;
   let sinceCheckpoint = 0;
   return (committedEvents) => {
     sinceCheckpoint += committedEvents;

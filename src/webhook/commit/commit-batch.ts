@@ -1,6 +1,7 @@
 import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
-import type { IngestResult } from '../../store/ingest-events.js';
-import type { Store } from '../../store/open-store.js';
+import { ingestJobsInTransaction, type IngestResult } from '../../store/ingest-events.js';
+import { storeDialect, type Store } from '../../store/open-store.js';
+import { storeErrorKind } from '../../store/store-errors.js';
 
 export type IngestEventsFn = (
   db: Store,
@@ -54,8 +55,9 @@ export function failJobs(jobs: QueuedJob[], error: unknown): void {
   for (const job of jobs) job.reject(error);
 }
 
-// Failures of the database itself, as opposed to one bad event: they doom the whole batch.
-const STORE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|PROTOCOL|PERM)/;
+// A batch PostgreSQL rolled back to break a deadlock or a serialization conflict is run again, this many
+// times at most; then it fails like a busy store (503, and SMTP2Go retries later).
+const CONFLICT_RETRIES = 3;
 
 /**
  * One transaction for a batch of requests, each its own savepoint (ingestEvents' own transaction nests),
@@ -85,6 +87,7 @@ export function createBatchCommit(
   // Built once: better-sqlite3 wraps the function in BEGIN IMMEDIATE … COMMIT on every call.
   const careful = store.transaction((jobs: BatchJob[]): JobOutcome[] => jobs.map(runJob));
   if (inTransaction === undefined) return (jobs) => careful.immediate(jobs);
+  if (storeDialect(store) === 'postgres') return createPostgresBatchCommit(store, source, careful);
   // The error a request raised on its own content, as opposed to BEGIN, COMMIT or a closed store.
   let requestError: unknown = null;
   const quick = store.transaction((jobs: BatchJob[]): JobOutcome[] =>
@@ -113,19 +116,64 @@ export function createBatchCommit(
   };
 }
 
+/**
+ * PostgreSQL: several listeners commit at once, so a batch writes in key order (ingestJobsInTransaction:
+ * events by dedupe key, then replies by id), which keeps two batches from taking the same rows' locks in
+ * opposite orders; a conflict PostgreSQL still reports (40P01, 40001) reruns the batch. The listener's
+ * dashboards wake on one NOTIFY per committed batch. If a request fails on its own content, the batch is
+ * run again request by request, as on SQLite.
+ */
+function createPostgresBatchCommit(
+  store: Store,
+  source: EventSource,
+  careful: ReturnType<Store['transaction']>,
+): (jobs: BatchJob[]) => JobOutcome[] {
+  let requestError: unknown = null;
+  const quick = store.transaction((jobs: BatchJob[]): JobOutcome[] => {
+    try {
+      const results = ingestJobsInTransaction(store, jobs, source);
+      if (results.some((result) => result.stored > 0)) notifyCommitted(store);
+      return results.map((result) => ({ ok: true, result }));
+    } catch (error) {
+      if (!isStoreFailure(error)) requestError = error;
+      throw error;
+    }
+  });
+  return (jobs) => {
+    for (let attempt = 0; ; attempt += 1) {
+      requestError = null;
+      try {
+        return quick(jobs);
+      } catch (error) {
+        if (storeErrorKind(error) === 'conflict' && attempt < CONFLICT_RETRIES) continue;
+        if (requestError === null || requestError !== error) throw error;
+        if (jobs.length === 1) return [{ ok: false, error }];
+        const outcomes = careful(jobs) as JobOutcome[];
+        notifyCommitted(store);
+        return outcomes;
+      }
+    }
+  };
+}
+
+/** Wakes every dashboard's LISTEN (delivered at commit; an empty payload, the rows are read by id). */
+function notifyCommitted(store: Store): void {
+  store.prepare("SELECT pg_notify('smtp2go_portal_events', '')").get();
+}
+
 function isStoreFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && STORE_FAILURE.test(code);
+  return storeErrorKind(error) !== null;
 }
 
 /**
- * A lock held too long by another writer: the store is busy, not broken, and the next commit may well
- * work, so it does not make the listener unhealthy. Looks through StoreUnavailableError to its cause.
+ * A lock held too long by another writer (or a conflict that did not clear): the store is busy, not
+ * broken, and the next commit may well work, so it does not make the listener unhealthy. Looks through
+ * StoreUnavailableError to its cause.
  */
 export function isStoreBusy(error: unknown): boolean {
   const cause = error instanceof StoreUnavailableError ? error.cause : error;
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+  const kind = storeErrorKind(cause);
+  return kind === 'busy' || kind === 'conflict';
 }
 
 /** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */

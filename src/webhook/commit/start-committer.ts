@@ -1,5 +1,5 @@
 import { ingestEvents, ingestEventsInTransaction } from '../../store/ingest-events.js';
-import type { Store } from '../../store/open-store.js';
+import { storeDialect, storeLocation, type Store } from '../../store/open-store.js';
 import type { WebhookServerOptions } from '../server.js';
 import { storeFileMoved, type StoreFileIdentity } from '../store-health.js';
 import type { GroupCommitter } from './commit-batch.js';
@@ -25,7 +25,8 @@ export async function startCommitter(
     options.busyTimeoutMs === undefined ? undefined : Math.max(0, Math.floor(options.busyTimeoutMs));
   const thread = options.commitThread ?? options.ingest === undefined;
   if (thread === false || store.memory) {
-    if (busyTimeoutMs !== undefined) store.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (busyTimeoutMs !== undefined && storeDialect(store) === 'sqlite')
+      store.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const ingest =
       options.ingest === undefined
         ? { ingest: ingestEvents, inTransaction: ingestEventsInTransaction }
@@ -38,7 +39,7 @@ export async function startCommitter(
     });
   }
   return startThreadCommitter({
-    dbPath: store.name,
+    dbPath: storeLocation(store),
     opened,
     ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
     ...options.groupCommit,
