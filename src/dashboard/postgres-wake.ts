@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /** The channel a listener notifies after each committed batch; the payload is empty (a wake-up, not data). */
-export const EVENTS_CHANNEL = 'smtp2go_portal_events';
+const EVENTS_CHANNEL = 'smtp2go_portal_events';
 
 export interface PostgresWakeOptions {
   /** Called on each notification, and once after every (re)connect to catch up on what was missed. */
