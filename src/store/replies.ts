@@ -83,22 +83,24 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
       message_id: reply.messageId,
       at,
     };
-    // Without an id the column is left out rather than given NULL: SQLite takes NULL as "assign one",
-    // PostgreSQL's identity column refuses it.
-    const [idColumn, idValue] = reply.id === undefined ? ['', ''] : ['id, ', '@id, '];
+    const columns = `ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at`;
+    const values = `@ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at`;
+    if (reply.id !== undefined && storeDialect(db) === 'postgres') advanceReplyIds(db, reply.id);
+    // Without an id the column is left out rather than given NULL (SQLite takes NULL as "assign one",
+    // PostgreSQL's identity column refuses it), and a new row never takes over an existing one.
     const row = db
       .prepare(
-        `INSERT INTO ticket_replies (${idColumn}ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at)
-         VALUES (${idValue}@ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at)
-         ON CONFLICT (id) DO UPDATE SET
-           ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
-           sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
-           rfc_message_id = excluded.rfc_message_id, smtp2go_email_id = NULL, transport = 'pending',
-           send_outcome = NULL, last_error = NULL, updated_at = excluded.updated_at
-         RETURNING id`,
+        reply.id === undefined
+          ? `INSERT INTO ticket_replies (${columns}) VALUES (${values}) RETURNING id`
+          : `INSERT INTO ticket_replies (id, ${columns}) VALUES (@id, ${values})
+             ON CONFLICT (id) DO UPDATE SET
+               ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
+               sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
+               rfc_message_id = excluded.rfc_message_id, smtp2go_email_id = NULL, transport = 'pending',
+               send_outcome = NULL, last_error = NULL, updated_at = excluded.updated_at
+             RETURNING id`,
       )
       .get(params) as { id: number };
-    if (reply.id !== undefined && storeDialect(db) === 'postgres') advanceReplyIds(db, row.id);
     const insertRecipient = db.prepare(
       `INSERT INTO reply_recipients (reply_id, email, display_name, role) VALUES (?, ?, ?, ?)
        ON CONFLICT (reply_id, email) DO UPDATE SET display_name = excluded.display_name, role = excluded.role`,
@@ -114,13 +116,14 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
 
 /**
  * An id given by hand does not move PostgreSQL's identity sequence, so the next reply without one would be
- * handed an id already taken; SQLite takes the highest id plus one. The sequence only ever moves forward
- * here: a lower id leaves it alone, as does an id a concurrent send has already passed.
+ * handed an id already taken; SQLite takes the highest id plus one. Moved before the row is written, so no
+ * concurrent send draws the id in between, and only past ids it has not reached yet (re-sending an existing
+ * reply leaves it alone): only then does the role need UPDATE on the sequence, for setval.
  */
 function advanceReplyIds(db: Store, id: number): void {
   db.prepare(
     `SELECT setval(seq, ?) FROM (SELECT pg_get_serial_sequence('ticket_replies', 'id')::regclass AS seq) s
-      WHERE ? >= COALESCE(pg_sequence_last_value(seq), 1)`,
+      WHERE ? > COALESCE(pg_sequence_last_value(seq), 0)`,
   ).get(id, id);
 }
 

@@ -87,12 +87,18 @@ describe.each(storeBackends())('store functions on $name', (backend) => {
 
   it('replies: an id given by hand is kept, the next reply without one follows it, and re-arming keeps the row', async () => {
     const db = await store();
-    expect(reply(db, 1).id).toBe(1);
+    expect(reply(db, 0, { id: 1 }).id).toBe(1);
+    expect(reply(db, 1).id).toBe(2);
+    db.prepare('DELETE FROM ticket_replies WHERE id IN (1, 2)').run();
+    expect(reply(db, 1, { id: 1 }).id).toBe(1);
     expect(reply(db, 2, { id: 500 }).id).toBe(500);
     expect(reply(db, 3).id).toBe(501);
     // A lower id by hand does not move the next one back.
     expect(reply(db, 4, { id: 7 }).id).toBe(7);
     expect(reply(db, 5).id).toBe(502);
+    // The newest reply sent again under its id, then a new one: the next id is still one past it.
+    expect(reply(db, 6, { id: 502 }).id).toBe(502);
+    expect(reply(db, 8).id).toBe(503);
     recordSmtp2goEmailId(db, 500, 'E-500', later(1));
     expect(findReplyByEmailId(db, 'E-500')?.id).toBe(500);
     // Sent again under the same id: new tracking id, email id cleared, ticket kept when none is given.
@@ -130,7 +136,7 @@ describe.each(storeBackends())('store functions on $name', (backend) => {
       { email: 'jo2@example.com', display_name: 'Jo Two', role: 'to' },
       { email: 'al2@example.org', display_name: null, role: 'cc' },
     ]);
-    expect(db.prepare('SELECT count(*) FROM ticket_replies').pluck().get()).toBe(5);
+    expect(db.prepare('SELECT count(*) FROM ticket_replies').pluck().get()).toBe(6);
   });
 
   it('a send: attempts numbered per reply, recipient statuses, the finished reply', async () => {
