@@ -1,12 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_SECRET } from '../helpers/constants.js';
 import { startCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { usePostgresDatabases } from '../helpers/postgres.js';
 import { assertBuilt } from '../helpers/run-binary.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { runCrashScenario } from './crash-scenario.js';
 import { expectRecovered, runDatabaseRestart } from './database-restart.js';
+import { spawnListener } from './listener-process.js';
 import { runListenersStorm } from './listeners-storm.js';
-import { report } from './store-probe.js';
+import { generateEvents, sendEvents, statusSummary } from './load-generator.js';
+import { readStoredIds, report } from './store-probe.js';
 
 const tempDir = useTempDir('smtp2go-rel-');
 beforeAll(assertBuilt);
@@ -67,4 +71,37 @@ describe('the database stopped under the listeners (fast; their own cluster, so 
     report('postgres-database-restart-fast', figures);
     expectRecovered(figures);
   }, 60_000);
+
+  it('issue 17: after the database comes back, /healthz answers 200 again by itself, with no webhook arriving to commit', async () => {
+    const location = await cluster.createDatabase();
+    const listener = await spawnListener({
+      dbPath: location,
+      env: { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
+    const health = async () => (await fetch(listener.healthUrl)).status;
+    const events = generateEvents(30, { seed: 1717 });
+    const send = async (some: typeof events) =>
+      statusSummary(
+        (await sendEvents(listener.url, some, { secret: WEBHOOK_SECRET, concurrency: 4 })).statuses,
+      );
+    try {
+      expect(await send(events.slice(0, 10))).toBe('200×10');
+      await cluster.kill();
+      expect(await send(events.slice(10, 20))).toBe('503×10');
+      expect(await health()).toBe(503);
+      await cluster.start();
+      // A monitor polling every 100 ms: back to 200 within five seconds, before any webhook.
+      let healthyAfter: number | null = null;
+      for (let poll = 1; poll <= 50 && healthyAfter === null; poll++) {
+        if ((await health()) === 200) healthyAfter = poll;
+        else await sleep(100);
+      }
+      report('postgres-health-recovers', { healthyAfterPolls: healthyAfter });
+      expect(healthyAfter).not.toBeNull();
+      expect(await send(events.slice(20))).toBe('200×10');
+      expect(readStoredIds(location).rows).toBe(20);
+    } finally {
+      await listener.kill();
+    }
+  });
 });
