@@ -25,6 +25,7 @@ const types = {
 interface Connection {
   url: string;
   applicationName: string;
+  lockTimeoutMs: number;
   client: pg.Client | null;
   /** The client died (server restart, network): the next request reconnects. */
   lost: boolean;
@@ -51,6 +52,9 @@ async function connect(connection: Connection): Promise<pg.Client> {
   await client.connect();
   // An acknowledged webhook must survive a server crash: never let a role or database default turn it off.
   await client.query('SET synchronous_commit = on');
+  // A lock held by another session fails the statement (55P03, a busy store: 503) the way SQLite's
+  // busy_timeout does, instead of holding the listener's batch until the session lets go.
+  await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(connection.lockTimeoutMs))}`);
   connection.client = client;
   connection.lost = false;
   return client;
@@ -82,7 +86,13 @@ async function handle(request: BridgeRequest): Promise<BridgeAnswer> {
   let connection = connections.get(request.connection);
   try {
     if (request.op === 'connect') {
-      connection = { url: request.url, applicationName: request.applicationName, client: null, lost: true };
+      connection = {
+        url: request.url,
+        applicationName: request.applicationName,
+        lockTimeoutMs: request.lockTimeoutMs,
+        client: null,
+        lost: true,
+      };
       connections.set(request.connection, connection);
       await connect(connection);
       return { seq, ok: true, rows: [], rowCount: 0, command: 'CONNECT' };
