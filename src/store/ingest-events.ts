@@ -86,6 +86,10 @@ const statements = statementCache((db) => {
     insert: db.prepare(
       postgres ? `${INSERT_COLUMNS} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id` : INSERT_COLUMNS,
     ),
+    // PostgreSQL only (see applyEffects); the lock the UPDATE would take, so events' foreign keys pass.
+    lockReply: postgres
+      ? db.prepare('SELECT id FROM ticket_replies WHERE id = ? FOR NO KEY UPDATE').pluck()
+      : undefined,
   };
 });
 
@@ -163,6 +167,12 @@ export function ingestJobsInTransaction(
 }
 
 function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects): void {
+  // A bounce's story is worked out from all the reply's stored bounces (the hardest, the earliest). On
+  // PostgreSQL an UPDATE that waits for another listener's lock on the reply still reads the events as
+  // they were when it started, without the bounce that listener has just committed, and overwrites its
+  // result. Taking the reply's lock first, in a statement of its own, makes the UPDATE start after that
+  // commit and see it (READ COMMITTED: a fresh snapshot per statement).
+  if (event.type === 'bounce') statements(db).lockReply?.get(replyId);
   applyTrackingEffects(db, replyId, event);
   // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
   if (emailId !== null && statements(db).hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
