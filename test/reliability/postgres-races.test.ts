@@ -15,7 +15,7 @@ import { sendEvents } from './load-generator.js';
 beforeAll(assertBuilt);
 
 const SENT = new Date('2026-09-10T08:00:00Z');
-const TRACKING = `bounced_at, bounce_type, bounce_reason, last_event_at, last_event_type`;
+const TRACKING = `delivered_at, opened_at, open_count, bounced_at, bounce_type, bounce_reason, last_event_at, last_event_type`;
 
 function seedReply(store: Store, emailId: string): void {
   createReply(
@@ -57,8 +57,44 @@ function cleanStory(emailId: string, bodies: string[]): unknown {
   }
 }
 
+/**
+ * Another session holds the reply's row while `during` sends events, so each listener's batch stops at
+ * the reply's UPDATE with its own events written and not committed; `blocked(n)` waits until n sessions
+ * wait (within the listener's lock timeout, after which they would answer 503). NO KEY UPDATE, the lock an
+ * UPDATE takes: the events' foreign-key check (KEY SHARE) goes through, the UPDATE waits.
+ */
+async function withReplyHeld(
+  location: string,
+  during: (blocked: (sessions: number) => Promise<boolean>) => Promise<void>,
+): Promise<void> {
+  const holder = new pg.Client({ connectionString: location });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM ticket_replies WHERE id = 1 FOR NO KEY UPDATE');
+    await during(async (sessions) => {
+      for (let waited = 0; waited < 1_000; waited += 25) {
+        const waiting = await holder.query(
+          'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0',
+        );
+        if ((waiting.rows[0] as { n: number }).n >= sessions) return true;
+        await sleep(25);
+      }
+      return false;
+    });
+  } finally {
+    await holder.query('COMMIT').catch(() => undefined);
+    await holder.end();
+  }
+}
+
+function post(url: string, emailId: string, body: string, id: string) {
+  return sendEvents(url, [{ id, emailId, type: 'event', recipient: null, body }], { secret: WEBHOOK_SECRET });
+}
+
 describe('two listeners on one PostgreSQL database writing the same reply at the same moment', () => {
   const database = usePostgresDatabases();
+  const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
 
   it("issue 17: two bounces of one reply committed by two listeners at once both count (the later commit's bounce rule sees the earlier one's event)", async () => {
     const location = await database();
@@ -73,42 +109,51 @@ describe('two listeners on one PostgreSQL database writing the same reply at the
     ].map((fields) =>
       JSON.stringify({ ...fields, event: 'bounce', email_id: emailId, rcpt: 'a@example.com' }),
     );
-    const env = { SMTP2GO_WEBHOOK_SECRET: WEBHOOK_SECRET };
     const listeners = await Promise.all([0, 1].map(() => spawnListener({ dbPath: location, env })));
-    const holder = new pg.Client({ connectionString: location });
-    await holder.connect();
     try {
-      // Another session holds the reply's row, so both listeners' batches stop at the same UPDATE with
-      // their own event stored and the other's not yet committed; then it lets go. NO KEY UPDATE, the lock
-      // an UPDATE takes: the events' foreign-key check (KEY SHARE) goes through, the UPDATE waits.
-      await holder.query('BEGIN');
-      await holder.query('SELECT id FROM ticket_replies WHERE id = 1 FOR NO KEY UPDATE');
-      const answers = listeners.map((listener, i) =>
-        sendEvents(
-          listener.url,
-          [{ id: `n${i}`, emailId, type: 'bounce', recipient: null, body: bodies[i]! }],
-          {
-            secret: WEBHOOK_SECRET,
-          },
-        ),
-      );
-      // Both waiting at the reply's UPDATE, the one statement that can wait here (within the listener's
-      // lock timeout, after which it would answer 503).
-      let bothWaiting = false;
-      for (let waited = 0; waited < 1_500 && !bothWaiting; waited += 25) {
-        const waiting = await holder.query(
-          'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0',
-        );
-        bothWaiting = (waiting.rows[0] as { n: number }).n >= 2;
-        if (!bothWaiting) await sleep(25);
-      }
-      await holder.query('COMMIT');
-      expect(bothWaiting).toBe(true);
+      let answers: Array<ReturnType<typeof post>> = [];
+      await withReplyHeld(location, async (blocked) => {
+        answers = listeners.map((listener, i) => post(listener.url, emailId, bodies[i]!, `n${i}`));
+        expect(await blocked(2)).toBe(true);
+      });
       const outcomes = await Promise.all(answers);
       expect(outcomes.map((outcome) => [...outcome.acked])).toEqual([['n0'], ['n1']]);
       expect(story(store)).toEqual(cleanStory(emailId, bodies));
     } finally {
-      await holder.end();
+      await Promise.all(listeners.map((listener) => listener.kill()));
+      store.close();
+    }
+  });
+
+  it('issue 17: a notification id reused by a different event, which another listener is committing at that moment, is stored as its own event (round two #9)', async () => {
+    const location = await database();
+    const store = openStore(location);
+    const emailId = 'race-reused-XY';
+    seedReply(store, emailId);
+    const bodies = [
+      { event: 'delivered', time: '2026-09-10T08:01:00Z' },
+      { event: 'open', time: '2026-09-10T08:02:00Z' },
+    ].map((fields) =>
+      JSON.stringify({ ...fields, id: 'reused-1', email_id: emailId, rcpt: 'a@example.com' }),
+    );
+    const listeners = await Promise.all([0, 1].map(() => spawnListener({ dbPath: location, env })));
+    try {
+      const answers: Array<ReturnType<typeof post>> = [];
+      await withReplyHeld(location, async (blocked) => {
+        // The first listener has written its event and waits on the reply; the second's event, with the
+        // same notification id, then waits on that unique key until the first commits.
+        answers.push(post(listeners[0]!.url, emailId, bodies[0]!, 'first'));
+        expect(await blocked(1)).toBe(true);
+        answers.push(post(listeners[1]!.url, emailId, bodies[1]!, 'second'));
+        expect(await blocked(2)).toBe(true);
+      });
+      const outcomes = await Promise.all(answers);
+      expect(outcomes.map((outcome) => [...outcome.acked])).toEqual([['first'], ['second']]);
+      expect(store.prepare('SELECT event_type FROM email_tracking_events ORDER BY id').pluck().all()).toEqual(
+        ['delivered', 'open'],
+      );
+      expect(story(store)).toEqual(cleanStory(emailId, bodies));
+    } finally {
       await Promise.all(listeners.map((listener) => listener.kill()));
       store.close();
     }
