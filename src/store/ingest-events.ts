@@ -258,10 +258,25 @@ function ingestOne(
   let eventId: number;
   if (!sql.postgres) eventId = Number(sql.insert.run(...values).lastInsertRowid);
   else {
-    const inserted = sql.insert.get(...values) as { id: number } | undefined;
-    if (inserted === undefined) {
-      // Another listener committed this notification first: the same answer as a retry finding it.
-      const held = sql.byKey.get(dedupeKey) as StoredMatch;
+    let inserted = sql.insert.get(...values) as { id: number } | undefined;
+    let held = inserted === undefined ? (sql.byKey.get(dedupeKey) as KeyedRow) : undefined;
+    // Another listener committed an event under this key first (the insert waited for it). If it is
+    // another event that reused the notification id, this one gets its own key, as it would have had
+    // that event been stored before this batch looked.
+    if (
+      held !== undefined &&
+      !conflict &&
+      event.notificationId !== null &&
+      !sameEvent(held, event, emailId)
+    ) {
+      conflict = true;
+      dedupeKey = conflictKey(event, emailId);
+      values[0] = dedupeKey;
+      inserted = sql.insert.get(...values) as { id: number } | undefined;
+      held = inserted === undefined ? (sql.byKey.get(dedupeKey) as KeyedRow) : undefined;
+    }
+    if (held !== undefined) {
+      // The same event: the same answer as a retry finding it.
       return {
         type: event.type,
         replyId: held.reply_id,
@@ -271,7 +286,7 @@ function ingestOne(
         eventId: held.id,
       };
     }
-    eventId = inserted.id;
+    eventId = inserted!.id;
   }
   if (replyId !== null) {
     const effects = { replyId, event, emailId };
