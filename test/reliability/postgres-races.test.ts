@@ -158,4 +158,53 @@ describe('two listeners on one PostgreSQL database writing the same reply at the
       store.close();
     }
   });
+
+  it('issue 17: two notifications with the content of one id-less copy, taken by two listeners at once: one claims the copy, the other is stored (as on one listener)', async () => {
+    const location = await database();
+    const store = openStore(location);
+    const emailId = 'race-claim-XY';
+    seedReply(store, emailId);
+    const open = { event: 'open', email_id: emailId, rcpt: 'a@example.com', time: '2026-09-10T08:02:00Z' };
+    // The copy reconcile or `webhook trigger` stores: no notification id.
+    const copy = JSON.stringify(open);
+    ingestEvents(store, parseWebhookBody(copy, 'application/json', SENT).events, {
+      receivedAt: SENT,
+      source: 'webhook',
+    });
+    const first = JSON.stringify([
+      { ...open, id: 'n-open-1' },
+      {
+        event: 'delivered',
+        id: 'n-delivered',
+        email_id: emailId,
+        rcpt: 'a@example.com',
+        time: '2026-09-10T08:01:00Z',
+      },
+    ]);
+    const second = JSON.stringify({ ...open, id: 'n-open-2' });
+    const listeners = await Promise.all([0, 1].map(() => spawnListener({ dbPath: location, env })));
+    try {
+      const answers: Array<ReturnType<typeof post>> = [];
+      await withReplyHeld(location, async (blocked) => {
+        // The first listener claims the copy and waits on the reply (its delivery's effect); the second
+        // finds the copy unclaimed and waits on its row until the first commits.
+        answers.push(post(listeners[0]!.url, emailId, first, 'first'));
+        expect(await blocked(1)).toBe(true);
+        answers.push(post(listeners[1]!.url, emailId, second, 'second'));
+        expect(await blocked(2)).toBe(true);
+      });
+      const outcomes = await Promise.all(answers);
+      expect(outcomes.map((outcome) => [...outcome.acked])).toEqual([['first'], ['second']]);
+      expect(
+        store
+          .prepare('SELECT notification_id FROM email_tracking_events ORDER BY notification_id')
+          .pluck()
+          .all(),
+      ).toEqual(['n-delivered', 'n-open-1', 'n-open-2']);
+      expect(story(store)).toEqual(cleanStory(emailId, [copy, first, second]));
+    } finally {
+      await Promise.all(listeners.map((listener) => listener.kill()));
+      store.close();
+    }
+  });
 });
