@@ -209,16 +209,18 @@ function ingestOne(
     dedupeKey = conflictKey(event, emailId);
     existing = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
   }
-  existing ??= (
-    event.notificationId === null
-      ? sql.anyCopy.get(emailId, keys.contentKey)
-      : sql.idlessCopy.get(keys.contentKey)
-  ) as StoredMatch | undefined;
-  if (existing !== undefined) {
+  if (existing === undefined && event.notificationId === null)
+    existing = sql.anyCopy.get(emailId, keys.contentKey) as StoredMatch | undefined;
+  else if (existing === undefined) {
     // An id-less copy (reconcile, trigger) stored first is this notification: it takes the id, so a second,
-    // distinct notification with the same content is stored instead of being swallowed by the copy.
-    if (event.notificationId !== null)
-      sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: dedupeKey });
+    // distinct notification with the same content is stored instead of being swallowed by the copy. On
+    // PostgreSQL another listener may claim the copy for its notification while this one waits for the
+    // row: no row changes, and this notification is that second one.
+    const copy = sql.idlessCopy.get(keys.contentKey) as StoredMatch | undefined;
+    const claim = { id: copy?.id, notification_id: event.notificationId, dedupe_key: dedupeKey };
+    if (copy !== undefined && sql.claim.run(claim).changes > 0) existing = copy;
+  }
+  if (existing !== undefined) {
     return {
       type: event.type,
       replyId: existing.reply_id,
