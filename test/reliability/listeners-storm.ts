@@ -34,7 +34,7 @@ export interface ListenersStormFigures {
  * repeated notifications every copy goes out at once, moved to where the first one was, and to different
  * listeners, so several listeners take the same notification in the same moment.
  */
-export function spreadStorm(
+function spreadStorm(
   plan: StormPlan,
   listeners: number,
   seed: number,

@@ -25,7 +25,7 @@ interface PostgresMigration {
   sql: string;
 }
 
-export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
+const POSTGRES_MIGRATIONS: PostgresMigration[] = [
   {
     version: 7,
     sql: `
