@@ -25,7 +25,7 @@ interface PostgresMigration {
   sql: string;
 }
 
-const POSTGRES_MIGRATIONS: PostgresMigration[] = [
+export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
   {
     version: 7,
     sql: `
