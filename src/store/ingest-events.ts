@@ -86,6 +86,10 @@ const statements = statementCache((db) => {
     insert: db.prepare(
       postgres ? `${INSERT_COLUMNS} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id` : INSERT_COLUMNS,
     ),
+    // PostgreSQL only (see applyEffects); the lock the UPDATE would take, so events' foreign keys pass.
+    lockReply: postgres
+      ? db.prepare('SELECT id FROM ticket_replies WHERE id = ? FOR NO KEY UPDATE').pluck()
+      : undefined,
   };
 });
 
@@ -163,6 +167,12 @@ export function ingestJobsInTransaction(
 }
 
 function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects): void {
+  // A bounce's story is worked out from all the reply's stored bounces (the hardest, the earliest). On
+  // PostgreSQL an UPDATE that waits for another listener's lock on the reply still reads the events as
+  // they were when it started, without the bounce that listener has just committed, and overwrites its
+  // result. Taking the reply's lock first, in a statement of its own, makes the UPDATE start after that
+  // commit and see it (READ COMMITTED: a fresh snapshot per statement).
+  if (event.type === 'bounce') statements(db).lockReply?.get(replyId);
   applyTrackingEffects(db, replyId, event);
   // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
   if (emailId !== null && statements(db).hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
@@ -199,16 +209,18 @@ function ingestOne(
     dedupeKey = conflictKey(event, emailId);
     existing = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
   }
-  existing ??= (
-    event.notificationId === null
-      ? sql.anyCopy.get(emailId, keys.contentKey)
-      : sql.idlessCopy.get(keys.contentKey)
-  ) as StoredMatch | undefined;
-  if (existing !== undefined) {
+  if (existing === undefined && event.notificationId === null)
+    existing = sql.anyCopy.get(emailId, keys.contentKey) as StoredMatch | undefined;
+  else if (existing === undefined) {
     // An id-less copy (reconcile, trigger) stored first is this notification: it takes the id, so a second,
-    // distinct notification with the same content is stored instead of being swallowed by the copy.
-    if (event.notificationId !== null)
-      sql.claim.run({ id: existing.id, notification_id: event.notificationId, dedupe_key: dedupeKey });
+    // distinct notification with the same content is stored instead of being swallowed by the copy. On
+    // PostgreSQL another listener may claim the copy for its notification while this one waits for the
+    // row: no row changes, and this notification is that second one.
+    const copy = sql.idlessCopy.get(keys.contentKey) as StoredMatch | undefined;
+    const claim = { id: copy?.id, notification_id: event.notificationId, dedupe_key: dedupeKey };
+    if (copy !== undefined && sql.claim.run(claim).changes > 0) existing = copy;
+  }
+  if (existing !== undefined) {
     return {
       type: event.type,
       replyId: existing.reply_id,
@@ -248,10 +260,25 @@ function ingestOne(
   let eventId: number;
   if (!sql.postgres) eventId = Number(sql.insert.run(...values).lastInsertRowid);
   else {
-    const inserted = sql.insert.get(...values) as { id: number } | undefined;
-    if (inserted === undefined) {
-      // Another listener committed this notification first: the same answer as a retry finding it.
-      const held = sql.byKey.get(dedupeKey) as StoredMatch;
+    let inserted = sql.insert.get(...values) as { id: number } | undefined;
+    let held = inserted === undefined ? (sql.byKey.get(dedupeKey) as KeyedRow) : undefined;
+    // Another listener committed an event under this key first (the insert waited for it). If it is
+    // another event that reused the notification id, this one gets its own key, as it would have had
+    // that event been stored before this batch looked.
+    if (
+      held !== undefined &&
+      !conflict &&
+      event.notificationId !== null &&
+      !sameEvent(held, event, emailId)
+    ) {
+      conflict = true;
+      dedupeKey = conflictKey(event, emailId);
+      values[0] = dedupeKey;
+      inserted = sql.insert.get(...values) as { id: number } | undefined;
+      held = inserted === undefined ? (sql.byKey.get(dedupeKey) as KeyedRow) : undefined;
+    }
+    if (held !== undefined) {
+      // The same event: the same answer as a retry finding it.
       return {
         type: event.type,
         replyId: held.reply_id,
@@ -261,7 +288,7 @@ function ingestOne(
         eventId: held.id,
       };
     }
-    eventId = inserted.id;
+    eventId = inserted!.id;
   }
   if (replyId !== null) {
     const effects = { replyId, event, emailId };

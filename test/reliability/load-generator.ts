@@ -87,6 +87,8 @@ export interface SendOutcome {
   statuses: Map<number, number>;
   /** Requests that got no answer (connection refused or cut). */
   errors: number;
+  /** Per listener URL (in the order given): its statuses and unanswered requests. */
+  targets: Array<{ statuses: Map<number, number>; errors: number }>;
   elapsedMs: number;
 }
 
@@ -95,41 +97,60 @@ export interface SendOptions {
   concurrency?: number;
   /** Stop sending new requests once this returns true (the crash test kills the listener meanwhile). */
   stop?: () => boolean;
-  onAnswer?: (event: GeneratedEvent, status: number | null) => void;
+  onAnswer?: (event: GeneratedEvent, status: number | null, target: number) => void;
   nowSeconds?: () => number;
+  /**
+   * With several listener URLs: which one gets this delivery (an index into them), asked as it is sent,
+   * so a balancer can route around a listener that died meanwhile. Default: the first.
+   */
+  route?: (event: GeneratedEvent, index: number) => number;
 }
 
 /**
- * Sends each event once over a keep-alive undici Pool, `concurrency` requests in flight, each signed
- * `t=…,v1=…`. Never retries: the caller decides what to resend from the outcome.
+ * Sends each event once over keep-alive undici Pools (one per listener URL), `concurrency` requests in
+ * flight in all, each signed `t=…,v1=…`. Never retries: the caller decides what to resend from the outcome.
  */
 export async function sendEvents(
-  url: string,
+  url: string | string[],
   events: GeneratedEvent[],
   options: SendOptions,
 ): Promise<SendOutcome> {
-  const target = new URL(url);
+  const urls = typeof url === 'string' ? [url] : url;
   const concurrency = options.concurrency ?? 32;
-  const pool = new Pool(target.origin, {
-    connections: concurrency,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    connectTimeout: 2_000,
-    headersTimeout: 20_000,
-    bodyTimeout: 20_000,
+  const targets = urls.map((each) => {
+    const target = new URL(each);
+    const pool = new Pool(target.origin, {
+      connections: concurrency,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      connectTimeout: 2_000,
+      headersTimeout: 20_000,
+      bodyTimeout: 20_000,
+    });
+    return { path: target.pathname, pool, statuses: new Map<number, number>(), errors: 0 };
   });
-  const outcome: SendOutcome = { acked: new Set(), statuses: new Map(), errors: 0, elapsedMs: 0 };
+  const outcome: SendOutcome = {
+    acked: new Set(),
+    statuses: new Map(),
+    errors: 0,
+    targets: targets.map(({ statuses }) => ({ statuses, errors: 0 })),
+    elapsedMs: 0,
+  };
   const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
+  const route = options.route ?? (() => 0);
   const started = performance.now();
   let next = 0;
   async function lane(): Promise<void> {
     while (next < events.length && options.stop?.() !== true) {
-      const event = events[next++]!;
+      const index = next++;
+      const event = events[index]!;
+      const chosen = route(event, index);
+      const target = targets[chosen]!;
       let status: number | null = null;
       try {
-        const response = await pool.request({
+        const response = await target.pool.request({
           method: 'POST',
-          path: target.pathname,
+          path: target.path,
           headers: {
             'content-type': 'application/json',
             'x-smtp2go-signature': signWebhookBody(event.body, options.secret, nowSeconds()),
@@ -140,17 +161,19 @@ export async function sendEvents(
         status = response.statusCode;
       } catch {
         outcome.errors += 1;
+        outcome.targets[chosen]!.errors += 1;
       }
       if (status !== null) {
         outcome.statuses.set(status, (outcome.statuses.get(status) ?? 0) + 1);
+        target.statuses.set(status, (target.statuses.get(status) ?? 0) + 1);
         if (status >= 200 && status < 300) outcome.acked.add(event.id);
       }
-      options.onAnswer?.(event, status);
+      options.onAnswer?.(event, status, chosen);
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
   outcome.elapsedMs = performance.now() - started;
-  await pool.destroy();
+  await Promise.all(targets.map(({ pool }) => pool.destroy()));
   return outcome;
 }
 

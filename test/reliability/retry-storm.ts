@@ -153,15 +153,20 @@ function respell(body: string, random: () => number): string {
   return JSON.stringify(fields);
 }
 
-/** Creates the replies the events belong to, with their SMTP2Go email ids, exactly alike in both stores. */
+/**
+ * Creates the replies the events belong to, with their SMTP2Go email ids, exactly alike in both stores:
+ * the ids are given (1, 2, …), so whole rows compare across stores and engines.
+ */
 export function prepareReplies(db: Store, plan: StormPlan): void {
   const now = new Date('2026-09-10T07:59:00Z');
+  let id = 0;
   db.transaction(() => {
     for (const email of plan.emails) {
       if (email.orphan) continue;
       const reply = createReply(
         db,
         {
+          id: ++id,
           ticketId: null,
           subject: 'storm',
           sender: 'help@example.com',
@@ -202,6 +207,33 @@ export function trackingSnapshot(db: Store): {
       .prepare(
         `SELECT e.dedupe_key, e.event_type, e.recipient, e.occurred_at, e.bounce_type, r.smtp2go_email_id AS linked_to
       FROM email_tracking_events e LEFT JOIN ticket_replies r ON r.id = e.reply_id ORDER BY e.dedupe_key`,
+      )
+      .all(),
+  };
+}
+
+// What only differs by which copy of a notification came first (its spelling, its arrival) or by the order
+// rows were inserted in; every other column of an event row is compared.
+const EVENT_COLUMNS = `dedupe_key, notification_id, content_key, reply_id, smtp2go_email_id, tracking_id, message_id,
+  event_type, raw_type, recipient, url, user_agent, ip, bounce_type, detail, occurred_at, time_source, source, classification`;
+
+/**
+ * Whole rows, for stores that may be on different engines: every column of every reply and recipient,
+ * every event row but for the columns above, and the event count per type.
+ */
+export function wholeRowSnapshot(db: Store): {
+  replies: unknown[];
+  recipients: unknown[];
+  events: unknown[];
+  perType: unknown[];
+} {
+  return {
+    replies: db.prepare('SELECT * FROM ticket_replies ORDER BY id').all(),
+    recipients: db.prepare('SELECT * FROM reply_recipients ORDER BY reply_id, email').all(),
+    events: db.prepare(`SELECT ${EVENT_COLUMNS} FROM email_tracking_events ORDER BY dedupe_key`).all(),
+    perType: db
+      .prepare(
+        'SELECT event_type, COUNT(*) AS n FROM email_tracking_events GROUP BY event_type ORDER BY event_type',
       )
       .all(),
   };

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { openStore } from '../../src/store/open-store.js';
+import { isPostgresLocation } from '../../src/store/postgres/location.js';
 
 export interface StoredIds {
   /** Notification id → how many rows carry it (must be 1). */
@@ -8,12 +10,15 @@ export interface StoredIds {
 
 /**
  * Reads what is on disk with a connection of its own, as an operator would after a crash. Opening
- * read-write lets SQLite recover the WAL left by a killed writer.
+ * read-write lets SQLite recover the WAL left by a killed writer. A PostgreSQL URL is read through a
+ * store connection of its own.
  */
-export function readStoredIds(dbPath: string): StoredIds {
-  const db = new Database(dbPath, { fileMustExist: true });
+export function readStoredIds(location: string): StoredIds {
+  const db = isPostgresLocation(location)
+    ? openStore(location, { mustExist: true })
+    : new Database(location, { fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
+    if (db instanceof Database) db.pragma('busy_timeout = 5000');
     const counts = new Map<string, number>();
     for (const row of db
       .prepare(

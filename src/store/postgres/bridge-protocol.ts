@@ -21,6 +21,8 @@ export type BridgeRequest =
       values?: unknown[];
       /** Rows as arrays of column values (for pluck), not objects. */
       arrays?: boolean;
+      /** Sent inside BEGIN … COMMIT: a lost connection fails it instead of reconnecting. */
+      inTransaction?: boolean;
     }
   | { seq: number; op: 'end'; connection: number };
 

@@ -83,6 +83,13 @@ async function connect(connection: Connection): Promise<pg.Client> {
   return client;
 }
 
+function transactionLost(): Error {
+  return Object.assign(
+    new Error('the connection to PostgreSQL was lost during a transaction, which PostgreSQL rolled back'),
+    { code: '08006' },
+  );
+}
+
 const CONNECTION_CODES = /^(E[A-Z]+|08...|57P0[123])$/;
 
 function describe(error: unknown, connection: Connection | undefined): BridgeError {
@@ -121,6 +128,10 @@ async function handle(request: BridgeRequest): Promise<BridgeAnswer> {
     }
     let client = connection.client;
     if (client === null || connection.lost) {
+      // The server rolled the transaction back with the connection. Run on a new one, the rest of it
+      // would commit statement by statement, and its COMMIT would answer COMMIT (with no transaction
+      // to end): a batch half lost, reported stored.
+      if (request.inTransaction === true) throw transactionLost();
       await connection.client?.end().catch(() => undefined);
       connection.client = null;
       client = await connect(connection);

@@ -80,7 +80,10 @@ export class PostgresStore implements Store {
   /** @internal Runs one statement on this store's connection. */
   query(request: { text: string; name?: string; values?: unknown[]; arrays?: boolean }) {
     if (!this.#open) throw new TypeError('The database connection is not open');
-    return callBridge({ op: 'query', connection: this.#connection, ...request }, this.#timeoutMs);
+    return callBridge(
+      { op: 'query', connection: this.#connection, ...request, inTransaction: this.#depth > 0 },
+      this.#timeoutMs,
+    );
   }
 
   /**

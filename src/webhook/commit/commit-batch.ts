@@ -176,6 +176,12 @@ export function isStoreBusy(error: unknown): boolean {
   return kind === 'busy' || kind === 'conflict';
 }
 
+/** The store's server went away (PostgreSQL: restart, failover, a cut connection): it may come back by itself. */
+export function isConnectionLost(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  return (cause as { connectionLost?: unknown } | null)?.connectionLost === true;
+}
+
 /** The store could not commit (locked too long, disk full, read-only, corrupt, closed): answer 503 so SMTP2Go retries. */
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {

@@ -2,19 +2,33 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EventSource } from '../../core/tracking-event.js';
 import { ingestEvents, ingestEventsInTransaction } from '../../store/ingest-events.js';
 import { openStore } from '../../store/open-store.js';
-import { createBatchCommit, describeError, type BatchJob, isStoreBusy } from './commit-batch.js';
+import {
+  createBatchCommit,
+  describeError,
+  type BatchJob,
+  isConnectionLost,
+  isStoreBusy,
+} from './commit-batch.js';
 import { createCheckpointer } from './checkpoint.js';
 import { storeFileMoved, type StoreFileIdentity } from '../store-health.js';
 
 /** Messages between the listener and its commit thread. */
-export type ToCommitThread = { type: 'batch'; id: number; jobs: BatchJob[] } | { type: 'close' };
+export type ToCommitThread =
+  | { type: 'batch'; id: number; jobs: BatchJob[] }
+  /** Whether a connection lost with the store's server can be opened again (and commit) now. */
+  | { type: 'probe'; id: number }
+  | { type: 'close' };
 export type WireOutcome =
   { ok: true; result: ReturnType<typeof ingestEvents> } | { ok: false; message: string };
 export type FromCommitThread =
   | { type: 'ready' }
   | { type: 'done'; id: number; outcomes: WireOutcome[] }
-  /** `busy`: the store was locked by another writer, which does not make the listener unhealthy. */
-  | { type: 'failed'; id: number; message: string; busy: boolean }
+  /**
+   * `busy`: the store was locked by another writer, which does not make the listener unhealthy.
+   * `connectionLost`: the server went away (restart, failover, a cut connection); a probe shows when it is back.
+   */
+  | { type: 'failed'; id: number; message: string; busy: boolean; connectionLost: boolean }
+  | { type: 'probed'; id: number; ok: boolean }
   | { type: 'fatal'; message: string };
 
 export interface CommitThreadData {
@@ -53,10 +67,23 @@ try {
   // SQLite's automatic checkpoint (1,000 pages) stays on as a backstop for batches of very large events.
   const checkpointAfterAnswering = createCheckpointer(store, CHECKPOINT_AFTER_EVENTS);
   const commit = createBatchCommit(store, ingestEvents, source, ingestEventsInTransaction);
+  // An empty transaction: on PostgreSQL its BEGIN opens a new connection if the last one was lost.
+  const probe = (): boolean => {
+    try {
+      store.transaction(() => store.prepare('SELECT 1').get())();
+      return true;
+    } catch {
+      return false;
+    }
+  };
   port.on('message', (message: ToCommitThread) => {
     if (message.type === 'close') {
       store.close();
       port.close();
+      return;
+    }
+    if (message.type === 'probe') {
+      send({ type: 'probed', id: message.id, ok: probe() });
       return;
     }
     try {
@@ -68,7 +95,13 @@ try {
       send({ type: 'done', id: message.id, outcomes });
       checkpointAfterAnswering(message.jobs.reduce((events, job) => events + job.incoming.length, 0));
     } catch (error) {
-      send({ type: 'failed', id: message.id, message: describeError(error), busy: isStoreBusy(error) });
+      send({
+        type: 'failed',
+        id: message.id,
+        message: describeError(error),
+        busy: isStoreBusy(error),
+        connectionLost: isConnectionLost(error),
+      });
     }
   });
   send({ type: 'ready' });

@@ -64,6 +64,11 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
   let drained: (() => void) | undefined;
   let worker: Worker | undefined;
   let failure: string | null = null;
+  // A failure from a lost server connection is probed again when asked about (failure(), i.e. /healthz),
+  // at most one probe at a time: without it, a listener whose database came back would stay unhealthy
+  // until a webhook committed, which a balancer that stops traffic to unhealthy listeners never sends.
+  let reconnectable = false;
+  let probing: number | null = null;
 
   function spawn(): Promise<Worker> {
     return new Promise((resolve, reject) => {
@@ -71,6 +76,7 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
       thread.on('message', (message: FromCommitThread) => {
         if (message.type === 'ready') resolve(thread);
         else if (message.type === 'fatal') reject(new StoreUnavailableError(message.message));
+        else if (message.type === 'probed') probed(message.id, message.ok);
         else settle(message);
       });
       thread.on('error', (error) => {
@@ -78,18 +84,22 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
         failInFlight(thread, new StoreUnavailableError(error));
       });
       thread.on('exit', () => {
+        if (worker === thread) probing = null;
         failInFlight(thread, new StoreUnavailableError('the commit thread stopped'));
         if (worker === thread) worker = undefined;
       });
     });
   }
 
-  function settle(message: Exclude<FromCommitThread, { type: 'ready' } | { type: 'fatal' }>): void {
+  function settle(message: Extract<FromCommitThread, { type: 'done' } | { type: 'failed' }>): void {
     if (inFlight === undefined || inFlight.id !== message.id) return;
     const { jobs } = inFlight;
     inFlight = undefined;
     if (message.type === 'failed') {
-      if (!message.busy) failure = message.message;
+      if (!message.busy) {
+        failure = message.message;
+        reconnectable = message.connectionLost;
+      }
       failJobs(jobs, new StoreUnavailableError(message.message));
     } else {
       failure = null;
@@ -104,12 +114,26 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
     void dispatch();
   }
 
+  function probe(): void {
+    if (failure === null || !reconnectable || probing !== null || worker === undefined) return;
+    probing = nextId++;
+    worker.postMessage({ type: 'probe', id: probing } satisfies ToCommitThread);
+  }
+
+  /** The thread answers in order: a batch that failed after the probe was sent has already said so. */
+  function probed(id: number, ok: boolean): void {
+    if (probing !== id) return;
+    probing = null;
+    if (ok && reconnectable) failure = null;
+  }
+
   /** Fails the batch in flight if it was sent to `thread` (undefined: not sent anywhere yet). */
   function failInFlight(thread: Worker | undefined, error: unknown): void {
     if (inFlight === undefined || inFlight.thread !== thread) return;
     const { jobs } = inFlight;
     inFlight = undefined;
     failure = describeError(error);
+    reconnectable = false;
     failJobs(jobs, error);
     void dispatch();
   }
@@ -193,6 +217,9 @@ export async function startThreadCommitter(options: ThreadCommitterOptions): Pro
         thread.postMessage({ type: 'close' } satisfies ToCommitThread);
       });
     },
-    failure: () => failure,
+    failure: () => {
+      probe();
+      return failure;
+    },
   };
 }
