@@ -22,7 +22,9 @@ const statements = statementCache((db) => ({
        OR (CAST(@message_id AS TEXT) IS NOT NULL AND message_id = @message_id))
      ORDER BY occurred_at, id`,
   ),
-  link: db.prepare('UPDATE email_tracking_events SET reply_id = ? WHERE id = ?'),
+  // Only a row still unlinked: on PostgreSQL another listener (or a send) may have linked and applied it
+  // since the SELECT, and its effects must not be applied twice.
+  link: db.prepare('UPDATE email_tracking_events SET reply_id = ? WHERE id = ? AND reply_id IS NULL'),
 }));
 
 /**
@@ -42,11 +44,13 @@ export function linkOrphanEvents(db: Store, replyId: number): number {
       tracking_id: reply.email_tracking_id,
       message_id: reply.rfc_message_id,
     }) as OrphanRow[];
+    let linked = 0;
     for (const row of orphans) {
-      sql.link.run(replyId, row.id);
+      if (sql.link.run(replyId, row.id).changes === 0) continue;
       applyTrackingEffects(db, replyId, storedEvent(row));
+      linked += 1;
     }
-    return orphans.length;
+    return linked;
   });
   return run.immediate();
 }
