@@ -28,7 +28,10 @@ export interface CliContext {
   readonly now: () => Date;
   readonly output: Output;
   readonly json: boolean;
+  /** The store's location: a SQLite path, or a PostgreSQL URL that may hold the password (never print it). */
   readonly dbPath: string;
+  /** The location as it may be printed: the path, or the URL with its password replaced by `***`. */
+  readonly dbLabel: string;
   readonly interactive: boolean;
   readonly prompter: Prompter;
   /**
@@ -43,8 +46,12 @@ export interface CliContext {
 
 export async function createContext(io: CliIo, globals: GlobalOptions): Promise<CliContext> {
   const json = globals.json === true;
-  const { resolveDbPath } = await import('../store/db-path.js');
+  const [{ resolveDbPath }, { isPostgresLocation, redactPostgresUrl }] = await Promise.all([
+    import('../store/db-path.js'),
+    import('../store/postgres/location.js'),
+  ]);
   const dbPath = resolveDbPath(globals.db, io.env);
+  const dbLabel = isPostgresLocation(dbPath) ? redactPostgresUrl(dbPath) : dbPath;
   let store: Store | undefined;
   let settings: Promise<Settings> | undefined;
   const output = createOutput(io, json, await loadPainters(io, io.env, json));
@@ -54,6 +61,7 @@ export async function createContext(io: CliIo, globals: GlobalOptions): Promise<
     now: io.now,
     json,
     dbPath,
+    dbLabel,
     output,
     interactive: isInteractive({ stdin: io.stdin, stdout: io.stdout, env: io.env, json }),
     prompter: io.prompter ?? createInquirerPrompter(),

@@ -3,10 +3,10 @@ import { isPortalError } from '../core/errors.js';
 import { resolveSettings } from '../core/resolve-settings.js';
 import type { Settings } from '../core/settings.js';
 import { loadModuleSettings } from '../store/module-settings.js';
-import { LATEST_SCHEMA_VERSION } from '../store/migrations.js';
-import { schemaVersion, type Store } from '../store/open-store.js';
+import { schemaVersion, storeDialect, type Store } from '../store/open-store.js';
 import type { DoctorCheck } from './doctor.js';
-import { fail, ok, warn } from './doctor-check.js';
+import { fail, ok, schemaCheck, warn } from './doctor-check.js';
+import { postgresChecks } from './doctor-postgres.js';
 
 /** The effective settings, or the check that explains why they could not be read. */
 export function loadSettingsCheck(
@@ -76,6 +76,7 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
       ),
     ];
   }
+  if (storeDialect(store) === 'postgres') return postgresChecks(store);
   const restore = `restore a backup, or \`sqlite3 ${dbPath} .recover\` into a new file`;
   let problems: string[];
   let version: number;
@@ -100,17 +101,7 @@ export function databaseChecks(store: Store | null, dbPath: string, openError: u
       ? ok('database', `integrity ok (${dbPath})`)
       : fail('database', `${dbPath}: integrity check failed: ${problems.slice(0, 3).join('; ')}`, restore),
   );
-  checks.push(
-    version === LATEST_SCHEMA_VERSION
-      ? ok('schema', `schema version ${version}`)
-      : fail(
-          'schema',
-          `schema version ${version}, this smtp2go-portal expects ${LATEST_SCHEMA_VERSION}`,
-          version > LATEST_SCHEMA_VERSION
-            ? 'upgrade smtp2go-portal'
-            : 'run any command with write access to migrate',
-        ),
-  );
+  checks.push(schemaCheck(version));
   checks.push(permissionsCheck(dbPath));
   return checks;
 }

@@ -42,7 +42,7 @@ export interface PruneResult {
   /** Events deleted (or, with dryRun, that would be). */
   events: number;
   byType: Record<string, number>;
-  /** Characters of raw bodies and payloads removed: what the rows held, before SQLite reuses the pages. */
+  /** Characters of raw bodies and payloads removed: what the rows held, before the engine reuses the space. */
   bytes: number;
   oldest: string | null;
   newest: string | null;

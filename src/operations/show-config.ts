@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolveSettings, type SettingFlags } from '../core/resolve-settings.js';
 import { settingsWarnings, viewSettings, type SettingView } from '../core/settings-view.js';
 import { loadModuleSettings } from '../store/module-settings.js';
-import type { Store } from '../store/open-store.js';
+import { storeDialect, type Store } from '../store/open-store.js';
 
 export interface ShowConfigResult {
   dbPath: string;
@@ -13,6 +13,7 @@ export interface ShowConfigResult {
 export interface ShowConfigDeps {
   store: Store;
   env: NodeJS.ProcessEnv;
+  /** The SQLite path, checked for its mode; a PostgreSQL store is shown by its name, without the password. */
   dbPath: string;
 }
 
@@ -24,9 +25,14 @@ export function runShowConfig(flags: SettingFlags, deps: ShowConfigDeps): ShowCo
     stored: loadModuleSettings(deps.store),
   });
   const warnings = settingsWarnings(settings);
-  const permissionWarning = filePermissionWarning(deps.dbPath);
+  const postgres = storeDialect(deps.store) === 'postgres';
+  const permissionWarning = postgres ? null : filePermissionWarning(deps.dbPath);
   if (permissionWarning !== null) warnings.unshift(permissionWarning);
-  return { dbPath: deps.dbPath, settings: viewSettings(settings, sources), warnings };
+  return {
+    dbPath: postgres ? deps.store.name : deps.dbPath,
+    settings: viewSettings(settings, sources),
+    warnings,
+  };
 }
 
 function filePermissionWarning(path: string): string | null {

@@ -102,9 +102,7 @@ function openPostgresStore(url: string, options: OpenStoreOptions): Store {
   const shown = redactPostgresUrl(url);
   try {
     store = new PostgresStore(url, {
-      ...(options.busyTimeoutMs === undefined
-        ? {}
-        : { statementTimeoutMs: Math.max(options.busyTimeoutMs, 1000) }),
+      ...(options.busyTimeoutMs === undefined ? {} : { lockTimeoutMs: options.busyTimeoutMs }),
     });
   } catch (error) {
     throw new StoreError(`cannot connect to PostgreSQL at ${shown}: ${(error as Error).message}`, {

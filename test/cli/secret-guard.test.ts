@@ -21,6 +21,20 @@ describe('the suite-wide secret guard', () => {
     expect(given.sort()).toEqual([key, 'hunter2hunter2', 'sign-me-please', 'whsec-abcdefgh'].sort());
   });
 
+  it('issue 17: collects the password of a PostgreSQL URL in --db or SMTP2GO_PORTAL_DB, and PGPASSWORD', () => {
+    expect(
+      secretsGiven(['--db', 'postgres://ann:pw%2Fin-url-1@db.example:5432/portal', 'stats'], {
+        PGPASSWORD: 'from-the-environment',
+      }).sort(),
+    ).toEqual(['from-the-environment', 'pw%2Fin-url-1', 'pw/in-url-1']);
+    expect(
+      secretsGiven(['--db=postgresql://db.example/portal?password=as-a-parameter', 'stats'], {
+        SMTP2GO_PORTAL_DB: 'postgres://bob:in-the-env-url@db.example/portal',
+      }).sort(),
+    ).toEqual(['as-a-parameter', 'in-the-env-url']);
+    expect(secretsGiven(['--db', './portal.db', 'stats'], { SMTP2GO_PORTAL_DB: '/tmp/x.db' })).toEqual([]);
+  });
+
   it('throws on a leak in either stream, without repeating the secret', () => {
     expect(() =>
       assertNoSecretLeak(['configure', '--api-key', key], {}, { stdout: `saved ${key}`, stderr: '' }),

@@ -2,7 +2,15 @@ import type { MessagePort } from 'node:worker_threads';
 
 /** What a thread asks its PostgreSQL bridge worker (bridge-worker.ts) to do, one request at a time. */
 export type BridgeRequest =
-  | { seq: number; op: 'connect'; connection: number; url: string; applicationName: string }
+  | {
+      seq: number;
+      op: 'connect';
+      connection: number;
+      url: string;
+      applicationName: string;
+      /** PostgreSQL's lock_timeout: how long a statement waits for another session's lock (ms). */
+      lockTimeoutMs: number;
+    }
   | {
       seq: number;
       op: 'query';

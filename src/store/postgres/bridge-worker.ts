@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { parse } from 'pg-connection-string';
 import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from './bridge-protocol.js';
 
 // The thread that owns the PostgreSQL sockets. Its caller waits on `signal` (bridge.ts), so everything here
@@ -22,9 +24,22 @@ const types = {
   },
 };
 
+// ~/.pgpass (or PGPASSFILE) as libpq reads it. node-postgres 8.23 still looks there itself but warns that
+// it will stop in pg 9 and asks for a password function that calls the pgpass module instead: this is it.
+type PgPassLookup = (connection: unknown, found: (password: string | undefined) => void) => void;
+const pgpass = createRequire(import.meta.url)('pgpass') as PgPassLookup;
+
+/** A password neither in the URL nor in PGPASSWORD (a URL's password takes precedence over this function). */
+function passwordFromEnvironment(parameters: unknown): Promise<string | undefined> | string {
+  const fromEnv = process.env['PGPASSWORD'];
+  if (fromEnv !== undefined) return fromEnv;
+  return new Promise((resolve) => pgpass(parameters, resolve));
+}
+
 interface Connection {
   url: string;
   applicationName: string;
+  lockTimeoutMs: number;
   client: pg.Client | null;
   /** The client died (server restart, network): the next request reconnects. */
   lost: boolean;
@@ -33,9 +48,17 @@ interface Connection {
 const connections = new Map<number, Connection>();
 
 async function connect(connection: Connection): Promise<pg.Client> {
+  // Parsed here rather than handed over as connectionString: node-postgres would take the URL's empty
+  // password over the password function below.
+  const { password, ...fromUrl } = parse(connection.url);
   const client = new pg.Client({
-    connectionString: connection.url,
+    ...(fromUrl as pg.ClientConfig),
     application_name: connection.applicationName,
+    // @types/pg leaves out the connection parameters pg passes and the undefined it accepts (no password).
+    password:
+      password !== undefined && password !== ''
+        ? password
+        : (passwordFromEnvironment as unknown as () => Promise<string>),
     types,
     // A silent network failure must not leave a request waiting forever (pg-boss #850).
     keepAlive: true,
@@ -51,6 +74,9 @@ async function connect(connection: Connection): Promise<pg.Client> {
   await client.connect();
   // An acknowledged webhook must survive a server crash: never let a role or database default turn it off.
   await client.query('SET synchronous_commit = on');
+  // A lock held by another session fails the statement (55P03, a busy store: 503) the way SQLite's
+  // busy_timeout does, instead of holding the listener's batch until the session lets go.
+  await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(connection.lockTimeoutMs))}`);
   connection.client = client;
   connection.lost = false;
   return client;
@@ -75,7 +101,13 @@ async function handle(request: BridgeRequest): Promise<BridgeAnswer> {
   let connection = connections.get(request.connection);
   try {
     if (request.op === 'connect') {
-      connection = { url: request.url, applicationName: request.applicationName, client: null, lost: true };
+      connection = {
+        url: request.url,
+        applicationName: request.applicationName,
+        lockTimeoutMs: request.lockTimeoutMs,
+        client: null,
+        lost: true,
+      };
       connections.set(request.connection, connection);
       await connect(connection);
       return { seq, ok: true, rows: [], rowCount: 0, command: 'CONNECT' };

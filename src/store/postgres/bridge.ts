@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from './bridge-protocol.js';
 
 /**
@@ -30,6 +31,11 @@ function workerUrl(): URL {
   return new URL(here.href.replace('/src/store/postgres/', '/dist/store/postgres/'));
 }
 
+// Loaded on first use: every command loads this module with the store, and only PostgreSQL needs threads
+// (worker_threads is a few ms of the `stats --reply` start-up budget).
+const require = createRequire(import.meta.url);
+const threads = () => require('node:worker_threads') as typeof import('node:worker_threads');
+
 let shared: { worker: Worker; port: MessagePort; counter: Int32Array } | undefined;
 let nextSeq = 1;
 let nextConnection = 1;
@@ -37,9 +43,11 @@ let nextConnection = 1;
 function bridge(): NonNullable<typeof shared> {
   if (shared !== undefined) return shared;
   const signal = new SharedArrayBuffer(4);
+  const { MessageChannel, Worker } = threads();
   const { port1, port2 } = new MessageChannel();
   const data: BridgeWorkerData = { signal, port: port2 };
-  const worker = new Worker(workerUrl(), { workerData: data, transferList: [port2] });
+  // No inherited flags: under `node -e …` the thread would run the eval'd script instead of its own file.
+  const worker = new Worker(workerUrl(), { workerData: data, transferList: [port2], execArgv: [] });
   // Neither the thread nor its port keeps a finished command alive: an unclosed store ends with the process.
   worker.unref();
   port1.unref();
@@ -62,9 +70,9 @@ export function callBridge(body: RequestBody, timeoutMs: number): Answer {
     const seen = Atomics.load(counter, 0);
     // Answers to requests that timed out earlier may come first: skip them.
     for (
-      let message = receiveMessageOnPort(port);
+      let message = threads().receiveMessageOnPort(port);
       message !== undefined;
-      message = receiveMessageOnPort(port)
+      message = threads().receiveMessageOnPort(port)
     ) {
       const answer = message.message as BridgeAnswer;
       if (answer.seq !== seq) continue;

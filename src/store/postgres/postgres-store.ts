@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Store } from '../store-types.js';
 import { callBridge, newConnectionId } from './bridge.js';
@@ -6,8 +5,13 @@ import { redactPostgresUrl } from './location.js';
 import { bindValues, translatePlaceholders, type TranslatedSql } from './placeholders.js';
 
 export interface PostgresStoreOptions {
-  /** How long one statement may take, lock waits included, before it fails (ms). */
-  statementTimeoutMs?: number;
+  /** How long a statement waits for another session's lock before it fails (ms); SQLite's busy_timeout. */
+  lockTimeoutMs?: number;
+  /**
+   * How long the caller waits for any one answer before giving up on the server (ms): a server that
+   * stopped answering without closing the connection (a network partition) fails the statement.
+   */
+  answerTimeoutMs?: number;
   /** Shown in pg_stat_activity, so an operator can tell the listeners and commands apart. */
   applicationName?: string;
 }
@@ -36,7 +40,7 @@ export class PostgresStore implements Store {
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.#url = url;
     this.name = redactPostgresUrl(url);
-    this.#timeoutMs = options.statementTimeoutMs ?? 30_000;
+    this.#timeoutMs = options.answerTimeoutMs ?? 60_000;
     this.#connection = newConnectionId();
     callBridge(
       {
@@ -44,8 +48,10 @@ export class PostgresStore implements Store {
         connection: this.#connection,
         url,
         applicationName: options.applicationName ?? 'smtp2go-portal',
+        lockTimeoutMs: options.lockTimeoutMs ?? 5000,
       },
-      this.#timeoutMs,
+      // node-postgres gives up connecting after 10 s; this also bounds a bridge thread that failed to start.
+      Math.min(this.#timeoutMs, 15_000),
     );
   }
 
@@ -146,6 +152,16 @@ export class PostgresStore implements Store {
   }
 }
 
+// One name per SQL text for the whole process, so each connection prepares a text once, whichever
+// PostgresStatement object runs it.
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `s${statementNames.size + 1}`));
+  return name;
+}
+
 class PostgresStatement {
   #store: PostgresStore;
   #sql: TranslatedSql;
@@ -156,7 +172,7 @@ class PostgresStatement {
     this.#store = store;
     this.#sql = sql;
     // Prepared once per connection by name, like better-sqlite3's statements: repeated statements skip parsing.
-    this.#name = `s${createHash('sha1').update(sql.text).digest('hex').slice(0, 20)}`;
+    this.#name = statementName(sql.text);
   }
 
   pluck(toggle = true): this {

@@ -208,7 +208,7 @@ async function configure(
     });
   if (result.saved)
     ctx.output.info(
-      ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${escapeControls(ctx.dbPath)}.`),
+      ctx.output.stderrColor.green(`Saved the SMTP2Go module settings to ${escapeControls(ctx.dbLabel)}.`),
     );
   else ctx.output.info('Nothing to change: the stored settings already say this.');
   if (result.generatedWebhookSecret !== null) {

@@ -8,6 +8,18 @@ export interface DashboardListenOptions {
   port: number;
 }
 
+/** Tests only: how often the live stream looks at the store without being woken, and the LISTEN heartbeat. */
+export interface DashboardTuning {
+  pollMs?: number;
+  heartbeatMs?: number;
+}
+
+/**
+ * On PostgreSQL the stream is woken by the listeners' NOTIFY, and each look at the store is a round trip
+ * that waits on this event loop: polling is only the backstop for a wake-up missed while reconnecting.
+ */
+const POSTGRES_BACKSTOP_MS = 2_000;
+
 /** `--port`/`--dashboard-port` and `--host`/`--dashboard-host`, named as the command spells them. */
 export function toDashboardListen(
   host: string | undefined,
@@ -36,20 +48,29 @@ export function toDashboardListen(
 export async function startDashboard(
   ctx: CliContext,
   listen: DashboardListenOptions,
+  tuning: DashboardTuning = {},
 ): Promise<DashboardServer> {
-  const [{ startDashboardServer }, { createDashboardData }, { startDataThread }, { operatorZone }] =
-    await Promise.all([
-      import('../../../dashboard/server.js'),
-      import('./data.js'),
-      import('./data-thread.js'),
-      import('../stats/render-format.js'),
-    ]);
+  const [
+    { startDashboardServer },
+    { createDashboardData },
+    { startDataThread },
+    { operatorZone },
+    { storeDialect, storeLocation },
+  ] = await Promise.all([
+    import('../../../dashboard/server.js'),
+    import('./data.js'),
+    import('./data-thread.js'),
+    import('../stats/render-format.js'),
+    import('../../../store/open-store.js'),
+  ]);
   const store = await ctx.store();
+  const postgres = storeDialect(store) === 'postgres';
   const timeZone = (await operatorZone(ctx.env)).name;
   const local = createDashboardData({ store, now: ctx.now, timeZone });
+  // The thread opens its own connection: from the URL with its password, never from the printable name.
   const thread = store.memory
     ? { data: local, close: async () => undefined }
-    : startDataThread(local, { dbPath: ctx.dbPath, timeZone });
+    : startDataThread(local, { dbPath: storeLocation(store), timeZone });
   let server: DashboardServer;
   try {
     server = await startDashboardServer({
@@ -57,6 +78,9 @@ export async function startDashboard(
       host: listen.host,
       port: listen.port,
       onLog: (entry) => ctx.output.warn(entry.message),
+      ...(tuning.pollMs !== undefined || postgres
+        ? { stream: { pollMs: tuning.pollMs ?? POSTGRES_BACKSTOP_MS } }
+        : {}),
     });
   } catch (error) {
     await thread.close();
@@ -78,7 +102,22 @@ export async function startDashboard(
     ctx.output.warn(
       `the dashboard listens on ${listen.host}, beyond this machine: anyone who can reach it and learns the token can read every reply's story`,
     );
-  return { ...server, close: () => server.close().then(() => thread.close()) };
+  const wake = postgres
+    ? (await import('../../../dashboard/postgres-wake.js')).startPostgresWake(storeLocation(store), {
+        onWake: () => server.stream.nudge(),
+        onLog: (entry) =>
+          entry.level === 'warn' ? ctx.output.warn(entry.message) : ctx.output.info(entry.message),
+        ...(tuning.heartbeatMs === undefined ? {} : { heartbeatMs: tuning.heartbeatMs }),
+      })
+    : null;
+  return {
+    ...server,
+    close: async () => {
+      await wake?.close();
+      await server.close();
+      await thread.close();
+    },
+  };
 }
 
 function isLoopback(host: string): boolean {

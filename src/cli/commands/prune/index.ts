@@ -33,11 +33,13 @@ export function registerPrune(program: Command, io: CliIo): void {
 }
 
 async function prune(ctx: CliContext, options: PruneOptions): Promise<void> {
-  const [{ runPrune }, { pruneDocument, renderPrune }] = await Promise.all([
+  const [{ runPrune }, { pruneDocument, renderPrune }, { storeDialect }] = await Promise.all([
     import('../../../operations/prune.js'),
     import('./render.js'),
+    import('../../../store/open-store.js'),
   ]);
-  const result = await runPrune(options, { store: await ctx.store({ mustExist: true }), now: ctx.now });
+  const store = await ctx.store({ mustExist: true });
+  const result = await runPrune(options, { store, now: ctx.now });
   if (ctx.json) ctx.output.data(pruneDocument(result));
-  else renderPrune(ctx.output, result);
+  else renderPrune(ctx.output, result, storeDialect(store));
 }

@@ -29,17 +29,19 @@ export function pruneSummary(r: PruneResult): string {
   return `${verb} ${r.events.toLocaleString('en-US')} event${r.events === 1 ? '' : 's'} older than ${r.window} (before ${r.cutoff}): ${types}`;
 }
 
-export function renderPrune(out: Output, r: PruneResult): void {
+export function renderPrune(out: Output, r: PruneResult, engine: 'sqlite' | 'postgres' = 'sqlite'): void {
   const first = pruneSummary(r);
   out.line(first.charAt(0).toUpperCase() + first.slice(1));
   if (r.events === 0) return;
   out.line(`  event times ${r.oldest} … ${r.newest}; ${formatBytes(r.bytes)} of raw bodies and payloads`);
   if (r.dryRun) return;
   out.line(
-    `  ${r.batches.toLocaleString('en-US')} batch${r.batches === 1 ? '' : 'es'}, the longest held the write lock ${round(r.longestBatchMs)} ms; ${(r.ms / 1000).toFixed(1)} s in all`,
+    `  ${r.batches.toLocaleString('en-US')} batch${r.batches === 1 ? '' : 'es'}, the longest ${engine === 'sqlite' ? 'held the write lock' : 'took'} ${round(r.longestBatchMs)} ms; ${(r.ms / 1000).toFixed(1)} s in all`,
   );
   out.line(
-    '  reply summaries (status, first times, counts) are kept; the file keeps its size and SQLite reuses the freed pages',
+    engine === 'sqlite'
+      ? '  reply summaries (status, first times, counts) are kept; the file keeps its size and SQLite reuses the freed pages'
+      : "  reply summaries (status, first times, counts) are kept; PostgreSQL's autovacuum makes the freed space reusable",
   );
 }
 
