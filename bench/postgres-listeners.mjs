@@ -14,7 +14,7 @@
 //     commits on its own, synchronous_commit on): the least each engine's acknowledgement costs;
 //   - the built CLI's `webhook serve --json` on a SQLite store;
 //   - 1, 2 and 3 `webhook serve --json` processes on one PostgreSQL database (a database per count).
-// Then each at one fixed rate, open loop (half the slowest listener's best): p50/p99 where none is
+// Then each at one fixed rate, open loop (half the slowest listener's median round): p50/p99 where none is
 // saturated. At the end every store is counted: it must hold exactly the events acknowledged.
 // A full run writes its table into BENCHMARKS.md (between the webhook-serve-postgres markers, when they
 // are there); --quick (3 s phases, one round, about a minute) only prints unless --write.
@@ -218,11 +218,13 @@ async function main(o) {
       }
     const best = (list) => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     for (const contender of contenders) contender.best = best(rounds[contender.name]);
-    // One rate every listener sustains, so their latencies compare without a queue in any of them.
-    const rate = Math.max(
-      1,
-      Math.round(Math.min(...contenders.filter((c) => c.tally).map((c) => c.best.perSecond)) / 2),
+    // One rate every listener sustains, so their latencies compare without a queue in any of them: half
+    // the slowest listener's median round (its best round may have had the machine to itself).
+    const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+    const slowest = Math.min(
+      ...contenders.filter((c) => c.tally).map((c) => median(rounds[c.name].map((r) => r.perSecond))),
     );
+    const rate = Math.max(1, Math.round(slowest / 2));
     for (const contender of contenders) {
       contender.fixed = await phase(contender, { rate, durationMs: o.durationS * 1000 });
       log(`  ${rate}/s ${contender.name.padEnd(14)} ${fmt(contender.fixed)}`);
@@ -262,7 +264,7 @@ function renderTable(contenders, rounds, rate, o) {
   const m = machine();
   const lines = [
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${m.cpus}, ${m.memGb} GB, Node ${m.node}, ${m.platform}; PostgreSQL ${o.serverVersion}, a throwaway cluster on the same disk, fsync, full_page_writes and synchronous_commit on.`,
-    `Concurrency ${o.concurrency} (split round-robin over a contender's processes), ${o.durationS} s per phase, best of ${o.rounds} alternated round(s); then each at ${rate}/s open loop (half the slowest listener's best). JSON bodies, signed, a fresh notification id per event, linked to ${o.replies} seeded replies. ${o.analyze === 'yes' ? 'The PostgreSQL databases were ANALYZEd after the warm-up (as autovacuum would soon), so the listeners plan for tables that are not empty.' : 'No ANALYZE after the warm-up (--analyze no): the listeners keep the plans made for empty tables.'}`,
+    `Concurrency ${o.concurrency} (split round-robin over a contender's processes), ${o.durationS} s per phase, best of ${o.rounds} alternated round(s); then each at ${rate}/s open loop (half the slowest listener's median round). JSON bodies, signed, a fresh notification id per event, linked to ${o.replies} seeded replies. ${o.analyze === 'yes' ? 'The PostgreSQL databases were ANALYZEd after the warm-up (as autovacuum would soon), so the listeners plan for tables that are not empty.' : 'No ANALYZE after the warm-up (--analyze no): the listeners keep the plans made for empty tables.'}`,
     '',
     "| server | events/s | × SQLite listener | × its engine's floor | p50 / p99 (ms) | CPU µs/event: server processes / PostgreSQL | p50 / p99 at " +
       `${rate}/s (ms) | 2xx / stored per answers / rows |`,
