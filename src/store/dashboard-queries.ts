@@ -40,8 +40,8 @@ const statements = statementCache((db) => ({
   bounceReasons: db.prepare(
     `SELECT r.bounce_reason AS reason, COUNT(*) AS count
        FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id
-      WHERE r.bounced_at IS NOT NULL AND r.bounce_reason IS NOT NULL AND ${BOUNCED}
-        AND (@since IS NULL OR COALESCE(t.sent_at, t.created_at) >= @since) AND (@until IS NULL OR COALESCE(t.sent_at, t.created_at) < @until)
+      WHERE r.bounced_at IS NOT NULL AND r.bounce_reason IS NOT NULL AND ${BOUNCED} = 1
+        AND (CAST(@since AS TEXT) IS NULL OR COALESCE(t.sent_at, t.created_at) >= @since) AND (CAST(@until AS TEXT) IS NULL OR COALESCE(t.sent_at, t.created_at) < @until)
       GROUP BY r.bounce_reason ORDER BY count DESC, reason LIMIT @limit`,
   ),
 }));

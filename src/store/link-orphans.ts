@@ -17,9 +17,9 @@ const statements = statementCache((db) => ({
   ),
   orphans: db.prepare(
     `SELECT id, event_type, recipient, occurred_at, payload FROM email_tracking_events
-     WHERE reply_id IS NULL AND ((@email_id IS NOT NULL AND smtp2go_email_id = @email_id)
-       OR (@tracking_id IS NOT NULL AND tracking_id = @tracking_id)
-       OR (@message_id IS NOT NULL AND message_id = @message_id))
+     WHERE reply_id IS NULL AND ((CAST(@email_id AS TEXT) IS NOT NULL AND smtp2go_email_id = @email_id)
+       OR (CAST(@tracking_id AS TEXT) IS NOT NULL AND tracking_id = @tracking_id)
+       OR (CAST(@message_id AS TEXT) IS NOT NULL AND message_id = @message_id))
      ORDER BY occurred_at, id`,
   ),
   link: db.prepare('UPDATE email_tracking_events SET reply_id = ? WHERE id = ?'),

@@ -14,11 +14,14 @@ export interface PlausibleForwardCounts {
 
 export type PlausibleOutcome = 'forwarded' | 'dropped' | 'failed';
 
-/** Adds to the counts in one statement per outcome; zero counts are skipped. */
+/**
+ * Adds to the counts in one statement per outcome; zero counts are skipped. The stored count is named with
+ * its table: PostgreSQL finds a bare `count` ambiguous next to `excluded.count`.
+ */
 export function addPlausibleForwards(store: Store, counts: Record<PlausibleOutcome, number>, at: Date): void {
   const add = store.prepare(`
     INSERT INTO plausible_forwards (outcome, count, last_at) VALUES (?, ?, ?)
-    ON CONFLICT (outcome) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at`);
+    ON CONFLICT (outcome) DO UPDATE SET count = plausible_forwards.count + excluded.count, last_at = excluded.last_at`);
   store.transaction(() => {
     for (const outcome of ['forwarded', 'dropped', 'failed'] as const)
       if (counts[outcome] > 0) add.run(outcome, counts[outcome], at.toISOString());

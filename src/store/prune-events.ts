@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 import { statementCache } from './statement-cache.js';
 
 /** An event old enough to prune, as the scan found it. */
@@ -20,6 +20,17 @@ const statements = statementCache((db) => ({
   ),
   // The time is checked again: the row is deleted only if it is still the old event the scan saw.
   remove: db.prepare('DELETE FROM email_tracking_events WHERE id = ? AND occurred_at < ?'),
+  // PostgreSQL: the whole batch in one statement, since each statement is a round trip to the server.
+  removeBatch:
+    storeDialect(db) === 'postgres'
+      ? db
+          .prepare(
+            `DELETE FROM email_tracking_events
+            WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) AND occurred_at < ?
+          RETURNING id`,
+          )
+          .pluck()
+      : null,
 }));
 
 /** The highest event id now: a prune walks ids up to it (events stored later are newer than any window). */
@@ -49,6 +60,7 @@ export function deletePruneCandidates(
   cutoff: string,
   clock: () => number = () => performance.now(),
 ): { deleted: PruneCandidate[]; heldMs: number } {
+  if (storeDialect(db) === 'postgres') return deleteOnPostgres(db, candidates, cutoff, clock);
   const { remove } = statements(db);
   // A deletion need not survive power loss (the next prune deletes the row again), so its commit skips
   // the fsync that would otherwise be most of the time the listener waits. The listener's own commits stay
@@ -75,9 +87,28 @@ export function deletePruneCandidates(
 }
 
 /**
+ * PostgreSQL locks only the rows it deletes, so the listener never waits on a batch unless it writes one of
+ * these old events; the time measured is the one statement, a transaction of its own. Durability and
+ * checkpoints are the server's, not a connection's to change.
+ */
+function deleteOnPostgres(
+  db: Store,
+  candidates: PruneCandidate[],
+  cutoff: string,
+  clock: () => number,
+): { deleted: PruneCandidate[]; heldMs: number } {
+  const removeBatch = statements(db).removeBatch!;
+  const locked = clock();
+  const ids = new Set(removeBatch.all(JSON.stringify(candidates.map(({ id }) => id)), cutoff) as number[]);
+  const heldMs = clock() - locked;
+  return { deleted: candidates.filter((candidate) => ids.has(candidate.id)), heldMs };
+}
+
+/**
  * Copies the batch's pages from the WAL into the database, so a long prune never grows the WAL without
  * bound. Passive: it takes no write lock and never waits for the listener's readers or writers.
  */
 export function checkpointAfterPrune(db: Store): void {
+  if (storeDialect(db) === 'postgres') return;
   db.pragma('wal_checkpoint(PASSIVE)');
 }

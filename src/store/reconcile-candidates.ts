@@ -43,7 +43,8 @@ export function hasMatchingEvent(db: Store, event: EventIdentity): boolean {
   const row = db
     .prepare(
       `SELECT 1 FROM email_tracking_events
-       WHERE smtp2go_email_id IS ? AND event_type = ? AND recipient IS ? AND url IS ?
+       WHERE smtp2go_email_id IS NOT DISTINCT FROM ? AND event_type = ? AND recipient IS NOT DISTINCT FROM ?
+         AND url IS NOT DISTINCT FROM ?
          AND substr(occurred_at, 1, 19) = substr(?, 1, 19)
        LIMIT 1`,
     )

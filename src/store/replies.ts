@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 
 export type RecipientRole = 'to' | 'cc' | 'bcc';
 
@@ -74,7 +74,7 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
   const at = now.toISOString();
   const write = db.transaction(() => {
     const params = {
-      id: reply.id ?? null,
+      ...(reply.id === undefined ? {} : { id: reply.id }),
       ticket_id: reply.ticketId,
       subject: reply.subject,
       sender: reply.sender,
@@ -83,16 +83,22 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
       message_id: reply.messageId,
       at,
     };
+    const columns = `ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at`;
+    const values = `@ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at`;
+    if (reply.id !== undefined && storeDialect(db) === 'postgres') advanceReplyIds(db, reply.id);
+    // Without an id the column is left out rather than given NULL (SQLite takes NULL as "assign one",
+    // PostgreSQL's identity column refuses it), and a new row never takes over an existing one.
     const row = db
       .prepare(
-        `INSERT INTO ticket_replies (id, ticket_id, subject, sender, recipients, email_tracking_id, rfc_message_id, transport, created_at, updated_at)
-         VALUES (@id, @ticket_id, @subject, @sender, @recipients, @tracking_id, @message_id, 'pending', @at, @at)
-         ON CONFLICT (id) DO UPDATE SET
-           ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
-           sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
-           rfc_message_id = excluded.rfc_message_id, smtp2go_email_id = NULL, transport = 'pending',
-           send_outcome = NULL, last_error = NULL, updated_at = excluded.updated_at
-         RETURNING id`,
+        reply.id === undefined
+          ? `INSERT INTO ticket_replies (${columns}) VALUES (${values}) RETURNING id`
+          : `INSERT INTO ticket_replies (id, ${columns}) VALUES (@id, ${values})
+             ON CONFLICT (id) DO UPDATE SET
+               ticket_id = COALESCE(excluded.ticket_id, ticket_replies.ticket_id), subject = excluded.subject,
+               sender = excluded.sender, recipients = excluded.recipients, email_tracking_id = excluded.email_tracking_id,
+               rfc_message_id = excluded.rfc_message_id, smtp2go_email_id = NULL, transport = 'pending',
+               send_outcome = NULL, last_error = NULL, updated_at = excluded.updated_at
+             RETURNING id`,
       )
       .get(params) as { id: number };
     const insertRecipient = db.prepare(
@@ -106,6 +112,19 @@ export function createReply(db: Store, reply: NewReply, now: Date): ReplyRow {
   });
   const id = write.immediate();
   return getReply(db, id) as ReplyRow;
+}
+
+/**
+ * An id given by hand does not move PostgreSQL's identity sequence, so the next reply without one would be
+ * handed an id already taken; SQLite takes the highest id plus one. Moved before the row is written, so no
+ * concurrent send draws the id in between, and only past ids it has not reached yet (re-sending an existing
+ * reply leaves it alone): only then does the role need UPDATE on the sequence, for setval.
+ */
+function advanceReplyIds(db: Store, id: number): void {
+  db.prepare(
+    `SELECT setval(seq, ?) FROM (SELECT pg_get_serial_sequence('ticket_replies', 'id')::regclass AS seq) s
+      WHERE ? > COALESCE(pg_sequence_last_value(seq), 0)`,
+  ).get(id, id);
 }
 
 export function getReply(db: Store, id: number): ReplyRow | undefined {

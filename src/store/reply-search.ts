@@ -1,6 +1,6 @@
 import type { ReplyCursor } from '../core/reply-cursor.js';
 import type { ReplyStatus } from '../core/reply-status.js';
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 import type { ReplyRow } from './replies.js';
 import { RECIPIENT_COLUMNS, type RecipientRow } from './stats-queries.js';
 import { prepared } from './statement-cache.js';
@@ -111,8 +111,10 @@ export function selectReplyPage(
   if (filter.ambiguous === true) add("r.send_outcome = 'ambiguous'");
   if (filter.status !== undefined) add(statusCondition(filter.status));
   if (filter.recipient !== undefined) {
+    // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE on COLLATE "C" text folds ASCII only, the same.
+    const like = storeDialect(db) === 'postgres' ? 'ILIKE' : 'LIKE';
     add(
-      "EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND x.email LIKE @recipient ESCAPE '\\')",
+      `EXISTS (SELECT 1 FROM reply_recipients x WHERE x.reply_id = r.id AND x.email ${like} @recipient ESCAPE '\\')`,
       { recipient: likeContaining(filter.recipient) },
     );
   }
@@ -122,11 +124,18 @@ export function selectReplyPage(
   return prepared(db, sql).all(params) as ListedReplyRow[];
 }
 
+/** The ids in a JSON array bound as one parameter, as a subquery: a page's ids in one statement on either engine. */
+function idsIn(db: Store): string {
+  return storeDialect(db) === 'postgres'
+    ? '(SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb))'
+    : '(SELECT value FROM json_each(?))';
+}
+
 /** Each reply's recipients, in the order they were written, for a page of replies in one query. */
 export function selectRecipientsOf(db: Store, replyIds: readonly number[]): Map<number, RecipientRow[]> {
   const rows = prepared(
     db,
-    `SELECT reply_id, ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id IN (SELECT value FROM json_each(?)) ORDER BY reply_id, id`,
+    `SELECT reply_id, ${RECIPIENT_COLUMNS} FROM reply_recipients WHERE reply_id IN ${idsIn(db)} ORDER BY reply_id, id`,
   ).all(JSON.stringify(replyIds)) as Array<RecipientRow & { reply_id: number }>;
   const byReply = new Map<number, RecipientRow[]>(replyIds.map((id) => [id, []]));
   for (const { reply_id: replyId, ...row } of rows) byReply.get(replyId)?.push(row);
@@ -135,7 +144,6 @@ export function selectRecipientsOf(db: Store, replyIds: readonly number[]): Map<
 
 /** Which of these replies have at least one stored event (`has_tracking`); index-only on events_reply_time. */
 export function selectRepliesWithEvents(db: Store, replyIds: readonly number[]): Set<number> {
-  const sql =
-    'SELECT DISTINCT reply_id FROM email_tracking_events WHERE reply_id IN (SELECT value FROM json_each(?))';
+  const sql = `SELECT DISTINCT reply_id FROM email_tracking_events WHERE reply_id IN ${idsIn(db)}`;
   return new Set(prepared(db, sql).pluck().all(JSON.stringify(replyIds)) as number[]);
 }

@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 import { prepared } from './statement-cache.js';
 
 export type StatsGrouping = 'none' | 'day' | 'transport' | 'domain';
@@ -6,16 +6,20 @@ export type StatsGrouping = 'none' | 'day' | 'transport' | 'domain';
 /** A reply belongs to the window by when it was sent, or created when it never was (a failed send). */
 const REPLY_TIME = 'COALESCE(t.sent_at, t.created_at)';
 
-const WINDOW = `(@since IS NULL OR ${REPLY_TIME} >= @since) AND (@until IS NULL OR ${REPLY_TIME} < @until)`;
+// A bound is NULL when not given; the CAST tells PostgreSQL what type the parameter is in `IS NULL`.
+const WINDOW = `(CAST(@since AS TEXT) IS NULL OR ${REPLY_TIME} >= @since) AND (CAST(@until AS TEXT) IS NULL OR ${REPLY_TIME} < @until)`;
 
 // A recipient counts as sent once our send path or any SMTP2Go event says the mail left.
 const SENT = `(r.send_status = 'sent' OR COALESCE(r.sent_at, r.processed_at, r.delivered_at, r.bounced_at, r.rejected_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL)`;
 // Opens, clicks, complaints and unsubscribes all happen in the mailbox, so they imply delivery.
 const DELIVERED =
   'COALESCE(r.delivered_at, r.opened_at, r.clicked_at, r.spam_at, r.unsubscribed_at) IS NOT NULL';
-// As in core/reply-status bounceStands: a soft or unknown bounce followed by a delivery does not count as
-// a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most recipients never bounced.
-export const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE NOT (IFNULL(r.bounce_type, '') <> 'hard' AND IFNULL(r.delivered_at, '') > r.bounced_at) END)`;
+// 1 for a bounce that counts, else 0. As in core/reply-status bounceStands: a soft or unknown bounce followed by
+// a delivery does not count as a bounce. CASE rather than AND: SQLite evaluates both sides of AND, and most
+// recipients never bounced.
+export const BOUNCED = `(CASE WHEN r.bounced_at IS NULL THEN 0 WHEN COALESCE(r.bounce_type, '') <> 'hard' AND COALESCE(r.delivered_at, '') > r.bounced_at THEN 0 ELSE 1 END)`;
+/** 1 when the condition holds, else 0: SQLite sums a comparison as it is, PostgreSQL sums numbers only. */
+const flag = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
 // Sent by the portal: its send finished and the mail left. A demo reply (`webhook trigger --demo`) stays
 // pending whatever events it is given: nothing was sent.
 const REPLY_SENT = `(t.sent_at IS NOT NULL AND t.transport <> 'pending')`;
@@ -26,8 +30,15 @@ const API_TRIED = `EXISTS (SELECT 1 FROM send_attempts a WHERE a.reply_id = t.id
 const RELAYED = `(t.transport IN ('smtp', 'api+smtp') AND t.fallback_reason IS NOT NULL AND ${API_TRIED})`;
 // The recipient's own send time first: a relay fallback sends some recipients later than the reply's first send.
 const SEND_TIME = 'COALESCE(r.sent_at, t.sent_at)';
-const millisSinceSend = (column: string) =>
-  `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
+type Dialect = ReturnType<typeof storeDialect>;
+/** Milliseconds between two ISO-8601 times (julianday is SQLite's; PostgreSQL subtracts timestamps exactly). */
+const millisSinceSend = (dialect: Dialect, column: string) =>
+  dialect === 'postgres'
+    ? `round(EXTRACT(EPOCH FROM (${column}::timestamptz - ${SEND_TIME}::timestamptz)) * 1000)::bigint`
+    : `CAST(round((julianday(${column}) - julianday(${SEND_TIME})) * 86400000) AS INTEGER)`;
+/** Comma-separated values of a group (NULLs left out, NULL when none), in no particular order. */
+const joined = (dialect: Dialect, value: string) =>
+  dialect === 'postgres' ? `string_agg((${value})::text, ',')` : `group_concat(${value})`;
 
 export interface WindowBounds {
   /** ISO-8601 UTC, inclusive; null for no lower bound. */
@@ -45,18 +56,24 @@ export interface OffsetSpan {
 /** How to group: by the operator's local day needs the zone's offsets over the window. */
 export type Grouping = { by: 'none' | 'transport' | 'domain' } | { by: 'day'; offsets: OffsetSpan[] };
 
-function groupKey(grouping: Grouping, params: Record<string, unknown>): string {
+function groupKey(dialect: Dialect, grouping: Grouping, params: Record<string, unknown>): string {
   switch (grouping.by) {
     case 'none':
       return `''`;
     case 'transport':
       return 't.transport';
     case 'domain':
-      return `lower(substr(r.email, instr(r.email, '@') + 1))`;
+      // lower() of COLLATE "C" text folds ASCII only on PostgreSQL, as SQLite's does.
+      return `lower(substr(r.email, ${dialect === 'postgres' ? 'strpos' : 'instr'}(r.email, '@') + 1))`;
     case 'day': {
       // The local date, shifted by the offset in force at that instant (DST changes inside the window included).
+      const minutes = (span: OffsetSpan) =>
+        `${span.offsetMinutes >= 0 ? '+' : ''}${Math.trunc(span.offsetMinutes)} minutes`;
+      // The UTC wall time plus the offset, as text YYYY-MM-DD on both engines.
       const shift = (span: OffsetSpan) =>
-        `date(${REPLY_TIME}, '${span.offsetMinutes >= 0 ? '+' : ''}${Math.trunc(span.offsetMinutes)} minutes')`;
+        dialect === 'postgres'
+          ? `to_char((${REPLY_TIME}::timestamptz AT TIME ZONE 'UTC') + interval '${minutes(span)}', 'YYYY-MM-DD') COLLATE "C"`
+          : `date(${REPLY_TIME}, '${minutes(span)}')`;
       const spans = grouping.offsets.length > 0 ? grouping.offsets : [{ until: null, offsetMinutes: 0 }];
       const cases = spans.slice(0, -1).map((span, i) => {
         params[`until_${i}`] = span.until;
@@ -100,25 +117,26 @@ export interface CountsRow extends RecipientCounts {
  */
 export function selectRecipientCounts(db: Store, bounds: WindowBounds, grouping: Grouping): CountsRow[] {
   const params: Record<string, unknown> = { ...bounds };
-  const key = groupKey(grouping, params);
+  const dialect = storeDialect(db);
+  const key = groupKey(dialect, grouping, params);
   return prepared(
     db,
     `SELECT ${key} AS key,
             COUNT(*) AS recipients,
-            SUM(${SENT}) AS sent,
-            SUM(${DELIVERED}) AS delivered,
-            SUM(r.opened_at IS NOT NULL OR r.clicked_at IS NOT NULL) AS opened,
-            SUM(r.clicked_at IS NOT NULL) AS clicked,
+            SUM(${flag(SENT)}) AS sent,
+            SUM(${flag(DELIVERED)}) AS delivered,
+            SUM(${flag('r.opened_at IS NOT NULL OR r.clicked_at IS NOT NULL')}) AS opened,
+            SUM(${flag('r.clicked_at IS NOT NULL')}) AS clicked,
             SUM(${BOUNCED}) AS bounced,
-            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'hard' END) AS bounced_hard,
-            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND r.bounce_type = 'soft' END) AS bounced_soft,
-            SUM(CASE WHEN r.bounced_at IS NULL THEN 0 ELSE ${BOUNCED} AND IFNULL(r.bounce_type, '') NOT IN ('hard', 'soft') END) AS bounced_unknown,
-            SUM(r.spam_at IS NOT NULL) AS spam,
-            SUM(r.rejected_at IS NOT NULL) AS rejected,
-            SUM(r.unsubscribed_at IS NOT NULL) AS unsubscribed,
-            SUM(CASE WHEN r.send_status = 'failed' THEN NOT ${SENT} ELSE 0 END) AS failed,
-            group_concat(${millisSinceSend('r.delivered_at')}) AS to_delivered,
-            group_concat(${millisSinceSend('r.opened_at')}) AS to_opened
+            SUM(CASE WHEN r.bounce_type = 'hard' THEN ${BOUNCED} ELSE 0 END) AS bounced_hard,
+            SUM(CASE WHEN r.bounce_type = 'soft' THEN ${BOUNCED} ELSE 0 END) AS bounced_soft,
+            SUM(CASE WHEN COALESCE(r.bounce_type, '') NOT IN ('hard', 'soft') THEN ${BOUNCED} ELSE 0 END) AS bounced_unknown,
+            SUM(${flag('r.spam_at IS NOT NULL')}) AS spam,
+            SUM(${flag('r.rejected_at IS NOT NULL')}) AS rejected,
+            SUM(${flag('r.unsubscribed_at IS NOT NULL')}) AS unsubscribed,
+            SUM(${flag(`r.send_status = 'failed' AND NOT ${SENT}`)}) AS failed,
+            ${joined(dialect, millisSinceSend(dialect, 'r.delivered_at'))} AS to_delivered,
+            ${joined(dialect, millisSinceSend(dialect, 'r.opened_at'))} AS to_opened
        FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id
       WHERE ${WINDOW}
       GROUP BY key ORDER BY key`,
@@ -136,15 +154,16 @@ export interface ReplyCountsRow {
 /** Reply-level counts per group; by domain, a reply counts once in each domain it was sent to. */
 export function selectReplyCounts(db: Store, bounds: WindowBounds, grouping: Grouping): ReplyCountsRow[] {
   const params: Record<string, unknown> = { ...bounds };
-  const key = groupKey(grouping, params);
+  const key = groupKey(storeDialect(db), grouping, params);
   const sql =
     grouping.by === 'domain'
       ? `SELECT key, COUNT(*) AS replies, SUM(sent) AS replies_sent, SUM(api_tried) AS replies_api_tried, SUM(relayed) AS replies_relayed
-           FROM (SELECT DISTINCT t.id, ${key} AS key, ${REPLY_SENT} AS sent, ${API_TRIED} AS api_tried, ${RELAYED} AS relayed
-                   FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id WHERE ${WINDOW})
+           FROM (SELECT DISTINCT t.id, ${key} AS key, ${flag(REPLY_SENT)} AS sent, ${flag(API_TRIED)} AS api_tried,
+                        ${flag(RELAYED)} AS relayed
+                   FROM ticket_replies t JOIN reply_recipients r ON r.reply_id = t.id WHERE ${WINDOW}) AS by_domain
           GROUP BY key ORDER BY key`
-      : `SELECT ${key} AS key, COUNT(*) AS replies, SUM(${REPLY_SENT}) AS replies_sent, SUM(${API_TRIED}) AS replies_api_tried,
-                SUM(${RELAYED}) AS replies_relayed
+      : `SELECT ${key} AS key, COUNT(*) AS replies, SUM(${flag(REPLY_SENT)}) AS replies_sent,
+                SUM(${flag(API_TRIED)}) AS replies_api_tried, SUM(${flag(RELAYED)}) AS replies_relayed
            FROM ticket_replies t WHERE ${WINDOW} GROUP BY key ORDER BY key`;
   return prepared(db, sql).all(params) as ReplyCountsRow[];
 }
@@ -171,7 +190,7 @@ export function selectUnlinkedCounts(
   return prepared(
     db,
     `SELECT event_type, COUNT(*) AS count FROM email_tracking_events
-      WHERE reply_id IS NULL AND (@since IS NULL OR occurred_at >= @since) AND (@until IS NULL OR occurred_at < @until)
+      WHERE reply_id IS NULL AND (CAST(@since AS TEXT) IS NULL OR occurred_at >= @since) AND (CAST(@until AS TEXT) IS NULL OR occurred_at < @until)
       GROUP BY event_type ORDER BY event_type`,
   ).all(bounds) as Array<{ event_type: string; count: number }>;
 }

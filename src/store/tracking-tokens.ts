@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Store } from './open-store.js';
+import { storeDialect, type Store } from './open-store.js';
 import { statementCache } from './statement-cache.js';
 
 export type TokenKind = 'open' | 'click';
@@ -42,6 +42,14 @@ const statements = statementCache((db) => ({
   insert: db.prepare(
     'INSERT INTO tracking_tokens (token, reply_id, recipient, kind, url, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   ),
+  // PostgreSQL: a copy's tokens (one per link) in one statement, since each statement is a round trip.
+  insertAll:
+    storeDialect(db) === 'postgres'
+      ? db.prepare(
+          `INSERT INTO tracking_tokens (token, reply_id, recipient, kind, url, expires_at, created_at)
+           SELECT t.token, ?, ?, t.kind, t.url, ?, ? FROM jsonb_to_recordset(?::jsonb) AS t(token text, kind text, url text)`,
+        )
+      : null,
   find: db.prepare(
     'SELECT token, reply_id, recipient, kind, url, expires_at FROM tracking_tokens WHERE token = ?',
   ),
@@ -60,6 +68,17 @@ export function createTrackingTokens(
   mint = newTrackingToken,
 ): string[] {
   const sql = statements(db);
+  if (sql.insertAll !== null) {
+    const rows = tokens.map(({ kind, url }) => ({ token: mint(), kind, url }));
+    sql.insertAll.run(
+      copy.replyId,
+      copy.recipient.toLowerCase(),
+      copy.expiresAt.toISOString(),
+      copy.now.toISOString(),
+      JSON.stringify(rows),
+    );
+    return rows.map(({ token }) => token);
+  }
   const write = db.transaction(() =>
     tokens.map(({ kind, url }) => {
       const token = mint();

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { MIN_RETENTION_MS, parseRetentionWindow } from '../../src/core/retention.js';
 import { createBatchSizer, runPrune } from '../../src/operations/prune.js';
 import { runReplyStats } from '../../src/operations/stats.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { deliveredAndOpened, fromFixture, multiWithBounce, post, recordSend, SENT } from './stats-stores.js';
 
 const DAY = 86_400_000;
@@ -15,11 +14,11 @@ const noPause = async () => undefined;
 const count = (db: Store, where = '1 = 1') =>
   db.prepare(`SELECT count(*) FROM email_tracking_events WHERE ${where}`).pluck().get() as number;
 
-describe('issue 14: prune --older-than', () => {
-  const tempDir = useTempDir();
+describe.each(storeBackends())('issue 14: prune --older-than on $name', (backend) => {
+  const location = backend.useLocations();
 
-  function scenario(): { store: Store; old: number; bounced: number; recent: number } {
-    const store = openStore(join(tempDir(), 'portal.db'));
+  async function scenario(): Promise<{ store: Store; old: number; bounced: number; recent: number }> {
+    const store = openStore(await location());
     const old = deliveredAndOpened(store);
     const bounced = multiWithBounce(store);
     const recentAt = new Date(NOW.getTime() - 10 * DAY);
@@ -58,7 +57,7 @@ describe('issue 14: prune --older-than', () => {
   }
 
   it('deletes events older than the window by event time (else receipt time), keeps newer ones and every reply summary', async () => {
-    const { store, old, bounced, recent } = scenario();
+    const { store, old, bounced, recent } = await scenario();
     const before = {
       old: runReplyStats({ replyId: old }, { store }).document,
       bounced: runReplyStats({ replyId: bounced }, { store }).document,
@@ -98,7 +97,7 @@ describe('issue 14: prune --older-than', () => {
   });
 
   it('--dry-run counts exactly what a real run deletes and deletes nothing', async () => {
-    const { store } = scenario();
+    const { store } = await scenario();
     const total = count(store);
     const dry = await runPrune(
       { olderThanMs: 400 * DAY, dryRun: true },
@@ -120,7 +119,7 @@ describe('issue 14: prune --older-than', () => {
   });
 
   it('sizes batches by their measured lock time: an over-budget batch halves, then they settle near the target', async () => {
-    const store = openStore(join(tempDir(), 'portal.db'));
+    const store = openStore(await location());
     const body = (i: number) => ({
       id: i.toString(16).padStart(32, '0'),
       event: 'delivered',
@@ -161,27 +160,8 @@ describe('issue 14: prune --older-than', () => {
     store.close();
   });
 
-  it('the batch sizer: at most doubles, halves over budget, trusts a fast batch only slowly after a slow one', () => {
-    const fast = createBatchSizer(10, 50);
-    expect(fast.size()).toBe(100);
-    fast.record(100, 1);
-    expect(fast.size()).toBe(200);
-    fast.record(200, 120);
-    expect(fast.size()).toBe(100);
-    const cautious = createBatchSizer(10, 50);
-    cautious.record(100, 10);
-    expect(cautious.size()).toBe(100);
-    cautious.record(100, 1);
-    expect(cautious.size()).toBe(124); // 10 ms over a per-row estimate of 0.08 ms (a fifth down from 0.1), floored
-    const bounded = createBatchSizer(10, 50);
-    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 0);
-    expect(bounded.size()).toBe(2_000);
-    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 500);
-    expect(bounded.size()).toBe(10);
-  });
-
   it('stops between batches when the listener shuts down', async () => {
-    const store = openStore(join(tempDir(), 'portal.db'));
+    const store = openStore(await location());
     store.transaction(() => {
       for (let i = 0; i < 600; i++)
         post(store, {
@@ -206,6 +186,27 @@ describe('issue 14: prune --older-than', () => {
     expect(result).toMatchObject({ interrupted: true, events: 100, batches: 1 });
     expect(count(store)).toBe(500);
     store.close();
+  });
+});
+
+describe('issue 14: prune --older-than, without a store', () => {
+  it('the batch sizer: at most doubles, halves over budget, trusts a fast batch only slowly after a slow one', () => {
+    const fast = createBatchSizer(10, 50);
+    expect(fast.size()).toBe(100);
+    fast.record(100, 1);
+    expect(fast.size()).toBe(200);
+    fast.record(200, 120);
+    expect(fast.size()).toBe(100);
+    const cautious = createBatchSizer(10, 50);
+    cautious.record(100, 10);
+    expect(cautious.size()).toBe(100);
+    cautious.record(100, 1);
+    expect(cautious.size()).toBe(124); // 10 ms over a per-row estimate of 0.08 ms (a fifth down from 0.1), floored
+    const bounded = createBatchSizer(10, 50);
+    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 0);
+    expect(bounded.size()).toBe(2_000);
+    for (let i = 0; i < 20; i++) bounded.record(bounded.size(), 500);
+    expect(bounded.size()).toBe(10);
   });
 
   it('refuses a window under 3 days (SMTP2Go retries for 48 h) as a usage error', () => {

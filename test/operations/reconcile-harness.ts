@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import type { IncomingEvent, TrackingEvent } from '../../src/core/tracking-event.js';
 import type { IngestEvents, NormalizeEvent } from '../../src/operations/reconcile.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/open-store.js';
 import { recordSmtp2goEmailId, finishReplySend } from '../../src/store/reply-sends.js';
 import { createReply, findReplyByEmailId } from '../../src/store/replies.js';
 import { API_KEY } from '../helpers/constants.js';
@@ -19,10 +18,6 @@ export function settingsFor(apiUrl: string): Settings {
     webhookSecret: 'whsec-long-enough-to-be-valid-0001',
     portalUrl: 'https://portal.example.com',
   };
-}
-
-export function storeIn(dir: string): Store {
-  return openStore(join(dir, 'portal.db'));
 }
 
 /** A reply SMTP2Go accepted as `emailId`, sent at `sentAt`, to `to`. */

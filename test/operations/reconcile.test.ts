@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runReconcile, type ReconcileDeps } from '../../src/operations/reconcile.js';
-import type { Store } from '../../src/store/open-store.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { apiError, startFakeManagementApi, type FakeManagementApi } from '../smtp2go/fake-management-api.js';
 import { fakeClock } from '../smtp2go/fake-smtp2go.js';
 import {
@@ -13,7 +13,6 @@ import {
   sentReply,
   settingsFor,
   storedEvents,
-  storeIn,
 } from './reconcile-harness.js';
 
 let api: FakeManagementApi | undefined;
@@ -28,8 +27,8 @@ afterEach(async () => {
 const E1 = '1u0SwL-B9zBpi9ffUq-JAB2';
 const E2 = '1vomg2-abc123';
 
-describe('runReconcile', () => {
-  const tempDir = useTempDir();
+describe.each(storeBackends())('runReconcile on $name', (backend) => {
+  const location = backend.useLocations();
   const deps = (s: Store, url: string, clock = fakeClock()): ReconcileDeps => ({
     store: s,
     settings: settingsFor(url),
@@ -40,7 +39,7 @@ describe('runReconcile', () => {
   });
 
   it('pages through /activity/search, backs off on a 429 on the third page, resumes, and stores the mapped events', async () => {
-    store = storeIn(tempDir());
+    store = openStore(await location());
     const replyId = sentReply(store, E1, '2026-09-10T08:00:00Z');
     let throttled = false;
     api = await startFakeManagementApi({
@@ -91,7 +90,7 @@ describe('runReconcile', () => {
   });
 
   it('does not duplicate what webhooks already delivered (keyed by notification id), nor what an earlier run stored', async () => {
-    store = storeIn(tempDir());
+    store = openStore(await location());
     sentReply(store, E1, '2026-09-10T08:00:00Z');
     // The open arrived by webhook: it has SMTP2Go's notification id, so its dedupe key differs from reconcile's.
     ingestStandIn(
@@ -134,7 +133,7 @@ describe('runReconcile', () => {
   });
 
   it('--dry-run reports what would be filled and stores nothing', async () => {
-    store = storeIn(tempDir());
+    store = openStore(await location());
     sentReply(store, E1, '2026-09-10T08:00:00Z');
     api = await startFakeManagementApi({
       '/activity/search': activityRoute({
@@ -155,7 +154,7 @@ describe('runReconcile', () => {
   });
 
   it('selects only replies in the window with an incomplete story; --reply picks one regardless', async () => {
-    store = storeIn(tempDir());
+    store = openStore(await location());
     const old = sentReply(store, 'old-email', '2026-08-01T08:00:00Z');
     const complete = sentReply(store, E2, '2026-09-11T08:00:00Z');
     store
@@ -185,7 +184,7 @@ describe('runReconcile', () => {
   });
 
   it("one reply's API failure is reported and the others are still reconciled", async () => {
-    store = storeIn(tempDir());
+    store = openStore(await location());
     sentReply(store, E1, '2026-09-10T08:00:00Z');
     sentReply(store, E2, '2026-09-10T09:00:00Z');
     api = await startFakeManagementApi({

@@ -4,7 +4,8 @@ import { runReplyStats } from '../../src/operations/stats.js';
 import { runStatsSummary } from '../../src/operations/stats-summary.js';
 import { type Store } from '../../src/store/open-store.js';
 import { API_KEY } from '../helpers/constants.js';
-import { useTempStores } from '../helpers/temp-store.js';
+import { useBackendStores } from '../helpers/backend-stores.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { useSendHarness } from './send-test-harness.js';
 import {
   after,
@@ -20,13 +21,14 @@ import {
   SENT,
 } from './stats-stores.js';
 
-const store = useTempStores();
 const summary = (db: Store, extra: Partial<Parameters<typeof runStatsSummary>[0]> = {}) =>
   runStatsSummary({ since: null, until: null, by: 'none', timeZone: 'UTC', ...extra }, { store: db });
 
-describe('runReplyStats', () => {
-  it('a delivered and opened reply: times, counts and a form-encoded delivery', () => {
-    const db = store();
+describe.each(storeBackends())('runReplyStats on $name', (backend) => {
+  const store = useBackendStores(backend);
+
+  it('a delivered and opened reply: times, counts and a form-encoded delivery', async () => {
+    const db = await store();
     const id = deliveredAndOpened(db);
     const stats = runReplyStats({ replyId: id }, { store: db });
     expect(stats.statusText).toBe('opened');
@@ -68,8 +70,8 @@ describe('runReplyStats', () => {
     expect(stats.document.events[1]?.detail).toMatch(/^250 2\.0\.0 Ok/);
   });
 
-  it('a multi-recipient reply with a bounce says "delivered to 2 of 3, bounced 1"', () => {
-    const db = store();
+  it('a multi-recipient reply with a bounce says "delivered to 2 of 3, bounced 1"', async () => {
+    const db = await store();
     const id = multiWithBounce(db);
     const stats = runReplyStats({ replyId: id }, { store: db });
     expect(stats.statusText).toBe('delivered to 2 of 3, bounced 1');
@@ -88,8 +90,8 @@ describe('runReplyStats', () => {
     expect(stats.eventBounceTypes).toEqual([null, null, 'hard', null]);
   });
 
-  it('duplicates and out-of-order events: each counted once, timeline oldest first, earliest times kept', () => {
-    const db = store();
+  it('duplicates and out-of-order events: each counted once, timeline oldest first, earliest times kept', async () => {
+    const db = await store();
     const { id, results } = duplicatesOutOfOrder(db);
     expect(results.map((r) => r.duplicates)).toEqual([0, 0, 1, 0, 1, 0, 1, 0, 1]);
     const d = runReplyStats({ replyId: id }, { store: db }).document;
@@ -113,8 +115,8 @@ describe('runReplyStats', () => {
     });
   });
 
-  it('a relay-sent reply: transport smtp with the reason, matched by the tracking header', () => {
-    const db = store();
+  it('a relay-sent reply: transport smtp with the reason, matched by the tracking header', async () => {
+    const db = await store();
     const id = relaySent(db);
     const stats = runReplyStats({ replyId: id }, { store: db });
     expect(stats.document).toMatchObject({
@@ -126,8 +128,8 @@ describe('runReplyStats', () => {
     expect(stats.send.fallbackReason).toMatch(/^rejected: /);
   });
 
-  it('a soft bounce followed by a delivery is delivered, not bounced', () => {
-    const db = store();
+  it('a soft bounce followed by a delivery is delivered, not bounced', async () => {
+    const db = await store();
     const id = recordSend(db, { to: ['sam@example.com'], transport: 'api', emailId: '1uSoft-0005' });
     post(
       db,
@@ -151,8 +153,8 @@ describe('runReplyStats', () => {
     expect(summary(db).total).toMatchObject({ bounced: 0, bounced_soft: 0, delivered: 1 });
   });
 
-  it('a reply that was never sent: failed, no events', () => {
-    const db = store();
+  it('a reply that was never sent: failed, no events', async () => {
+    const db = await store();
     const id = recordSend(db, {
       to: ['x@example.com'],
       transport: 'failed',
@@ -168,13 +170,14 @@ describe('runReplyStats', () => {
     expect(stats.send.lastError).toBe('api: refused | smtp: refused');
   });
 
-  it('an unknown reply is a NotFoundError "reply 999 not found" (exit 1)', () => {
-    const db = store();
+  it('an unknown reply is a NotFoundError "reply 999 not found" (exit 1)', async () => {
+    const db = await store();
     expect(() => runReplyStats({ replyId: 999 }, { store: db })).toThrowError(NotFoundError);
     expect(() => runReplyStats({ replyId: 999 }, { store: db })).toThrowError('reply 999 not found');
   });
 });
 
+// The send path (send-test's harness) opens its own SQLite store; the reads it ends with are tested above.
 describe('runReplyStats through the real send path', () => {
   const setup = useSendHarness();
 
@@ -241,9 +244,11 @@ describe('runReplyStats through the real send path', () => {
   });
 });
 
-describe('runStatsSummary', () => {
-  it('an empty store: zeros, n/a rates (null) with their denominators, no latencies', () => {
-    const s = summary(store());
+describe.each(storeBackends())('runStatsSummary on $name', (backend) => {
+  const store = useBackendStores(backend);
+
+  it('an empty store: zeros, n/a rates (null) with their denominators, no latencies', async () => {
+    const s = summary(await store());
     expect(s.total).toMatchObject({ replies: 0, recipients: 0, sent: 0, delivered: 0, failed: 0 });
     expect(Object.values(s.total.rates)).toEqual(Array(9).fill({ count: 0, of: 0, rate: null }));
     expect(s.total.send_to_delivered).toEqual({ count: 0, p50_ms: null, p95_ms: null });
@@ -251,8 +256,8 @@ describe('runStatsSummary', () => {
     expect(s.unlinked).toEqual({ total: 0, by_type: {} });
   });
 
-  it('counts recipients once whatever the duplicates, with rates over their denominators and p50/p95', () => {
-    const db = store();
+  it('counts recipients once whatever the duplicates, with rates over their denominators and p50/p95', async () => {
+    const db = await store();
     deliveredAndOpened(db);
     multiWithBounce(db);
     duplicatesOutOfOrder(db);
@@ -287,8 +292,8 @@ describe('runStatsSummary', () => {
     expect(summary(db).unlinked).toEqual({ total: 1, by_type: { delivered: 1 } });
   });
 
-  it('--by transport, domain and day (in the operator zone, across a DST change)', () => {
-    const db = store();
+  it('--by transport, domain and day (in the operator zone, across a DST change)', async () => {
+    const db = await store();
     recordSend(db, {
       to: ['a@one.test'],
       transport: 'api',
@@ -343,8 +348,8 @@ describe('runStatsSummary', () => {
     ]);
   });
 
-  it('--since/--until select replies by send time; unlinked events by event time', () => {
-    const db = store();
+  it('--since/--until select replies by send time; unlinked events by event time', async () => {
+    const db = await store();
     deliveredAndOpened(db);
     recordSend(db, {
       to: ['late@example.com'],

@@ -7,9 +7,12 @@ import {
 import type { Store } from '../../src/store/open-store.js';
 import type { ReplayFilter } from '../../src/operations/webhook-replay/filter.js';
 import { WEBHOOK_SECRET } from '../helpers/constants.js';
+import { useBackendStores } from '../helpers/backend-stores.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { count, NOW, useListeners } from '../webhook/listener-harness.js';
 import {
+  addReplyTo,
   fakeClock,
   formBody,
   makeEvent,
@@ -194,7 +197,8 @@ describe('malformed records', () => {
   });
 });
 
-describe('filters, the same on a file and on the store', () => {
+describe.each(storeBackends())('filters, the same on a file and on the store ($name)', (backend) => {
+  const openBackendStore = useBackendStores(backend);
   const key = (event: { type: string; occurredAt: string | null }) => `${event.type}@${event.occurredAt}`;
   const rows: Array<[string, (replyId: number) => ReplayFilter, string[]]> = [
     ['none', () => ({}), ['processed', 'delivered', 'delivered', 'open', 'click', 'bounce', 'delivered']],
@@ -224,7 +228,8 @@ describe('filters, the same on a file and on the store', () => {
 
   it.each(rows)('%s', async (_name, filterFor, types) => {
     const dir = tempDir();
-    const { store, replyId } = storeWithReply(dir);
+    const store = await openBackendStore();
+    const replyId = addReplyTo(store);
     const file = writeFile(dir, 'e.ndjson', NDJSON);
     const filter = filterFor(replyId);
     const fromFile = await runWebhookReplay(
@@ -238,7 +243,8 @@ describe('filters, the same on a file and on the store', () => {
   });
 
   it('--reply of a reply that does not exist is not found', async () => {
-    const { store } = storeWithReply(tempDir());
+    const store = await openBackendStore();
+    addReplyTo(store);
     await expect(runWebhookReplay(options({ filter: { replyId: 999 } }), deps(store))).rejects.toMatchObject({
       code: 'not_found',
     });

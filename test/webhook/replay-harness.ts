@@ -56,6 +56,11 @@ export function storeWithReply(
   name = 'portal.db',
 ): { store: Store; replyId: number } {
   const store = openStore(join(dir, name));
+  return { store, replyId: addReplyTo(store, emailId) };
+}
+
+/** The reply storeWithReply stores, in a store already open (on either engine); returns its id. */
+export function addReplyTo(store: Store, emailId = '1vomg2-abc123'): number {
   const reply = createReply(
     store,
     {
@@ -69,7 +74,7 @@ export function storeWithReply(
     new Date('2026-09-01T09:59:00Z'),
   );
   recordSmtp2goEmailId(store, reply.id, emailId, new Date('2026-09-01T09:59:01Z'));
-  return { store, replyId: reply.id };
+  return reply.id;
 }
 
 /** A fake clock: sleeping moves time forward at once (to the latest wake-up asked for). */

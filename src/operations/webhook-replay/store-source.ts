@@ -1,4 +1,4 @@
-import type { Store } from '../../store/open-store.js';
+import { storeDialect, type Store } from '../../store/open-store.js';
 import { FORM_TYPE, JSON_TYPE } from '../../webhook/parse-body.js';
 import type { ReplayFilter } from './filter.js';
 import type { ReplaySource, SourceItem, StoredEventColumns } from './source.js';
@@ -20,7 +20,10 @@ const STORE_PAGE_SIZE = 500;
  * The whole replay filter narrowed in SQL. Rows without a single recipient (`processed`) pass the
  * recipient test here and are checked per event by the caller.
  */
-function whereClause(query: ReplayFilter): { sql: string; params: Record<string, unknown> } {
+function whereClause(
+  query: ReplayFilter,
+  dialect: ReturnType<typeof storeDialect>,
+): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   if (query.replyId !== undefined) (parts.push('reply_id = @reply_id'), (params.reply_id = query.replyId));
@@ -36,9 +39,14 @@ function whereClause(query: ReplayFilter): { sql: string; params: Record<string,
   }
   if (query.recipient !== undefined) {
     params.recipient = query.recipient;
+    // The address ends with the domain: SQLite's substr counts back from the end when its start is negative.
+    const ending =
+      dialect === 'postgres'
+        ? 'right(lower(recipient), length(@recipient))'
+        : 'substr(lower(recipient), -length(@recipient))';
     parts.push(
       query.recipient.startsWith('@')
-        ? '(recipient IS NULL OR substr(lower(recipient), -length(@recipient)) = @recipient)'
+        ? `(recipient IS NULL OR ${ending} = @recipient)`
         : '(recipient IS NULL OR lower(recipient) = @recipient)',
     );
   }
@@ -51,7 +59,7 @@ function whereClause(query: ReplayFilter): { sql: string; params: Record<string,
  * writes to this same connection between reads. Memory holds one page.
  */
 export function openStoreSource(db: Store, query: ReplayFilter, pageSize = STORE_PAGE_SIZE): ReplaySource {
-  const { sql, params } = whereClause(query);
+  const { sql, params } = whereClause(query, storeDialect(db));
   // Counted only if someone asks (the progress bar), not for every replay.
   let total: number | undefined;
   const count = () =>

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
+import pgpass from 'pgpass';
 import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from './bridge-protocol.js';
 
 // The thread that owns the PostgreSQL sockets. Its caller waits on `signal` (bridge.ts), so everything here
@@ -24,13 +24,14 @@ const types = {
   },
 };
 
-// ~/.pgpass (or PGPASSFILE) as libpq reads it. node-postgres 8.23 still looks there itself but warns that
-// it will stop in pg 9 and asks for a password function that calls the pgpass module instead: this is it.
-type PgPassLookup = (connection: unknown, found: (password: string | undefined) => void) => void;
-const pgpass = createRequire(import.meta.url)('pgpass') as PgPassLookup;
-
-/** A password neither in the URL nor in PGPASSWORD (a URL's password takes precedence over this function). */
-function passwordFromEnvironment(parameters: unknown): Promise<string | undefined> | string {
+/**
+ * A password that is not in the URL: PGPASSWORD, else ~/.pgpass (or PGPASSFILE) as libpq reads them.
+ * node-postgres 8.23 still reads ~/.pgpass itself but warns that pg 9 stops, and asks for a password
+ * function that calls the pgpass module instead: this is it.
+ */
+function passwordFromEnvironment(
+  parameters: Parameters<typeof pgpass>[0],
+): Promise<string | undefined> | string {
   const fromEnv = process.env['PGPASSWORD'];
   if (fromEnv !== undefined) return fromEnv;
   return new Promise((resolve) => pgpass(parameters, resolve));

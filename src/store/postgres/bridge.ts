@@ -11,7 +11,7 @@ import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from 
  * thread and the dashboard's data thread are their own threads, so the listener's event loop never waits
  * on the network; one-shot commands (stats, replies) wait as they would for the disk.
  */
-export class BridgeCallError extends Error {
+class BridgeCallError extends Error {
   readonly code: string | undefined;
   readonly connectionLost: boolean;
   constructor(error: BridgeError) {
