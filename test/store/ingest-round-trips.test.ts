@@ -3,6 +3,8 @@ import { normalizeEvent, type WebhookFields } from '../../src/core/normalize-eve
 import { ingestJobsInTransaction } from '../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { recordSmtp2goEmailId } from '../../src/store/reply-sends.js';
+import { createReply } from '../../src/store/replies.js';
 import { usePostgresDatabases } from '../helpers/postgres.js';
 
 const RECEIVED = new Date('2026-11-30T12:00:00.000Z');
@@ -16,21 +18,23 @@ class CountingStore extends PostgresStore {
   }
 }
 
-/**
- * Replies with an email id and one recipient each. Written with plain SQL: what is measured is the ingest
- * of their events, not the send path that creates them.
- */
-function seedReplies(store: Store, count: number): void {
-  for (let id = 1; id <= count; id += 1) {
-    store
-      .prepare(
-        `INSERT INTO ticket_replies (id, recipients, smtp2go_email_id, transport, created_at, updated_at)
-         VALUES (?, ?, ?, 'api', ?, ?)`,
-      )
-      .run(id, `["r${id}@example.org"]`, `email-${id}`, RECEIVED.toISOString(), RECEIVED.toISOString());
-    store
-      .prepare(`INSERT INTO reply_recipients (reply_id, email, role) VALUES (?, ?, 'to')`)
-      .run(id, `r${id}@example.org`);
+/** Replies sent through the API, one recipient each (`r<id>@example.org`); reply n gets email id `email-<n>` unless told not to. */
+function seedReplies(store: Store, count: number, withoutEmailId: number[] = []): void {
+  for (let n = 1; n <= count; n += 1) {
+    const reply = createReply(
+      store,
+      {
+        ticketId: n,
+        subject: 'Re: help',
+        sender: 'desk@example.net',
+        trackingId: `t-${n}`,
+        messageId: `<t-${n}@desk.example.net>`,
+        recipients: [{ email: `r${n}@example.org`, displayName: null, role: 'to' }],
+      },
+      RECEIVED,
+    );
+    expect(reply.id).toBe(n);
+    if (!withoutEmailId.includes(n)) recordSmtp2goEmailId(store, n, `email-${n}`, RECEIVED);
   }
 }
 
@@ -79,6 +83,36 @@ describe('ingest on PostgreSQL: statements per event', () => {
       expect(
         store.prepare('SELECT COUNT(*) FROM reply_recipients WHERE delivered_at IS NOT NULL').pluck().get(),
       ).toBe(20);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('pg-bench: the batch probe for orphans still links an event stored before its reply had the email id', async () => {
+    const url = await database();
+    openStore(url).close();
+    const store = new CountingStore(url);
+    try {
+      // The event is stored before reply 2 has its email id, and the send's own linking never ran.
+      seedReplies(store, 2, [2]);
+      const processed = {
+        id: 'b'.repeat(32),
+        event: 'processed',
+        email_id: 'email-2',
+        recipients: ['r2@example.org'],
+        time: '2026-11-30T11:00:01Z',
+      };
+      expect(commitBatch(store, [processed])[0]).toMatchObject({ stored: 1, unlinked: 1 });
+      recordSmtp2goEmailId(store, 2, 'email-2', RECEIVED);
+
+      const results = commitBatch(store, [delivered(2, 1), delivered(3, 2), delivered(4, 2)]);
+      expect(results.map((result) => result.unlinked)).toEqual([0, 0, 0]);
+      expect(
+        store.prepare('SELECT COUNT(*) FROM email_tracking_events WHERE reply_id IS NULL').pluck().get(),
+      ).toBe(0);
+      expect(store.prepare('SELECT processed_at FROM ticket_replies WHERE id = 2').pluck().get()).toBe(
+        '2026-11-30T11:00:01.000Z',
+      );
     } finally {
       store.close();
     }
