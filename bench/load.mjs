@@ -5,6 +5,9 @@
 // In the open loop each request's latency is measured from the moment it was *scheduled*, not from when
 // a connection was free to send it, so a server that falls behind is charged for the queue it causes
 // (no coordinated omission).
+//
+// With `urls` (several servers serving the same path) the requests go to them in turn, as a round-robin
+// load balancer would send them, each server over its own pool; the latencies go into one histogram.
 import { createHistogram, performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
@@ -12,6 +15,7 @@ import { Pool } from 'undici';
  * @typedef {{ headers: Record<string, string>, body?: string | Buffer, method?: string, path?: string }} LoadRequest
  * @typedef {{
  *   url: string,
+ *   urls?: string[],
  *   makeRequest: (index: number) => LoadRequest,
  *   concurrency?: number,
  *   durationMs?: number,
@@ -31,6 +35,7 @@ import { Pool } from 'undici';
 export async function runLoad(options) {
   const {
     url,
+    urls = [url],
     makeRequest,
     concurrency = 64,
     durationMs = Infinity,
@@ -41,8 +46,11 @@ export async function runLoad(options) {
   } = options;
   if (durationMs === Infinity && requests === Infinity)
     throw new Error('runLoad needs durationMs or requests');
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const target = new URL(urls[0]);
+  const pools = urls.map(
+    (each) =>
+      new Pool(new URL(each).origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 }),
+  );
   const histogram = createHistogram();
   const statuses = new Map();
   const state = { sent: 0, done: 0, ok: 0, errors: 0, firstError: null };
@@ -54,7 +62,12 @@ export async function runLoad(options) {
     // A request may name its own method and path (a GET of a tracking pixel); by default it POSTs to `url`.
     const { headers, body, method = 'POST', path: requestPath = path } = makeRequest(index);
     try {
-      const response = await pool.request({ path: requestPath, method, headers, body });
+      const response = await pools[index % pools.length].request({
+        path: requestPath,
+        method,
+        headers,
+        body,
+      });
       const text = readBody || onResponse ? await response.body.text() : (await response.body.dump(), null);
       histogram.record(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
@@ -71,7 +84,7 @@ export async function runLoad(options) {
   if (rate === undefined) await closedLoop();
   else await openLoop(rate);
   const elapsedMs = performance.now() - started;
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   return summarize(histogram, statuses, state, elapsedMs);
 
   async function closedLoop() {

@@ -21,6 +21,8 @@ const SCRIPTS = [
   { file: 'replay.mjs', section: 'webhook replay' },
   { file: 'dashboard.mjs', section: 'dashboard' },
   { file: 'tracking.mjs', section: 'first-party tracking' },
+  { file: 'postgres-listeners.mjs', section: 'webhook serve on PostgreSQL' },
+  { file: 'postgres-stats.mjs', section: 'stats on PostgreSQL' },
 ];
 
 const SHARED = new Set(['--quick', '--write', '--no-write']);

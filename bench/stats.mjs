@@ -55,7 +55,7 @@ function parseArgs(argv) {
   return options;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const min = (values) => Math.min(...values);
 
 // Preloaded (CommonJS, a few lines) into a child to report its own CPU time on exit, on file descriptor 3.
@@ -68,7 +68,7 @@ writeFileSync(
 process.on('exit', () => rmSync(CPU_REPORTER, { force: true }));
 
 /** Wall time of one child process, in ms (and its CPU time with `cpu`); fails loudly if the command does. */
-function timeProcess(args, env = {}, cpu = false) {
+export function timeProcess(args, env = {}, cpu = false) {
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, cpu ? ['--require', CPU_REPORTER, ...args] : args, {
     stdio: ['ignore', 'pipe', 'pipe', ...(cpu ? ['pipe'] : [])],
@@ -77,7 +77,10 @@ function timeProcess(args, env = {}, cpu = false) {
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0)
-    throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr.toString().trim()}`);
+    // A --json command reports its error on stdout.
+    throw new Error(
+      `node ${args.join(' ')} exited ${child.status}: ${(child.stderr.toString().trim() || child.stdout.toString().trim()).slice(0, 500)}`,
+    );
   return {
     ms,
     cpuMs: cpu ? Number(child.output[3]?.toString() ?? NaN) : null,
@@ -123,7 +126,7 @@ async function inProcessReplies(db, runs) {
   }
 }
 
-async function inProcessSummary(db, by) {
+export async function inProcessSummary(db, by) {
   const [{ openStore }, { runStatsSummary }] = await Promise.all([
     import(pathToFileURL(join(ROOT, 'dist', 'store', 'open-store.js')).href),
     import(pathToFileURL(join(ROOT, 'dist', 'operations', 'stats-summary.js')).href),

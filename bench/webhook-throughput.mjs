@@ -145,7 +145,7 @@ async function measure(server, options) {
 
 // ---------------------------------------------------------------- store and events
 
-function childEnv(home, secret) {
+export function childEnv(home, secret) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(SMTP2GO_|SMTP_|PORTAL_)/.test(key)),
   );
@@ -159,9 +159,13 @@ function childEnv(home, secret) {
 }
 
 /** A temp store with `replies` sent replies (email id, two recipients), as `send-test` leaves them. */
-async function prepareStore(workDir, storeDir, name, replies, secret, useCli) {
+function prepareStore(workDir, storeDir, name, replies, secret, useCli) {
+  return seedStore(workDir, join(storeDir, `${name}.db`), replies, secret, useCli);
+}
+
+/** The same for any store location (a SQLite path or a PostgreSQL database's URL). */
+export async function seedStore(workDir, db, replies, secret, useCli) {
   const { openStore } = await dist('store/open-store.js');
-  const db = join(storeDir, `${name}.db`);
   const store = openStore(db);
   const list = await seedSentReplies(store, replies);
   store.close();
@@ -179,7 +183,7 @@ async function prepareStore(workDir, storeDir, name, replies, secret, useCli) {
 const TYPES = ['processed', 'delivered', 'open', 'click'];
 
 /** Unique, realistic SMTP2Go events (fresh notification id each), signed as `t=<now>,v1=<hmac>`. */
-function createEventFactory(replies, secret, format, signWebhookBody) {
+export function createEventFactory(replies, secret, format, signWebhookBody) {
   const prefix = randomBytes(8).toString('hex');
   const base = Date.now() - 3_600_000;
   const contentType = format === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
@@ -230,7 +234,7 @@ function formEncode(fields) {
   return params.toString();
 }
 
-function countStored(db, openStore) {
+export function countStored(db, openStore) {
   const store = openStore(db, { readonly: true });
   try {
     return store.prepare('SELECT COUNT(*) FROM email_tracking_events').pluck().get();
@@ -242,7 +246,7 @@ function countStored(db, openStore) {
 // ---------------------------------------------------------------- the run
 
 /** Tracks what the listener acknowledged: the `stored` count of every 2xx answer. */
-function createTally() {
+export function createTally() {
   const tally = { acked: 0, stored: 0, duplicates: 0, non2xx: 0 };
   tally.onResponse = (status, text) => {
     if (status < 200 || status >= 300) {
@@ -503,7 +507,7 @@ function fsType(dir) {
   }
 }
 
-function machine() {
+export function machine() {
   return {
     cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
     memGb: Math.round(totalmem() / 2 ** 30),
@@ -512,7 +516,7 @@ function machine() {
   };
 }
 
-const fmt = (r) =>
+export const fmt = (r) =>
   `${String(r.perSecond).padStart(6)} ok/s  cpu ${r.cpuUsPerRequest ?? '?'} us/req  p50 ${r.p50} ms  p99 ${r.p99} ms  max ${r.max} ms  statuses ${JSON.stringify(r.statuses)}${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
 
 function renderTable(r, o) {
@@ -571,11 +575,14 @@ function renderTable(r, o) {
   return lines.join('\n');
 }
 
-const options = parseArgs(process.argv.slice(2));
-try {
-  if (options.child === 'listener') await listenerChild(options.db, options.serverModule);
-  else await main(options);
-} catch (error) {
-  process.stderr.write(`webhook bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+// Run as a script; imported (bench/postgres-listeners.mjs), it only lends its event factory and tally.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const options = parseArgs(process.argv.slice(2));
+  try {
+    if (options.child === 'listener') await listenerChild(options.db, options.serverModule);
+    else await main(options);
+  } catch (error) {
+    process.stderr.write(`webhook bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -69,6 +69,17 @@ const statements = statementCache((db) => {
       `SELECT id, reply_id FROM email_tracking_events WHERE smtp2go_email_id ${postgres ? 'IS NOT DISTINCT FROM' : 'IS'} ? AND content_key = ? LIMIT 1`,
     ),
     idlessCopy: db.prepare(IDLESS_COPY_PROBE),
+    // PostgreSQL: each statement is a round trip (through the bridge thread to the server and back), so the
+    // notification's key and its id-less copy are probed together; the copy counts only if the key is free.
+    keyOrCopy: postgres
+      ? db.prepare(
+          `SELECT id, reply_id, event_type, recipient, smtp2go_email_id, 1 AS by_key
+             FROM email_tracking_events WHERE dedupe_key = ?
+           UNION ALL
+           (SELECT id, reply_id, NULL, NULL, NULL, 0 FROM email_tracking_events
+             WHERE content_key = ? AND notification_id IS NULL LIMIT 1)`,
+        )
+      : null,
     claim: db.prepare(
       `UPDATE email_tracking_events SET notification_id = @notification_id, dedupe_key = @dedupe_key
        WHERE id = @id AND notification_id IS NULL`,
@@ -79,6 +90,14 @@ const statements = statementCache((db) => {
         `SELECT 1 FROM email_tracking_events ${postgres ? '' : 'INDEXED BY events_unlinked_email'} WHERE smtp2go_email_id = ? AND reply_id IS NULL LIMIT 1`,
       )
       .pluck(),
+    // PostgreSQL: the same probe for every email of a batch at once (one round trip instead of one per event).
+    orphanEmails: postgres
+      ? db
+          .prepare(
+            'SELECT DISTINCT smtp2go_email_id FROM email_tracking_events WHERE smtp2go_email_id = ANY(?::text[]) AND reply_id IS NULL',
+          )
+          .pluck()
+      : null,
     // Positional on the hot path: binding 22 values by name costs a few µs per event more than by position.
     // On PostgreSQL another listener may be inserting the same notification at this moment: the unique
     // dedupe_key makes this insert wait for that one's commit and then do nothing (no row returned), and the
@@ -162,11 +181,22 @@ export function ingestJobsInTransaction(
     outcomes[jobIndex]![index] = ingestOne(db, item, options, pending);
   }
   pending.sort((a, b) => a.replyId - b.replyId);
-  for (const effects of pending) applyEffects(db, effects);
+  // Probed once, after every insert of the batch: applying effects and linking only ever take orphans away,
+  // so an email without orphans now has none when its turn comes (one that had them may have none left by
+  // then, and linking finds nothing to do).
+  const orphaned = orphanedEmails(db, pending);
+  for (const effects of pending) applyEffects(db, effects, orphaned);
   return outcomes.map(tally);
 }
 
-function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects): void {
+function orphanedEmails(db: Store, pending: PendingEffects[]): Set<string> | undefined {
+  const probe = statements(db).orphanEmails;
+  if (probe === null) return undefined;
+  const emails = [...new Set(pending.flatMap(({ emailId }) => (emailId === null ? [] : [emailId])))];
+  return new Set(emails.length === 0 ? [] : (probe.all(emails) as string[]));
+}
+
+function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects, orphaned?: Set<string>): void {
   // A bounce's story is worked out from all the reply's stored bounces (the hardest, the earliest). On
   // PostgreSQL an UPDATE that waits for another listener's lock on the reply still reads the events as
   // they were when it started, without the bounce that listener has just committed, and overwrites its
@@ -174,8 +204,11 @@ function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects): v
   // commit and see it (READ COMMITTED: a fresh snapshot per statement).
   if (event.type === 'bounce') statements(db).lockReply?.get(replyId);
   applyTrackingEffects(db, replyId, event);
+  if (emailId === null) return;
   // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
-  if (emailId !== null && statements(db).hasOrphans.get(emailId) !== undefined) linkOrphanEvents(db, replyId);
+  const hasOrphans =
+    orphaned === undefined ? statements(db).hasOrphans.get(emailId) !== undefined : orphaned.has(emailId);
+  if (hasOrphans) linkOrphanEvents(db, replyId);
 }
 
 // Built once per connection: wrapping a fresh db.transaction() per request was ~7% of the listener's work.
@@ -196,7 +229,14 @@ function ingestOne(
   const emailId = eventEmailId(event);
   const keys = dedupeKeys(event, emailId);
   let dedupeKey = keys.dedupeKey;
-  let existing: StoredMatch | undefined = sql.byKey.get(dedupeKey) as KeyedRow | undefined;
+  const probed =
+    sql.keyOrCopy !== null && event.notificationId !== null
+      ? (sql.keyOrCopy.all(dedupeKey, keys.contentKey) as Array<KeyedRow & { by_key: number }>)
+      : null;
+  let existing: StoredMatch | undefined =
+    probed === null
+      ? (sql.byKey.get(dedupeKey) as KeyedRow | undefined)
+      : probed.find((row) => row.by_key === 1);
   let conflict = false;
   // A retry repeats its notification id with the same event. The same id on a different event (a sender
   // that reuses ids) is not a retry: that event gets a key of its own, so its retries find it in turn.
@@ -216,7 +256,9 @@ function ingestOne(
     // distinct notification with the same content is stored instead of being swallowed by the copy. On
     // PostgreSQL another listener may claim the copy for its notification while this one waits for the
     // row: no row changes, and this notification is that second one.
-    const copy = sql.idlessCopy.get(keys.contentKey) as StoredMatch | undefined;
+    const copy = (
+      probed === null ? sql.idlessCopy.get(keys.contentKey) : probed.find((row) => row.by_key === 0)
+    ) as StoredMatch | undefined;
     const claim = { id: copy?.id, notification_id: event.notificationId, dedupe_key: dedupeKey };
     if (copy !== undefined && sql.claim.run(claim).changes > 0) existing = copy;
   }
