@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/webhook/commit/checkpoint.js';
-import type { Store } from '../../../src/store/open-store.js';
+import { openStore, type Store } from '../../../src/store/open-store.js';
+import { usePostgresDatabases } from '../../helpers/postgres.js';
 
 /** Just the part of a store the checkpointer uses: its pragma calls are recorded, or made to fail. */
 function fakeStore(fail = false): { store: Store; pragmas: string[] } {
@@ -38,5 +39,35 @@ describe('checkpoint after answering', () => {
     expect(pragmas).toHaveLength(1);
     committed(1);
     expect(pragmas).toHaveLength(2);
+  });
+});
+
+describe('on PostgreSQL: analyze a new database once', () => {
+  const databases = usePostgresDatabases();
+
+  it('analyzes the never-analyzed tables once the threshold of committed events is reached, and only once', async () => {
+    const store = openStore(await databases());
+    try {
+      const analyzed = () =>
+        store
+          .prepare(
+            `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL
+               AND relname IN ('email_tracking_events', 'ticket_replies', 'reply_recipients') ORDER BY relname`,
+          )
+          .pluck()
+          .all();
+      const committed = createCheckpointer(store, 50, 100);
+      committed(99);
+      expect(analyzed()).toEqual([]);
+      committed(1);
+      expect(analyzed()).toEqual(['email_tracking_events', 'reply_recipients', 'ticket_replies']);
+      const first = store.prepare('SELECT max(last_analyze)::text FROM pg_stat_user_tables').pluck().get();
+      committed(1000);
+      expect(store.prepare('SELECT max(last_analyze)::text FROM pg_stat_user_tables').pluck().get()).toBe(
+        first,
+      );
+    } finally {
+      store.close();
+    }
   });
 });
