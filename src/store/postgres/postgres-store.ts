@@ -30,7 +30,6 @@ interface RunResult {
 export class PostgresStore implements Store {
   readonly name: string;
   readonly memory = false;
-  readonly dialect = 'postgres';
   #connection: number;
   #url: string;
   #timeoutMs: number;
