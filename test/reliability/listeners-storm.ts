@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { expect } from 'vitest';
 import { ingestEvents } from '../../src/store/ingest-events.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { parseWebhookBody } from '../../src/webhook/parse-body.js';
@@ -164,4 +165,18 @@ export async function runListenersStorm(
     firstDifference,
   };
   return { figures, actual, expected };
+}
+
+/** What every storm run must show: each delivery answered 200, and the rows of the clean in-order run. */
+export function expectEqualToCleanRun({
+  figures,
+  actual,
+  expected,
+}: Awaited<ReturnType<typeof runListenersStorm>>): void {
+  expect(figures.noAnswer).toBe(0);
+  for (const statuses of figures.statuses) expect(statuses).toMatch(/^200×\d+$/);
+  expect(actual.perType).toEqual(expected.perType);
+  expect(actual.events).toEqual(expected.events);
+  expect(actual.replies).toEqual(expected.replies);
+  expect(actual.recipients).toEqual(expected.recipients);
 }
