@@ -32,7 +32,7 @@ export function createProgram(io: CliIo): Command {
   const program = new Command('smtp2go-portal')
     .description('Operate SMTP2Go-tracked help-desk replies: configure, send-test, webhook listener, stats')
     .version(packageVersion())
-    .option('--db <path>', 'the tracking store, an SQLite file')
+    .option('--db <path|url>', 'the tracking store: an SQLite file, or a postgres:// URL')
     .option('--json', 'print one JSON document (version 1) on stdout; never prompt')
     // Set before any command is added: subcommands copy it when they are created.
     .configureHelp(HELP_CONFIGURATION)

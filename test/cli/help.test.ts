@@ -49,7 +49,7 @@ describe('--help', () => {
       expect(examples.length, command.join(' ')).toBeGreaterThanOrEqual(2);
       expect(examples.length, command.join(' ')).toBeLessThanOrEqual(3);
       if (command.length > 0 && !(command.length === 1 && command[0] === 'webhook')) {
-        expect(text, command.join(' ')).toMatch(/\n {2}--db <path>/);
+        expect(text, command.join(' ')).toMatch(/\n {2}--db <path\|url>/);
         expect(text, command.join(' ')).toMatch(/\n {2}--json /);
       }
     }
