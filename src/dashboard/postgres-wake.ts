@@ -1,7 +1,6 @@
 import pg from 'pg';
-
-/** The channel a listener notifies after each committed batch; the payload is empty (a wake-up, not data). */
-const EVENTS_CHANNEL = 'smtp2go_portal_events';
+import { postgresClientConfig } from '../store/postgres/client-config.js';
+import { EVENTS_CHANNEL } from '../store/postgres/events-channel.js';
 
 export interface PostgresWakeOptions {
   /** Called on each notification, and once after every (re)connect to catch up on what was missed. */
@@ -62,9 +61,7 @@ export function startPostgresWake(url: string, options: PostgresWakeOptions): Po
     retry = null;
     if (closed) return;
     const current = new pg.Client({
-      connectionString: url,
-      application_name: 'smtp2go-portal dashboard',
-      keepAlive: true,
+      ...postgresClientConfig(url, 'smtp2go-portal dashboard'),
       connectionTimeoutMillis: heartbeatMs,
     });
     client = current;

@@ -166,19 +166,15 @@ export function ingestJobsInTransaction(
   source: EventSource,
 ): IngestResult[] {
   const items = jobs.flatMap((job, jobIndex) =>
-    job.incoming.map((item, index) => ({
-      item,
-      jobIndex,
-      index,
-      key: dedupeKeys(item.event).dedupeKey,
-    })),
+    job.incoming.map((item, index) => ({ item, jobIndex, index, identity: identify(item.event) })),
   );
-  items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyOf = (entry: (typeof items)[number]) => entry.identity.keys.dedupeKey;
+  items.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   const outcomes = jobs.map((job) => new Array<IngestedEvent>(job.incoming.length));
   const pending: PendingEffects[] = [];
-  for (const { item, jobIndex, index } of items) {
+  for (const { item, jobIndex, index, identity } of items) {
     const options = { receivedAt: jobs[jobIndex]!.receivedAt, source };
-    outcomes[jobIndex]![index] = ingestOne(db, item, options, pending);
+    outcomes[jobIndex]![index] = ingestOne(db, item, options, pending, identity);
   }
   pending.sort((a, b) => a.replyId - b.replyId);
   // Probed once, after every insert of the batch: applying effects and linking only ever take orphans away,
@@ -202,12 +198,13 @@ function applyEffects(db: Store, { replyId, event, emailId }: PendingEffects, or
   // they were when it started, without the bounce that listener has just committed, and overwrites its
   // result. Taking the reply's lock first, in a statement of its own, makes the UPDATE start after that
   // commit and see it (READ COMMITTED: a fresh snapshot per statement).
-  if (event.type === 'bounce') statements(db).lockReply?.get(replyId);
+  const sql = statements(db);
+  if (event.type === 'bounce') sql.lockReply?.get(replyId);
   applyTrackingEffects(db, replyId, event);
   if (emailId === null) return;
   // Self-healing: if the send's own linking never ran (crash, older binary), the next event links the rest.
   const hasOrphans =
-    orphaned === undefined ? statements(db).hasOrphans.get(emailId) !== undefined : orphaned.has(emailId);
+    orphaned === undefined ? sql.hasOrphans.get(emailId) !== undefined : orphaned.has(emailId);
   if (hasOrphans) linkOrphanEvents(db, replyId);
 }
 
@@ -223,11 +220,10 @@ function ingestOne(
   { event, rawBody, contentType, source }: IncomingEvent,
   options: IngestOptions,
   deferEffects?: PendingEffects[],
+  // Worked out once (by a batch that sorts by them, or here): the dedupe keys, the lookups and the row all use them.
+  { emailId, keys }: Identity = identify(event),
 ): IngestedEvent {
   const sql = statements(db);
-  // Worked out once: the dedupe keys, the lookups and the row all use them.
-  const emailId = eventEmailId(event);
-  const keys = dedupeKeys(event, emailId);
   let dedupeKey = keys.dedupeKey;
   const probed =
     sql.keyOrCopy !== null && event.notificationId !== null
@@ -345,6 +341,16 @@ function ingestOne(
     conflict,
     eventId,
   };
+}
+
+interface Identity {
+  emailId: string | null;
+  keys: { dedupeKey: string; contentKey: string };
+}
+
+function identify(event: TrackingEvent): Identity {
+  const emailId = eventEmailId(event);
+  return { emailId, keys: dedupeKeys(event, emailId) };
 }
 
 function sameEvent(row: KeyedRow, event: TrackingEvent, emailId: string | null): boolean {

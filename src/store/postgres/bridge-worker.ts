@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { parse } from 'pg-connection-string';
-import pgpass from 'pgpass';
+import { postgresClientConfig } from './client-config.js';
 import type { BridgeAnswer, BridgeError, BridgeRequest, BridgeWorkerData } from './bridge-protocol.js';
 
 // The thread that owns the PostgreSQL sockets. Its caller waits on `signal` (bridge.ts), so everything here
@@ -24,19 +23,6 @@ const types = {
   },
 };
 
-/**
- * A password that is not in the URL: PGPASSWORD, else ~/.pgpass (or PGPASSFILE) as libpq reads them.
- * node-postgres 8.23 still reads ~/.pgpass itself but warns that pg 9 stops, and asks for a password
- * function that calls the pgpass module instead: this is it.
- */
-function passwordFromEnvironment(
-  parameters: Parameters<typeof pgpass>[0],
-): Promise<string | undefined> | string {
-  const fromEnv = process.env['PGPASSWORD'];
-  if (fromEnv !== undefined) return fromEnv;
-  return new Promise((resolve) => pgpass(parameters, resolve));
-}
-
 interface Connection {
   url: string;
   applicationName: string;
@@ -49,20 +35,9 @@ interface Connection {
 const connections = new Map<number, Connection>();
 
 async function connect(connection: Connection): Promise<pg.Client> {
-  // Parsed here rather than handed over as connectionString: node-postgres would take the URL's empty
-  // password over the password function below.
-  const { password, ...fromUrl } = parse(connection.url);
   const client = new pg.Client({
-    ...(fromUrl as pg.ClientConfig),
-    application_name: connection.applicationName,
-    // @types/pg leaves out the connection parameters pg passes and the undefined it accepts (no password).
-    password:
-      password !== undefined && password !== ''
-        ? password
-        : (passwordFromEnvironment as unknown as () => Promise<string>),
+    ...postgresClientConfig(connection.url, connection.applicationName),
     types,
-    // A silent network failure must not leave a request waiting forever (pg-boss #850).
-    keepAlive: true,
     connectionTimeoutMillis: 10_000,
   });
   // Without a listener, a socket error after connecting (server restart) would end this thread.

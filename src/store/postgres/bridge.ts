@@ -34,7 +34,9 @@ function workerUrl(): URL {
 // Loaded on first use: every command loads this module with the store, and only PostgreSQL needs threads
 // (worker_threads is a few ms of the `stats --reply` start-up budget).
 const require = createRequire(import.meta.url);
-const threads = () => require('node:worker_threads') as typeof import('node:worker_threads');
+let threadsModule: typeof import('node:worker_threads') | undefined;
+const threads = () =>
+  (threadsModule ??= require('node:worker_threads') as typeof import('node:worker_threads'));
 
 let shared: { worker: Worker; port: MessagePort; counter: Int32Array } | undefined;
 let nextSeq = 1;

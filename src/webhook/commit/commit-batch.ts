@@ -1,6 +1,7 @@
 import type { EventSource, IncomingEvent } from '../../core/tracking-event.js';
 import { ingestJobsInTransaction, type IngestResult } from '../../store/ingest-events.js';
 import { storeDialect, type Store } from '../../store/open-store.js';
+import { notifyEventsCommitted } from '../../store/postgres/events-channel.js';
 import { storeErrorKind } from '../../store/store-errors.js';
 
 export type IngestEventsFn = (
@@ -132,7 +133,7 @@ function createPostgresBatchCommit(
   const quick = store.transaction((jobs: BatchJob[]): JobOutcome[] => {
     try {
       const results = ingestJobsInTransaction(store, jobs, source);
-      if (results.some((result) => result.stored > 0)) notifyCommitted(store);
+      if (results.some((result) => result.stored > 0)) notifyEventsCommitted(store);
       return results.map((result) => ({ ok: true, result }));
     } catch (error) {
       if (!isStoreFailure(error)) requestError = error;
@@ -149,16 +150,11 @@ function createPostgresBatchCommit(
         if (requestError === null || requestError !== error) throw error;
         if (jobs.length === 1) return [{ ok: false, error }];
         const outcomes = careful(jobs) as JobOutcome[];
-        notifyCommitted(store);
+        notifyEventsCommitted(store);
         return outcomes;
       }
     }
   };
-}
-
-/** Wakes every dashboard's LISTEN (delivered at commit; an empty payload, the rows are read by id). */
-function notifyCommitted(store: Store): void {
-  store.prepare("SELECT pg_notify('smtp2go_portal_events', '')").get();
 }
 
 function isStoreFailure(error: unknown): boolean {
